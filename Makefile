@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing first.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+
+.PHONY: run test build deps unit real bench format clean
+
+run: build
+	./$(BUILD)/rehome plan
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure --timeout 1800
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -L unit
+
+real: build
+	cd $(BUILD) && ctest --output-on-failure -L real
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@bash scripts/install-deps.sh
+
+bench: build
+	bash bench/run-all.sh $(BUILD)
+
+format:
+	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD)

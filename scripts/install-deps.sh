@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rehome needs to build, test and run, when they are missing.
+# Used by `make run`, `make test` and CI; safe to run again (does nothing when all are present).
+set -euo pipefail
+
+build=(cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+       libgtest-dev libgmock-dev libbenchmark-dev libpq-dev libhiredis-dev)
+# Real engines the tests start on loopback or in network namespaces they make themselves.
+real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io iproute2 iptables git
+      restic coinor-cbc pgcopydb chromium)
+if [[ "${1:-}" == "--build-only" ]]; then real=(); fi
+
+missing=()
+for pkg in "${build[@]}" "${real[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "rehome: installing missing Debian packages: ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

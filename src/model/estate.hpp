@@ -1,0 +1,187 @@
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/units.hpp"
+
+namespace rehome::model {
+
+// Where a value came from, for messages like "estate.yaml:42: services.gitlab.memory: ...".
+struct SourceLocation {
+  std::string file;
+  int line = 0;    // 1-based; 0 = unknown
+  int column = 0;  // 1-based; 0 = unknown
+  std::string str() const;  // "file:line" (or "file", or "<input>")
+};
+
+enum class SwarmRole { manager, worker };
+enum class Reliability { high, normal, low };
+
+struct ServerHints {
+  Reliability reliability = Reliability::normal;  // "low" = recently rebooted, flaky, no UPS ...
+  bool weak = false;                              // old or slow hardware: dev/staging only
+  bool edge = false;                              // takes public traffic (80/443): runs the edge proxy
+  std::optional<int> uptime_days;
+  std::string note;                               // free text shown in reports
+};
+
+struct Server {
+  std::string name;     // hostname, as Swarm's node.hostname sees it
+  std::string address;  // IP address: data only, rehome never connects to it in tests
+  Bytes memory = 0;
+  int cpu_threads = 0;
+  std::string cpu_model;
+  Bytes disk = 0;
+  std::map<std::string, std::string> labels;  // node labels (node.labels.<k> == <v>)
+  SwarmRole role = SwarmRole::worker;
+  ServerHints hints;
+  SourceLocation where;
+
+  MilliCpu cpu() const { return static_cast<MilliCpu>(cpu_threads) * 1000; }
+};
+
+enum class Category {
+  database, cache, queue, storage, monitoring, logging, ci, proxy, auth, app, frontend, mail, backup,
+  ml, other
+};
+enum class Tier { production, staging, dev };
+
+struct Resources {
+  Bytes memory_reservation = 0;  // what the planner packs (hard rule)
+  Bytes memory_limit = 0;        // 0 = none declared
+  MilliCpu cpu_reservation = 0;
+  MilliCpu cpu_limit = 0;
+  bool estimated = false;        // no limit nor measurement: a per-category default, shown as "est."
+};
+
+struct Port {
+  int published = 0;  // 0 = not published on the host
+  int target = 0;
+  std::string protocol = "tcp";
+  std::string mode = "ingress";  // ingress | host
+};
+
+struct Volume {
+  std::string name;    // named volume, or the host path for a bind mount
+  std::string target;  // path inside the container
+  bool shared = false; // on shared storage (NFS, ...): the service can move; local: state is stranded
+  bool bind = false;   // a host path rather than a named volume
+  bool read_only = false;
+};
+
+struct HealthCheck {
+  std::vector<std::string> test;  // ["CMD", "curl", "-f", ...] or ["CMD-SHELL", "..."]
+  Millis interval = 30000;
+  Millis timeout = 30000;
+  Millis start_period = 0;
+  int retries = 3;
+};
+
+struct Placement {
+  std::vector<std::string> pin;                // allowed servers by hostname (empty = any)
+  std::map<std::string, std::string> labels;   // required node labels
+  int max_replicas_per_node = 0;               // 0 = unlimited
+  std::vector<std::string> affinity;           // services to run beside (soft: chatty pairs)
+  std::vector<std::string> anti_affinity;      // services never on the same server (hard)
+};
+
+// What a stateful service keeps, so migrate/backup know what to copy.
+struct DataSpec {
+  std::string engine;                  // postgres | redis | mariadb | mysql | mongo | influxdb | files
+  std::vector<std::string> databases;  // database names inside the engine
+  Bytes size = 0;                      // approximate data size
+  std::optional<std::string> replica_of;  // this service is a streaming replica of that service
+};
+
+struct Service {
+  std::string name;
+  std::string image;
+  std::string stack;  // group that becomes one Swarm stack (databases, monitoring, production, ...)
+  Category category = Category::app;
+  bool category_guessed = false;
+  Tier tier = Tier::production;
+  Resources resources;
+  int replicas = 1;
+  bool global = false;  // one per server (node-exporter, cAdvisor)
+  std::vector<Port> ports;
+  std::vector<Volume> volumes;
+  bool stateful = false;
+  std::vector<std::string> depends_on;
+  std::vector<std::string> networks;
+  std::vector<std::string> secrets;  // names only, never values
+  std::optional<HealthCheck> healthcheck;
+  bool spiky = false;                // bursty CPU (CI builds, batch jobs)
+  Placement placement;
+  std::vector<std::string> cap_add;  // Linux capabilities it needs beyond none
+  bool read_only_root = false;       // can run with a read-only root filesystem
+  std::string restart = "any";       // any | on-failure | none
+  std::optional<DataSpec> data;
+  std::map<std::string, std::string> metrics;  // e.g. {port: "9100", path: "/metrics"}
+  SourceLocation where;
+
+  // True when the service keeps state on a server's local disk (it cannot move on failure).
+  bool has_local_state() const;
+};
+
+struct Network {
+  std::string name;
+  bool encrypted = false;
+  bool internal = false;  // no route out
+  bool public_ = false;   // the edge network
+  SourceLocation where;
+};
+
+struct RetentionPolicy {
+  int daily = 7;
+  int weekly = 4;
+  int monthly = 6;
+  int yearly = 0;
+};
+
+struct BackupTarget {
+  std::string name;
+  std::string kind = "local";   // local | offsite
+  std::string medium = "disk";  // disk | cloud | tape | nas
+  std::string location;         // path or host: data only
+};
+
+struct BackupSettings {
+  std::string schedule = "03:00";
+  RetentionPolicy retention;
+  std::vector<BackupTarget> targets;
+  std::vector<std::string> volumes;        // volume names to archive
+  std::vector<std::string> git_mirrors;    // repositories mirrored off-site
+  std::string mirror_remote;               // e.g. the off-site forge: data only
+};
+
+struct Estate {
+  std::string name;
+  std::string description;
+  std::vector<Server> servers;
+  std::vector<Service> services;
+  std::vector<Network> networks;
+  BackupSettings backup;
+  int managers = 3;           // desired Swarm managers
+  double headroom = 0.10;     // share of memory and CPU kept free on every server
+  std::string source_file;
+
+  const Server* find_server(const std::string& name) const;
+  const Service* find_service(const std::string& name) const;
+  const Network* find_network(const std::string& name) const;
+  Bytes total_memory() const;
+  int replica_count() const;  // sum of replicas (global services count once per server)
+};
+
+// Names for printing and parsing enums ("database", "manager", ...).
+std::string to_string(Category c);
+std::string to_string(Tier t);
+std::string to_string(SwarmRole r);
+std::string to_string(Reliability r);
+std::optional<Category> category_from_string(const std::string& s);
+std::optional<Tier> tier_from_string(const std::string& s);
+std::optional<SwarmRole> role_from_string(const std::string& s);
+std::optional<Reliability> reliability_from_string(const std::string& s);
+
+}  // namespace rehome::model
