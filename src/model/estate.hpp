@@ -54,6 +54,7 @@ struct Resources {
   MilliCpu cpu_reservation = 0;
   MilliCpu cpu_limit = 0;
   bool estimated = false;        // no limit nor measurement: a per-category default, shown as "est."
+  bool measured = false;         // reservation from a live engine's stats (peak x margin), not a guess
 };
 
 struct Port {
