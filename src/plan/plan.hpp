@@ -15,12 +15,12 @@ struct Assignment {
 
 // A soft rule's verdict for one service (or pair), with the reason in plain words.
 struct SoftRuleOutcome {
-  std::string rule;     // e.g. "monitoring-off-production"
+  std::string rule;  // e.g. "monitoring-off-production"
   std::string service;
-  std::string server;   // where it was placed (may be empty for service-wide rules)
+  std::string server;  // where it was placed (may be empty for service-wide rules)
   bool met = false;
-  double weight = 0;    // how much it counts in the score
-  std::string reason;   // "prometheus shares gmktec with the production services"
+  double weight = 0;   // how much it counts in the score
+  std::string reason;  // "prometheus shares gmktec with the production services"
 };
 
 // The plan is a value: replica -> server, with the reasons. Everything after the plan reads it and
@@ -29,7 +29,7 @@ struct Plan {
   std::vector<Assignment> assignments;
   std::vector<SoftRuleOutcome> soft_rules;
   double headroom = 0.10;
-  double score = 0;             // higher is better; see plan/score docs
+  double score = 0;  // higher is better; see plan/score docs
   std::string estate_name;
   model::SourceLocation where;  // the plan.yaml it was read from, if any
 

@@ -1,0 +1,90 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/estate.hpp"
+
+namespace rehome::plan {
+
+// Hard rules (feasibility checks), after Nomad's scheduler/feasible and the Filter plugins of the
+// Kubernetes scheduler: each answers "may this replica go on this server, given what is there already?"
+// in O(1) or O(rules of the service), so the solver and the failover simulation can ask it millions of
+// times. A new hard rule is a new rule_*.cpp file plus one line in default_feasibility_rules().
+
+// What is placed on one server so far.
+struct ServerLoad {
+  model::Bytes memory = 0;              // sum of memory reservations
+  model::MilliCpu cpu = 0;              // sum of CPU reservations
+  std::map<std::string, int> replicas;  // service name -> replicas of it on this server
+  // Counters the scorers read (kept by PlacementState::add/remove; see is_production_workload()).
+  int production = 0;  // production-tier app/frontend/proxy/auth replicas
+  int monitoring = 0;  // monitoring/logging replicas (global agents excluded)
+  int spiky = 0;       // CI runners and other bursty replicas
+  int total = 0;       // all replicas
+
+  int count(const std::string& service) const {
+    auto it = replicas.find(service);
+    return it == replicas.end() ? 0 : it->second;
+  }
+};
+
+// Facts about the estate every rule and scorer needs, computed once.
+struct PlacementContext {
+  PlacementContext(const model::Estate& estate, double headroom);
+
+  const model::Estate& estate;
+  double headroom = 0.10;  // share of memory and CPU kept free on every server
+  model::Bytes max_server_memory = 0;
+  model::MilliCpu max_server_cpu = 0;
+  bool has_edge_servers = false;
+  // service -> services it may never share a server with: anti-affinity (either direction), a streaming
+  // replica and its primary, and services publishing the same host-mode port.
+  std::unordered_map<std::string, std::vector<std::string>> conflicts;
+  // service -> services it talks to: depends_on and affinity, both directions (chatty pairs).
+  std::unordered_map<std::string, std::vector<std::string>> partners;
+
+  // Capacity the planner may fill: the server's memory / CPU minus the headroom.
+  model::Bytes memory_capacity(const model::Server& s) const;
+  model::MilliCpu cpu_capacity(const model::Server& s) const;
+  // Index of a server of this estate (by address in estate.servers, O(1)).
+  size_t index_of(const model::Server& s) const;
+};
+
+// Helpers shared by rules, scorers and the check.
+bool is_production_workload(const model::Service& s);  // production tier, app/frontend/proxy/auth/queue
+bool is_monitoring(const model::Service& s);           // monitoring/logging, not a per-node agent
+bool is_spiky(const model::Service& s);                // spiky flag or CI category
+bool is_weak(const model::Server& s);                  // weak hardware or low reliability
+bool needs_edge(const model::Service& s);              // publishes port 80 or 443
+
+class FeasibilityRule {
+ public:
+  virtual ~FeasibilityRule() = default;
+  virtual std::string_view name() const = 0;
+  // nullopt = fits; otherwise the reason in plain words ("needs 4.0 GB, 1.2 GB free of 9.9 GB").
+  virtual std::optional<std::string> check(const model::Service&, const model::Server&, const ServerLoad&,
+                                           const PlacementContext&) const = 0;
+};
+
+using FeasibilityRules = std::vector<std::unique_ptr<FeasibilityRule>>;
+
+// memory, cpu, pins, labels, max-replicas-per-node, conflicts (anti-affinity), edge.
+FeasibilityRules default_feasibility_rules();
+std::unique_ptr<FeasibilityRule> make_memory_rule();
+std::unique_ptr<FeasibilityRule> make_cpu_rule();
+std::unique_ptr<FeasibilityRule> make_pin_rule();
+std::unique_ptr<FeasibilityRule> make_label_rule();
+std::unique_ptr<FeasibilityRule> make_max_per_node_rule();
+std::unique_ptr<FeasibilityRule> make_conflict_rule();
+std::unique_ptr<FeasibilityRule> make_edge_rule();
+
+// First rule that refuses (its reason prefixed by nothing), or nullopt when every rule accepts.
+std::optional<std::string> first_refusal(const FeasibilityRules& rules, const model::Service&,
+                                         const model::Server&, const ServerLoad&, const PlacementContext&);
+
+}  // namespace rehome::plan

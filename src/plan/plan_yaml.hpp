@@ -1,0 +1,26 @@
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "model/estate.hpp"
+#include "plan/plan.hpp"
+
+namespace rehome::plan {
+
+// plan.yaml / proposal.yaml, by server; a service appears once per replica on that server; global
+// services may be omitted (they are then put on every server):
+//   estate: wizardsofts
+//   headroom: 10%
+//   servers:
+//     hppavilion: [gitlab, gitlab-runner, gibd-postgres]
+//     gmktec: [traefik, ws-gateway, ws-gateway]
+// Throws UserError naming file:line for syntax errors, unknown servers or services, and replica
+// counts that differ from the estate's. The returned plan carries no soft-rule outcomes (see annotate).
+Plan load_plan(const std::filesystem::path& path, const model::Estate& estate);
+Plan parse_plan(const std::string& yaml, const std::string& filename, const model::Estate& estate);
+
+std::string plan_to_yaml(const Plan& plan, const model::Estate& estate);
+// Written through a temporary file and renamed.
+void save_plan(const std::filesystem::path& path, const Plan& plan, const model::Estate& estate);
+
+}  // namespace rehome::plan

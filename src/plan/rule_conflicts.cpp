@@ -1,0 +1,27 @@
+#include <fmt/format.h>
+
+#include "plan/feasibility.hpp"
+
+namespace rehome::plan {
+namespace {
+
+// Services that must never share a server: anti-affinity, a replica and its primary (a replica beside
+// its primary protects nothing), and services publishing the same host-mode port.
+class ConflictRule final : public FeasibilityRule {
+ public:
+  std::string_view name() const override { return "anti-affinity"; }
+  std::optional<std::string> check(const model::Service& svc, const model::Server&, const ServerLoad& load,
+                                   const PlacementContext& ctx) const override {
+    auto it = ctx.conflicts.find(svc.name);
+    if (it == ctx.conflicts.end()) return std::nullopt;
+    for (const auto& other : it->second)
+      if (load.count(other) > 0) return fmt::format("must not share a server with {}, which is there", other);
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<FeasibilityRule> make_conflict_rule() { return std::make_unique<ConflictRule>(); }
+
+}  // namespace rehome::plan

@@ -1,0 +1,25 @@
+#include <fmt/format.h>
+
+#include "plan/feasibility.hpp"
+
+namespace rehome::plan {
+namespace {
+
+// placement.max_replicas_per_node (Swarm's max_replicas_per_node).
+class MaxPerNodeRule final : public FeasibilityRule {
+ public:
+  std::string_view name() const override { return "max-replicas-per-node"; }
+  std::optional<std::string> check(const model::Service& svc, const model::Server&, const ServerLoad& load,
+                                   const PlacementContext&) const override {
+    const int max = svc.placement.max_replicas_per_node;
+    if (max <= 0 || load.count(svc.name) < max) return std::nullopt;
+    return fmt::format("allows at most {} replica(s) per server, {} already there", max,
+                       load.count(svc.name));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<FeasibilityRule> make_max_per_node_rule() { return std::make_unique<MaxPerNodeRule>(); }
+
+}  // namespace rehome::plan

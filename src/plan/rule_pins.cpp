@@ -1,0 +1,26 @@
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "plan/feasibility.hpp"
+
+namespace rehome::plan {
+namespace {
+
+// placement.pin: the service may only run on the named servers (node.hostname == ...).
+class PinRule final : public FeasibilityRule {
+ public:
+  std::string_view name() const override { return "pin"; }
+  std::optional<std::string> check(const model::Service& svc, const model::Server& server, const ServerLoad&,
+                                   const PlacementContext&) const override {
+    const auto& pins = svc.placement.pin;
+    if (pins.empty() || std::find(pins.begin(), pins.end(), server.name) != pins.end()) return std::nullopt;
+    return fmt::format("is pinned to {}", fmt::join(pins, ", "));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<FeasibilityRule> make_pin_rule() { return std::make_unique<PinRule>(); }
+
+}  // namespace rehome::plan
