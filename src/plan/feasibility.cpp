@@ -19,6 +19,8 @@ void add_pair(std::unordered_map<std::string, std::vector<std::string>>& to, con
 }  // namespace
 
 PlacementContext::PlacementContext(const model::Estate& e, double h) : estate(e), headroom(h) {
+  for (size_t i = 0; i < estate.servers.size(); ++i) server_index[estate.servers[i].name] = i;
+  for (const auto& svc : estate.services) services_by_name[svc.name] = &svc;
   for (const auto& s : estate.servers) {
     max_server_memory = std::max(max_server_memory, s.memory);
     max_server_cpu = std::max(max_server_cpu, s.cpu());

@@ -47,6 +47,8 @@ struct PlacementContext {
   std::unordered_map<std::string, std::vector<std::string>> conflicts;
   // service -> services it talks to: depends_on and affinity, both directions (chatty pairs).
   std::unordered_map<std::string, std::vector<std::string>> partners;
+  std::unordered_map<std::string, const model::Service*> services_by_name;
+  std::unordered_map<std::string, size_t> server_index;  // hostname -> index in estate.servers
 
   // Capacity the planner may fill: the server's memory / CPU minus the headroom.
   model::Bytes memory_capacity(const model::Server& s) const;
