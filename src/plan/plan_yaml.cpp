@@ -1,0 +1,203 @@
+#include "plan/plan_yaml.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "model/did_you_mean.hpp"
+#include "model/problem.hpp"
+
+namespace rehome::plan {
+namespace {
+
+model::SourceLocation at(const std::string& file, const YAML::Node& node) {
+  model::SourceLocation loc;
+  loc.file = file;
+  if (node.Mark().line >= 0) {
+    loc.line = node.Mark().line + 1;
+    loc.column = node.Mark().column + 1;
+  }
+  return loc;
+}
+
+// "10%", "10 %", "0.1" -> 0.10; nullopt when malformed or outside [0, 0.9].
+std::optional<double> parse_share(std::string text) {
+  text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
+  bool percent = !text.empty() && text.back() == '%';
+  if (percent) text.pop_back();
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used != text.size()) return std::nullopt;
+    if (percent) v /= 100;
+    if (v < 0 || v > 0.9) return std::nullopt;
+    return v;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::vector<std::string> names_of(const auto& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(i.name);
+  return out;
+}
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
+  auto close = model::did_you_mean(word, known);
+  return close.empty() ? "" : fmt::format("did you mean '{}'?", close);
+}
+
+std::string quoted(const std::string& name) {
+  bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+  if (plain) return name;
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Plan parse_plan(const std::string& yaml, const std::string& filename, const model::Estate& estate) {
+  std::vector<model::Problem> problems;
+  auto problem = [&](const YAML::Node& node, std::string path, std::string message, std::string hint = {}) {
+    problems.push_back({at(filename, node), std::move(path), std::move(message), std::move(hint)});
+  };
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    throw UserError(
+        fmt::format("{}:{}:{}: not valid YAML: {}", filename, e.mark.line + 1, e.mark.column + 1, e.msg),
+        "fix the syntax (a plan is `servers: {server: [service, ...]}`)", exit_code::bad_input);
+  }
+  if (!root.IsMap())
+    throw UserError(fmt::format("{}: a plan is a mapping with `servers:`", filename),
+                    "see `rehome plan -o plan.yaml` for the format", exit_code::bad_input);
+
+  Plan plan;
+  plan.where.file = filename;
+  plan.estate_name = estate.name;
+  plan.headroom = estate.headroom;
+  std::map<std::string, int> count;        // service -> replicas placed
+  std::map<std::string, YAML::Node> last;  // service -> where it was last mentioned
+  YAML::Node servers_node;
+  for (const auto& kv : root) {
+    const auto key = kv.first.as<std::string>();
+    if (key == "estate") {
+      auto name = kv.second.as<std::string>("");
+      if (!estate.name.empty() && name != estate.name)
+        problem(kv.second, key,
+                fmt::format("the plan is for estate '{}', the estate file is '{}'", name, estate.name),
+                "pass the estate file the plan was made for");
+    } else if (key == "headroom") {
+      auto share = kv.second.IsScalar() ? parse_share(kv.second.Scalar()) : std::nullopt;
+      if (!share)
+        problem(kv.second, key, "headroom must be a share between 0% and 90%, like 10%");
+      else
+        plan.headroom = *share;
+    } else if (key == "servers") {
+      servers_node = kv.second;
+    } else if (key != "score" && key != "strategy") {
+      problem(kv.first, key, "unknown key", suggestion(key, {"estate", "headroom", "servers"}));
+    }
+  }
+  if (!servers_node || !servers_node.IsMap()) {
+    problem(servers_node ? servers_node : root, "servers",
+            "missing `servers:` mapping of server -> [services]");
+  } else {
+    const auto server_names = names_of(estate.servers);
+    const auto service_names = names_of(estate.services);
+    std::set<std::string> seen_servers;
+    for (const auto& kv : servers_node) {
+      const auto server = kv.first.as<std::string>();
+      const std::string path = "servers." + server;
+      if (!estate.find_server(server)) {
+        problem(kv.first, path,
+                fmt::format("unknown server '{}' (the estate has {})", server, fmt::join(server_names, ", ")),
+                suggestion(server, server_names));
+        continue;
+      }
+      if (!seen_servers.insert(server).second) problem(kv.first, path, "server listed twice");
+      if (kv.second.IsNull()) continue;
+      if (!kv.second.IsSequence()) {
+        problem(kv.second, path, "expected a list of services, like [gitlab, traefik]");
+        continue;
+      }
+      for (const auto& item : kv.second) {
+        const auto name = item.IsScalar() ? item.Scalar() : std::string{};
+        const auto* svc = estate.find_service(name);
+        if (!svc) {
+          problem(item, path, fmt::format("unknown service '{}'", name), suggestion(name, service_names));
+          continue;
+        }
+        plan.assignments.push_back({name, count[name]++, server});
+        last[name] = item;
+      }
+    }
+    for (const auto& svc : estate.services) {
+      if (svc.global) {
+        if (count[svc.name] == 0)  // omitted: one on every server
+          for (const auto& s : estate.servers)
+            plan.assignments.push_back({svc.name, count[svc.name]++, s.name});
+        continue;
+      }
+      if (count[svc.name] == svc.replicas) continue;
+      const YAML::Node where = last.count(svc.name) ? last[svc.name] : servers_node;
+      problem(
+          where, "servers",
+          count[svc.name] == 0
+              ? fmt::format("service '{}' is not placed on any server (the estate asks for {} replica(s))",
+                            svc.name, svc.replicas)
+              : fmt::format("service '{}' is placed {} time(s) but the estate asks for {} replica(s)",
+                            svc.name, count[svc.name], svc.replicas),
+          "list the service once per replica, or change replicas in the estate");
+    }
+  }
+  if (!problems.empty())
+    throw UserError(fmt::format("{} is not a valid plan for estate '{}':\n{}", filename, estate.name,
+                                model::format_problems(problems)),
+                    "fix the lines above", exit_code::bad_input);
+  return plan;
+}
+
+Plan load_plan(const std::filesystem::path& path, const model::Estate& estate) {
+  return parse_plan(read_file(path), path.string(), estate);
+}
+
+std::string plan_to_yaml(const Plan& plan, const model::Estate& estate) {
+  std::map<std::string, std::vector<std::string>> by_server;
+  for (const auto& a : plan.assignments) {
+    const auto* svc = estate.find_service(a.service);
+    if (svc && svc->global) continue;  // omitted: global services run on every server
+    by_server[a.server].push_back(a.service);
+  }
+  std::string out = "# rehome plan: replica -> server. Review, edit, and pass it to the next commands.\n";
+  out +=
+      "# A service appears once per replica on a server; global services run everywhere and are omitted.\n";
+  out += fmt::format("estate: {}\n", quoted(plan.estate_name.empty() ? estate.name : plan.estate_name));
+  out += fmt::format("headroom: {}%\n", static_cast<int>(plan.headroom * 100 + 0.5));
+  out += "servers:\n";
+  for (const auto& s : estate.servers) {
+    std::vector<std::string> names;
+    for (const auto& n : by_server[s.name]) names.push_back(quoted(n));
+    out += fmt::format("  {}: [{}]\n", quoted(s.name), fmt::join(names, ", "));
+  }
+  return out;
+}
+
+void save_plan(const std::filesystem::path& path, const Plan& plan, const model::Estate& estate) {
+  write_file_atomically(path, plan_to_yaml(plan, estate));
+}
+
+}  // namespace rehome::plan
