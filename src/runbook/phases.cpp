@@ -1,0 +1,253 @@
+#include "runbook/phases.hpp"
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "runbook/databases.hpp"
+#include "runbook/order.hpp"
+#include "runbook/shell.hpp"
+
+namespace rehome::runbook {
+namespace {
+
+std::string generated(const Context& c) { return c.options.workdir + "/generated"; }
+
+Step step(int phase, std::string id, std::string title, std::string what, std::string host) {
+  Step s;
+  s.id = fmt::format("{}.{}", phase, id);
+  s.phase = phase;
+  s.title = std::move(title);
+  s.what = std::move(what);
+  s.host = std::move(host);
+  return s;
+}
+
+std::set<std::string> tools_needed(const Context& c) {
+  std::set<std::string> tools{"docker", "sha256sum", c.options.rehome};
+  for (const auto& s : c.estate.services) {
+    if (!s.data) continue;
+    if (s.data->engine == "postgres") tools.insert({"psql", "pg_dump", "pg_restore"});
+    if (s.data->engine == "redis") tools.insert("redis-cli");
+  }
+  return tools;
+}
+
+// Every replica's memory, as a rough bound for the dumps (data sizes when the estate has them).
+model::Bytes backup_room(const model::Estate& e) {
+  model::Bytes total = 0;
+  for (const auto& s : e.services)
+    if (s.data) total += s.data->size > 0 ? s.data->size : 64 * model::MiB;
+  return total * 2;  // a dump before the move and one right before the copy
+}
+
+}  // namespace
+
+Step deploy_stack_step(const Context& c, int phase, const std::string& stack) {
+  auto services = services_in_order(c.estate, stack);
+  Step s = step(phase, "deploy." + stack, "deploy stack " + stack,
+                fmt::format("Deploys the generated stack '{}' ({}) and waits until every service has all its "
+                            "replicas running and healthy.",
+                            stack, join(services, ", ")),
+                c.first_manager.name);
+  std::string file = fmt::format("{}/stacks/{}.yml", generated(c), stack);
+  s.command = fmt::format("docker stack deploy --with-registry-auth --compose-file {} {}", file, stack);
+  std::string converged = fmt::format(
+      "docker stack services {} --format '{{{{.Replicas}}}}' | awk -F'[/ ]' 'NF{{n++}} $1!=$2{{bad=1}} "
+      "END{{exit (bad || !n)}}'",
+      stack);
+  s.verify = retry_until(converged, c.options.converge_timeout_seconds);
+  s.rollback = fmt::format("docker stack rm {}", stack);
+  return s;
+}
+
+std::vector<Step> prechecks(const Context& c) {
+  std::vector<Step> out;
+  auto tools = tools_needed(c);
+  Step t =
+      step(0, "tools", "tools present", "Checks that every program the runbook calls is installed here.", "");
+  t.command = fmt::format(
+      "for t in {}; do command -v \"$t\" > /dev/null || {{ echo \"missing: $t\" >&2; exit 1; }}; done",
+      join({tools.begin(), tools.end()}, " "));
+  t.rollback = "nothing to undo (read-only)";
+  out.push_back(t);
+
+  Step g = step(
+      0, "generate", "generate artefacts",
+      "Writes the stacks, bootstrap and firewall scripts and monitoring configuration from the estate and "
+      "the plan, so every later step deploys reviewed files.",
+      "");
+  g.command = fmt::format("{} generate {} {} --out {}", c.options.rehome, shell_word(c.options.estate_file),
+                          shell_word(c.options.plan_file), generated(c));
+  std::vector<std::string> checks;
+  std::set<std::string> stacks;
+  for (const auto& s : c.estate.services) stacks.insert(stack_of(s));
+  for (const auto& st : stacks) checks.push_back(fmt::format("test -s {}/stacks/{}.yml", generated(c), st));
+  g.verify = join(checks, " && ");
+  g.rollback = fmt::format("rm -rf {}", generated(c));
+  out.push_back(g);
+
+  for (const auto& server : c.estate.servers) {
+    Step r =
+        step(0, "reachable." + server.name, server.name + " reachable",
+             fmt::format("Runs a command on {} ({}) through the transport and asks its Docker engine for its "
+                         "version: the server answers and can run containers.",
+                         server.name, server.address),
+             server.name);
+    r.command = "docker version --format '{{.Server.Version}}'";
+    r.rollback = "nothing to undo (read-only)";
+    out.push_back(r);
+  }
+
+  Step d = step(0, "disk", "disk room for backups",
+                fmt::format("Checks that {}/backups has room for two dumps of every database ({}).",
+                            c.options.workdir, model::format_bytes(backup_room(c.estate))),
+                "");
+  d.command = fmt::format("mkdir -p {0}/backups && df -h {0}/backups", c.options.workdir);
+  d.verify = fmt::format("[ \"$(df --output=avail -B1 {}/backups | tail -n 1)\" -ge {} ]", c.options.workdir,
+                         backup_room(c.estate));
+  d.rollback = "nothing to undo (read-only)";
+  out.push_back(d);
+
+  auto moves = database_moves(c.estate, c.plan, c.old_server);
+  for (const auto& m : moves) out.push_back(credentials_step(m, 0, false));
+  for (const auto& m : moves) out.push_back(backup_step(m, 0, "", c.options));
+  return out;
+}
+
+std::vector<Step> security(const Context& c) {
+  std::vector<Step> out;
+  for (const auto& server : c.estate.servers) {
+    Step s =
+        step(1, "firewall." + server.name, "firewall on " + server.name,
+             fmt::format("Applies the generated firewall of {}: only the ports the plan needs stay open, the "
+                         "Swarm ports only between the cluster's servers.",
+                         server.name),
+             server.name);
+    std::string script = fmt::format("{}/firewall/{}.sh", generated(c), server.name);
+    s.command = fmt::format("sh {}", script);
+    s.verify = "ufw status | grep -q 'Status: active'";
+    s.rollback = "ufw disable  # then fix the rules and run the step again";
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<Step> swarm_bootstrap(const Context& c) {
+  std::vector<Step> out;
+  const auto& m = c.first_manager;
+  Step init =
+      step(2, "init", "initialise Swarm on " + m.name,
+           fmt::format("Makes {} the first manager (does nothing when it already is one).", m.name), m.name);
+  init.command = fmt::format(
+      "[ \"$(docker info --format '{{{{.Swarm.LocalNodeState}}}}')\" = active ] || docker swarm init "
+      "--advertise-addr {}",
+      m.address);
+  init.verify = "[ \"$(docker info --format '{{.Swarm.ControlAvailable}}')\" = true ]";
+  init.rollback = "docker swarm leave --force";
+  out.push_back(init);
+
+  for (const auto& s : c.estate.servers) {
+    if (&s == &m) continue;
+    std::string role = s.role == model::SwarmRole::manager ? "manager" : "worker";
+    Step j = step(2, "join." + s.name, fmt::format("join {} as {}", s.name, role),
+                  fmt::format("Joins {} to the Swarm as a {} with a token read from {} at run time.", s.name,
+                              role, m.name),
+                  s.name);
+    j.command = fmt::format(
+        "[ \"$(docker info --format '{{{{.Swarm.LocalNodeState}}}}')\" = active ] || docker swarm join "
+        "--token "
+        "\"$(ssh {} -- docker swarm join-token --quiet {})\" {}:2377",
+        m.name, role, m.address);
+    j.verify = "[ \"$(docker info --format '{{.Swarm.LocalNodeState}}')\" = active ]";
+    j.rollback = "docker swarm leave --force";
+    out.push_back(j);
+  }
+
+  for (const auto& s : c.estate.servers) {
+    if (s.labels.empty()) continue;
+    std::vector<std::string> adds, checks;
+    for (const auto& [k, v] : s.labels) {
+      adds.push_back("--label-add " + shell_word(k + "=" + v));
+      checks.push_back(
+          fmt::format("docker node inspect {} --format '{{{{index .Spec.Labels \"{}\"}}}}' | grep -qx {}",
+                      s.name, k, shell_word(v)));
+    }
+    Step l = step(2, "labels." + s.name, "label " + s.name,
+                  fmt::format("Sets the node labels the stacks' placement constraints use on {}.", s.name),
+                  m.name);
+    l.command = fmt::format("docker node update {} {}", join(adds, " "), s.name);
+    l.verify = join(checks, " && ");
+    std::vector<std::string> rms;
+    for (const auto& [k, v] : s.labels) rms.push_back("--label-rm " + shell_word(k));
+    l.rollback = fmt::format("docker node update {} {}", join(rms, " "), s.name);
+    out.push_back(l);
+  }
+
+  for (const auto& n : c.estate.networks) {
+    Step s = step(2, "network." + n.name, "overlay network " + n.name,
+                  fmt::format("Creates the overlay network {}{}{}.", n.name, n.encrypted ? ", encrypted" : "",
+                              n.internal ? ", internal (no route out)" : ""),
+                  m.name);
+    s.command = fmt::format(
+        "docker network inspect {0} > /dev/null 2>&1 || docker network create --driver overlay "
+        "--attachable{1}{2} {0}",
+        n.name, n.encrypted ? " --opt encrypted" : "", n.internal ? " --internal" : "");
+    s.verify =
+        fmt::format("[ \"$(docker network inspect {} --format '{{{{.Driver}}}}')\" = overlay ]", n.name);
+    s.rollback = fmt::format("docker network rm {}", n.name);
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<Step> databases(const Context& c) {
+  std::vector<Step> out;
+  for (const auto& stack : stacks_in_order(c.estate, 3).order) out.push_back(deploy_stack_step(c, 3, stack));
+  for (const auto& m : database_moves(c.estate, c.plan, c.old_server)) {
+    out.push_back(credentials_step(m, 3, true));
+    out.push_back(backup_step(m, 3, ".pre-migrate", c.options));
+    out.push_back(migrate_step(m, 3, c.options));
+  }
+  for (const auto& name : unsupported_databases(c.estate)) {
+    Step s =
+        step(3, "manual." + name.substr(0, name.find(' ')), "move " + name + " by hand",
+             fmt::format("rehome copies postgres and redis; {} needs its engine's own dump and restore. This "
+                         "step stops the run until it is done and marked with `touch`.",
+                         name),
+             "");
+    std::string marker = fmt::format("{}/manual/{}.done", c.options.workdir, name.substr(0, name.find(' ')));
+    s.command = fmt::format("test -e {}", marker);
+    s.rollback = "the old database still serves the applications";
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<Step> monitoring(const Context& c) {
+  std::vector<Step> out;
+  for (const auto& stack : stacks_in_order(c.estate, 4).order) out.push_back(deploy_stack_step(c, 4, stack));
+  return out;
+}
+
+std::vector<Step> services(const Context& c) {
+  std::vector<Step> out;
+  for (const auto& stack : stacks_in_order(c.estate, 5).order) out.push_back(deploy_stack_step(c, 5, stack));
+  return out;
+}
+
+std::vector<Step> validation(const Context& c) {
+  Step s = step(
+      6, "validate", "validation suite",
+      "Probes the moved estate (databases, services, monitoring, network, security, resources) and keeps "
+      "the results as evidence for the report; any failed probe stops the run.",
+      "");
+  s.command =
+      fmt::format("{} validate {} --targets {} --evidence {}/evidence", c.options.rehome,
+                  shell_word(c.options.estate_file), shell_word(c.options.targets_file), c.options.workdir);
+  s.verify = fmt::format("test -s {}/evidence/validation.json", c.options.workdir);
+  s.rollback = "nothing to undo (read-only); fix what failed, then run phase 6 again";
+  return {s};
+}
+
+}  // namespace rehome::runbook

@@ -1,0 +1,32 @@
+#pragma once
+#include <vector>
+
+#include "model/estate.hpp"
+#include "plan/plan.hpp"
+#include "runbook/runbook.hpp"
+
+namespace rehome::runbook {
+
+// Everything a phase builder needs, resolved once by make_runbook.
+struct Context {
+  const model::Estate& estate;
+  const plan::Plan& plan;
+  const RunbookOptions& options;
+  const model::Server& old_server;
+  const model::Server& first_manager;  // where Swarm is initialised and stacks are deployed
+};
+
+// One builder per phase (phases.cpp, cleanup.cpp): each returns the phase's steps in order.
+std::vector<Step> prechecks(const Context& c);
+std::vector<Step> security(const Context& c);
+std::vector<Step> swarm_bootstrap(const Context& c);
+std::vector<Step> databases(const Context& c);
+std::vector<Step> monitoring(const Context& c);
+std::vector<Step> services(const Context& c);
+std::vector<Step> validation(const Context& c);
+std::vector<Step> cleanup(const Context& c);
+
+// Deploys one generated stack and waits until every service of it has all its replicas running.
+Step deploy_stack_step(const Context& c, int phase, const std::string& stack);
+
+}  // namespace rehome::runbook

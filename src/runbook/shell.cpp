@@ -1,0 +1,48 @@
+#include "runbook/shell.hpp"
+
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace rehome::runbook {
+
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+std::string shell_word(const std::string& text) {
+  if (text.empty()) return "''";
+  for (unsigned char c : text) {
+    if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/' || c == ':' || c == '=' ||
+          c == ',' || c == '@' || c == '+'))
+      return shell_quote(text);
+  }
+  return text;
+}
+
+std::string variable_prefix(const std::string& service) {
+  std::string out;
+  for (unsigned char c : service) out += std::isalnum(c) ? static_cast<char>(std::toupper(c)) : '_';
+  if (!out.empty() && std::isdigit(static_cast<unsigned char>(out[0]))) out = "S_" + out;
+  return out;
+}
+
+std::string join(const std::vector<std::string>& words, const std::string& separator) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) out += (i ? separator : "") + words[i];
+  return out;
+}
+
+std::string retry_until(const std::string& check, int seconds) {
+  int tries = seconds / 2 > 0 ? seconds / 2 : 1;
+  return fmt::format("i=0; until {}; do i=$((i+1)); [ $i -ge {} ] && exit 1; sleep 2; done", check, tries);
+}
+
+}  // namespace rehome::runbook

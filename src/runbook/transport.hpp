@@ -1,0 +1,62 @@
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/process.hpp"
+
+namespace rehome::runbook {
+
+using Env = std::map<std::string, std::string>;
+
+// Runs a step's shell text on a server. The credentials reach the command as environment variables,
+// never on a command line (where `ps` would show them).
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // `host` is a server name ("" = this machine).
+  virtual ProcessResult run(const std::string& host, const std::string& script, const Env& env,
+                            std::chrono::milliseconds timeout) = 0;
+  virtual std::string name() const = 0;
+};
+
+// Everything on this machine through `sh -c`; the host is ignored (a single-machine cluster, or an
+// operator already on the server).
+class LocalTransport : public Transport {
+ public:
+  ProcessResult run(const std::string& host, const std::string& script, const Env& env,
+                    std::chrono::milliseconds timeout) override;
+  std::string name() const override { return "local"; }
+};
+
+// `ssh <destination> -- sh -s`, with the environment and the script on stdin.
+struct SshInvocation {
+  std::vector<std::string> argv;
+  std::string stdin_data;
+};
+SshInvocation ssh_invocation(const std::string& destination, const std::string& script, const Env& env,
+                             const std::vector<std::string>& ssh_options = {});
+
+// Steps for a server go through ssh to its address (or `destinations` override: server -> user@host);
+// steps for "" run locally.
+class SshTransport : public Transport {
+ public:
+  explicit SshTransport(std::map<std::string, std::string> destinations,
+                        std::vector<std::string> ssh_options = {"-o", "BatchMode=yes", "-o",
+                                                                "ConnectTimeout=10"})
+      : destinations_(std::move(destinations)), ssh_options_(std::move(ssh_options)) {}
+  ProcessResult run(const std::string& host, const std::string& script, const Env& env,
+                    std::chrono::milliseconds timeout) override;
+  std::string name() const override { return "ssh"; }
+
+ private:
+  std::map<std::string, std::string> destinations_;
+  std::vector<std::string> ssh_options_;
+  LocalTransport local_;
+};
+
+// Reads a credentials file: `NAME=value` lines, `#` comments, an optional `export ` and optional
+// single or double quotes around the value. Throws UserError naming file:line when malformed.
+Env parse_credentials(const std::string& text, const std::string& filename);
+
+}  // namespace rehome::runbook

@@ -1,0 +1,163 @@
+#include "validate/result.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "common/table.hpp"
+
+namespace rehome::validate {
+
+std::string to_string(Outcome o) {
+  switch (o) {
+    case Outcome::passed:
+      return "Passed";
+    case Outcome::skipped:
+      return "Skipped";
+    case Outcome::partial:
+      return "Partial";
+    case Outcome::failed:
+      return "Failed";
+  }
+  return "?";
+}
+
+std::string to_string(Area a) {
+  switch (a) {
+    case Area::databases:
+      return "Database Services";
+    case Area::services:
+      return "Services";
+    case Area::monitoring:
+      return "Monitoring Stack";
+    case Area::network:
+      return "Network Connectivity";
+    case Area::security:
+      return "Security";
+    case Area::resources:
+      return "Performance & Resources";
+  }
+  return "?";
+}
+
+std::string area_key(Area a) {
+  switch (a) {
+    case Area::databases:
+      return "databases";
+    case Area::services:
+      return "services";
+    case Area::monitoring:
+      return "monitoring";
+    case Area::network:
+      return "network";
+    case Area::security:
+      return "security";
+    case Area::resources:
+      return "resources";
+  }
+  return "?";
+}
+
+namespace {
+
+void count(Score& s, Outcome o) {
+  switch (o) {
+    case Outcome::passed:
+      ++s.passed;
+      break;
+    case Outcome::skipped:
+      ++s.skipped;
+      break;
+    case Outcome::partial:
+      ++s.partial;
+      break;
+    case Outcome::failed:
+      ++s.failed;
+      break;
+  }
+}
+
+std::string pct(const Score& s) { return s.total() ? fmt::format("{:.0f}%", std::floor(s.percent())) : "—"; }
+
+std::string verdict(const Suite& suite) { return suite.ok() ? "PASSED" : "FAILED"; }
+
+}  // namespace
+
+Score Suite::score(Area area) const {
+  Score s;
+  for (const auto& r : results)
+    if (r.area == area) count(s, r.outcome);
+  return s;
+}
+
+Score Suite::overall() const {
+  Score s;
+  for (const auto& r : results) count(s, r.outcome);
+  return s;
+}
+
+std::string render_table(const Suite& suite) {
+  Table t({"Test Category", ">Passed", ">Skipped", ">Partial", ">Failed", ">Score"});
+  for (Area a : kAreas) {
+    Score s = suite.score(a);
+    t.add_row({to_string(a), fmt::format("{}/{}", s.passed, s.total()), std::to_string(s.skipped),
+               std::to_string(s.partial), std::to_string(s.failed), pct(s)});
+  }
+  Score o = suite.overall();
+  t.add_row({"TOTAL", fmt::format("{}/{}", o.passed, o.total()), std::to_string(o.skipped),
+             std::to_string(o.partial), std::to_string(o.failed), pct(o)});
+  std::string out = t.render() + fmt::format("\nOverall status: {}\n", verdict(suite));
+  Table details({"Outcome", "Probe", "Reason"});
+  for (const auto& r : suite.results)
+    if (r.outcome != Outcome::passed) details.add_row({to_string(r.outcome), r.name, r.reason});
+  if (!details.empty()) {
+    out += '\n';
+    out += details.render();
+  }
+  return out;
+}
+
+std::string render_markdown(const Suite& suite) {
+  std::string md =
+      "| Test Category | Passed | Skipped | Partial | Failed | Score |\n|---|---|---|---|---|---|\n";
+  for (Area a : kAreas) {
+    Score s = suite.score(a);
+    md += fmt::format("| {} | {}/{} | {} | {} | {} | {} |\n", to_string(a), s.passed, s.total(), s.skipped,
+                      s.partial, s.failed, pct(s));
+  }
+  Score o = suite.overall();
+  md +=
+      fmt::format("| **TOTAL** | **{}/{}** | **{}** | **{}** | **{}** | **{}** |\n\n**Overall status:** {}\n",
+                  o.passed, o.total(), o.skipped, o.partial, o.failed, pct(o), verdict(suite));
+  return md;
+}
+
+nlohmann::json to_json(const Suite& suite) {
+  nlohmann::json cats = nlohmann::json::array();
+  auto score_json = [](const Score& s) {
+    return nlohmann::json{{"passed", s.passed}, {"skipped", s.skipped}, {"partial", s.partial},
+                          {"failed", s.failed}, {"total", s.total()},   {"score_percent", s.percent()}};
+  };
+  for (Area a : kAreas) {
+    auto j = score_json(suite.score(a));
+    j["category"] = area_key(a);
+    j["title"] = to_string(a);
+    cats.push_back(j);
+  }
+  nlohmann::json probes = nlohmann::json::array();
+  for (const auto& r : suite.results) {
+    nlohmann::json p{{"category", area_key(r.area)},
+                     {"name", r.name},
+                     {"outcome", to_string(r.outcome)},
+                     {"reason", r.reason}};
+    if (r.measured_ms) p["measured_ms"] = *r.measured_ms;
+    probes.push_back(p);
+  }
+  return {{"kind", "rehome.validation"},
+          {"ok", suite.ok()},
+          {"categories", cats},
+          {"overall", score_json(suite.overall())},
+          {"probes", probes}};
+}
+
+}  // namespace rehome::validate

@@ -1,0 +1,47 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rehome::validate {
+
+// Seed 000's vocabulary: every probe is Passed, Skipped, Partial or Failed, with the reason.
+enum class Outcome { passed, skipped, partial, failed };
+enum class Area { databases, services, monitoring, network, security, resources };
+inline constexpr Area kAreas[] = {Area::databases, Area::services, Area::monitoring,
+                                  Area::network,   Area::security, Area::resources};
+
+struct ProbeResult {
+  Area area = Area::databases;
+  std::string name;  // "gibd-postgres query", "ws-gateway health", ...
+  Outcome outcome = Outcome::skipped;
+  std::string reason;  // in plain words, secrets masked
+  std::optional<double> measured_ms;
+};
+
+struct Score {
+  int passed = 0, skipped = 0, partial = 0, failed = 0;
+  int total() const { return passed + skipped + partial + failed; }
+  double percent() const { return total() ? 100.0 * passed / total() : 0.0; }  // as 000: passed / all
+};
+
+struct Suite {
+  std::vector<ProbeResult> results;
+  Score score(Area area) const;
+  Score overall() const;
+  bool ok() const { return overall().failed == 0; }
+};
+
+std::string to_string(Outcome o);  // "Passed", ...
+std::string to_string(Area a);     // "Database Services", ...
+std::string area_key(Area a);      // "databases", ...
+
+// 000's table: Test Category | Passed | Skipped | Partial | Failed | Score, then TOTAL, then the
+// verdict; followed by every probe not passed with its reason.
+std::string render_table(const Suite& suite);
+std::string render_markdown(const Suite& suite);
+nlohmann::json to_json(const Suite& suite);  // evidence: {kind: rehome.validation, categories, probes, ok}
+
+}  // namespace rehome::validate
