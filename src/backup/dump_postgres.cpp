@@ -1,0 +1,95 @@
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "backup/artefacts.hpp"
+#include "backup/pg_session.hpp"
+#include "backup/sha256.hpp"
+#include "backup/url.hpp"
+#include "common/error.hpp"
+#include "common/process.hpp"
+#include "common/secrets.hpp"
+
+namespace fs = std::filesystem;
+
+namespace rehome::backup {
+
+void seal_artefact(const fs::path& partial, const fs::path& final_path, Artefact& a) {
+  std::error_code ec;
+  a.size = static_cast<std::int64_t>(fs::file_size(partial, ec));
+  if (ec)
+    throw UserError(fmt::format("cannot read {}: {}", partial.string(), ec.message()), "check the disk");
+  a.sha256 = sha256_file(partial);
+  fs::rename(partial, final_path, ec);
+  if (ec) {
+    fs::remove(partial, ec);
+    throw UserError(fmt::format("cannot rename {} into place: {}", final_path.string(), ec.message()),
+                    "check the backup folder's permissions");
+  }
+}
+
+std::map<std::string, std::int64_t> count_rows(PgSession& session) {
+  auto tables = session.query(
+      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+      "AND n.nspname NOT LIKE 'pg\\_toast%' AND NOT c.relispartition ORDER BY 1, 2");
+  std::map<std::string, std::int64_t> counts;
+  for (const auto& t : tables) {
+    auto rows =
+        session.scalar(fmt::format("SELECT count(*) FROM {}.{}", quote_ident(t[0]), quote_ident(t[1])));
+    counts[t[0] + "." + t[1]] = std::stoll(rows);
+  }
+  return counts;
+}
+
+std::vector<std::string> list_databases(const std::string& server_url) {
+  PgSession s(server_url);
+  std::vector<std::string> out;
+  for (const auto& row : s.query("SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn "
+                                 "AND datname <> 'postgres' ORDER BY 1"))
+    out.push_back(row[0]);
+  return out;
+}
+
+Artefact dump_postgres(const std::string& url, const fs::path& folder) {
+  auto pg_dump = require_program("pg_dump", "postgresql-client-15");
+  auto hp = host_port(url, 5432);
+  Artefact a;
+  a.kind = "postgres";
+  a.source = mask_url(url);
+  a.database = database_of(url);
+  if (a.database.empty()) a.database = hp.user.empty() ? "postgres" : hp.user;
+  a.name = safe_name(fmt::format("postgres-{}-{}-{}.dump", hp.host, hp.port, a.database));
+  a.time = static_cast<std::int64_t>(std::time(nullptr));
+
+  // One snapshot for the row counts and the dump: the counts are exactly what the dump holds.
+  PgSession session(url);
+  session.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  std::string snapshot = session.scalar("SELECT pg_export_snapshot()");
+  a.row_counts = count_rows(session);
+
+  fs::path final_path = folder / a.name;
+  fs::path partial = folder / (a.name + ".partial");
+  auto split = split_password(url);
+  ProcessOptions opts;
+  if (!split.password.empty()) opts.env["PGPASSWORD"] = split.password;
+  auto result = run_process({pg_dump.string(), "--format=custom", "--snapshot=" + snapshot, "--no-password",
+                             fmt::format("--file={}", partial.string()), "--dbname=" + split.url},
+                            opts);
+  session.exec("COMMIT");
+  if (!result.ok()) {
+    std::error_code ec;
+    fs::remove(partial, ec);
+    std::string why = mask_secrets(result.err);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw UserError(
+        fmt::format("pg_dump of {} failed (exit {}): {}", a.source, result.exit_code, why),
+        why.find("No space left") != std::string::npos
+            ? "the backup disk is full: free space or prune old backups (rehome backup prune)"
+            : "check the database, the user's privileges and that pg_dump is at least the server's version");
+  }
+  seal_artefact(partial, final_path, a);
+  return a;
+}
+
+}  // namespace rehome::backup

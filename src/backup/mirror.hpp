@@ -1,0 +1,33 @@
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/metrics.hpp"
+#include "backup/run.hpp"
+
+namespace rehome::backup {
+
+// Repositories to mirror from --repos: a folder of repositories (bare "*.git" folders or working
+// copies), or a file with one repository URL/path per line (# comments). Throws UserError naming it.
+std::vector<std::string> repositories_from(const std::filesystem::path& list_or_dir);
+
+struct MirrorOptions {
+  std::vector<std::string> repositories;
+  std::string remote;           // base: <remote>/<name>.git is each repository's mirror
+  std::filesystem::path cache;  // local mirror clones (git clone --mirror), kept between runs
+  std::optional<std::filesystem::path> textfile;
+  Progress progress = [](const std::string&) {};
+};
+
+// For each repository: clone --mirror into the cache (or remote update --prune), then push --mirror to
+// the remote (a local remote path that does not exist yet is created bare). A failing repository does
+// not stop the others. Writes git_mirror_last_sync_timestamp per repository (kept from the previous
+// run for one that failed now).
+std::vector<MirrorSync> mirror_repositories(const MirrorOptions& options);
+
+// "group/app.git" or "/srv/git/app" -> "app"
+std::string repository_name(const std::string& repository);
+
+}  // namespace rehome::backup

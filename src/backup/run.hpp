@@ -1,0 +1,62 @@
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/manifest.hpp"
+#include "model/estate.hpp"
+
+namespace rehome::backup {
+
+using Progress = std::function<void(const std::string& line)>;
+
+// What one run backs up.
+struct Source {
+  std::string kind;    // postgres | redis | volume
+  std::string target;  // a URL (postgres/redis) or a folder (volume)
+};
+
+// Databases and volumes of an estate: every PostgreSQL database and Redis of a service that is not a
+// replica, addressed by service name (Swarm DNS) on the default port with credentials from the
+// environment (PGUSER/PGPASSWORD, ...), and the volumes of backup.volumes under Docker's volume root.
+// Engines rehome cannot dump are left out (`backup audit` names them).
+std::vector<Source> sources_from_estate(const model::Estate& estate,
+                                        const std::filesystem::path& volume_root = "/var/lib/docker/volumes");
+
+// A URL given on the command line: postgres://... (a URL without a database means every database of
+// the server), redis://... Throws UserError for anything else.
+Source source_from_url(const std::string& url);
+
+struct OffsiteResult {
+  int backups_copied = 0;
+  int backups_already_there = 0;
+  int files_copied = 0;
+  std::int64_t bytes_copied = 0;
+};
+
+struct RunOptions {
+  std::vector<Source> sources;
+  std::filesystem::path dest;
+  std::optional<std::filesystem::path> offsite;
+  std::string estate;
+  Progress progress = [](const std::string&) {};
+};
+
+struct RunResult {
+  Manifest manifest;
+  std::filesystem::path dir;
+  std::optional<OffsiteResult> offsite;
+};
+
+// Takes every artefact into "<dest>/.<id>.partial", writes the manifest, renames the folder to
+// "<dest>/<id>", then copies new backups off-site. On failure nothing that looks complete is left.
+RunResult run_backup(const RunOptions& options);
+
+// Copies to `offsite` every complete backup of `dest` it does not hold yet (file by file, each re-hashed
+// after the copy and compared with the manifest), through a ".partial" folder renamed at the end.
+OffsiteResult copy_offsite(const std::filesystem::path& dest, const std::filesystem::path& offsite,
+                           const Progress& progress);
+
+}  // namespace rehome::backup

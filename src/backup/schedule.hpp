@@ -1,0 +1,34 @@
+#pragma once
+#include <map>
+#include <string>
+
+#include "model/estate.hpp"
+
+namespace rehome::backup {
+
+struct ScheduleOptions {
+  std::string schedule = "03:00";  // "HH:MM" daily, or (systemd only) any OnCalendar= expression
+  std::string estate_file;         // path of estate.yaml where the job runs (empty: rehome's built-in)
+  std::string estate_name;
+  std::string dest = "/srv/backups";
+  std::string offsite;  // empty = none
+  std::string textfile = "/var/lib/node_exporter/textfile/rehome_backup.prom";
+  std::string restore_url;  // scratch server for the restore test; empty = checksum-only verify
+  model::RetentionPolicy retention;
+  std::string rehome_path = "/usr/local/bin/rehome";
+  std::string image = "rehome:0.1.0";  // swarm: an image with rehome and the PostgreSQL/Redis clients
+  std::string server;                  // swarm: node that holds the backup disk (node.hostname)
+};
+
+// "03:00" -> {3, 0}; throws UserError naming the value when it is not HH:MM.
+std::pair<int, int> parse_daily_time(const std::string& schedule);
+
+// file name -> content. systemd: rehome-backup.service + rehome-backup.timer (run, verify, prune in one
+// oneshot unit; secrets come from EnvironmentFile=, never from the unit). swarm: rehome-backup-stack.yml.
+std::map<std::string, std::string> render_systemd(const ScheduleOptions& o);
+std::map<std::string, std::string> render_swarm(const ScheduleOptions& o);
+
+// The three command lines the job runs, without the program name; shared by both renderings.
+std::vector<std::vector<std::string>> job_commands(const ScheduleOptions& o);
+
+}  // namespace rehome::backup

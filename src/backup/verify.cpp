@@ -1,0 +1,169 @@
+#include "backup/verify.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "backup/artefacts.hpp"
+#include "backup/metrics.hpp"
+#include "backup/pg_session.hpp"
+#include "backup/sha256.hpp"
+#include "backup/store.hpp"
+#include "backup/url.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/process.hpp"
+#include "common/secrets.hpp"
+#include "model/units.hpp"
+
+namespace fs = std::filesystem;
+
+namespace rehome::backup {
+namespace {
+
+void check_files(const StoredBackup& b, VerifyResult& r, const Progress& progress) {
+  for (const auto& a : b.manifest.artefacts) {
+    fs::path file = b.dir / a.name;
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {
+      r.problems.push_back(fmt::format("{}: missing", file.string()));
+      continue;
+    }
+    auto size = static_cast<std::int64_t>(fs::file_size(file, ec));
+    if (size != a.size) {
+      r.problems.push_back(
+          fmt::format("{}: size {} bytes, the manifest says {}", file.string(), size, a.size));
+      continue;
+    }
+    auto hash = sha256_file(file);
+    if (hash != a.sha256) {
+      r.problems.push_back(fmt::format("{}: sha256 mismatch (manifest {}, file {}): the file is damaged",
+                                       file.string(), a.sha256.substr(0, 16), hash.substr(0, 16)));
+      continue;
+    }
+    progress(fmt::format("  ✓ {} {} sha256 ok", a.name, model::format_bytes(a.size)));
+  }
+}
+
+// Restores one dump into a scratch database on `server_url`, compares the row counts, drops it.
+RestoreCheck restore_and_count(const StoredBackup& b, const Artefact& a, const std::string& server_url) {
+  RestoreCheck check;
+  check.artefact = a.name;
+  check.scratch_database = fmt::format("rehome_verify_{}_{}", ::getpid(), std::time(nullptr));
+  auto pg_restore = require_program("pg_restore", "postgresql-client-15");
+  PgSession admin(server_url);
+  admin.exec(fmt::format("CREATE DATABASE {}", quote_ident(check.scratch_database)));
+  std::string scratch_url = with_database(server_url, check.scratch_database);
+  auto drop = [&]() {
+    try {
+      admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(check.scratch_database)));
+    } catch (const UserError&) {
+    }
+  };
+  try {
+    auto split = split_password(scratch_url);
+    ProcessOptions opts;
+    if (!split.password.empty()) opts.env["PGPASSWORD"] = split.password;
+    auto res = run_process({pg_restore.string(), "--no-owner", "--no-privileges", "--exit-on-error",
+                            "--no-password", "--dbname=" + split.url, (b.dir / a.name).string()},
+                           opts);
+    if (!res.ok()) {
+      std::string why = mask_secrets(res.err);
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      check.mismatches.push_back(fmt::format("pg_restore of {} failed: {}", (b.dir / a.name).string(), why));
+    } else {
+      PgSession scratch(scratch_url);
+      auto restored = count_rows(scratch);
+      for (const auto& [table, rows] : a.row_counts) {
+        auto it = restored.find(table);
+        if (it == restored.end())
+          check.mismatches.push_back(fmt::format("{}: table {} missing after restore", a.name, table));
+        else if (it->second != rows)
+          check.mismatches.push_back(fmt::format("{}: table {}: {} rows in the manifest, {} restored", a.name,
+                                                 table, rows, it->second));
+        else
+          check.rows += rows;
+      }
+      check.tables = static_cast<int>(restored.size());
+    }
+  } catch (...) {
+    drop();
+    throw;
+  }
+  drop();
+  return check;
+}
+
+void write_textfile(const VerifyOptions& o, const std::vector<StoredBackup>& backups, const VerifyResult& r,
+                    std::int64_t now) {
+  BackupMetrics m;
+  m.labels = o.labels;
+  m.last_exit_code = r.ok() ? 0 : 1;
+  m.bytes = r.bytes;
+  m.last_check_time = now;
+  for (const auto& b : backups) {
+    bool passed = b.verified || (r.ok() && b.manifest.id == r.backup_id);
+    if (passed) {
+      m.last_success_time = b.manifest.time;
+      break;
+    }
+  }
+  write_file_atomically(*o.textfile, render_backup_metrics(m));
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_age(const std::string& text) {
+  if (text.size() >= 2 && text.back() == 'd') {
+    auto ms = model::parse_duration(text.substr(0, text.size() - 1) + "h");
+    if (ms) return *ms / 1000 * 24;
+    return std::nullopt;
+  }
+  auto ms = model::parse_duration(text);
+  if (!ms || *ms <= 0) return std::nullopt;
+  return *ms / 1000;
+}
+
+VerifyResult verify_backup(const VerifyOptions& o) {
+  std::int64_t now = o.now ? o.now : static_cast<std::int64_t>(std::time(nullptr));
+  auto backups = list_backups(o.dest);
+  VerifyResult r;
+  if (backups.empty()) {
+    r.problems.push_back(fmt::format("{}: no complete backup found", o.dest.string()));
+  } else {
+    const auto& b = backups.front();
+    r.backup_id = b.manifest.id;
+    r.bytes = b.manifest.total_bytes();
+    r.age_seconds = now - b.manifest.time;
+    o.progress(fmt::format("checking backup {} ({} old, {} artefacts)", b.manifest.id,
+                           model::format_duration(r.age_seconds * 1000), b.manifest.artefacts.size()));
+    if (r.age_seconds > o.max_age_seconds)
+      r.problems.push_back(fmt::format("newest backup {} is {} old, more than the allowed {}", b.dir.string(),
+                                       model::format_duration(r.age_seconds * 1000),
+                                       model::format_duration(o.max_age_seconds * 1000)));
+    check_files(b, r, o.progress);
+    if (o.restore_url && r.problems.empty()) {
+      for (const auto& a : b.manifest.artefacts) {
+        if (a.kind != "postgres") continue;
+        o.progress(fmt::format("  restoring {} into a scratch database on {} ...", a.name,
+                               mask_url(*o.restore_url)));
+        auto check = restore_and_count(b, a, *o.restore_url);
+        for (const auto& m : check.mismatches) r.problems.push_back(m);
+        if (check.mismatches.empty())
+          o.progress(
+              fmt::format("  ✓ {} restored: {} tables, {} rows match the manifest (scratch database dropped)",
+                          a.name, check.tables, check.rows));
+        r.restores.push_back(std::move(check));
+      }
+    }
+    if (r.ok()) {
+      write_file_atomically(b.dir / verified_file, verify_record_to_json({now, o.restore_url.has_value()}));
+    }
+  }
+  if (o.textfile) write_textfile(o, backups, r, now);
+  return r;
+}
+
+}  // namespace rehome::backup

@@ -1,0 +1,138 @@
+#include <gtest/gtest.h>
+
+#include "backup/audit.hpp"
+#include "backup/run.hpp"
+#include "backup/schedule.hpp"
+#include "common/error.hpp"
+
+using namespace rehome;
+using namespace rehome::backup;
+
+namespace {
+
+model::Service db(const std::string& name, const std::string& engine, std::vector<std::string> dbs = {}) {
+  model::Service s;
+  s.name = name;
+  s.category = model::Category::database;
+  s.stateful = true;
+  s.data = model::DataSpec{engine, std::move(dbs), 0, std::nullopt};
+  return s;
+}
+
+model::Estate estate() {
+  model::Estate e;
+  e.name = "wizardsofts";
+  e.services.push_back(db("gibd-postgres", "postgres", {"ws_trades", "ws_news"}));
+  auto replica = db("gibd-postgres-replica", "postgres");
+  replica.data->replica_of = "gibd-postgres";
+  e.services.push_back(replica);
+  e.services.push_back(db("redis", "redis"));
+  e.services.push_back(db("mailcow-mysql", "mariadb", {"mailcow"}));
+  model::Service gitlab;
+  gitlab.name = "gitlab";
+  gitlab.stateful = true;
+  gitlab.volumes.push_back({"gitlab-data", "/var/opt/gitlab"});
+  gitlab.volumes.push_back({"gitlab-config", "/etc/gitlab"});
+  e.services.push_back(gitlab);
+  e.backup.volumes = {"gitlab-data"};
+  return e;
+}
+
+const AuditItem& item(const AuditReport& r, const std::string& subject_prefix) {
+  for (const auto& i : r.items)
+    if (i.subject.starts_with(subject_prefix)) return i;
+  throw std::runtime_error("no audit item " + subject_prefix);
+}
+
+}  // namespace
+
+TEST(Audit, NoTargetsMeansNoBackupAnywhere) {
+  auto r = audit_backups(estate());
+  EXPECT_EQ(r.failing(), static_cast<int>(r.items.size()));
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_NE(r.notes[0].find("no backup targets"), std::string::npos);
+}
+
+TEST(Audit, LocalPlusCloudOffsiteMeets321) {
+  auto e = estate();
+  e.backup.targets = {{"local", "local", "disk", "/srv/backups"}, {"hetzner", "offsite", "cloud", "s3://x"}};
+  auto r = audit_backups(e);
+  const auto& pg = item(r, "gibd-postgres (postgres: ws_trades, ws_news)");
+  EXPECT_TRUE(pg.meets_321()) << pg.verdict;
+  EXPECT_EQ(pg.copies, 3);
+  EXPECT_EQ(pg.media, 2);
+  EXPECT_EQ(pg.replicas, std::vector<std::string>{"gibd-postgres-replica"});
+  EXPECT_NE(pg.verdict.find("meets 3-2-1"), std::string::npos);
+  EXPECT_NE(pg.verdict.find("not against deletion"), std::string::npos);
+  EXPECT_TRUE(item(r, "redis").meets_321());
+  // mariadb cannot be dumped by rehome: named as having no backup.
+  const auto& maria = item(r, "mailcow-mysql");
+  EXPECT_FALSE(maria.backed_up);
+  EXPECT_NE(maria.verdict.find("cannot dump mariadb"), std::string::npos);
+  EXPECT_TRUE(item(r, "volume gitlab-data").meets_321());
+  EXPECT_FALSE(item(r, "volume gitlab-config").backed_up);
+  EXPECT_NE(item(r, "volume gitlab-config").verdict.find("add it to backup.volumes"), std::string::npos);
+  ASSERT_EQ(r.replicas.size(), 1u);
+  EXPECT_EQ(r.replicas[0], "gibd-postgres-replica streams from gibd-postgres");
+}
+
+TEST(Audit, TwoLocalDisksAreOneMediumAndNotOffsite) {
+  auto e = estate();
+  e.backup.targets = {{"a", "local", "disk", "/srv/a"}, {"b", "local", "disk", "/srv/b"}};
+  const auto& pg = item(audit_backups(e), "gibd-postgres");
+  EXPECT_EQ(pg.copies, 3);
+  EXPECT_EQ(pg.media, 1);
+  EXPECT_FALSE(pg.meets_321());
+  EXPECT_NE(pg.verdict.find("a second medium"), std::string::npos);
+  EXPECT_NE(pg.verdict.find("an off-site copy"), std::string::npos);
+}
+
+TEST(Sources, EstateDatabasesByServiceNameSkippingReplicas) {
+  auto sources = sources_from_estate(estate(), "/var/lib/docker/volumes");
+  std::vector<std::string> targets;
+  for (const auto& s : sources) targets.push_back(s.kind + " " + s.target);
+  EXPECT_EQ(targets, (std::vector<std::string>{"postgres postgresql://gibd-postgres:5432/ws_trades",
+                                               "postgres postgresql://gibd-postgres:5432/ws_news",
+                                               "redis redis://redis:6379",
+                                               "volume /var/lib/docker/volumes/gitlab-data/_data"}));
+  EXPECT_THROW(source_from_url("mysql://x"), UserError);
+}
+
+TEST(Schedule, SystemdTimerAndOneshotService) {
+  ScheduleOptions o;
+  o.schedule = "03:30";
+  o.estate_file = "/etc/rehome/estate.yaml";
+  o.estate_name = "wizardsofts";
+  o.offsite = "/mnt/offsite";
+  o.restore_url = "postgresql://verify@127.0.0.1:5433/postgres";
+  auto files = render_systemd(o);
+  ASSERT_EQ(files.size(), 2u);
+  const auto& timer = files.at("rehome-backup.timer");
+  EXPECT_NE(timer.find("OnCalendar=*-*-* 03:30:00\n"), std::string::npos);
+  EXPECT_NE(timer.find("Persistent=true"), std::string::npos);
+  const auto& service = files.at("rehome-backup.service");
+  EXPECT_NE(service.find("Type=oneshot"), std::string::npos);
+  EXPECT_NE(
+      service.find("ExecStart=/usr/local/bin/rehome backup run /etc/rehome/estate.yaml --dest /srv/backups "
+                   "--offsite /mnt/offsite\n"),
+      std::string::npos);
+  EXPECT_NE(service.find("backup verify --dest /srv/backups --max-age 26h --restore-url"), std::string::npos);
+  EXPECT_NE(service.find("backup prune --dest /srv/backups --keep-daily 7 --keep-weekly 4 --keep-monthly 6"),
+            std::string::npos);
+  EXPECT_NE(service.find("EnvironmentFile=-/etc/rehome/backup.env"), std::string::npos);
+}
+
+TEST(Schedule, SwarmServiceSleepsUntilTheTime) {
+  ScheduleOptions o;
+  o.server = "hppavilion";
+  auto files = render_swarm(o);
+  const auto& stack = files.at("rehome-backup-stack.yml");
+  EXPECT_NE(stack.find("date -d 'today 03:00'"), std::string::npos);
+  EXPECT_NE(stack.find("node.hostname == hppavilion"), std::string::npos);
+  EXPECT_NE(stack.find("$$(date +%s)"), std::string::npos);  // a literal $ in a stack file
+  EXPECT_NE(stack.find("rehome backup run --dest /srv/backups"), std::string::npos);
+  o.schedule = "every night";
+  EXPECT_THROW(render_swarm(o), UserError);
+  EXPECT_THROW(parse_daily_time("25:00"), UserError);
+  EXPECT_EQ(parse_daily_time("7:05"), (std::pair<int, int>{7, 5}));
+}
