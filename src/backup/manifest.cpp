@@ -100,11 +100,12 @@ std::optional<VerifyRecord> verify_record_from_json(const std::string& text) {
 namespace {
 
 // `pattern` gets year, month, day, hour, minute, second of the UTC time.
-std::string format_utc(std::int64_t unix_seconds, fmt::format_string<int, int, int, int, int, int> pattern) {
+std::string format_utc(std::int64_t unix_seconds, const char* pattern) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format(pattern, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return fmt::format(fmt::runtime(pattern), tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
 }
 
 }  // namespace
