@@ -14,6 +14,8 @@ struct SourceLocation {
   int line = 0;    // 1-based; 0 = unknown
   int column = 0;  // 1-based; 0 = unknown
   std::string str() const;  // "file:line" (or "file", or "<input>")
+
+  bool operator==(const SourceLocation&) const = default;
 };
 
 enum class SwarmRole { manager, worker };
@@ -25,6 +27,8 @@ struct ServerHints {
   bool edge = false;                              // takes public traffic (80/443): runs the edge proxy
   std::optional<int> uptime_days;
   std::string note;                               // free text shown in reports
+
+  bool operator==(const ServerHints&) const = default;
 };
 
 struct Server {
@@ -40,6 +44,8 @@ struct Server {
   SourceLocation where;
 
   MilliCpu cpu() const { return static_cast<MilliCpu>(cpu_threads) * 1000; }
+
+  bool operator==(const Server&) const = default;
 };
 
 enum class Category {
@@ -55,6 +61,8 @@ struct Resources {
   MilliCpu cpu_limit = 0;
   bool estimated = false;        // no limit nor measurement: a per-category default, shown as "est."
   bool measured = false;         // reservation from a live engine's stats (peak x margin), not a guess
+
+  bool operator==(const Resources&) const = default;
 };
 
 struct Port {
@@ -62,6 +70,8 @@ struct Port {
   int target = 0;
   std::string protocol = "tcp";
   std::string mode = "ingress";  // ingress | host
+
+  bool operator==(const Port&) const = default;
 };
 
 struct Volume {
@@ -70,6 +80,8 @@ struct Volume {
   bool shared = false; // on shared storage (NFS, ...): the service can move; local: state is stranded
   bool bind = false;   // a host path rather than a named volume
   bool read_only = false;
+
+  bool operator==(const Volume&) const = default;
 };
 
 struct HealthCheck {
@@ -78,6 +90,8 @@ struct HealthCheck {
   Millis timeout = 30000;
   Millis start_period = 0;
   int retries = 3;
+
+  bool operator==(const HealthCheck&) const = default;
 };
 
 struct Placement {
@@ -86,6 +100,8 @@ struct Placement {
   int max_replicas_per_node = 0;               // 0 = unlimited
   std::vector<std::string> affinity;           // services to run beside (soft: chatty pairs)
   std::vector<std::string> anti_affinity;      // services never on the same server (hard)
+
+  bool operator==(const Placement&) const = default;
 };
 
 // What a stateful service keeps, so migrate/backup know what to copy.
@@ -94,6 +110,8 @@ struct DataSpec {
   std::vector<std::string> databases;  // database names inside the engine
   Bytes size = 0;                      // approximate data size
   std::optional<std::string> replica_of;  // this service is a streaming replica of that service
+
+  bool operator==(const DataSpec&) const = default;
 };
 
 struct Service {
@@ -124,6 +142,8 @@ struct Service {
 
   // True when the service keeps state on a server's local disk (it cannot move on failure).
   bool has_local_state() const;
+
+  bool operator==(const Service&) const = default;
 };
 
 struct Network {
@@ -132,6 +152,8 @@ struct Network {
   bool internal = false;  // no route out
   bool public_ = false;   // the edge network
   SourceLocation where;
+
+  bool operator==(const Network&) const = default;
 };
 
 struct RetentionPolicy {
@@ -139,6 +161,8 @@ struct RetentionPolicy {
   int weekly = 4;
   int monthly = 6;
   int yearly = 0;
+
+  bool operator==(const RetentionPolicy&) const = default;
 };
 
 struct BackupTarget {
@@ -146,6 +170,8 @@ struct BackupTarget {
   std::string kind = "local";   // local | offsite
   std::string medium = "disk";  // disk | cloud | tape | nas
   std::string location;         // path or host: data only
+
+  bool operator==(const BackupTarget&) const = default;
 };
 
 struct BackupSettings {
@@ -155,6 +181,8 @@ struct BackupSettings {
   std::vector<std::string> volumes;        // volume names to archive
   std::vector<std::string> git_mirrors;    // repositories mirrored off-site
   std::string mirror_remote;               // e.g. the off-site forge: data only
+
+  bool operator==(const BackupSettings&) const = default;
 };
 
 struct Estate {
@@ -173,6 +201,8 @@ struct Estate {
   const Network* find_network(const std::string& name) const;
   Bytes total_memory() const;
   int replica_count() const;  // sum of replicas (global services count once per server)
+
+  bool operator==(const Estate&) const = default;
 };
 
 // Names for printing and parsing enums ("database", "manager", ...).

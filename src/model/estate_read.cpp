@@ -1,5 +1,6 @@
 // Reading estate.yaml into the model, collecting every problem (see estate_yaml.hpp).
 #include <charconv>
+#include <set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -523,9 +524,12 @@ EstateReading read_estate(const std::string& yaml, const std::string& filename) 
         Problem{SourceLocation{.file = filename}, "", "cannot read the YAML: " + e.msg, ""});
     return out;
   }
-  // Checks across fields run even after field errors, so one run lists every problem.
-  auto more = validate(out.estate, out.locations);
-  out.problems.insert(out.problems.end(), more.begin(), more.end());
+  // Checks across fields run even after field errors, so one run lists every problem; a field that
+  // could not be read is not reported a second time (an unreadable `memory: 4X` is not also "zero").
+  std::set<std::string> unreadable;
+  for (const auto& p : out.problems) unreadable.insert(p.path);
+  for (auto& p : validate(out.estate, out.locations))
+    if (!unreadable.count(p.path)) out.problems.push_back(std::move(p));
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -121,6 +122,14 @@ std::string format_duration(Millis ms) {
 std::string canonical_bytes(Bytes bytes) {
   if (bytes != 0 && bytes % GiB == 0) return fmt::format("{}G", bytes / GiB);
   if (bytes != 0 && bytes % MiB == 0) return fmt::format("{}M", bytes / MiB);
+  // A size people wrote with a decimal ("5.7G") reads back exactly from the same short form.
+  for (auto [unit, suffix] : {std::pair{GiB, 'G'}, std::pair{MiB, 'M'}}) {
+    if (std::llabs(bytes) < unit) continue;
+    for (int decimals = 1; decimals <= 3; ++decimals) {
+      std::string text = fmt::format("{:.{}f}{}", static_cast<double>(bytes) / static_cast<double>(unit), decimals, suffix);
+      if (parse_bytes(text) == bytes) return text;
+    }
+  }
   if (bytes != 0 && bytes % KiB == 0) return fmt::format("{}K", bytes / KiB);
   return fmt::format("{}", bytes);
 }

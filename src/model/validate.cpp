@@ -37,6 +37,7 @@ class Validator {
   std::vector<Problem> run() {
     check_servers();
     check_networks();
+    check_unique(e_.services, "services", "service");
     for (const auto& s : e_.services) check_service(s);
     check_cycles();
     check_ports();
@@ -90,16 +91,11 @@ class Validator {
       if (s.cpu_threads <= 0)
         add(path + ".cpu", "the server has no CPU threads", "write its thread count, e.g. `cpu: 8`");
     }
-    int managers = static_cast<int>(std::count_if(
-        e_.servers.begin(), e_.servers.end(), [](const Server& s) { return s.role == SwarmRole::manager; }));
-    if (!e_.servers.empty() && managers == 0)
+    bool any_manager = std::any_of(e_.servers.begin(), e_.servers.end(),
+                                   [](const Server& s) { return s.role == SwarmRole::manager; });
+    if (!e_.servers.empty() && !any_manager)
       add("servers", "no server has `role: manager`",
           "a Swarm needs managers: mark one or three servers as manager");
-    if (e_.managers > static_cast<int>(e_.servers.size()) && !e_.servers.empty())
-      add("managers",
-          fmt::format("{} managers wanted but the estate has only {} servers", e_.managers,
-                      e_.servers.size()),
-          "lower `managers:` (1 or 3 are usual)");
   }
 
   void check_networks() { check_unique(e_.networks, "networks", "network"); }

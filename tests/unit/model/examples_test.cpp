@@ -1,9 +1,9 @@
 // The built-in examples are valid, round-trip, and encode the seeds' numbers.
 #include <gtest/gtest.h>
 
+#include "common/atomic_file.hpp"
 #include "model/estate_yaml.hpp"
 #include "model/validate.hpp"
-#include "common/atomic_file.hpp"
 #include "support/paths.hpp"
 
 namespace rehome::model {
