@@ -128,7 +128,7 @@ void check_weakest(const model::Estate& estate, const Plan& proposal, std::vecto
   for (const auto& [tier, n] : tiers) tier_text.push_back(fmt::format("{} {}", n, tier)), replicas += n;
   const bool production = tiers.count("production") > 0;
   out.push_back(
-      {production ? Severity::error : Severity::warning, "weakest-host", w.name, "",
+      {Severity::warning, "weakest-host", w.name, "",
        fmt::format("{} is the weakest host ({}), yet the proposal gives it {} replica(s) ({}): {}; {}",
                    server_label(w), fmt::join(why, "; "), replicas, fmt::join(tier_text, ", "),
                    fmt::join(names, ", "),

@@ -25,23 +25,6 @@ model::SourceLocation at(const std::string& file, const YAML::Node& node) {
   return loc;
 }
 
-// "10%", "10 %", "0.1" -> 0.10; nullopt when malformed or outside [0, 0.9].
-std::optional<double> parse_share(std::string text) {
-  text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
-  bool percent = !text.empty() && text.back() == '%';
-  if (percent) text.pop_back();
-  try {
-    size_t used = 0;
-    double v = std::stod(text, &used);
-    if (used != text.size()) return std::nullopt;
-    if (percent) v /= 100;
-    if (v < 0 || v > 0.9) return std::nullopt;
-    return v;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
 std::vector<std::string> names_of(const auto& items) {
   std::vector<std::string> out;
   for (const auto& i : items) out.push_back(i.name);
@@ -68,6 +51,22 @@ std::string quoted(const std::string& name) {
 
 }  // namespace
 
+std::optional<double> parse_share(std::string text) {
+  text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
+  bool percent = !text.empty() && text.back() == '%';
+  if (percent) text.pop_back();
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used != text.size() || v < 0) return std::nullopt;
+    if (percent || v >= 1) v /= 100;
+    if (v > 0.9) return std::nullopt;
+    return v;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 Plan parse_plan(const std::string& yaml, const std::string& filename, const model::Estate& estate) {
   std::vector<model::Problem> problems;
   auto problem = [&](const YAML::Node& node, std::string path, std::string message, std::string hint = {}) {
@@ -89,8 +88,8 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
   plan.where.file = filename;
   plan.estate_name = estate.name;
   plan.headroom = estate.headroom;
-  std::map<std::string, int> count;        // service -> replicas placed
-  std::map<std::string, YAML::Node> last;  // service -> where it was last mentioned
+  std::map<std::string, int> count;                   // service -> replicas placed
+  std::map<std::string, model::SourceLocation> last;  // service -> where it was last mentioned
   YAML::Node servers_node;
   for (const auto& kv : root) {
     const auto key = kv.first.as<std::string>();
@@ -142,7 +141,7 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
           continue;
         }
         plan.assignments.push_back({name, count[name]++, server});
-        last[name] = item;
+        last[name] = at(filename, item);
       }
     }
     for (const auto& svc : estate.services) {
@@ -153,15 +152,14 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
         continue;
       }
       if (count[svc.name] == svc.replicas) continue;
-      const YAML::Node where = last.count(svc.name) ? last[svc.name] : servers_node;
-      problem(
-          where, "servers",
-          count[svc.name] == 0
-              ? fmt::format("service '{}' is not placed on any server (the estate asks for {} replica(s))",
-                            svc.name, svc.replicas)
-              : fmt::format("service '{}' is placed {} time(s) but the estate asks for {} replica(s)",
-                            svc.name, count[svc.name], svc.replicas),
-          "list the service once per replica, or change replicas in the estate");
+      problems.push_back(
+          {last.count(svc.name) ? last[svc.name] : at(filename, servers_node), "servers",
+           count[svc.name] == 0
+               ? fmt::format("service '{}' is not placed on any server (the estate asks for {} replica(s))",
+                             svc.name, svc.replicas)
+               : fmt::format("service '{}' is placed {} time(s) but the estate asks for {} replica(s)",
+                             svc.name, count[svc.name], svc.replicas),
+           "list the service once per replica, or change replicas in the estate"});
     }
   }
   if (!problems.empty())

@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "model/estate.hpp"
@@ -18,6 +19,10 @@ namespace rehome::plan {
 // counts that differ from the estate's. The returned plan carries no soft-rule outcomes (see annotate).
 Plan load_plan(const std::filesystem::path& path, const model::Estate& estate);
 Plan parse_plan(const std::string& yaml, const std::string& filename, const model::Estate& estate);
+
+// A share as people write it: "10%", "10" (>= 1 means percent), "0.1" -> 0.10. nullopt when malformed or
+// outside 0..90 %. Used for headroom in plan.yaml and by --headroom.
+std::optional<double> parse_share(std::string text);
 
 std::string plan_to_yaml(const Plan& plan, const model::Estate& estate);
 // Written through a temporary file and renamed.

@@ -58,7 +58,7 @@ class Solver {
     for (const auto& r : replicas) {
       auto best = choose(r.service, std::nullopt);
       if (!best) {
-        if (auto solved = exhaustive_search(replicas)) break;  // small estates: exact search finds a way
+        if (exhaustive_search(replicas)) break;  // small estates: exact search finds a way
         result.failure = explain_failure(r);
         return result;
       }
