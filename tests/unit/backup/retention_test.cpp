@@ -4,45 +4,20 @@
 #include <ctime>
 
 #include "backup/retention.hpp"
+#include "unit/backup/test_env.hpp"
 
 using namespace rehome::backup;
 
 namespace {
 
-// Sets TZ for one test and restores it afterwards: retention periods are local-time periods.
-class TimeZone {
- public:
-  explicit TimeZone(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    setenv("TZ", tz, 1);
-    tzset();
-  }
-  ~TimeZone() {
-    if (old_.empty())
-      unsetenv("TZ");
-    else
-      setenv("TZ", old_.c_str(), 1);
-    tzset();
-  }
-
- private:
-  std::string old_;
+struct TimeZone : rehome::test::ScopedEnv {
+  explicit TimeZone(const char* tz) : ScopedEnv("TZ", tz) {}
 };
-
-std::int64_t local_time(int y, int mo, int d, int h = 3, int mi = 0) {
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_isdst = -1;
-  return static_cast<std::int64_t>(std::mktime(&tm));
-}
+using rehome::test::local_unix;
 
 std::vector<Snapshot> daily(int y, int mo, int d, int days) {
   std::vector<Snapshot> out;
-  std::int64_t start = local_time(y, mo, d);
+  std::int64_t start = local_unix(y, mo, d);
   for (int i = 0; i < days; ++i) {
     std::int64_t t =
         start + static_cast<std::int64_t>(i) * 86400 + 3600;  // +1h keeps it on the day across DST
@@ -84,10 +59,10 @@ TEST(Retention, AYearOfDailyBackupsKeepsExactly7Daily4Weekly6Monthly) {
 
 TEST(Retention, OnlyTheNewestOfADayCountsAndGapsAreNotCounted) {
   TimeZone tz("UTC");
-  std::vector<Snapshot> s = {{"a", local_time(2026, 5, 1, 1), false},
-                             {"b", local_time(2026, 5, 1, 23), false},
-                             {"c", local_time(2026, 5, 5), false},
-                             {"d", local_time(2026, 5, 10), false}};
+  std::vector<Snapshot> s = {{"a", local_unix(2026, 5, 1, 1), false},
+                             {"b", local_unix(2026, 5, 1, 23), false},
+                             {"c", local_unix(2026, 5, 5), false},
+                             {"d", local_unix(2026, 5, 10), false}};
   auto ds = apply_retention(s, {2, 0, 0, 0});
   EXPECT_EQ(kept_ids(ds), (std::vector<std::string>{"d", "c"}));
   ds = apply_retention(s, {3, 0, 0, 0});
@@ -105,18 +80,18 @@ TEST(Retention, PeriodsAreLocalDaysAndIsoWeeks) {
   utc.tm_min = 30;
   std::int64_t t = timegm(&utc);
   EXPECT_EQ(day_key(t), "2026-03-02");
-  EXPECT_EQ(month_key(local_time(2028, 2, 29)), "2028-02");
-  EXPECT_EQ(iso_week_key(local_time(2027, 1, 1)), "2026-W53");  // Friday: still the last week of 2026
-  EXPECT_EQ(iso_week_key(local_time(2024, 12, 30)), "2025-W01");
-  EXPECT_EQ(year_key(local_time(2027, 1, 1)), "2027");
+  EXPECT_EQ(month_key(local_unix(2028, 2, 29)), "2028-02");
+  EXPECT_EQ(iso_week_key(local_unix(2027, 1, 1)), "2026-W53");  // Friday: still the last week of 2026
+  EXPECT_EQ(iso_week_key(local_unix(2024, 12, 30)), "2025-W01");
+  EXPECT_EQ(year_key(local_unix(2027, 1, 1)), "2027");
 }
 
 TEST(Retention, DaylightSavingChangeDoesNotMergeOrSplitDays) {
   TimeZone tz("Europe/Berlin");
   // 2028-03-26: clocks go 02:00 -> 03:00. Backups at 00:30 local on 25, 26, 27 March are three days.
-  std::vector<Snapshot> s = {{"25", local_time(2028, 3, 25, 0, 30), false},
-                             {"26", local_time(2028, 3, 26, 0, 30), false},
-                             {"27", local_time(2028, 3, 27, 0, 30), false}};
+  std::vector<Snapshot> s = {{"25", local_unix(2028, 3, 25, 0, 30), false},
+                             {"26", local_unix(2028, 3, 26, 0, 30), false},
+                             {"27", local_unix(2028, 3, 27, 0, 30), false}};
   auto ds = apply_retention(s, {3, 0, 0, 0});
   EXPECT_EQ(kept_ids(ds), (std::vector<std::string>{"27", "26", "25"}));
 }

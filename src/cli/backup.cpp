@@ -1,0 +1,328 @@
+// rehome backup run|prune|verify|audit|schedule|mirror: thin wrappers over src/backup/.
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "backup/audit.hpp"
+#include "backup/manifest.hpp"
+#include "backup/mirror.hpp"
+#include "backup/prune.hpp"
+#include "backup/run.hpp"
+#include "backup/schedule.hpp"
+#include "backup/verify.hpp"
+#include "cli/subcommand.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/secrets.hpp"
+#include "common/table.hpp"
+#include "model/estate_yaml.hpp"
+#include "model/units.hpp"
+
+namespace rehome::cli {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+struct BackupFlags {
+  std::string estate;
+  std::vector<std::string> urls, volumes;
+  std::string dest, offsite;
+  int keep_daily = 7, keep_weekly = 4, keep_monthly = 6, keep_yearly = 0;
+  bool dry_run = false;
+  std::string max_age = "24h", restore_url, textfile;
+  std::string format = "systemd", output, image = "rehome:0.1.0", server;
+  std::string repos, remote, cache;
+  bool json = false;
+};
+
+backup::Progress progress_to_stderr(bool quiet) {
+  if (quiet) return [](const std::string&) {};
+  return [](const std::string& line) { std::cerr << line << "\n"; };
+}
+
+model::Estate estate_of(const BackupFlags& f) {
+  return f.estate.empty() ? model::default_estate() : model::load_estate(f.estate);
+}
+
+json artefact_json(const backup::Artefact& a) {
+  return {{"name", a.name}, {"kind", a.kind}, {"source", a.source}, {"size", a.size}, {"sha256", a.sha256}};
+}
+
+int do_run(const BackupFlags& f) {
+  backup::RunOptions o;
+  if (f.urls.empty() && f.volumes.empty()) {
+    auto estate = estate_of(f);
+    o.estate = estate.name;
+    o.sources = backup::sources_from_estate(estate);
+  }
+  for (const auto& u : f.urls) o.sources.push_back(backup::source_from_url(u));
+  for (const auto& v : f.volumes) o.sources.push_back({"volume", v});
+  o.dest = f.dest;
+  if (!f.offsite.empty()) o.offsite = fs::path(f.offsite);
+  o.progress = progress_to_stderr(false);
+  auto r = backup::run_backup(o);
+  if (f.json) {
+    json arts = json::array();
+    for (const auto& a : r.manifest.artefacts) arts.push_back(artefact_json(a));
+    json j = {{"id", r.manifest.id},
+              {"dir", r.dir.string()},
+              {"bytes", r.manifest.total_bytes()},
+              {"artefacts", arts}};
+    if (r.offsite)
+      j["offsite"] = {{"backups_copied", r.offsite->backups_copied},
+                      {"already_there", r.offsite->backups_already_there},
+                      {"files_copied", r.offsite->files_copied},
+                      {"bytes_copied", r.offsite->bytes_copied}};
+    std::cout << j.dump(2) << "\n";
+    return exit_code::ok;
+  }
+  Table t({"artefact", "kind", ">size", "sha256"});
+  for (const auto& a : r.manifest.artefacts)
+    t.add_row({a.name, a.kind, model::format_bytes(a.size), a.sha256.substr(0, 16)});
+  std::cout << t.render() << fmt::format("\nBackup {} written to {}\n", r.manifest.id, r.dir.string());
+  return exit_code::ok;
+}
+
+int do_prune(const BackupFlags& f) {
+  model::RetentionPolicy p{f.keep_daily, f.keep_weekly, f.keep_monthly, f.keep_yearly};
+  auto r = backup::prune_backups(f.dest, p, f.dry_run, progress_to_stderr(f.json));
+  if (f.json) {
+    json list = json::array();
+    for (const auto& d : r.decisions)
+      list.push_back({{"id", d.snapshot.id},
+                      {"time", backup::iso_utc(d.snapshot.time)},
+                      {"keep", d.keep},
+                      {"reasons", d.reasons}});
+    std::cout
+        << json{{"dry_run", f.dry_run}, {"kept", r.kept}, {"removed", r.removed}, {"backups", list}}.dump(2)
+        << "\n";
+    return exit_code::ok;
+  }
+  Table t({"backup", "local day", "decision", "why"});
+  for (const auto& d : r.decisions) {
+    std::string why;
+    for (const auto& reason : d.reasons) why += (why.empty() ? "" : "; ") + reason;
+    t.add_row({d.snapshot.id, backup::day_key(d.snapshot.time),
+               d.keep ? "keep" : (f.dry_run ? "would remove" : "removed"),
+               d.keep
+                   ? why
+                   : "no rule keeps it (older than every rule's periods, or not the newest of its period)"});
+  }
+  std::cout << t.render()
+            << fmt::format("\n{} kept, {} {} (policy: {} daily, {} weekly, {} monthly, {} yearly)\n", r.kept,
+                           r.removed, f.dry_run ? "would be removed" : "removed", p.daily, p.weekly,
+                           p.monthly, p.yearly);
+  return exit_code::ok;
+}
+
+int do_verify(const BackupFlags& f) {
+  backup::VerifyOptions o;
+  o.dest = f.dest;
+  auto age = backup::parse_age(f.max_age);
+  if (!age)
+    throw UserError(fmt::format("--max-age {}: not a duration", f.max_age), "write it like 24h, 90m or 2d");
+  o.max_age_seconds = *age;
+  if (!f.restore_url.empty()) o.restore_url = f.restore_url;
+  if (!f.textfile.empty()) o.textfile = fs::path(f.textfile);
+  o.labels = {{"dest", fs::absolute(f.dest).lexically_normal().string()}};
+  o.progress = progress_to_stderr(f.json);
+  auto r = backup::verify_backup(o);
+  if (f.json) {
+    json restores = json::array();
+    for (const auto& c : r.restores)
+      restores.push_back(
+          {{"artefact", c.artefact}, {"tables", c.tables}, {"rows", c.rows}, {"mismatches", c.mismatches}});
+    std::cout << json{{"ok", r.ok()},     {"backup", r.backup_id},  {"age_seconds", r.age_seconds},
+                      {"bytes", r.bytes}, {"problems", r.problems}, {"restores", restores}}
+                     .dump(2)
+              << "\n";
+  } else if (r.ok()) {
+    std::cout << fmt::format("Backup {} verified: checksums match{}.\n", r.backup_id,
+                             r.restores.empty() ? " (no restore test: give --restore-url)"
+                                                : ", restore test passed, row counts match");
+  } else {
+    std::cout << "Backup verification FAILED:\n";
+    for (const auto& p : r.problems) std::cout << "  - " << p << "\n";
+  }
+  return r.ok() ? exit_code::ok : exit_code::findings;
+}
+
+int do_audit(const BackupFlags& f) {
+  auto estate = estate_of(f);
+  auto r = backup::audit_backups(estate);
+  if (f.json) {
+    json items = json::array();
+    for (const auto& i : r.items)
+      items.push_back({{"subject", i.subject},
+                       {"kind", i.kind},
+                       {"backed_up", i.backed_up},
+                       {"copies", i.copies},
+                       {"media", i.media},
+                       {"offsite", i.offsite},
+                       {"meets_321", i.meets_321()},
+                       {"replicas", i.replicas},
+                       {"verdict", i.verdict}});
+    std::cout << json{{"estate", estate.name}, {"items", items}, {"notes", r.notes}, {"replicas", r.replicas}}
+                     .dump(2)
+              << "\n";
+    return r.failing() ? exit_code::findings : exit_code::ok;
+  }
+  std::cout << fmt::format("3-2-1 audit of {}: 3 copies, on 2 media, 1 off-site\n\n", estate.name);
+  for (const auto& i : r.items)
+    std::cout << fmt::format("{} {}\n    {}\n", i.meets_321() ? "✓" : "✗", i.subject, i.verdict);
+  if (!r.replicas.empty()) {
+    std::cout << "\nReplicas (not counted as copies):\n";
+    for (const auto& line : r.replicas) std::cout << "  " << line << "\n";
+  }
+  if (!r.notes.empty()) {
+    std::cout << "\nNotes:\n";
+    for (const auto& n : r.notes) std::cout << "  " << n << "\n";
+  }
+  std::cout << fmt::format("\n{} of {} meet 3-2-1.\n", r.items.size() - r.failing(), r.items.size());
+  return r.failing() ? exit_code::findings : exit_code::ok;
+}
+
+int do_schedule(const BackupFlags& f) {
+  auto estate = estate_of(f);
+  backup::ScheduleOptions o;
+  o.schedule = estate.backup.schedule;
+  o.estate_file = f.estate.empty() ? "" : fs::absolute(f.estate).string();
+  o.estate_name = estate.name;
+  o.retention = estate.backup.retention;
+  if (!f.dest.empty()) o.dest = f.dest;
+  for (const auto& t : estate.backup.targets) {
+    if (f.dest.empty() && t.kind == "local" && !t.location.empty() && t.location.starts_with("/"))
+      o.dest = t.location;
+    if (t.kind == "offsite" && !t.location.empty() && t.location.starts_with("/")) o.offsite = t.location;
+  }
+  if (!f.offsite.empty()) o.offsite = f.offsite;
+  if (!f.restore_url.empty()) o.restore_url = f.restore_url;
+  if (!f.textfile.empty()) o.textfile = f.textfile;
+  o.image = f.image;
+  o.server = f.server;
+  auto files = f.format == "swarm" ? backup::render_swarm(o) : backup::render_systemd(o);
+  for (const auto& [name, content] : files) {
+    write_file_atomically(fs::path(f.output) / name, content);
+    if (!f.json) std::cout << "wrote " << (fs::path(f.output) / name).string() << "\n";
+  }
+  if (f.json) {
+    json names = json::array();
+    for (const auto& [name, content] : files) names.push_back((fs::path(f.output) / name).string());
+    std::cout << json{{"format", f.format}, {"files", names}}.dump(2) << "\n";
+  } else if (f.format == "systemd") {
+    std::cout << "install: cp rehome-backup.* /etc/systemd/system/ && systemctl daemon-reload && "
+                 "systemctl enable --now rehome-backup.timer\n";
+  } else {
+    std::cout << "deploy: docker secret create rehome_backup_env backup.env && "
+                 "docker stack deploy -c rehome-backup-stack.yml backup\n";
+  }
+  return exit_code::ok;
+}
+
+int do_mirror(const BackupFlags& f) {
+  backup::MirrorOptions o;
+  if (!f.repos.empty()) {
+    o.repositories = backup::repositories_from(f.repos);
+  } else {
+    auto estate = estate_of(f);
+    o.repositories = estate.backup.git_mirrors;
+  }
+  o.remote = f.remote;
+  if (o.remote.empty() && f.repos.empty()) o.remote = estate_of(f).backup.mirror_remote;
+  if (!f.cache.empty()) {
+    o.cache = f.cache;
+  } else {
+    const char* xdg = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    o.cache = xdg ? fs::path(xdg) / "rehome/mirrors"
+                  : fs::path(home ? home : "/var/cache") / ".cache/rehome/mirrors";
+  }
+  if (!f.textfile.empty()) o.textfile = fs::path(f.textfile);
+  o.progress = progress_to_stderr(f.json);
+  auto synced = backup::mirror_repositories(o);
+  int failed = 0;
+  json list = json::array();
+  for (const auto& s : synced) {
+    if (!s.ok) ++failed;
+    list.push_back({{"repository", s.repository}, {"ok", s.ok}, {"last_sync", s.last_sync_time.value_or(0)}});
+  }
+  if (f.json)
+    std::cout << json{{"remote", mask_url(o.remote)}, {"repositories", list}}.dump(2) << "\n";
+  else
+    std::cout << fmt::format("{} of {} repositories mirrored to {}\n", synced.size() - failed, synced.size(),
+                             mask_url(o.remote));
+  return failed ? exit_code::findings : exit_code::ok;
+}
+
+Register r{
+    "backup",
+    "database dumps, volume archives, retention, restore tests, 3-2-1 audit, schedules, Git mirrors",
+    [](CLI::App& app) -> Runner {
+      auto f = std::make_shared<BackupFlags>();
+      app.require_subcommand(1);
+      auto* run =
+          app.add_subcommand("run", "dump every database and volume, write a manifest, copy off-site");
+      run->add_option("estate", f->estate,
+                      "estate.yaml (default: the built-in example); ignored with --url/--volume");
+      run->add_option("--url", f->urls, "postgres://... or redis://... to back up (repeatable)");
+      run->add_option("--volume", f->volumes, "a folder to archive as .tar.gz (repeatable)");
+      run->add_option("--dest", f->dest, "backup folder")->required();
+      run->add_option("--offsite", f->offsite, "off-site folder new backups are copied to");
+      auto* prune =
+          app.add_subcommand("prune", "delete backups no retention rule keeps (restic forget semantics)");
+      prune->add_option("--dest", f->dest, "backup folder")->required();
+      prune->add_option("--keep-daily", f->keep_daily, "newest backup of the last N days that have one")
+          ->capture_default_str();
+      prune->add_option("--keep-weekly", f->keep_weekly, "... of the last N ISO weeks")
+          ->capture_default_str();
+      prune->add_option("--keep-monthly", f->keep_monthly, "... of the last N months")->capture_default_str();
+      prune->add_option("--keep-yearly", f->keep_yearly, "... of the last N years")->capture_default_str();
+      prune->add_flag("--dry-run", f->dry_run, "only say what would go and why");
+      auto* verify = app.add_subcommand("verify", "check the newest backup: age, sha256, restore test");
+      verify->add_option("--dest", f->dest, "backup folder")->required();
+      verify->add_option("--max-age", f->max_age, "the newest backup must be younger (24h)")
+          ->capture_default_str();
+      verify->add_option("--restore-url", f->restore_url, "PostgreSQL server for a scratch restore");
+      verify->add_option("--textfile", f->textfile, "Prometheus textfile to write (node_exporter)");
+      auto* audit = app.add_subcommand("audit", "the 3-2-1 rule over the estate's backup settings");
+      audit->add_option("estate", f->estate, "estate.yaml (default: the built-in example)");
+      auto* schedule =
+          app.add_subcommand("schedule", "emit systemd units or a Swarm service that run backups");
+      schedule->add_option("estate", f->estate, "estate.yaml (default: the built-in example)");
+      schedule->add_option("--format", f->format, "systemd or swarm")
+          ->check(CLI::IsMember({"systemd", "swarm"}));
+      schedule->add_option("-o,--output", f->output, "folder to write the files to")->required();
+      schedule->add_option("--dest", f->dest, "backup folder on the backup host");
+      schedule->add_option("--offsite", f->offsite, "off-site folder");
+      schedule->add_option("--restore-url", f->restore_url, "scratch PostgreSQL server for restore tests");
+      schedule->add_option("--textfile", f->textfile, "Prometheus textfile path");
+      schedule->add_option("--image", f->image, "swarm: image with rehome and the database clients");
+      schedule->add_option("--server", f->server, "swarm: node that holds the backup disk");
+      auto* mirror =
+          app.add_subcommand("mirror", "mirror Git repositories to a remote (clone --mirror, push --mirror)");
+      mirror->add_option("estate", f->estate,
+                         "estate.yaml (for backup.git_mirrors when --repos is not given)");
+      mirror->add_option("--repos", f->repos, "a folder of repositories, or a file listing one per line");
+      mirror->add_option("--remote", f->remote, "base URL or folder of the mirrors");
+      mirror->add_option("--cache", f->cache, "where the local mirror clones live");
+      mirror->add_option("--textfile", f->textfile, "Prometheus textfile (git_mirror_last_sync_timestamp)");
+      for (auto* sub : {run, prune, verify, audit, schedule, mirror})
+        sub->add_flag("--json", f->json, "print JSON");
+      return [f, run, prune, verify, audit, schedule, mirror]() {
+        if (run->parsed()) return do_run(*f);
+        if (prune->parsed()) return do_prune(*f);
+        if (verify->parsed()) return do_verify(*f);
+        if (audit->parsed()) return do_audit(*f);
+        if (schedule->parsed()) return do_schedule(*f);
+        if (mirror->parsed()) return do_mirror(*f);
+        return exit_code::bad_input;
+      };
+    }};
+
+}  // namespace
+}  // namespace rehome::cli
