@@ -48,10 +48,18 @@ std::string SourceLocation::str() const {
   return line > 0 ? f + ":" + std::to_string(line) : f;
 }
 
+// Host paths that are sockets or kernel views, not data: mounting them keeps nothing on the server.
+static bool is_runtime_mount(const Volume& v) {
+  if (!v.bind) return false;
+  for (const char* prefix : {"/var/run/", "/run/", "/proc", "/sys", "/dev"})
+    if (v.name.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
 bool Service::has_local_state() const {
   if (data && data->replica_of) return stateful;  // a replica can be rebuilt, but its copy is local
   for (const auto& v : volumes)
-    if (!v.shared && !v.read_only) return true;
+    if (!v.shared && !v.read_only && !is_runtime_mount(v)) return true;
   return stateful && std::none_of(volumes.begin(), volumes.end(), [](const Volume& v) { return v.shared; });
 }
 

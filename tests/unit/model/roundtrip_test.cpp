@@ -1,0 +1,62 @@
+// to_yaml(parse(x)) parses back to the same Estate, on every example and on hand-made corner cases.
+#include <gtest/gtest.h>
+
+#include "common/atomic_file.hpp"
+#include "estate_text.hpp"
+#include "model/estate_yaml.hpp"
+#include "support/paths.hpp"
+
+namespace rehome::model {
+namespace {
+
+// Locations say where a value was read, not what it is: clear them before comparing.
+Estate without_locations(Estate e) {
+  e.source_file.clear();
+  for (auto& s : e.servers) s.where = {};
+  for (auto& s : e.services) s.where = {};
+  for (auto& n : e.networks) n.where = {};
+  return e;
+}
+
+void expect_round_trip(const Estate& original) {
+  std::string yaml = to_yaml(original);
+  EstateReading again = read_estate(yaml, "normalized.yaml");
+  ASSERT_TRUE(again.ok()) << format_problems(again.problems) << "\n" << yaml;
+  EXPECT_TRUE(without_locations(again.estate) == without_locations(original)) << yaml;
+  EXPECT_EQ(to_yaml(again.estate), yaml);  // normalizing twice changes nothing
+}
+
+class ExampleRoundTrip : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ExampleRoundTrip, ParsesBackToTheSameEstate) {
+  expect_round_trip(load_estate(test::example(GetParam())));
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, ExampleRoundTrip,
+                         ::testing::Values("wizardsofts/estate.yaml", "gym/estate.yaml"));
+
+TEST(RoundTrip, CornerCases) {
+  auto r = test_text::read(test_text::with_services(
+      "  a:\n"
+      "    image: \"registry:5000/a:1\"\n"
+      "    memory: 1.3G\n"
+      "    cpu: 1m\n"
+      "    estimated: true\n"
+      "    stateful: false\n"
+      "    ports: [{published: 9000, target: 9000, mode: host, protocol: udp}, \"1:2/sctp\"]\n"
+      "    volumes: [{name: /srv/x, target: /x, bind: false}, {name: named, target: /y, bind: true},\n"
+      "              {name: nfs, target: /z, shared: true, read_only: true}]\n"
+      "    healthcheck: {test: [CMD, true], interval: 1500ms, timeout: 1s, start_period: 0s, retries: 0}\n"
+      "    data: {engine: '', databases: [\"weird: name\"], size: 1}\n"
+      "    restart: on-failure\n"
+      "    metrics: {port: \"9100\"}\n"
+      "    secrets: [\"yes\", \"null\", \"~\"]\n"
+      "  b: {category: other, tier: dev, global: true, read_only_root: true, cap_add: [NET_ADMIN]}\n"));
+  ASSERT_TRUE(r.ok()) << format_problems(r.problems);
+  r.estate.headroom = 0.07;
+  r.estate.description = "a: b # not a comment\nsecond line";
+  expect_round_trip(r.estate);
+}
+
+}  // namespace
+}  // namespace rehome::model
