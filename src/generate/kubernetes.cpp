@@ -1,0 +1,456 @@
+// k8s/: the same plan as Kubernetes manifests, for the day the estate outgrows Swarm. Placement is
+// the plan's (nodeAffinity on kubernetes.io/hostname), networks become NetworkPolicies, secrets are
+// referenced (created out of band, like `docker secret create`), and mounted where Swarm mounts them
+// (/run/secrets/<name>) so images need no change.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "generate/generate.hpp"
+#include "generate/yaml_writer.hpp"
+
+namespace rehome::generate {
+namespace {
+
+std::string quantity(model::Bytes bytes) {
+  if (bytes > 0 && bytes % model::GiB == 0) return fmt::format("{}Gi", bytes / model::GiB);
+  if (bytes > 0 && bytes % model::MiB == 0) return fmt::format("{}Mi", bytes / model::MiB);
+  if (bytes > 0 && bytes % model::KiB == 0) return fmt::format("{}Ki", bytes / model::KiB);
+  return fmt::format("{}", bytes);
+}
+
+int seconds(model::Millis ms) { return static_cast<int>(std::max<model::Millis>(1, (ms + 999) / 1000)); }
+
+std::string network_label(const std::string& network) { return "rehome.network/" + slug(network); }
+
+// Storage asked for each claim: twice the data the estate declares (room to grow), at least 1 GiB.
+model::Bytes claim_size(const model::Service& s) {
+  model::Bytes data = s.data ? s.data->size : 0;
+  model::Bytes size = std::max<model::Bytes>(model::GiB, 2 * data);
+  return (size + model::GiB - 1) / model::GiB * model::GiB;
+}
+
+void metadata(YamlWriter& y, const std::string& name, const std::string& ns,
+              const std::vector<std::pair<std::string, std::string>>& labels = {}) {
+  y.key("metadata").map().kv("name", name).kv("namespace", ns);
+  if (!labels.empty()) {
+    y.key("labels").map();
+    for (const auto& [k, v] : labels) y.key(k).quoted(v);
+    y.end_map();
+  }
+  y.end_map();
+}
+
+void probe(YamlWriter& y, const std::string& key, const model::Service& s, bool liveness) {
+  if (s.healthcheck && !s.healthcheck->test.empty() && s.healthcheck->test.front() != "NONE") {
+    const auto& h = *s.healthcheck;
+    std::vector<std::string> command;
+    if (h.test.front() == "CMD-SHELL")
+      command = {"/bin/sh", "-c", h.test.size() > 1 ? h.test[1] : "true"};
+    else if (h.test.front() == "CMD")
+      command.assign(h.test.begin() + 1, h.test.end());
+    else
+      command = h.test;
+    y.key(key).map().key("exec").map().key("command").flow(command).end_map();
+    y.kv("periodSeconds", seconds(h.interval)).kv("timeoutSeconds", seconds(h.timeout));
+    y.kv("failureThreshold", liveness ? std::max(1, h.retries) : 1);
+    if (liveness && h.start_period > 0) y.kv("initialDelaySeconds", seconds(h.start_period));
+    y.end_map();
+    return;
+  }
+  for (const auto& p : s.ports) {
+    int port = p.target > 0 ? p.target : p.published;
+    if (port <= 0 || p.protocol != "tcp") continue;
+    y.key(key).map().key("tcpSocket").map().kv("port", port).end_map();
+    y.kv("periodSeconds", 10).kv("failureThreshold", liveness ? 3 : 1).end_map();
+    return;
+  }
+}
+
+bool uses_claims(const model::Service& s) { return s.stateful; }
+
+void container(YamlWriter& y, const Topology& t, const model::Service& s) {
+  const auto& r = s.resources;
+  y.seq().map().kv("name", slug(s.name)).kv("image", s.image);
+  std::vector<const model::Port*> ports;
+  for (const auto& p : s.ports) {
+    if (p.target > 0 || p.published > 0) ports.push_back(&p);
+  }
+  if (!ports.empty()) {
+    y.key("ports").seq();
+    for (const auto* p : ports) {
+      std::string protocol = p->protocol == "udp" ? "UDP" : "TCP";
+      y.map()
+          .kv("containerPort", p->target > 0 ? p->target : p->published)
+          .kv("protocol", protocol)
+          .end_map();
+    }
+    y.end_seq();
+  }
+  y.key("resources").map();
+  y.key("requests").map();
+  if (r.cpu_reservation > 0) y.kv("cpu", model::canonical_cpu(r.cpu_reservation));
+  y.kv("memory", quantity(std::max<model::Bytes>(r.memory_reservation, 16 * model::MiB))).end_map();
+  y.key("limits").map();
+  if (r.cpu_limit > 0) y.kv("cpu", model::canonical_cpu(r.cpu_limit));
+  y.kv("memory", quantity(effective_memory_limit(s))).end_map();
+  y.end_map();
+  probe(y, "livenessProbe", s, true);
+  probe(y, "readinessProbe", s, false);
+  y.key("securityContext").map().kv("allowPrivilegeEscalation", false);
+  y.kv("readOnlyRootFilesystem", s.read_only_root);
+  y.key("capabilities").map().key("drop").flow({"ALL"});
+  if (!s.cap_add.empty()) {
+    auto caps = s.cap_add;
+    std::sort(caps.begin(), caps.end());
+    y.key("add").flow(caps);
+  }
+  y.end_map().end_map();
+
+  bool mounts = !s.volumes.empty() || !s.secrets.empty() || s.read_only_root;
+  if (mounts) {
+    y.key("volumeMounts").seq();
+    for (const auto& v : s.volumes) {
+      y.map().kv("name", slug(v.name)).kv("mountPath", v.target);
+      if (v.read_only) y.kv("readOnly", true);
+      y.end_map();
+    }
+    if (s.read_only_root) {
+      y.map().kv("name", "tmp").kv("mountPath", "/tmp").end_map();
+      y.map().kv("name", "run").kv("mountPath", "/run").end_map();
+    }
+    if (!s.secrets.empty())
+      y.map().kv("name", "secrets").kv("mountPath", "/run/secrets").kv("readOnly", true).end_map();
+    y.end_seq();
+  }
+  y.end_map().end_seq();
+  (void)t;
+}
+
+void pod_volumes(YamlWriter& y, const model::Service& s) {
+  std::vector<const model::Volume*> pod_level;
+  for (const auto& v : s.volumes) {
+    if (v.bind || !uses_claims(s)) pod_level.push_back(&v);
+  }
+  if (pod_level.empty() && s.secrets.empty() && !s.read_only_root) return;
+  y.key("volumes").seq();
+  for (const auto* v : pod_level) {
+    y.map().kv("name", slug(v->name));
+    if (v->bind) {
+      y.key("hostPath").map().kv("path", v->name).end_map();  // pinned by nodeAffinity, like the bind mount
+    } else if (v->shared) {
+      y.key("persistentVolumeClaim").map().kv("claimName", slug(v->name)).end_map();
+    } else {
+      y.key("emptyDir").empty_map();  // stateless scratch: lost with the pod, as on Swarm when it moves
+    }
+    y.end_map();
+  }
+  if (s.read_only_root) {
+    y.map()
+        .kv("name", "tmp")
+        .key("emptyDir")
+        .map()
+        .kv("medium", "Memory")
+        .kv("sizeLimit", "64Mi")
+        .end_map()
+        .end_map();
+    y.map()
+        .kv("name", "run")
+        .key("emptyDir")
+        .map()
+        .kv("medium", "Memory")
+        .kv("sizeLimit", "64Mi")
+        .end_map()
+        .end_map();
+  }
+  if (!s.secrets.empty()) {
+    // One folder with every secret as a file, as Swarm mounts them. Each Secret holds key "value".
+    y.map().kv("name", "secrets").key("projected").map().key("sources").seq();
+    for (const auto& secret : s.secrets) {
+      y.map().key("secret").map().kv("name", slug(secret)).key("items").seq();
+      y.map().kv("key", "value").kv("path", secret).end_map().end_seq().end_map().end_map();
+    }
+    y.end_seq().end_map().end_map();
+  }
+  y.end_seq();
+}
+
+std::string workload(const Topology& t, const model::Service& s, const std::string& ns) {
+  const auto& placement = t.placement(s.name);
+  const std::string name = slug(s.name);
+  std::string doc;
+
+  // Shared (network storage) volumes of stateless services: one ReadWriteMany claim each.
+  for (const auto& v : s.volumes) {
+    if (v.bind || !v.shared || uses_claims(s)) continue;
+    YamlWriter c;
+    c.map().kv("apiVersion", "v1").kv("kind", "PersistentVolumeClaim");
+    metadata(c, slug(v.name), ns, {{"app.kubernetes.io/name", name}});
+    c.key("spec").map().key("accessModes").flow({"ReadWriteMany"});
+    c.key("resources").map().key("requests").map().kv("storage", quantity(claim_size(s))).end_map().end_map();
+    c.end_map().end_map();
+    doc += "---\n" + c.str();
+  }
+
+  YamlWriter y;
+  y.map()
+      .kv("apiVersion", "apps/v1")
+      .kv("kind", s.stateful ? "StatefulSet" : (s.global ? "DaemonSet" : "Deployment"));
+  metadata(y, name, ns,
+           {{"app.kubernetes.io/name", name},
+            {"app.kubernetes.io/part-of", t.stack_of(s.name)},
+            {"rehome/tier", model::to_string(s.tier)}});
+  y.key("spec").map();
+  if (!s.global || s.stateful)
+    y.kv("replicas", s.global ? static_cast<int>(placement.servers.size()) : s.replicas);
+  if (s.stateful) y.kv("serviceName", name);
+  y.key("selector")
+      .map()
+      .key("matchLabels")
+      .map()
+      .key("app.kubernetes.io/name")
+      .quoted(name)
+      .end_map()
+      .end_map();
+  if (!s.stateful && !s.global) {
+    // Like Swarm's update_config: one at a time, new pod first.
+    y.key("strategy").map().kv("type", "RollingUpdate").key("rollingUpdate").map();
+    y.kv("maxUnavailable", 0).kv("maxSurge", 1).end_map().end_map();
+  }
+  y.key("template").map().key("metadata").map().key("labels").map();
+  y.key("app.kubernetes.io/name").quoted(name);
+  for (const auto& n : t.networks_of(s)) y.key(network_label(n)).quoted("true");
+  y.end_map().end_map();
+  y.key("spec").map();
+  y.key("affinity")
+      .map()
+      .key("nodeAffinity")
+      .map()
+      .key("requiredDuringSchedulingIgnoredDuringExecution")
+      .map();
+  y.key("nodeSelectorTerms").seq().map().key("matchExpressions").seq();
+  y.map()
+      .kv("key", "kubernetes.io/hostname")
+      .kv("operator", "In")
+      .key("values")
+      .flow(placement.servers)
+      .end_map();
+  for (const auto& [k, v] : s.placement.labels)
+    y.map().kv("key", k).kv("operator", "In").key("values").flow({v}).end_map();
+  y.end_seq().end_map().end_seq().end_map().end_map();
+  if (placement.max_replicas_per_node == 1 && !s.global) {
+    y.key("podAntiAffinity").map().key("requiredDuringSchedulingIgnoredDuringExecution").seq().map();
+    y.key("labelSelector")
+        .map()
+        .key("matchLabels")
+        .map()
+        .key("app.kubernetes.io/name")
+        .quoted(name)
+        .end_map()
+        .end_map();
+    y.kv("topologyKey", "kubernetes.io/hostname").end_map().end_seq().end_map();
+  }
+  y.end_map();
+  y.kv("automountServiceAccountToken", false);
+  y.key("containers");
+  container(y, t, s);
+  pod_volumes(y, s);
+  y.end_map().end_map();  // template.spec, template
+  if (uses_claims(s)) {
+    std::vector<const model::Volume*> claims;
+    for (const auto& v : s.volumes) {
+      if (!v.bind) claims.push_back(&v);
+    }
+    if (!claims.empty()) {
+      y.key("volumeClaimTemplates").seq();
+      for (const auto* v : claims) {
+        y.map().key("metadata").map().kv("name", slug(v->name)).end_map();
+        y.key("spec").map().key("accessModes").flow({v->shared ? "ReadWriteMany" : "ReadWriteOnce"});
+        y.key("resources")
+            .map()
+            .key("requests")
+            .map()
+            .kv("storage", quantity(claim_size(s)))
+            .end_map()
+            .end_map();
+        y.end_map().end_map();
+      }
+      y.end_seq();
+    }
+  }
+  y.end_map().end_map();
+  doc += "---\n" + y.str();
+
+  // The Service: a stable name (headless for StatefulSets, so each replica has its own DNS name).
+  std::vector<const model::Port*> ports;
+  for (const auto& p : s.ports) {
+    if (p.target > 0 || p.published > 0) ports.push_back(&p);
+  }
+  if (!ports.empty() || s.stateful) {
+    YamlWriter v;
+    v.map().kv("apiVersion", "v1").kv("kind", "Service");
+    metadata(v, name, ns, {{"app.kubernetes.io/name", name}});
+    v.key("spec").map();
+    if (s.stateful) v.kv("clusterIP", "None");
+    v.key("selector").map().key("app.kubernetes.io/name").quoted(name).end_map();
+    v.key("ports").seq();
+    if (ports.empty())
+      v.map().kv("name", "none").kv("port", 1).end_map();  // headless needs no port; keep one for tools
+    for (const auto* p : ports) {
+      int target = p->target > 0 ? p->target : p->published;
+      int port = p->published > 0 ? p->published : target;
+      v.map().kv("name", fmt::format("{}-{}", p->protocol, port)).kv("port", port).kv("targetPort", target);
+      v.kv("protocol", p->protocol == "udp" ? "UDP" : "TCP").end_map();
+    }
+    v.end_seq().end_map().end_map();
+    doc += "---\n" + v.str();
+  }
+  return doc;
+}
+
+std::string network_policies(const Topology& t, const std::string& ns) {
+  std::string doc;
+  {
+    YamlWriter y;  // nothing gets in unless a policy below lets it
+    y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "NetworkPolicy");
+    metadata(y, "default-deny-ingress", ns);
+    y.key("spec")
+        .map()
+        .key("podSelector")
+        .empty_map()
+        .key("policyTypes")
+        .flow({"Ingress"})
+        .end_map()
+        .end_map();
+    doc += "---\n" + y.str();
+  }
+  for (const auto& n : t.networks()) {
+    if (n.public_) continue;
+    // Pods on the same Swarm network may talk to each other, as on the overlay.
+    YamlWriter y;
+    y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "NetworkPolicy");
+    metadata(y, "network-" + slug(n.name), ns);
+    y.key("spec")
+        .map()
+        .key("podSelector")
+        .map()
+        .key("matchLabels")
+        .map()
+        .key(network_label(n.name))
+        .quoted("true");
+    y.end_map().end_map().key("policyTypes").flow({"Ingress"});
+    y.key("ingress").seq().map().key("from").seq().map().key("podSelector").map().key("matchLabels").map();
+    y.key(network_label(n.name)).quoted("true").end_map().end_map().end_map().end_seq().end_map().end_seq();
+    y.end_map().end_map();
+    doc += "---\n" + y.str();
+  }
+  for (const auto& s : t.estate().services) {
+    auto nets = t.networks_of(s);
+    bool all_internal = !nets.empty() && std::all_of(nets.begin(), nets.end(), [&](const std::string& n) {
+      const auto* spec = t.network(n);
+      return spec && spec->internal;
+    });
+    if (t.is_edge_proxy(s)) {
+      YamlWriter y;  // the edge proxy takes traffic from anywhere on its published ports
+      y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "NetworkPolicy");
+      metadata(y, "edge-" + slug(s.name), ns);
+      y.key("spec")
+          .map()
+          .key("podSelector")
+          .map()
+          .key("matchLabels")
+          .map()
+          .key("app.kubernetes.io/name")
+          .quoted(slug(s.name));
+      y.end_map()
+          .end_map()
+          .key("policyTypes")
+          .flow({"Ingress"})
+          .key("ingress")
+          .seq()
+          .map()
+          .key("ports")
+          .seq();
+      for (const auto& p : s.ports) {
+        if (p.published > 0)
+          y.map()
+              .kv("port", p.target > 0 ? p.target : p.published)
+              .kv("protocol", p.protocol == "udp" ? "UDP" : "TCP")
+              .end_map();
+      }
+      y.end_seq().end_map().end_seq().end_map().end_map();
+      doc += "---\n" + y.str();
+    } else if (all_internal) {
+      YamlWriter y;  // internal networks only: no way out but to its peers and DNS
+      y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "NetworkPolicy");
+      metadata(y, "internal-" + slug(s.name), ns);
+      y.key("spec")
+          .map()
+          .key("podSelector")
+          .map()
+          .key("matchLabels")
+          .map()
+          .key("app.kubernetes.io/name")
+          .quoted(slug(s.name));
+      y.end_map().end_map().key("policyTypes").flow({"Egress"}).key("egress").seq();
+      y.map().key("to").seq();
+      for (const auto& n : nets) {
+        y.map().key("podSelector").map().key("matchLabels").map().key(network_label(n)).quoted("true");
+        y.end_map().end_map().end_map();
+      }
+      y.end_seq().end_map();
+      y.map().key("ports").seq().map().kv("port", 53).kv("protocol", "UDP").end_map();
+      y.map().kv("port", 53).kv("protocol", "TCP").end_map().end_seq().end_map();
+      y.end_seq().end_map().end_map();
+      doc += "---\n" + y.str();
+    }
+  }
+  return doc;
+}
+
+std::string ingress(const Topology& t, const std::string& ns) {
+  for (const auto& s : t.estate().services) {
+    if (!t.is_edge_proxy(s)) continue;
+    int port = 0;
+    for (const auto& p : s.ports) {
+      if (p.published == 80 || (port == 0 && p.published > 0)) port = p.published;
+    }
+    if (port == 0) continue;
+    // One Ingress for the edge: everything goes to the estate's own proxy, which keeps its routes.
+    YamlWriter y;
+    y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "Ingress");
+    metadata(y, "edge", ns, {{"app.kubernetes.io/name", slug(s.name)}});
+    y.key("spec").map().key("defaultBackend").map().key("service").map().kv("name", slug(s.name));
+    y.key("port").map().kv("number", port).end_map().end_map().end_map().end_map().end_map();
+    return "---\n" + y.str();
+  }
+  return "";
+}
+
+}  // namespace
+
+Files kubernetes_manifests(const Topology& t) {
+  Files files;
+  const std::string ns = slug(t.estate().name.empty() ? "rehome" : t.estate().name);
+  const std::string header = generated_header(t) + "# Apply: kubectl apply -f k8s/ --recursive\n";
+  YamlWriter n;
+  n.map()
+      .kv("apiVersion", "v1")
+      .kv("kind", "Namespace")
+      .key("metadata")
+      .map()
+      .kv("name", ns)
+      .end_map()
+      .end_map();
+  files["k8s/namespace.yaml"] = header + "---\n" + n.str();
+  for (const auto& [stack, services] : t.stacks()) {
+    for (const auto* s : services) {
+      files["k8s/" + stack + "/" + slug(s->name) + ".yaml"] = header + workload(t, *s, ns);
+    }
+  }
+  files["k8s/network-policies.yaml"] = header + network_policies(t, ns);
+  if (auto edge = ingress(t, ns); !edge.empty()) files["k8s/ingress.yaml"] = header + edge;
+  return files;
+}
+
+}  // namespace rehome::generate

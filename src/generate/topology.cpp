@@ -1,0 +1,276 @@
+#include "generate/topology.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+
+namespace rehome::generate {
+namespace {
+
+using model::Category;
+
+bool is_data_category(Category c) {
+  return c == Category::database || c == Category::cache || c == Category::queue || c == Category::storage;
+}
+
+// Networks whose traffic carries credentials, queries or metrics get IPsec between nodes.
+bool encrypted_by_default(const std::string& network) {
+  return network == "backend" || network == "database" || network == "monitoring";
+}
+
+std::string plan_origin(const plan::Plan& plan) {
+  return plan.where.file.empty() ? std::string("the plan") : plan.where.str();
+}
+
+int rank_reliability(model::Reliability r) {
+  switch (r) {
+    case model::Reliability::high:
+      return 0;
+    case model::Reliability::normal:
+      return 1;
+    case model::Reliability::low:
+      return 2;
+  }
+  return 1;
+}
+
+}  // namespace
+
+std::string slug(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
+    if (ok)
+      out += l;
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "x" : out;
+}
+
+std::string default_stack(const model::Service& service) {
+  if (service.tier == model::Tier::staging) return "staging";
+  if (service.tier == model::Tier::dev) return "dev";
+  if (is_data_category(service.category)) return "databases";
+  switch (service.category) {
+    case Category::monitoring:
+    case Category::logging:
+      return "monitoring";
+    case Category::backup:
+      return "backups";
+    case Category::proxy:
+      return "edge";
+    case Category::ci:
+      return "ci";
+    case Category::mail:
+      return "mail";
+    default:
+      return "production";
+  }
+}
+
+Topology::Topology(const model::Estate& estate, const plan::Plan& plan) : estate_(&estate), plan_(&plan) {
+  for (const auto& a : plan.assignments) {
+    if (!estate.find_service(a.service)) {
+      throw UserError(
+          fmt::format("{}: service {} is not in estate {}", plan_origin(plan), a.service, estate.name),
+          "make the plan again from this estate (rehome plan), or fix the service name");
+    }
+    if (!estate.find_server(a.server)) {
+      throw UserError(fmt::format("{}: server {} (for {}) is not in estate {}", plan_origin(plan), a.server,
+                                  a.service, estate.name),
+                      "make the plan again from this estate (rehome plan), or fix the server name");
+    }
+  }
+  for (const auto& s : estate.services) {
+    std::string stack = s.stack.empty() ? default_stack(s) : slug(s.stack);
+    stacks_[stack].push_back(&s);
+    stack_of_[s.name] = stack;
+    for (const auto& secret : s.secrets) secrets_.insert(secret);
+  }
+  for (const auto& server : estate.servers) node_labels_[server.name] = server.labels;
+  place_services();
+  choose_managers();
+  find_edge();
+  collect_networks();
+}
+
+void Topology::place_services() {
+  for (const auto& s : estate_->services) {
+    ServicePlacement p;
+    for (const auto& server : plan_->servers_of(s.name)) {
+      if (p.per_server[server]++ == 0) p.servers.push_back(server);
+    }
+    if (s.global) {
+      if (p.servers.empty()) {  // a plan may omit global services: they run everywhere
+        for (const auto& server : estate_->servers) p.servers.push_back(server.name);
+      }
+      for (const auto& server : p.servers) p.per_server[server] = 1;
+      if (p.servers.size() < estate_->servers.size()) p.label = "rehome." + slug(s.name);
+    } else {
+      int placed = static_cast<int>(plan_->servers_of(s.name).size());
+      if (placed != s.replicas) {
+        throw UserError(fmt::format("{}: {} has {} replica(s) in the plan but {} in the estate",
+                                    plan_origin(*plan_), s.name, placed, s.replicas),
+                        "make the plan again (rehome plan) or edit it so every replica has a server");
+      }
+      if (p.servers.size() == 1) {
+        p.constraints.push_back("node.hostname == " + p.servers.front());
+      } else {
+        p.label = "rehome." + slug(s.name);
+      }
+      int most = 0;
+      for (const auto& [server, n] : p.per_server) most = std::max(most, n);
+      // Swarm cannot pin "2 here, 1 there"; it spreads over the labelled nodes. The cap keeps it from
+      // stacking more on one node than the plan does.
+      if (p.servers.size() > 1)
+        p.max_replicas_per_node = most;
+      else if (s.placement.max_replicas_per_node > 0)
+        p.max_replicas_per_node = std::max(most, s.placement.max_replicas_per_node);
+    }
+    if (!p.label.empty()) {
+      p.constraints.push_back(fmt::format("node.labels.{} == true", p.label));
+      for (const auto& server : p.servers) node_labels_[server][p.label] = "true";
+    }
+    for (const auto& [k, v] : s.placement.labels)
+      p.constraints.push_back(fmt::format("node.labels.{} == {}", k, v));
+    placements_[s.name] = std::move(p);
+  }
+}
+
+void Topology::choose_managers() {
+  std::vector<const model::Server*> declared, others;
+  for (const auto& server : estate_->servers) {
+    (server.role == model::SwarmRole::manager ? declared : others).push_back(&server);
+  }
+  // Topping up to the recommended count: reliable, capable machines first (a flaky or weak manager
+  // costs quorum when it reboots).
+  std::stable_sort(others.begin(), others.end(), [](const model::Server* a, const model::Server* b) {
+    if (a->hints.weak != b->hints.weak) return !a->hints.weak;
+    int ra = rank_reliability(a->hints.reliability), rb = rank_reliability(b->hints.reliability);
+    if (ra != rb) return ra < rb;
+    return a->memory > b->memory;
+  });
+  managers_ = declared;
+  size_t wanted = static_cast<size_t>(std::max(1, estate_->managers));
+  for (const auto* server : others) {
+    if (managers_.size() < wanted)
+      managers_.push_back(server);
+    else
+      workers_.push_back(server);
+  }
+  // Workers join in estate order, so the script reads like the estate.
+  std::stable_sort(workers_.begin(), workers_.end(), [&](const model::Server* a, const model::Server* b) {
+    return a - estate_->servers.data() < b - estate_->servers.data();
+  });
+}
+
+bool Topology::is_manager(const std::string& server) const {
+  return std::any_of(managers_.begin(), managers_.end(), [&](const auto* m) { return m->name == server; });
+}
+
+bool Topology::is_edge_proxy(const model::Service& service) const {
+  return edge_proxies_.count(service.name) > 0;
+}
+
+void Topology::find_edge() {
+  for (const auto& s : estate_->services) {
+    bool web_port = std::any_of(s.ports.begin(), s.ports.end(),
+                                [](const model::Port& p) { return p.published == 80 || p.published == 443; });
+    bool on_public = std::any_of(s.networks.begin(), s.networks.end(), [&](const std::string& n) {
+      const auto* net = estate_->find_network(n);
+      return (net && net->public_) || n == "public";
+    });
+    if (web_port || (s.category == Category::proxy && on_public)) edge_proxies_.insert(s.name);
+  }
+  for (const auto& server : estate_->servers) {
+    if (server.hints.edge) edge_servers_.push_back(server.name);
+  }
+  if (!edge_servers_.empty()) return;
+  for (const auto& server : estate_->servers) {
+    bool hosts_proxy = std::any_of(edge_proxies_.begin(), edge_proxies_.end(), [&](const std::string& proxy) {
+      return placements_.at(proxy).per_server.count(server.name) > 0;
+    });
+    if (hosts_proxy) edge_servers_.push_back(server.name);
+  }
+}
+
+std::vector<std::string> Topology::networks_of(const model::Service& s) const {
+  std::vector<std::string> nets = s.networks;
+  if (nets.empty()) {
+    // No networks written: segment by role, as seed 001 does by hand.
+    if (is_edge_proxy(s))
+      nets = {"public", "backend"};
+    else if (is_data_category(s.category))
+      nets = {"database"};
+    else if (s.category == Category::monitoring || s.category == Category::logging)
+      nets = {"monitoring"};
+    else
+      nets = {"backend"};
+    for (const auto& dep : s.depends_on) {
+      const auto* d = estate_->find_service(dep);
+      if (d && d->networks.empty() && is_data_category(d->category) && !is_data_category(s.category)) {
+        nets.push_back("database");
+      }
+    }
+  }
+  // Prometheus scrapes over the monitoring network: everything with a metrics endpoint joins it.
+  if (!s.metrics.empty()) nets.push_back("monitoring");
+  std::sort(nets.begin(), nets.end());
+  nets.erase(std::unique(nets.begin(), nets.end()), nets.end());
+  return nets;
+}
+
+void Topology::collect_networks() {
+  std::set<std::string> names;
+  for (const auto& n : estate_->networks) names.insert(n.name);
+  for (const auto& s : estate_->services) {
+    for (const auto& n : networks_of(s)) names.insert(n);
+  }
+  for (const auto& name : names) {
+    NetworkSpec spec{.name = name};
+    if (const auto* declared = estate_->find_network(name)) {
+      spec.encrypted = declared->encrypted;
+      spec.internal = declared->internal;
+      spec.public_ = declared->public_;
+    }
+    spec.encrypted = spec.encrypted || encrypted_by_default(name);
+    spec.internal = spec.internal || name == "database";
+    spec.public_ = spec.public_ || name == "public";
+    if (spec.public_) spec.internal = false;  // the edge network must reach and be reached
+    networks_.push_back(spec);
+  }
+}
+
+const NetworkSpec* Topology::network(const std::string& name) const {
+  for (const auto& n : networks_) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+const std::string& Topology::stack_of(const std::string& service) const { return stack_of_.at(service); }
+
+const ServicePlacement& Topology::placement(const std::string& service) const {
+  return placements_.at(service);
+}
+
+std::vector<PublishedPort> Topology::published_on(const std::string& server) const {
+  std::vector<PublishedPort> ports;
+  for (const auto& s : estate_->services) {
+    if (placement(s.name).per_server.count(server) == 0) continue;
+    for (const auto& p : s.ports) {
+      if (p.published > 0) ports.push_back({s.name, p.published, p.protocol});
+    }
+  }
+  std::sort(ports.begin(), ports.end(), [](const PublishedPort& a, const PublishedPort& b) {
+    return std::tie(a.port, a.protocol, a.service) < std::tie(b.port, b.protocol, b.service);
+  });
+  return ports;
+}
+
+}  // namespace rehome::generate
