@@ -1,5 +1,6 @@
 #include "model/yaml_fields.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -54,6 +55,19 @@ bool FieldReader::for_each_entry(const YAML::Node& node, const std::string& path
     return false;
   }
   std::set<std::string> seen;
+  std::vector<YAML::Node> merged;  // `<<: *defaults` sources, applied after the explicit keys
+  auto visit = [&](const YAML::Node& key, const YAML::Node& value) {
+    const std::string& name = key.Scalar();
+    std::string child = path.empty() ? name : path + "." + name;
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string guess = did_you_mean(name, allowed);
+      problem(key, child, "unknown key `" + name + "`",
+              guess.empty() ? "known keys here: " + join(allowed) : "did you mean `" + guess + "`?");
+      return;
+    }
+    locations_.add(child, where(key));
+    each(name, value, child);
+  };
   for (const auto& entry : node) {
     const YAML::Node& key = entry.first;
     const YAML::Node& value = entry.second;
@@ -62,20 +76,28 @@ bool FieldReader::for_each_entry(const YAML::Node& node, const std::string& path
       continue;
     }
     const std::string& name = key.Scalar();
-    std::string child = path.empty() ? name : path + "." + name;
+    if (name == "<<") {  // a YAML merge key: one mapping or a list of them
+      if (value.IsMap())
+        merged.push_back(value);
+      else if (value.IsSequence() &&
+               std::all_of(value.begin(), value.end(), [](const YAML::Node& n) { return n.IsMap(); }))
+        for (const auto& m : value) merged.push_back(m);
+      else
+        problem(key, path, "`<<` merges a mapping (`<<: *defaults`), found " + describe(value));
+      continue;
+    }
     if (!seen.insert(name).second) {
-      problem(key, child, "`" + name + "` is given twice", "keep one of them");
+      problem(key, path.empty() ? name : path + "." + name, "`" + name + "` is given twice",
+              "keep one of them");
       continue;
     }
-    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      std::string guess = did_you_mean(name, allowed);
-      problem(key, child, "unknown key `" + name + "`",
-              guess.empty() ? "known keys here: " + join(allowed) : "did you mean `" + guess + "`?");
-      continue;
-    }
-    locations_.add(child, where(key));
-    each(name, value, child);
+    visit(key, value);
   }
+  // Merged fields fill in what the mapping does not set itself; the first source wins, as in YAML 1.1.
+  for (const auto& source : merged)
+    for (const auto& entry : source)
+      if (entry.first.IsScalar() && entry.first.Scalar() != "<<" && seen.insert(entry.first.Scalar()).second)
+        visit(entry.first, entry.second);
   return true;
 }
 

@@ -176,3 +176,34 @@ TEST(Parser, DefaultEstateIsTheWizardsoftsExample) {
 
 }  // namespace
 }  // namespace rehome::model
+
+namespace rehome::model {
+namespace {
+
+TEST(Parser, YamlAnchorsAndMergeKeys) {
+  auto r =
+      test_text::read(test_text::with_services("  worker-a: &worker {image: \"appwrite/appwrite:1.5.7\", "
+                                               "memory: 170M, limit: 256M, networks: [backend]}\n"
+                                               "  worker-b:\n"
+                                               "    <<: *worker\n"
+                                               "    memory: 200M\n"
+                                               "  worker-c: {<<: [*worker], replicas: 2}\n"));
+  ASSERT_TRUE(r.ok()) << format_problems(r.problems);
+  ASSERT_EQ(r.estate.services.size(), 3u);
+  const Service& b = r.estate.services[1];
+  EXPECT_EQ(b.image, "appwrite/appwrite:1.5.7");
+  EXPECT_EQ(b.resources.memory_reservation, 200 * MiB);  // its own value wins over the merged one
+  EXPECT_EQ(b.resources.memory_limit, 256 * MiB);
+  EXPECT_EQ(b.networks, std::vector<std::string>{"backend"});
+  EXPECT_EQ(r.estate.services[2].replicas, 2);
+  EXPECT_EQ(r.estate.services[2].resources.memory_reservation, 170 * MiB);
+}
+
+TEST(Parser, MergeKeyOfAScalarIsAProblem) {
+  auto r = test_text::read(test_text::with_services("  a: {<<: oops, memory: 1G}\n"));
+  ASSERT_EQ(r.problems.size(), 1u) << format_problems(r.problems);
+  EXPECT_EQ(r.problems[0].where.line, 15);
+}
+
+}  // namespace
+}  // namespace rehome::model
