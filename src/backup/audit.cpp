@@ -22,13 +22,13 @@ Coverage coverage_of(const model::BackupSettings& settings) {
     ++c.copies;
     c.media.insert(t.medium);
     if (t.kind == "offsite") c.offsite = true;
-    c.where.push_back(fmt::format("{} {} {}", t.name, t.kind, t.medium));
+    c.where.push_back(fmt::format("{} ({}{})", t.name, t.kind == "offsite" ? "off-site " : "", t.medium));
   }
   return c;
 }
 
 std::string describe(AuditItem& item, const Coverage& c) {
-  if (!item.backed_up) return "NO BACKUP";
+  if (!item.backed_up) return "NO BACKUP (the live data is the only copy)";
   std::vector<std::string> missing;
   if (item.copies < 3)
     missing.push_back(fmt::format("{} more cop{}", 3 - item.copies, 3 - item.copies == 1 ? "y" : "ies"));

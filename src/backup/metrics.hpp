@@ -7,9 +7,11 @@
 
 namespace rehome::backup {
 
-// Metrics for node_exporter's textfile collector. The names are the contract with the generated alert
-// rules (BackupTooOld: time() - backup_last_success_timestamp > 26h; BackupFailed: backup_last_exit_code
-// != 0; GitMirrorStale: time() - git_mirror_last_sync_timestamp > 26h).
+// Metrics for node_exporter's textfile collector. The names are the contract with the alert rules
+// `rehome generate` writes (src/generate/monitoring.cpp): BackupStale (time() -
+// backup_last_success_timestamp > 26h), BackupFailed (backup_last_exit_code != 0), BackupEmpty
+// (backup_bytes == 0), BackupMetricsMissing (absent(backup_last_success_timestamp)), GitMirrorSyncStale
+// (time() - git_mirror_last_sync_timestamp > 2h). Their messages use the `target` label.
 struct BackupMetrics {
   std::map<std::string, std::string> labels;  // e.g. {estate: wizardsofts, dest: /srv/backups}
   std::optional<std::int64_t>

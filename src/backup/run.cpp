@@ -50,7 +50,7 @@ Source source_from_url(const std::string& url) {
   auto kind = url_kind(url);
   if (kind.empty())
     throw UserError(fmt::format("--url {}: not a postgres:// or redis:// URL", mask_url(url)),
-                    "write it like postgresql://user@host:5432/db or redis://:password@host:6379");
+                    "write it like postgresql://user@host:5432/db or redis://host:6379");
   return {kind, url};
 }
 
@@ -78,6 +78,11 @@ RunResult run_backup(const RunOptions& o) {
   if (o.sources.empty())
     throw UserError("nothing to back up", "give an estate with databases, or --url / --volume");
   make_folder(o.dest, "backup destination");
+  for (const auto& leftover : list_partials(o.dest))
+    o.progress(
+        fmt::format("note: {} is left from an interrupted run; it is not a backup, delete it when no run is "
+                    "active",
+                    leftover.string()));
 
   // Expand server URLs without a database into one source per database.
   std::vector<Source> sources;

@@ -96,6 +96,25 @@ RestoreCheck restore_and_count(const StoredBackup& b, const Artefact& a, const s
   return check;
 }
 
+// Beyond the checksum: the archive decompresses, the RDB parses (when redis-check-rdb is installed).
+void check_readable(const StoredBackup& b, VerifyResult& r, const Progress& progress) {
+  for (const auto& a : b.manifest.artefacts) {
+    fs::path file = b.dir / a.name;
+    std::vector<std::string> argv;
+    if (a.kind == "volume")
+      argv = {"gzip", "--test", file.string()};
+    else if (a.kind == "redis" && find_program("redis-check-rdb"))
+      argv = {"redis-check-rdb", file.string()};
+    else
+      continue;
+    auto res = run_process(argv);
+    if (!res.ok())
+      r.problems.push_back(fmt::format("{}: {} says it is damaged", file.string(), argv[0]));
+    else
+      progress(fmt::format("  ✓ {} reads back ({})", a.name, argv[0]));
+  }
+}
+
 void write_textfile(const VerifyOptions& o, const std::vector<StoredBackup>& backups, const VerifyResult& r,
                     std::int64_t now) {
   BackupMetrics m;
@@ -143,7 +162,9 @@ VerifyResult verify_backup(const VerifyOptions& o) {
       r.problems.push_back(fmt::format("newest backup {} is {} old, more than the allowed {}", b.dir.string(),
                                        model::format_duration(r.age_seconds * 1000),
                                        model::format_duration(o.max_age_seconds * 1000)));
+    size_t before = r.problems.size();
     check_files(b, r, o.progress);
+    if (r.problems.size() == before) check_readable(b, r, o.progress);
     if (o.restore_url && r.problems.empty()) {
       for (const auto& a : b.manifest.artefacts) {
         if (a.kind != "postgres") continue;

@@ -129,7 +129,8 @@ int do_verify(const BackupFlags& f) {
   o.max_age_seconds = *age;
   if (!f.restore_url.empty()) o.restore_url = f.restore_url;
   if (!f.textfile.empty()) o.textfile = fs::path(f.textfile);
-  o.labels = {{"dest", fs::absolute(f.dest).lexically_normal().string()}};
+  // The generated alert rules (src/generate/monitoring.cpp) name the backup by its `target` label.
+  o.labels = {{"target", fs::absolute(f.dest).lexically_normal().string()}};
   o.progress = progress_to_stderr(f.json);
   auto r = backup::verify_backup(o);
   if (f.json) {
