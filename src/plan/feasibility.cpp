@@ -26,13 +26,23 @@ PlacementContext::PlacementContext(const model::Estate& e, double h) : estate(e)
     max_server_cpu = std::max(max_server_cpu, s.cpu());
     has_edge_servers = has_edge_servers || s.hints.edge;
   }
+  model::MilliCpu strongest = 0;
+  for (const auto& s : estate.servers)
+    if (!is_weak(s)) strongest = std::max(strongest, s.cpu());
+  for (const auto& s : estate.servers)
+    production_server.push_back(!is_weak(s) && s.cpu() * 4 >= strongest * 3);
   std::map<int, std::vector<std::string>> host_ports;  // published host-mode port -> services
   for (const auto& svc : estate.services) {
     for (const auto& other : svc.placement.anti_affinity) add_pair(conflicts, svc.name, other);
     if (svc.data && svc.data->replica_of) add_pair(conflicts, svc.name, *svc.data->replica_of);
     for (const auto& p : svc.ports)
       if (p.published > 0 && p.mode == "host") host_ports[p.published].push_back(svc.name);
-    for (const auto& d : svc.depends_on) add_pair(partners, svc.name, d);
+    // A streaming replica calls its primary, but must live apart from it: not a chatty pair.
+    const std::string primary = svc.data && svc.data->replica_of ? *svc.data->replica_of : "";
+    for (const auto& d : svc.depends_on)
+      if (d != primary) add_pair(partners, svc.name, d);
+    if (!svc.stack.empty() && !svc.global && stacks[svc.stack].size() < 16)
+      stacks[svc.stack].push_back(svc.name);
     for (const auto& a : svc.placement.affinity) add_pair(partners, svc.name, a);
   }
   for (const auto& [port, names] : host_ports)

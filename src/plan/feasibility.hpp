@@ -47,8 +47,15 @@ struct PlacementContext {
   std::unordered_map<std::string, std::vector<std::string>> conflicts;
   // service -> services it talks to: depends_on and affinity, both directions (chatty pairs).
   std::unordered_map<std::string, std::vector<std::string>> partners;
+  // stack -> its services (first 16), for keeping a stack together.
+  std::unordered_map<std::string, std::vector<std::string>> stacks;
   std::unordered_map<std::string, const model::Service*> services_by_name;
   std::unordered_map<std::string, size_t> server_index;  // hostname -> index in estate.servers
+  // The production servers: not weak, and with at least 3/4 of the strongest such server's CPU threads
+  // (the seeds' gmktec). Fixed up front so "monitoring off the production server" does not depend on the
+  // order replicas are placed in.
+  std::vector<bool> production_server;
+  bool is_production_server(const model::Server& s) const { return production_server[index_of(s)]; }
 
   // Capacity the planner may fill: the server's memory / CPU minus the headroom.
   model::Bytes memory_capacity(const model::Server& s) const;

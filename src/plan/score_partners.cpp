@@ -35,6 +35,7 @@ class PartnersTogether final : public Scorer {
       for (const auto& p : partners) {
         auto other = ctx.services_by_name.find(p);
         if (svc.global || other == ctx.services_by_name.end() || other->second->global) continue;
+        if (svc.data && svc.data->replica_of == p) continue;  // a replica lives apart from its primary
         const auto& mine = where[svc.name];
         const auto& theirs = where[p];
         std::string shared;

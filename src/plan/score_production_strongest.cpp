@@ -10,13 +10,13 @@ namespace {
 class ProductionOnStrongest final : public Scorer {
  public:
   std::string_view name() const override { return "production-on-strongest"; }
-  double weight() const override { return 2; }
+  double weight() const override { return 3; }
   bool applies(const model::Service& s, const PlacementContext&) const override {
     return is_production_workload(s);
   }
   double score(const model::Service&, const model::Server& server, const ServerLoad&,
                const PlacementContext& ctx) const override {
-    return ctx.max_server_cpu > 0 ? static_cast<double>(server.cpu()) / ctx.max_server_cpu : 1;
+    return ctx.is_production_server(server) ? 1.0 : 0.0;
   }
   std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>& loads,
                                        const PlacementContext& ctx) const override {

@@ -17,6 +17,7 @@ Scorers default_scorers(Strategy strategy) {
   s.push_back(make_partners_together_scorer());
   s.push_back(make_replicas_spread_scorer());
   s.push_back(make_production_on_strongest_scorer());
+  s.push_back(make_stack_together_scorer());
   s.push_back(make_balance_scorer(strategy));
   return s;
 }

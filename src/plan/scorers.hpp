@@ -39,6 +39,7 @@ std::unique_ptr<Scorer> make_partners_together_scorer();          // partners-to
 std::unique_ptr<Scorer> make_replicas_spread_scorer();            // replicas-spread
 std::unique_ptr<Scorer> make_weak_servers_scorer();               // weak-servers-staging-only
 std::unique_ptr<Scorer> make_production_on_strongest_scorer();    // production-on-strongest
+std::unique_ptr<Scorer> make_stack_together_scorer();             // stack-together
 std::unique_ptr<Scorer> make_balance_scorer(Strategy strategy);   // balance | pack
 
 // Weighted sum of the scorers for one candidate (higher is better).
