@@ -1,0 +1,244 @@
+// `rehome migrate <engine>`: move a database to another server, with proof.
+//
+//   rehome migrate postgres --from URL --to URL [--tables a,b | --schema s] [--jobs N] [--truncate]
+//                           [--state FILE] [--keep-owners] [--json]
+//   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--json]
+//
+// Adding a sub-subcommand (e.g. `rehome migrate run` from another file): declare
+//     namespace rehome::cli { std::vector<Subcommand>& migrate_subcommands(); }
+// and register from a static initializer in your own file:
+//     static bool added = (rehome::cli::migrate_subcommands().push_back({"run", "description",
+//                            [](CLI::App& app) -> rehome::cli::Runner { ...; return [=] { return 0; }; }}), true);
+// Setup functions run in main(), after every static initializer, so the order of files does not matter.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/subcommand.hpp"
+#include "common/error.hpp"
+#include "common/secrets.hpp"
+#include "common/table.hpp"
+#include "migrate/pg_migration.hpp"
+#include "migrate/progress.hpp"
+#include "migrate/redis_migration.hpp"
+#include "migrate/redis_url.hpp"
+
+namespace rehome::cli {
+
+std::vector<Subcommand>& migrate_subcommands() {
+  static std::vector<Subcommand> subcommands;
+  return subcommands;
+}
+
+namespace {
+
+using nlohmann::json;
+
+// Progress on stderr: one line rewritten in place on a terminal, a plain line every 10 s otherwise.
+struct ProgressPrinter {
+  bool terminal = ::isatty(2) != 0;
+  bool dirty = false;
+  std::chrono::milliseconds interval() const { return terminal ? std::chrono::milliseconds(500) : std::chrono::milliseconds(10000); }
+  void show(const migrate::Progress& p) {
+    std::string line = migrate::format_progress(p);
+    if (terminal) {
+      std::fprintf(stderr, "\r\033[K%s", line.c_str());
+      dirty = true;
+    } else {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+  }
+  void step(const std::string& line) {
+    if (dirty) std::fprintf(stderr, "\r\033[K");
+    dirty = false;
+    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+  }
+};
+
+std::string check_mark(bool ok) { return ok ? "✓" : "✗"; }
+
+std::string format_int(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+json postgres_json(const migrate::PgMigrationReport& r) {
+  json tables = json::array(), sequences = json::array(), crossing = json::array();
+  for (const auto& t : r.tables) {
+    tables.push_back({{"table", t.table.display()}, {"source_rows", t.source_rows}, {"target_rows", t.target_rows},
+                      {"source_checksum", t.source_checksum}, {"target_checksum", t.target_checksum},
+                      {"source_bytes", t.source_bytes}, {"target_bytes", t.target_bytes}, {"ok", t.ok()}});
+  }
+  for (const auto& s : r.sequences) {
+    sequences.push_back({{"sequence", s.sequence.display()}, {"source", s.source ? json(*s.source) : json(nullptr)},
+                         {"target", s.target ? json(*s.target) : json(nullptr)}, {"ok", s.ok()}});
+  }
+  for (const auto& c : r.crossing_keys) {
+    crossing.push_back({{"constraint", c.key.name}, {"from", c.key.from.display()}, {"to", c.key.to.display()},
+                        {"direction", c.outgoing ? "migrated table refers to one left behind"
+                                                 : "table left behind refers to a migrated one"}});
+  }
+  return {{"source", r.source}, {"target", r.target}, {"selection", r.selection},
+          {"state_file", r.state_file.string()}, {"resumed", r.resumed}, {"already_complete", r.already_complete},
+          {"verified", r.verified()}, {"problems", r.problems()}, {"rows_copied", r.rows_copied},
+          {"bytes_copied", r.bytes_copied}, {"units", r.units}, {"units_copied_now", r.units_copied_now},
+          {"seconds", {{"schema", r.schema_seconds}, {"copy", r.copy_seconds}, {"indexes", r.post_data_seconds},
+                       {"verify", r.verify_seconds}, {"total", r.total_seconds}}},
+          {"table_count", {{"source", r.tables.size()}, {"target", r.tables.size() + r.extra_target_tables.size()}}},
+          {"tables", tables}, {"sequences", sequences}, {"crossing_foreign_keys", crossing},
+          {"extra_target_tables", r.extra_target_tables}};
+}
+
+void print_postgres(const migrate::PgMigrationReport& r) {
+  if (!r.crossing_keys.empty()) {
+    std::cout << "Foreign keys crossing the cut (not created in the new database; the application must keep "
+                 "these references consistent itself):\n";
+    Table keys({"constraint", "from", "to", "note"});
+    for (const auto& c : r.crossing_keys) {
+      keys.add_row({c.key.name, c.key.from.display(), c.key.to.display(),
+                    c.outgoing ? "migrated table refers to one left behind" : "left-behind table refers to a migrated one"});
+    }
+    std::cout << keys.render() << "\n";
+  }
+  Table table({"table", ">rows", "checksum", ">source size", ">target size", "ok"});
+  int64_t rows = 0;
+  int ok_tables = 0;
+  for (const auto& t : r.tables) {
+    table.add_row({t.table.display(), format_int(t.source_rows), t.source_checksum.substr(16),
+                   migrate::format_bytes(t.source_bytes),
+                   t.target_rows < 0 ? "missing" : migrate::format_bytes(t.target_bytes), check_mark(t.ok())});
+    rows += t.source_rows;
+    ok_tables += t.ok() ? 1 : 0;
+  }
+  std::cout << table.render();
+  int ok_sequences = 0;
+  for (const auto& s : r.sequences) ok_sequences += s.ok() ? 1 : 0;
+  std::string database = r.target.substr(r.target.rfind('/') + 1);
+  std::cout << fmt::format("\n{}: {}/{} tables {}, {} rows, {}/{} sequences {}{}\n", database, ok_tables,
+                           r.tables.size(), check_mark(ok_tables == static_cast<int>(r.tables.size())),
+                           format_int(rows), ok_sequences, r.sequences.size(),
+                           check_mark(ok_sequences == static_cast<int>(r.sequences.size())),
+                           r.resumed ? " (resumed after an interruption)" : "");
+  std::cout << fmt::format("time: schema {:.1f} s, copy {:.1f} s ({}), indexes {:.1f} s, verify {:.1f} s, total {:.1f} s\n",
+                           r.schema_seconds, r.copy_seconds, migrate::format_bytes(r.bytes_copied),
+                           r.post_data_seconds, r.verify_seconds, r.total_seconds);
+  for (const auto& p : r.problems()) std::cout << "  ✗ " << p << "\n";
+}
+
+Runner setup_postgres(CLI::App& app) {
+  auto options = std::make_shared<migrate::PgMigrationOptions>();
+  auto tables = std::make_shared<std::string>();
+  auto schemas = std::make_shared<std::string>();
+  auto state = std::make_shared<std::string>();
+  auto json_out = std::make_shared<bool>(false);
+  app.add_option("--from", options->from, "source database URL (postgresql://user:pw@host:5432/db)")->required();
+  app.add_option("--to", options->to, "target database URL; the database must exist and be empty")->required();
+  app.add_option("--tables", *tables, "only these tables (a,b,schema.c): database-per-service split");
+  app.add_option("--schema", *schemas, "only the tables of these schemas (s1,s2)");
+  app.add_option("--jobs,-j", options->jobs, "parallel connections on each side")->capture_default_str();
+  app.add_flag("--truncate", options->truncate, "drop what a non-empty target holds of the migrated tables first");
+  app.add_option("--state", *state, "state file for resuming (default: ./rehome-migrate-<db>-<hash>.state.json)");
+  app.add_flag("--keep-owners", options->keep_owners, "keep owners and grants (the roles must exist on the target)");
+  app.add_flag("--json", *json_out, "print a JSON summary");
+  return [=]() {
+    migrate::PgMigrationOptions run = *options;
+    run.selection = migrate::parse_selection(*tables, *schemas);
+    run.state_file = *state;
+    auto printer = std::make_shared<ProgressPrinter>();
+    run.progress_interval = printer->interval();
+    run.on_progress = [printer](const migrate::Progress& p) { printer->show(p); };
+    run.on_step = [printer](const std::string& line) { printer->step(line); };
+    printer->step(fmt::format("migrate {} -> {} ({})", mask_url(run.from), mask_url(run.to), run.selection.describe()));
+    auto report = migrate::migrate_postgres(run);
+    if (*json_out) std::cout << postgres_json(report).dump(2) << "\n";
+    else print_postgres(report);
+    return report.verified() ? exit_code::ok : exit_code::findings;
+  };
+}
+
+Runner setup_redis(CLI::App& app) {
+  auto options = std::make_shared<migrate::RedisMigrationOptions>();
+  auto db = std::make_shared<std::string>("all");
+  auto state = std::make_shared<std::string>();
+  auto json_out = std::make_shared<bool>(false);
+  app.add_option("--from", options->from, "source URL (redis://[:password@]host:6379)")->required();
+  app.add_option("--to", options->to, "target URL")->required();
+  app.add_option("--db", *db, "one database number, or all")->capture_default_str();
+  app.add_option("--state", *state, "state file for resuming (default: ./rehome-migrate-redis-<hash>.state.json)");
+  app.add_option("--batch", options->batch, "keys per pipelined round trip")->capture_default_str();
+  app.add_flag("--truncate", options->truncate, "empty the target databases first if they hold keys");
+  app.add_flag("--json", *json_out, "print a JSON summary");
+  return [=]() {
+    migrate::RedisMigrationOptions run = *options;
+    run.databases = migrate::parse_redis_db_option(*db);
+    run.state_file = *state;
+    auto printer = std::make_shared<ProgressPrinter>();
+    run.progress_interval = printer->interval();
+    run.on_progress = [printer](const migrate::Progress& p) { printer->show(p); };
+    run.on_step = [printer](const std::string& line) { printer->step(line); };
+    auto report = migrate::migrate_redis(run);
+    if (*json_out) {
+      json dbs = json::array();
+      for (const auto& d : report.databases) {
+        dbs.push_back({{"db", d.db}, {"source_keys", d.source_keys}, {"target_keys", d.target_keys},
+                       {"digest_mismatches", d.digest_mismatches}, {"ok", d.ok()}});
+      }
+      std::cout << json{{"source", report.source}, {"target", report.target}, {"verified", report.verified()},
+                        {"resumed", report.resumed}, {"keys_copied", report.keys_copied},
+                        {"seconds", report.seconds}, {"keys_per_second", report.keys_per_second()},
+                        {"problems", report.problems()}, {"databases", dbs}}
+                       .dump(2)
+                << "\n";
+    } else {
+      Table table({">db", ">source keys", ">target keys", ">digest differences", "ok"});
+      for (const auto& d : report.databases) {
+        table.add_row({std::to_string(d.db), format_int(d.source_keys), format_int(d.target_keys),
+                       format_int(d.digest_mismatches), check_mark(d.ok())});
+      }
+      std::cout << table.render();
+      std::cout << fmt::format("\nredis: {} databases {}, {} keys copied in {:.1f} s ({} keys/s){}\n",
+                               report.databases.size(), check_mark(report.verified()), format_int(report.keys_copied),
+                               report.seconds, format_int(static_cast<int64_t>(report.keys_per_second())),
+                               report.resumed ? " (resumed after an interruption)" : "");
+      for (const auto& p : report.problems()) std::cout << "  ✗ " << p << "\n";
+    }
+    return report.verified() ? exit_code::ok : exit_code::findings;
+  };
+}
+
+const bool engines_registered = [] {
+  migrate_subcommands().push_back({"postgres", "copy a PostgreSQL database (or some tables) with proof", setup_postgres});
+  migrate_subcommands().push_back({"redis", "copy Redis databases (DUMP/RESTORE, TTLs kept) with proof", setup_redis});
+  return true;
+}();
+
+Register registration{"migrate", "move a database to another server, in parallel, resumable, verified",
+                      [](CLI::App& app) -> Runner {
+                        app.require_subcommand(1);
+                        auto runners = std::make_shared<std::map<CLI::App*, Runner>>();
+                        for (auto& sub : migrate_subcommands()) {
+                          CLI::App* child = app.add_subcommand(sub.name, sub.description);
+                          (*runners)[child] = sub.setup(*child);
+                        }
+                        return [runners]() {
+                          for (auto& [child, run] : *runners) {
+                            if (child->parsed() && run) return run();
+                          }
+                          return exit_code::bad_input;
+                        };
+                      }};
+
+}  // namespace
+}  // namespace rehome::cli

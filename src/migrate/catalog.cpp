@@ -1,0 +1,105 @@
+#include "migrate/catalog.hpp"
+
+#include <fmt/format.h>
+
+namespace rehome::migrate {
+namespace {
+
+std::string user_schemas_filter(const char* column) {
+  return fmt::format(
+      "{0} NOT IN ('pg_catalog', 'information_schema', '{1}') AND {0} NOT LIKE 'pg\\_toast%' AND "
+      "{0} NOT LIKE 'pg\\_temp%'",
+      column, bookkeeping_schema);
+}
+
+std::string not_in_extension(const char* oid_column) {
+  return fmt::format(
+      "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = {} "
+      "AND d.deptype = 'e')",
+      oid_column);
+}
+
+int64_t to_int(const std::optional<std::string>& v) { return v ? std::stoll(*v) : 0; }
+
+}  // namespace
+
+std::vector<TableInfo> read_tables(PgConnection& db) {
+  // Binary COPY is safe when every column has a built-in type (OID below 16384): user types
+  // (enums, composites, extension types) carry OIDs in arrays that differ on the target.
+  std::string sql = fmt::format(R"(
+    SELECT n.nspname, c.relname, pg_relation_size(c.oid),
+           pg_relation_size(c.oid) / current_setting('block_size')::bigint,
+           greatest(c.reltuples, 0)::bigint,
+           NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                         AND (t.oid >= 16384 OR t.typelem >= 16384)),
+           coalesce((SELECT string_agg(quote_ident(a.attname), ',' ORDER BY a.attnum) FROM pg_attribute a
+                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''), '')
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'r' AND {} AND {}
+    ORDER BY 1, 2)",
+                                user_schemas_filter("n.nspname"), not_in_extension("c.oid"));
+  std::vector<TableInfo> tables;
+  for (const auto& row : db.query(sql)) {
+    tables.push_back({.name = {*row[0], *row[1]},
+                      .bytes = to_int(row[2]),
+                      .blocks = to_int(row[3]),
+                      .estimated_rows = to_int(row[4]),
+                      .binary_copy_safe = row[5] == std::optional<std::string>("t"),
+                      .columns = row[6].value_or("")});
+  }
+  return tables;
+}
+
+std::vector<ForeignKey> read_foreign_keys(PgConnection& db) {
+  std::vector<ForeignKey> keys;
+  for (const auto& row : db.query(R"(
+      SELECT con.conname, fn.nspname, fc.relname, tn.nspname, tc.relname
+      FROM pg_constraint con
+      JOIN pg_class fc ON fc.oid = con.conrelid JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+      JOIN pg_class tc ON tc.oid = con.confrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+      WHERE con.contype = 'f' AND con.conparentid = 0
+      ORDER BY 2, 3, 1)")) {
+    keys.push_back({.name = *row[0], .from = {*row[1], *row[2]}, .to = {*row[3], *row[4]}});
+  }
+  return keys;
+}
+
+std::vector<SequenceValue> read_sequences(PgConnection& db) {
+  std::vector<SequenceValue> sequences;
+  std::string sql = fmt::format(R"(
+      SELECT n.nspname, c.relname, pg_sequence_last_value(c.oid)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'S' AND {} AND {}
+      ORDER BY 1, 2)",
+                                user_schemas_filter("n.nspname"), not_in_extension("c.oid"));
+  for (const auto& row : db.query(sql)) {
+    SequenceValue s{.name = {*row[0], *row[1]}};
+    if (row[2]) s.last_value = std::stoll(*row[2]);
+    sequences.push_back(std::move(s));
+  }
+  return sequences;
+}
+
+std::vector<std::string> existing_user_objects(PgConnection& db, const std::vector<std::string>& schemas) {
+  std::string in_schemas;
+  if (!schemas.empty()) {
+    std::vector<std::string> quoted;
+    for (const auto& s : schemas) quoted.push_back(quote_literal(s));
+    in_schemas = fmt::format(" AND n.nspname IN ({})", fmt::join(quoted, ", "));
+  }
+  std::string sql = fmt::format(R"(
+      SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {0}{1} AND {2}
+      UNION ALL
+      SELECT n.nspname || '.' || p.proname || '()' FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE {0}{1} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                                   AND d.objid = p.oid AND d.deptype = 'e')
+      ORDER BY 1 LIMIT 20)",
+                                user_schemas_filter("n.nspname"), in_schemas, not_in_extension("c.oid"));
+  std::vector<std::string> names;
+  for (const auto& row : db.query(sql)) names.push_back(*row[0]);
+  return names;
+}
+
+}  // namespace rehome::migrate

@@ -1,0 +1,33 @@
+#pragma once
+// Reading what a database holds: tables (sizes, columns, whether binary COPY is safe), foreign keys,
+// sequences, and whether it is empty.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrate/pg_connection.hpp"
+#include "migrate/selection.hpp"
+#include "migrate/work_units.hpp"
+
+namespace rehome::migrate {
+
+// The schema rehome keeps its own bookkeeping in on the target during a migration (dropped at the end).
+inline constexpr const char* bookkeeping_schema = "_rehome_migrate";
+
+// User tables (relkind r, partitions included, extension-owned excluded), by schema and name.
+std::vector<TableInfo> read_tables(PgConnection& db);
+std::vector<ForeignKey> read_foreign_keys(PgConnection& db);
+
+struct SequenceValue {
+  TableName name;
+  std::optional<int64_t> last_value;  // empty: never used (nextval not yet called)
+  bool operator==(const SequenceValue&) const = default;
+};
+std::vector<SequenceValue> read_sequences(PgConnection& db);
+
+// Names of user objects (tables, views, sequences, types, functions) in the schemas the migration
+// would create: a non-empty target is refused unless --truncate. Empty `schemas` means all.
+std::vector<std::string> existing_user_objects(PgConnection& db, const std::vector<std::string>& schemas);
+
+}  // namespace rehome::migrate

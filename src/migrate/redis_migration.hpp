@@ -1,0 +1,50 @@
+#pragma once
+// `rehome migrate redis`: SCAN + DUMP/RESTORE pipelined (reading the next batch from the source while
+// the target restores the last one), TTLs kept, every database; verified by key count per database
+// and a per-key comparison of DUMP payloads and TTL presence; resumable from the recorded SCAN cursor
+// (RESTORE ... REPLACE makes a batch copied twice harmless).
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "migrate/progress.hpp"
+
+namespace rehome::migrate {
+
+struct RedisMigrationOptions {
+  std::string from, to;
+  std::vector<int> databases;   // empty: every database holding keys (or the URL's /N)
+  int batch = 1000;             // keys per pipelined round trip
+  bool truncate = false;        // FLUSHDB target databases that already hold keys
+  std::filesystem::path state_file;
+  std::function<void(const Progress&)> on_progress;
+  std::chrono::milliseconds progress_interval{1000};
+  std::function<void(const std::string&)> on_step;
+};
+
+struct RedisDbCheck {
+  int db = 0;
+  int64_t source_keys = 0, target_keys = 0;
+  int64_t digest_mismatches = 0;          // keys whose value or TTL presence differs (or missing)
+  std::vector<std::string> sample_keys;   // a few of them, for the message
+  bool ok() const { return source_keys == target_keys && digest_mismatches == 0; }
+};
+
+struct RedisMigrationReport {
+  std::string source, target;
+  std::filesystem::path state_file;
+  bool resumed = false;
+  int64_t keys_copied = 0;
+  double copy_seconds = 0, verify_seconds = 0, seconds = 0;
+  std::vector<RedisDbCheck> databases;
+  double keys_per_second() const { return copy_seconds > 0 ? static_cast<double>(keys_copied) / copy_seconds : 0; }
+  bool verified() const { return problems().empty(); }
+  std::vector<std::string> problems() const;
+};
+
+RedisMigrationReport migrate_redis(const RedisMigrationOptions& options);
+
+}  // namespace rehome::migrate

@@ -1,0 +1,235 @@
+// Pure logic of rehome migrate: parsing the dump, choosing tables, cutting units, state files, URLs.
+#include <gtest/gtest.h>
+
+#include "common/error.hpp"
+#include "migrate/checksum.hpp"
+#include "migrate/dump_script.hpp"
+#include "migrate/migrate_state.hpp"
+#include "migrate/pg_url.hpp"
+#include "migrate/progress.hpp"
+#include "migrate/redis_url.hpp"
+#include "migrate/selection.hpp"
+#include "migrate/work_units.hpp"
+
+using namespace rehome;
+using namespace rehome::migrate;
+
+namespace {
+
+const char* post_data_dump = R"(--
+-- PostgreSQL database dump
+--
+
+\restrict abc123
+
+SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+
+--
+-- Name: t t_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.t
+    ADD CONSTRAINT t_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: t_x_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX t_x_idx ON public.t USING btree (x);
+
+
+--
+-- Name: t trg; Type: TRIGGER; Schema: public; Owner: postgres
+--
+
+CREATE TRIGGER trg BEFORE INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION f();
+
+
+--
+-- Name: u u_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+
+ALTER TABLE ONLY public.u
+    ADD CONSTRAINT u_id_fkey FOREIGN KEY (id) REFERENCES public.t(id);
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict abc123
+)";
+
+}  // namespace
+
+TEST(DumpScript, SplitsEntriesAndDropsMetaCommands) {
+  DumpScript script = parse_dump_script(post_data_dump);
+  ASSERT_EQ(script.entries.size(), 4u);
+  EXPECT_NE(script.preamble.find("SET statement_timeout = 0;"), std::string::npos);
+  EXPECT_EQ(script.preamble.find("\\restrict"), std::string::npos);
+  EXPECT_EQ(script.entries[0].type, "CONSTRAINT");
+  EXPECT_EQ(script.entries[0].name, "t t_pkey");
+  EXPECT_EQ(script.entries[0].schema, "public");
+  EXPECT_NE(script.entries[0].sql.find("ADD CONSTRAINT t_pkey PRIMARY KEY (id);"), std::string::npos);
+  EXPECT_EQ(script.entries[3].sql.find("unrestrict"), std::string::npos);
+  EXPECT_EQ(entry_table(script.entries[3]), "u");
+  EXPECT_EQ(entry_object(script.entries[3]), "u_id_fkey");
+  EXPECT_EQ(entry_table(script.entries[1]), "");
+  EXPECT_EQ(entry_object(script.entries[1]), "t_x_idx");
+}
+
+TEST(DumpScript, WavesPutKeysAfterIndexes) {
+  DumpScript script = parse_dump_script(post_data_dump);
+  EXPECT_EQ(post_data_wave(script.entries[0]), 0);  // constraint (builds its index)
+  EXPECT_EQ(post_data_wave(script.entries[1]), 0);  // index
+  EXPECT_EQ(post_data_wave(script.entries[2]), 2);  // trigger
+  EXPECT_EQ(post_data_wave(script.entries[3]), 1);  // foreign key needs the referenced unique index
+}
+
+TEST(Selection, ParsesTablesAndSchemas) {
+  Selection s = parse_selection("orders, billing.invoices", "");
+  ASSERT_EQ(s.tables.size(), 2u);
+  EXPECT_EQ(s.tables[0], (TableName{"public", "orders"}));
+  EXPECT_EQ(s.tables[1], (TableName{"billing", "invoices"}));
+  EXPECT_TRUE(s.includes({"public", "orders"}));
+  EXPECT_FALSE(s.includes({"public", "customers"}));
+  EXPECT_EQ(s.pg_dump_args()[0], "--table=\"public\".\"orders\"");
+  EXPECT_EQ(parse_selection("", "billing").pg_dump_args()[0], "--schema=\"billing\"");
+  EXPECT_TRUE(parse_selection("", "").everything());
+  EXPECT_THROW(parse_selection("a,,b", ""), UserError);
+  EXPECT_THROW(parse_selection("a.b.c", ""), UserError);
+  EXPECT_THROW(parse_selection("a", "s"), UserError);
+}
+
+TEST(Selection, ReportsKeysCrossingTheCut) {
+  std::vector<ForeignKey> keys = {
+      {"orders_customer_fkey", {"public", "orders"}, {"public", "customers"}},
+      {"invoices_order_fkey", {"billing", "invoices"}, {"public", "orders"}},
+      {"items_order_fkey", {"public", "items"}, {"public", "orders"}},
+  };
+  auto crossing = crossing_foreign_keys(keys, parse_selection("orders,items", ""));
+  ASSERT_EQ(crossing.size(), 2u);
+  EXPECT_EQ(crossing[0].key.name, "orders_customer_fkey");
+  EXPECT_TRUE(crossing[0].outgoing);
+  EXPECT_EQ(crossing[1].key.name, "invoices_order_fkey");
+  EXPECT_FALSE(crossing[1].outgoing);
+  EXPECT_TRUE(crossing_foreign_keys(keys, Selection{}).empty());
+}
+
+TEST(WorkUnits, SplitsBigTablesIntoBlockRangesBiggestFirst) {
+  const int64_t mb = 1 << 20;
+  std::vector<TableInfo> tables = {
+      {.name = {"public", "small"}, .bytes = 1 * mb, .blocks = 128},
+      {.name = {"public", "big"}, .bytes = 800 * mb, .blocks = 102400},
+      {.name = {"public", "empty"}, .bytes = 0, .blocks = 0},
+  };
+  auto units = split_into_units(tables, {.jobs = 4});
+  // 801 MB / (4 jobs * 4) = ~50 MB chunks: big is cut into 16 ranges.
+  ASSERT_EQ(units.size(), 18u);
+  EXPECT_EQ(units[0].table.name, "big");
+  EXPECT_EQ(units[0].id, "public.big#1");
+  EXPECT_EQ(units[0].first_block, 0);
+  EXPECT_EQ(units[0].where_clause(), " WHERE ctid >= '(0,0)'::tid AND ctid < '(6400,0)'::tid");
+  EXPECT_EQ(units[15].end_block, -1);  // the last range is open: rows added later are not lost
+  EXPECT_EQ(units[15].where_clause(), " WHERE ctid >= '(96000,0)'::tid");
+  EXPECT_TRUE(units[16].whole_table());
+  EXPECT_EQ(units[16].id, "public.small");
+  EXPECT_EQ(units[17].id, "public.empty");
+  // Ranges cover every block exactly once.
+  int64_t next = 0;
+  for (int i = 0; i < 16; ++i) {
+    EXPECT_EQ(units[i].first_block, next);
+    next = units[i].end_block;
+  }
+}
+
+TEST(WorkUnits, ChunkSizeIsClamped) {
+  EXPECT_EQ(chunk_bytes(1 << 20, {.jobs = 4}), 16ll << 20);
+  EXPECT_EQ(chunk_bytes(1ll << 40, {.jobs = 1}), 1ll << 30);
+}
+
+TEST(State, RoundTripsThroughJson) {
+  MigrationState s{.fingerprint = "abc", .source = "postgresql://u:***@h/db", .pre_data_done = true};
+  s.units.push_back({.unit = {.id = "public.big#2", .table = {"public", "big"}, .first_block = 10, .end_block = 20},
+                     .status = UnitStatus::done, .rows = 5, .bytes = 99});
+  s.post_data_done.insert("INDEX public t_x_idx");
+  MigrationState back = state_from_json(state_to_json(s), "state.json");
+  EXPECT_EQ(back.fingerprint, "abc");
+  EXPECT_TRUE(back.pre_data_done);
+  ASSERT_EQ(back.units.size(), 1u);
+  EXPECT_EQ(back.units[0].unit.id, "public.big#2");
+  EXPECT_EQ(back.units[0].unit.end_block, 20);
+  EXPECT_EQ(back.units[0].status, UnitStatus::done);
+  EXPECT_EQ(back.post_data_done.count("INDEX public t_x_idx"), 1u);
+  EXPECT_THROW(state_from_json("{\"kind\": \"other\"}", "x.json"), UserError);
+  EXPECT_THROW(state_from_json("not json", "x.json"), UserError);
+}
+
+TEST(Checksum, AddsPartsIn128Bits) {
+  Checksum c;
+  c.add(2, "9223372036854775807");
+  c.add(1, "9223372036854775807");
+  c.add(1, "-5");
+  EXPECT_EQ(c.rows, 4);
+  EXPECT_EQ(c.hex(), "0000000000000000fffffffffffffff9");
+  Checksum d;
+  d.add(1, "-1");
+  EXPECT_EQ(d.hex(), "ffffffffffffffffffffffffffffffff");
+  EXPECT_EQ(checksum_sql("\"s\".\"t\"", ""),
+            "SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)), 0) FROM \"s\".\"t\" t");
+}
+
+TEST(PgUrl, ValidatesAndMasks) {
+  PgEndpoint e = parse_pg_url("postgresql://app:s3cret@db.example:5433/keycloak", "--from");
+  EXPECT_EQ(e.host, "db.example");
+  EXPECT_EQ(e.port, "5433");
+  EXPECT_EQ(e.database, "keycloak");
+  EXPECT_EQ(e.user, "app");
+  EXPECT_EQ(e.masked, "postgresql://app:***@db.example:5433/keycloak");
+  auto child = for_child_process(e);
+  EXPECT_EQ(child.password, "s3cret");
+  EXPECT_EQ(child.conninfo_without_password.find("s3cret"), std::string::npos);
+  EXPECT_NE(child.conninfo_without_password.find("dbname='keycloak'"), std::string::npos);
+  EXPECT_EQ(parse_pg_url("host=h dbname=d password=x", "--to").database, "d");
+  for (const char* bad : {"", "mysql://h/db", "postgresql://h:port/db", "postgresql://h:5432", "justtext"}) {
+    try {
+      parse_pg_url(bad, "--from");
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const UserError& error) {
+      EXPECT_NE(std::string(error.what()).find("--from"), std::string::npos) << error.what();
+    }
+  }
+  try {
+    parse_pg_url("postgresql://u:Pa55word@h:x/db", "--to");
+  } catch (const UserError& error) {
+    EXPECT_EQ(std::string(error.what()).find("Pa55word"), std::string::npos) << error.what();
+  }
+}
+
+TEST(RedisUrl, ParsesAndRejects) {
+  RedisEndpoint e = parse_redis_url("redis://:pw@10.0.0.5:6380/3", "--from");
+  EXPECT_EQ(e.host, "10.0.0.5");
+  EXPECT_EQ(e.port, 6380);
+  EXPECT_EQ(e.password, "pw");
+  EXPECT_EQ(e.db, 3);
+  EXPECT_EQ(e.masked, "redis://:***@10.0.0.5:6380/3");
+  EXPECT_EQ(parse_redis_url("redis://cache", "--to").port, 6379);
+  EXPECT_EQ(parse_redis_url("redis://user:pw@cache:1", "--to").user, "user");
+  EXPECT_THROW(parse_redis_url("http://x", "--to"), UserError);
+  EXPECT_THROW(parse_redis_url("redis://h:0", "--to"), UserError);
+  EXPECT_THROW(parse_redis_url("redis://h/x", "--to"), UserError);
+  EXPECT_TRUE(parse_redis_db_option("all").empty());
+  EXPECT_EQ(parse_redis_db_option("0,2"), (std::vector<int>{0, 2}));
+  EXPECT_THROW(parse_redis_db_option("x"), UserError);
+}
+
+TEST(Progress, ShowsRatesAndEta) {
+  Progress p{.phase = "copy", .done = 500'000'000, .total = 1'000'000'000, .rows = 4'000'000, .elapsed_seconds = 10};
+  EXPECT_EQ(format_progress(p), "copy      50%  500 MB / 1.0 GB  50 MB/s  400k rows/s  ETA 0:10");
+  Progress q{.phase = "indexes", .done = 3, .total = 12, .elapsed_seconds = 3, .bytes = false};
+  EXPECT_EQ(format_progress(q), "indexes   25%  3 / 12  ETA 0:09");
+  EXPECT_EQ(format_duration(3725), "1:02:05");
+  EXPECT_EQ(format_bytes(999), "999 B");
+}
