@@ -66,7 +66,8 @@ bool pg_answers(const std::string& url, int timeout_seconds) {
         fmt::format("{}connect_timeout={}", url.find('?') == std::string::npos ? "?" : "&", timeout_seconds);
   else
     conninfo += fmt::format(" connect_timeout={}", timeout_seconds);
-  return PQping(conninfo.c_str()) == PQPING_OK || PQping(conninfo.c_str()) == PQPING_REJECT;
+  auto ping = PQping(conninfo.c_str());
+  return ping == PQPING_OK || ping == PQPING_REJECT;  // REJECT: up but refusing us; still a live primary
 }
 
 std::string quote_ident(const std::string& name) {

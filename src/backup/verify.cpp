@@ -147,8 +147,16 @@ std::optional<std::int64_t> parse_age(const std::string& text) {
 
 VerifyResult verify_backup(const VerifyOptions& o) {
   std::int64_t now = o.now ? o.now : static_cast<std::int64_t>(std::time(nullptr));
-  auto backups = list_backups(o.dest);
   VerifyResult r;
+  std::vector<StoredBackup> backups;
+  try {
+    backups = list_backups(o.dest);
+  } catch (const UserError& e) {
+    // Still write the textfile: a missing or unreadable backup folder must raise BackupFailed.
+    r.problems.push_back(fmt::format("{} ({})", e.what(), e.hint()));
+    if (o.textfile) write_textfile(o, backups, r, now);
+    return r;
+  }
   if (backups.empty()) {
     r.problems.push_back(fmt::format("{}: no complete backup found", o.dest.string()));
   } else {

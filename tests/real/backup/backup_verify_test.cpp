@@ -157,3 +157,15 @@ TEST_F(BackupVerify, ServerUrlWithoutDatabaseDumpsEveryDatabase) {
   EXPECT_NE(std::find(dbs.begin(), dbs.end(), "shop"), dbs.end());
   EXPECT_NE(std::find(dbs.begin(), dbs.end(), "second"), dbs.end());
 }
+
+TEST(BackupVerifyNoServer, MissingBackupFolderStillWritesAFailingTextfile) {
+  TempDir tmp("missing");
+  VerifyOptions v;
+  v.dest = tmp / "never-written";
+  v.textfile = tmp / "backup.prom";
+  auto r = verify_backup(v);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.problems[0].find("never-written is not a folder"), std::string::npos) << r.problems[0];
+  auto prom = read_file(tmp / "backup.prom");
+  EXPECT_NE(prom.find("backup_last_exit_code{} 1"), std::string::npos) << prom;
+}
