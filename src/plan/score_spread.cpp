@@ -13,13 +13,13 @@ namespace {
 class ReplicasSpread final : public Scorer {
  public:
   std::string_view name() const override { return "replicas-spread"; }
-  double weight() const override { return 2; }
+  double weight() const override { return 4; }  // above production-on-strongest: HA first
   bool applies(const model::Service& s, const PlacementContext&) const override {
     return !s.global && s.replicas > 1;
   }
   double score(const model::Service& s, const model::Server&, const ServerLoad& load,
                const PlacementContext&) const override {
-    return 1.0 / (1.0 + load.count(s.name));
+    return load.count(s.name) == 0 ? 1.0 : 0.0;
   }
   std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>&,
                                        const PlacementContext& ctx) const override {

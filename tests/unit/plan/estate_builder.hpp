@@ -15,9 +15,8 @@ inline model::Server server(const std::string& name, double memory_gib, int thre
   return s;
 }
 
-inline model::Service service(const std::string& name, double memory_gib, model::Category category =
-                                                                            model::Category::app,
-                              int replicas = 1) {
+inline model::Service service(const std::string& name, double memory_gib,
+                              model::Category category = model::Category::app, int replicas = 1) {
   model::Service s;
   s.name = name;
   s.category = category;

@@ -28,7 +28,8 @@ class Golden : public ::testing::Test {
 
   static bool on(const std::string& service, const std::string& server) {
     auto where = plan_->servers_of(service);
-    return !where.empty() && std::all_of(where.begin(), where.end(), [&](const auto& s) { return s == server; });
+    return !where.empty() &&
+           std::all_of(where.begin(), where.end(), [&](const auto& s) { return s == server; });
   }
 };
 model::Estate* Golden::estate_ = nullptr;
@@ -55,7 +56,8 @@ TEST_F(Golden, RolesOfSeed002) {
     using C = model::Category;
     if (svc.tier != model::Tier::production) {
       EXPECT_TRUE(on(svc.name, "hpr")) << svc.name << " (staging/dev) should be on hpr";
-    } else if (svc.category == C::database && svc.stack == "databases" && !(svc.data && svc.data->replica_of)) {
+    } else if (svc.category == C::database && svc.stack == "databases" &&
+               !(svc.data && svc.data->replica_of)) {
       EXPECT_TRUE(on(svc.name, "hppavilion")) << svc.name << " (database) should be on hppavilion";
     } else if (svc.category == C::monitoring || svc.category == C::logging) {
       EXPECT_TRUE(on(svc.name, "wsasus")) << svc.name << " (monitoring) should be on wsasus";

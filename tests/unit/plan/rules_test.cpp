@@ -1,0 +1,114 @@
+// Each hard rule on its own.
+#include <gtest/gtest.h>
+
+#include "estate_builder.hpp"
+#include "plan/feasibility.hpp"
+#include "plan/placement_state.hpp"
+
+namespace rehome::plan {
+namespace {
+
+using namespace rehome::plan::test;
+
+TEST(Rules, MemoryKeepsTheHeadroomFreeAndSaysTheNumbers) {
+  auto e = estate({server("small", 11)}, {service("gitlab", 4), service("prometheus", 6)});
+  PlacementState st(e, 0.10);
+  EXPECT_TRUE(st.fits(e.services[0], 0));
+  st.add(e.services[0], 0);  // 4 of 9.9 GB used
+  auto why = st.why_not(e.services[1], 0);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(*why, "needs 6.0 GB memory, 5.9 GB free of 9.9 GB after 10% headroom");
+  PlacementState no_headroom(e, 0.0);
+  no_headroom.add(e.services[0], 0);
+  EXPECT_TRUE(no_headroom.fits(e.services[1], 0));  // 10 of 11 GB
+}
+
+TEST(Rules, CpuReservations) {
+  auto e = estate({server("a", 64, 2)}, {service("build", 1)});
+  e.services[0].resources.cpu_reservation = 1500;
+  PlacementState st(e, 0.10);
+  EXPECT_TRUE(st.fits(e.services[0], 0));  // 1.5 of 1.8
+  st.add(e.services[0], 0);
+  auto why = st.why_not(e.services[0], 0);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("CPU"), std::string::npos);
+}
+
+TEST(Rules, Pins) {
+  auto e = estate({server("a", 8), server("b", 8)}, {service("db", 1)});
+  e.services[0].placement.pin = {"b"};
+  PlacementState st(e, 0.1);
+  EXPECT_EQ(st.why_not(e.services[0], 0).value_or(""), "is pinned to b");
+  EXPECT_TRUE(st.fits(e.services[0], 1));
+}
+
+TEST(Rules, Labels) {
+  auto e = estate({server("a", 8), server("b", 8)}, {service("db", 1)});
+  e.servers[1].labels["disk"] = "ssd";
+  e.servers[0].labels["disk"] = "hdd";
+  e.services[0].placement.labels["disk"] = "ssd";
+  PlacementState st(e, 0.1);
+  EXPECT_EQ(st.why_not(e.services[0], 0).value_or(""), "needs node label disk=ssd, the server has disk=hdd");
+  EXPECT_TRUE(st.fits(e.services[0], 1));
+}
+
+TEST(Rules, MaxReplicasPerNode) {
+  auto e = estate({server("a", 8)}, {service("web", 1, model::Category::app, 3)});
+  e.services[0].placement.max_replicas_per_node = 2;
+  PlacementState st(e, 0.1);
+  st.add(e.services[0], 0);
+  EXPECT_TRUE(st.fits(e.services[0], 0));
+  st.add(e.services[0], 0);
+  EXPECT_FALSE(st.fits(e.services[0], 0));
+  st.remove(e.services[0], 0);
+  EXPECT_TRUE(st.fits(e.services[0], 0));
+}
+
+TEST(Rules, AntiAffinityBothWaysReplicaApartAndHostPorts) {
+  auto e = estate({server("a", 16)}, {service("x", 1), service("y", 1), service("db", 1),
+                                      service("db-replica", 1), service("p1", 1), service("p2", 1)});
+  e.services[0].placement.anti_affinity = {"y"};
+  e.services[3].data = model::DataSpec{};
+  e.services[3].data->replica_of = "db";
+  model::Port port;
+  port.published = 25;
+  port.mode = "host";
+  e.services[4].ports = {port};
+  e.services[5].ports = {port};
+  PlacementState st(e, 0.1);
+  st.add(e.services[1], 0);  // y is there: x may not come (declared on x)
+  EXPECT_EQ(st.why_not(e.services[0], 0).value_or(""), "must not share a server with y, which is there");
+  st.clear_server(0);
+  st.add(e.services[0], 0);  // x is there: y may not come (declared on x only)
+  EXPECT_FALSE(st.fits(e.services[1], 0));
+  st.add(e.services[2], 0);
+  EXPECT_FALSE(st.fits(e.services[3], 0));
+  st.add(e.services[4], 0);
+  EXPECT_FALSE(st.fits(e.services[5], 0));
+}
+
+TEST(Rules, EdgePortsOnlyOnEdgeServers) {
+  auto e = estate({server("edge", 8), server("inner", 8)}, {service("traefik", 1, model::Category::proxy)});
+  model::Port https;
+  https.published = 443;
+  e.services[0].ports = {https};
+  PlacementState without_edge(e, 0.1);
+  EXPECT_TRUE(without_edge.fits(e.services[0], 1));  // no server is marked edge: any will do
+  e.servers[0].hints.edge = true;
+  PlacementState st(e, 0.1);
+  EXPECT_TRUE(st.fits(e.services[0], 0));
+  EXPECT_FALSE(st.fits(e.services[0], 1));
+}
+
+TEST(Rules, PlacementStateStartsFromAPlan) {
+  auto e = estate({server("a", 8), server("b", 8)}, {service("web", 2, model::Category::app, 2)});
+  Plan p;
+  p.assignments = {{"web", 0, "a"}, {"web", 1, "a"}};
+  PlacementState st(e, 0.1, p);
+  EXPECT_EQ(st.load(0).memory, 4 * model::GiB);
+  EXPECT_EQ(st.load(0).count("web"), 2);
+  EXPECT_EQ(st.load(1).total, 0);
+}
+
+}  // namespace
+}  // namespace rehome::plan
