@@ -63,7 +63,7 @@ void check_capacity(const model::Estate& estate, const PlacementState& state, co
     const auto cpu_cap = ctx.cpu_capacity(server);
     if (load.cpu > cpu_cap) {
       out.push_back({Severity::error, "cpu", server.name, "",
-                     fmt::format("{} is given {} of CPU reservations against {} threads ({} after {:.0f}% "
+                     fmt::format("{} is given CPU reservations of {} against {} threads ({} after {:.0f}% "
                                  "headroom), short by {}",
                                  server_label(server), model::format_cpu(load.cpu), server.cpu_threads,
                                  model::format_cpu(cpu_cap), ctx.headroom * 100,
