@@ -37,6 +37,26 @@ std::pair<int, int> parse_daily_time(const std::string& schedule) {
   return {std::stoi(m[1]), std::stoi(m[2])};
 }
 
+void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings) {
+  bool have_local = false;
+  for (const auto& t : settings.targets) {
+    const auto& loc = t.location;
+    if (t.kind == "local" && !have_local) {
+      auto colon = loc.find(":/");
+      if (loc.starts_with("/")) {
+        o.dest = loc;
+        have_local = true;
+      } else if (colon != std::string::npos && loc.find('@') == std::string::npos) {
+        o.dest = loc.substr(colon + 1);
+        if (o.server.empty()) o.server = loc.substr(0, colon);
+        have_local = true;
+      }
+    } else if (t.kind == "offsite" && loc.starts_with("/")) {
+      o.offsite = loc;
+    }
+  }
+}
+
 std::vector<std::vector<std::string>> job_commands(const ScheduleOptions& o) {
   std::vector<std::string> run = {"backup", "run"};
   if (!o.estate_file.empty()) run.push_back(o.estate_file);

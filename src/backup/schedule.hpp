@@ -20,6 +20,11 @@ struct ScheduleOptions {
   std::string server;                  // swarm: node that holds the backup disk (node.hostname)
 };
 
+// Takes dest (and, for Swarm, the server) from the first local target ("/srv/backups" or
+// "hppavilion:/mnt/data/backups"), and the off-site folder from an off-site target that is a plain path
+// (a mounted folder); a remote "user@host:/path" is left for the person to mount.
+void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings);
+
 // "03:00" -> {3, 0}; throws UserError naming the value when it is not HH:MM.
 std::pair<int, int> parse_daily_time(const std::string& schedule);
 

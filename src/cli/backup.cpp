@@ -195,17 +195,13 @@ int do_schedule(const BackupFlags& f) {
   o.estate_file = f.estate.empty() ? "" : fs::absolute(f.estate).string();
   o.estate_name = estate.name;
   o.retention = estate.backup.retention;
+  backup::apply_targets(o, estate.backup);
   if (!f.dest.empty()) o.dest = f.dest;
-  for (const auto& t : estate.backup.targets) {
-    if (f.dest.empty() && t.kind == "local" && !t.location.empty() && t.location.starts_with("/"))
-      o.dest = t.location;
-    if (t.kind == "offsite" && !t.location.empty() && t.location.starts_with("/")) o.offsite = t.location;
-  }
+  if (!f.server.empty()) o.server = f.server;
   if (!f.offsite.empty()) o.offsite = f.offsite;
   if (!f.restore_url.empty()) o.restore_url = f.restore_url;
   if (!f.textfile.empty()) o.textfile = f.textfile;
   o.image = f.image;
-  o.server = f.server;
   auto files = f.format == "swarm" ? backup::render_swarm(o) : backup::render_systemd(o);
   for (const auto& [name, content] : files) {
     write_file_atomically(fs::path(f.output) / name, content);

@@ -136,3 +136,17 @@ TEST(Schedule, SwarmServiceSleepsUntilTheTime) {
   EXPECT_THROW(parse_daily_time("25:00"), UserError);
   EXPECT_EQ(parse_daily_time("7:05"), (std::pair<int, int>{7, 5}));
 }
+
+TEST(Schedule, TargetsGiveTheBackupFolderAndServer) {
+  model::BackupSettings settings;
+  settings.targets = {{"local", "local", "disk", "hppavilion:/mnt/data/backups"},
+                      {"hetzner", "offsite", "cloud", "wizardsofts@178.63.44.221:/backup"}};
+  ScheduleOptions o;
+  apply_targets(o, settings);
+  EXPECT_EQ(o.dest, "/mnt/data/backups");
+  EXPECT_EQ(o.server, "hppavilion");
+  EXPECT_EQ(o.offsite, "");  // remote: to be mounted, not guessed
+  settings.targets.push_back({"usb", "offsite", "disk", "/mnt/usb"});
+  apply_targets(o, settings);
+  EXPECT_EQ(o.offsite, "/mnt/usb");
+}
