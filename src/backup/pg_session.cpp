@@ -10,7 +10,10 @@
 namespace rehome::backup {
 
 PgSession::PgSession(const std::string& url) : masked_(mask_url(url)) {
-  conn_ = PQconnectdb(url.c_str());
+  // A 10 s connect timeout unless the URL sets its own (keywords after "dbname" would override it).
+  const char* keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"10", url.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keys, values, 1);
   if (PQstatus(conn_) != CONNECTION_OK) {
     std::string why = mask_secrets(PQerrorMessage(conn_));
     PQfinish(conn_);
