@@ -24,7 +24,7 @@ std::vector<Step> cleanup(const Context& c) {
   std::vector<std::string> groups[3];  // databases (after phase 3), monitoring (4), the rest (5)
   std::vector<std::string> all;
   for (const auto& s : c.estate.services) {
-    int phase = stack_phase(c.estate, stack_of(s));
+    int phase = service_phase(s);
     groups[phase - 3].push_back(s.name);
     all.push_back(s.name);
   }

@@ -144,8 +144,24 @@ Step migrate_step(const DatabaseMove& m, int phase, const RunbookOptions& o) {
       "of "
       "both sides.",
       m.slug(), m.to_server, m.engine);
-  s.command = fmt::format("{} migrate {} --from \"{}\" --to \"{}\" --evidence {}/evidence", o.rehome,
-                          m.engine, m.from_url, m.to_url, o.workdir);
+  // The copy's own proof (`--json`) is kept as evidence for the report; its state file makes a re-run
+  // after an interruption resume rather than start over.
+  std::string evidence = fmt::format("{}/evidence/migrate-{}.json", o.workdir, m.slug());
+  std::string copy = fmt::format(
+      "mkdir -p {0}/evidence {0}/migrate && {1} migrate {2} --from \"{3}\" --to \"{4}\" --state "
+      "{0}/migrate/{5}.state.json --json > {6}.part && mv {6}.part {6}",
+      o.workdir, o.rehome, m.engine, m.from_url, m.to_url, m.slug(), evidence);
+  if (m.engine == "postgres") {
+    // The target database must exist (empty) before the copy.
+    std::string admin = m.to_url.substr(0, m.to_url.rfind('/')) + "/postgres";
+    s.command = fmt::format(
+        "{{ psql \"{0}\" -XAtqc \"select 1 from pg_database where datname = '{1}'\" | grep -q 1 || psql "
+        "\"{0}\" "
+        "-Xqc 'CREATE DATABASE \"{1}\"'; }} && {2}",
+        admin, m.database, copy);
+  } else {
+    s.command = copy;
+  }
   if (m.engine == "postgres") {
     s.verify = compare_outputs(kPostgresChecksumSql, fmt::format("psql \"{}\" -XAtqc \"$q\"", m.from_url),
                                fmt::format("psql \"{}\" -XAtqc \"$q\"", m.to_url));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "generate/topology.hpp"
+
 namespace rehome::runbook {
 
 Ordering dependency_order(const std::set<std::string>& nodes,
@@ -54,9 +56,10 @@ bool is_service_discovery(const model::Service& s) {
   return false;
 }
 
-std::string stack_of(const model::Service& s) { return s.stack.empty() ? "default" : s.stack; }
-
-namespace {
+// The same stack names `rehome generate` writes stacks/<stack>.yml under.
+std::string stack_of(const model::Service& s) {
+  return s.stack.empty() ? generate::default_stack(s) : generate::slug(s.stack);
+}
 
 int service_phase(const model::Service& s) {
   using C = model::Category;
@@ -65,20 +68,19 @@ int service_phase(const model::Service& s) {
   return 5;
 }
 
-}  // namespace
+bool deployed_in(const model::Estate& estate, const std::string& stack, int phase) {
+  bool has[6] = {};
+  for (const auto& s : estate.services)
+    if (stack_of(s) == stack) has[service_phase(s)] = true;
+  if (phase == 4) return has[4] && !has[5];  // monitoring beside apps starts with the apps
+  return has[phase];
+}
 
-int stack_phase(const model::Estate& estate, const std::string& stack) {
-  int phase = 0;
-  bool all_monitoring = true, any = false;
-  for (const auto& s : estate.services) {
-    if (stack_of(s) != stack) continue;
-    any = true;
-    int p = service_phase(s);
-    if (p == 3) return 3;
-    if (p != 4) all_monitoring = false;
-  }
-  phase = any && all_monitoring ? 4 : 5;
-  return phase;
+std::vector<std::string> held_in_phase_3(const model::Estate& estate, const std::string& stack) {
+  std::vector<std::string> out;
+  for (const auto& s : estate.services)
+    if (stack_of(s) == stack && service_phase(s) != 3 && !s.global) out.push_back(s.name);
+  return out;
 }
 
 Ordering stacks_in_order(const model::Estate& estate, int phase) {
@@ -87,7 +89,7 @@ Ordering stacks_in_order(const model::Estate& estate, int phase) {
   std::set<std::string> with_discovery;
   for (const auto& s : estate.services) {
     std::string st = stack_of(s);
-    if (stack_phase(estate, st) != phase) continue;
+    if (!deployed_in(estate, st, phase)) continue;
     stacks.insert(st);
     if (is_service_discovery(s)) with_discovery.insert(st);
     for (const auto& d : s.depends_on)

@@ -24,12 +24,17 @@ Ordering dependency_order(const std::set<std::string>& nodes,
 // Service discovery (Eureka, Consul, ...) is started before whatever registers with it.
 bool is_service_discovery(const model::Service& service);
 
-// The Swarm stack a service is deployed in (its `stack`, or "default").
+// The Swarm stack a service is deployed in, as `rehome generate` names it.
 std::string stack_of(const model::Service& service);
 
-// The phase a stack is deployed in: 3 when it holds a database or cache, 4 when it is all
-// monitoring/logging, otherwise 5.
-int stack_phase(const model::Estate& estate, const std::string& stack);
+// The phase a service starts in: 3 databases and caches, 4 monitoring and logging, 5 the rest.
+int service_phase(const model::Service& service);
+
+// Whether a stack is deployed in `phase`. A stack that mixes a database with the applications
+// using it is deployed in phase 3 with those applications held at 0 replicas (so nothing writes to
+// the new, still empty database), and again in phase 5 to start them.
+bool deployed_in(const model::Estate& estate, const std::string& stack, int phase);
+std::vector<std::string> held_in_phase_3(const model::Estate& estate, const std::string& stack);
 
 // Stacks of one phase in dependency order (a stack after the stacks its services depend on), service
 // discovery first; and the services of a stack in dependency order.

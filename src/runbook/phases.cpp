@@ -45,19 +45,43 @@ model::Bytes backup_room(const model::Estate& e) {
 
 Step deploy_stack_step(const Context& c, int phase, const std::string& stack) {
   auto services = services_in_order(c.estate, stack);
+  std::vector<std::string> held = phase == 3 ? held_in_phase_3(c.estate, stack) : std::vector<std::string>{};
   Step s = step(phase, "deploy." + stack, "deploy stack " + stack,
                 fmt::format("Deploys the generated stack '{}' ({}) and waits until every service has all its "
                             "replicas running and healthy.",
                             stack, join(services, ", ")),
                 c.first_manager.name);
   std::string file = fmt::format("{}/stacks/{}.yml", generated(c), stack);
-  s.command = fmt::format("docker stack deploy --with-registry-auth --compose-file {} {}", file, stack);
+  std::string files = "--compose-file " + file;
+  std::string prepare;
+  if (!held.empty()) {
+    // An override file (merged by `docker stack deploy`) holds the applications at 0 replicas.
+    std::string hold = fmt::format("{}/holds/{}.yml", generated(c), stack);
+    std::vector<std::string> lines{"version: \"3.8\"", "services:"};
+    for (const auto& h : held)
+      lines.insert(lines.end(), {"  " + h + ":", "    deploy:", "      replicas: 0"});
+    std::vector<std::string> quoted;
+    for (const auto& l : lines) quoted.push_back(shell_quote(l));
+    prepare =
+        fmt::format("mkdir -p {}/holds && printf '%s\\n' {} > {} && ", generated(c), join(quoted, " "), hold);
+    files += " --compose-file " + hold;
+    s.what += fmt::format(
+        " {} wait at 0 replicas until phase 5, so nothing writes to the new database before "
+        "its data is copied.",
+        join(held, ", "));
+  }
+  s.command = fmt::format("{}docker stack deploy --with-registry-auth {} {}", prepare, files, stack);
   std::string converged = fmt::format(
       "docker stack services {} --format '{{{{.Replicas}}}}' | awk -F'[/ ]' 'NF{{n++}} $1!=$2{{bad=1}} "
       "END{{exit (bad || !n)}}'",
       stack);
   s.verify = retry_until(converged, c.options.converge_timeout_seconds);
-  s.rollback = fmt::format("docker stack rm {}", stack);
+  s.rollback =
+      phase == 5 && deployed_in(c.estate, stack, 3)
+          ? fmt::format(
+                "docker stack deploy {} --compose-file {}/holds/{}.yml {}  # back to the databases only",
+                "--compose-file " + file, generated(c), stack, stack)
+          : fmt::format("docker stack rm {}", stack);
   return s;
 }
 
@@ -77,8 +101,8 @@ std::vector<Step> prechecks(const Context& c) {
       "Writes the stacks, bootstrap and firewall scripts and monitoring configuration from the estate and "
       "the plan, so every later step deploys reviewed files.",
       "");
-  g.command = fmt::format("{} generate {} {} --out {}", c.options.rehome, shell_word(c.options.estate_file),
-                          shell_word(c.options.plan_file), generated(c));
+  g.command = fmt::format("{} generate {} {} --output {}", c.options.rehome,
+                          shell_word(c.options.estate_file), shell_word(c.options.plan_file), generated(c));
   std::vector<std::string> checks;
   std::set<std::string> stacks;
   for (const auto& s : c.estate.services) stacks.insert(stack_of(s));

@@ -219,6 +219,10 @@ std::string expand_variables(const std::string& text, const std::map<std::string
       }
     } else {
       end = start;
+      if (std::isdigit(static_cast<unsigned char>(text[start]))) {  // "$5" is money, not a variable
+        out += text[i];
+        continue;
+      }
       while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
         ++end;
       if (end == start) {

@@ -77,7 +77,7 @@ void count(Score& s, Outcome o) {
   }
 }
 
-std::string pct(const Score& s) { return s.total() ? fmt::format("{:.0f}%", std::floor(s.percent())) : "—"; }
+std::string pct(const Score& s) { return s.total() ? fmt::format("{:.0f}%", std::round(s.percent())) : "—"; }
 
 std::string verdict(const Suite& suite) { return suite.ok() ? "PASSED" : "FAILED"; }
 

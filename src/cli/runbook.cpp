@@ -1,0 +1,60 @@
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/subcommand.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "runbook/inputs.hpp"
+#include "runbook/render.hpp"
+#include "runbook/runbook.hpp"
+
+namespace rehome::cli {
+
+// Shared with migrate_run.cpp: the options that shape the runbook.
+void add_runbook_arguments(CLI::App& app, runbook::RunbookArgs& a) {
+  app.add_option("estate", a.estate, "estate.yaml (default: the built-in wizardsofts example)");
+  app.add_option("plan", a.plan, "plan.yaml (default: the planner's plan, saved to <workdir>/plan.yaml)");
+  app.add_option("--workdir", a.workdir,
+                 "folder for generated files, backups and evidence (default rehome-work)");
+  app.add_option("--old-server", a.old_server,
+                 "the server everything runs on today (default: the first server)");
+  app.add_option("--window", a.window, "verification window before cleanup (default 72h)");
+  app.add_option("--targets", a.targets,
+                 "targets file for the validation phase (default <workdir>/targets.yaml)");
+  app.add_option("--rehome", a.rehome, "how the runbook calls rehome itself (default: rehome on PATH)");
+}
+
+namespace {
+
+struct RunbookFlags {
+  runbook::RunbookArgs args;
+  std::string output;
+  bool json = false;
+};
+
+Register r{
+    "runbook", "write the migration runbook: phases 0-7, each step with command, verification, rollback",
+    [](CLI::App& app) -> Runner {
+      auto f = std::make_shared<RunbookFlags>();
+      add_runbook_arguments(app, f->args);
+      app.add_flag("--json", f->json, "print JSON for programs");
+      app.add_option("-o,--output", f->output, "write the runbook to this file instead of printing it");
+      return [f]() {
+        auto in = runbook::load_inputs(f->args.estate, f->args.plan, f->args.workdir, std::cerr);
+        auto rb = runbook::make_runbook(in.estate, in.plan, runbook::runbook_options(f->args, in));
+        std::string text = f->json ? runbook::to_json(rb).dump(2) + "\n" : runbook::to_markdown(rb);
+        if (f->output.empty()) {
+          std::cout << text;
+          return exit_code::ok;
+        }
+        write_file_atomically(f->output, text);
+        std::cerr << fmt::format("rehome: runbook of {} steps in 8 phases written to {}\n", rb.steps().size(),
+                                 f->output);
+        return exit_code::ok;
+      };
+    }};
+
+}  // namespace
+}  // namespace rehome::cli

@@ -1,0 +1,103 @@
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "../runbook/fixtures.hpp"
+#include "report/report.hpp"
+
+namespace rehome::report {
+namespace {
+
+model::Estate estate_with_resources() {
+  auto e = runbook::test::small_estate();
+  for (auto& s : e.services) {
+    s.resources.memory_reservation = 2 * model::GiB;
+    s.resources.cpu_reservation = 500;
+  }
+  return e;
+}
+
+Evidence finished_move(bool validation_ok) {
+  Evidence ev;
+  ev.phases = nlohmann::json{
+      {"kind", "rehome.phases"},
+      {"phases",
+       {{{"number", 0},
+         {"name", "Prechecks"},
+         {"status", "done"},
+         {"duration_ms", 1200},
+         {"steps", nlohmann::json::array()}},
+        {{"number", 3},
+         {"name", "Databases"},
+         {"status", "done"},
+         {"duration_ms", 5400},
+         {"steps", {{{"id", "3.migrate.shop-postgres.shop"}, {"status", "done"}, {"duration_ms", 2000}}}}},
+        {{"number", 6},
+         {"name", "Validation"},
+         {"status", "done"},
+         {"duration_ms", 300},
+         {"steps", nlohmann::json::array()}}}}};
+  ev.validation = nlohmann::json{
+      {"kind", "rehome.validation"},
+      {"ok", validation_ok},
+      {"overall",
+       {{"passed", 9},
+        {"total", 10},
+        {"skipped", 1},
+        {"partial", 0},
+        {"failed", validation_ok ? 0 : 1},
+        {"score_percent", 90.0}}},
+      {"categories",
+       {{{"title", "Database Services"}, {"passed", 2}, {"total", 2}, {"score_percent", 100.0}}}},
+      {"probes", {{{"name", "x <script>"}, {"outcome", "Skipped"}, {"reason", "no target"}}}}};
+  ev.backups = {{"shop-postgres.shop.dump", 4096, std::string(64, 'a'), true}};
+  return ev;
+}
+
+TEST(Report, BeforeIsEverythingOnTheOldHostAfterIsPerServer) {
+  auto r = make_report(estate_with_resources(), runbook::test::small_plan(), {}, "old");
+  EXPECT_EQ(r.before.server, "old");
+  EXPECT_EQ(r.before.memory_used, 12 * model::GiB);
+  ASSERT_EQ(r.after.size(), 3u);
+  EXPECT_EQ(r.after[0].memory_used, 0);               // old: nothing planned there
+  EXPECT_EQ(r.after[1].memory_used, 6 * model::GiB);  // db: postgres, redis, prometheus
+  EXPECT_EQ(r.verdict, Verdict::planned);
+}
+
+TEST(Report, MigratedWhenPhasesDoneAndValidationPassed) {
+  auto r = make_report(estate_with_resources(), runbook::test::small_plan(), finished_move(true), "old");
+  EXPECT_EQ(r.verdict, Verdict::migrated);
+  EXPECT_NE(r.headline.find("90%"), std::string::npos);
+  ASSERT_EQ(r.migrations.size(), 1u);
+  EXPECT_EQ(r.migrations[0].name, "shop-postgres.shop");
+  EXPECT_EQ(r.migrations[0].status, "verified");
+}
+
+TEST(Report, FailedValidationIsTheHeadline) {
+  auto r = make_report(estate_with_resources(), runbook::test::small_plan(), finished_move(false), "old");
+  EXPECT_EQ(r.verdict, Verdict::failed);
+  EXPECT_NE(r.headline.find("validation failed"), std::string::npos);
+}
+
+TEST(Report, HtmlIsSelfContainedWithEverySectionAndEscapes) {
+  auto r = make_report(estate_with_resources(), runbook::test::small_plan(), finished_move(true), "old");
+  auto html = to_html(r);
+  for (const char* id :
+       {"verdict", "resources", "placement", "failover", "migration", "validation", "backups", "phases"})
+    EXPECT_NE(html.find(fmt::format("<section id=\"{}\"", id)), std::string::npos) << id;
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("x &lt;script&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg")) << "no link but the SVG namespace";
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+}
+
+TEST(Report, MarkdownHasTheTables) {
+  auto md = to_markdown(
+      make_report(estate_with_resources(), runbook::test::small_plan(), finished_move(true), "old"));
+  EXPECT_NE(md.find("| Test Category | Passed |"), std::string::npos);
+  EXPECT_NE(md.find("## Placement"), std::string::npos);
+  EXPECT_NE(md.find("shop-postgres.shop.dump"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rehome::report

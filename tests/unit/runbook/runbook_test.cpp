@@ -1,0 +1,131 @@
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "common/error.hpp"
+#include "fixtures.hpp"
+#include "runbook/render.hpp"
+#include "runbook/runbook.hpp"
+
+namespace rehome::runbook {
+namespace {
+
+std::vector<std::string> ids(const Phase& p) {
+  std::vector<std::string> out;
+  for (const auto& s : p.steps) out.push_back(s.id);
+  return out;
+}
+
+Runbook make(RunbookOptions o = {}) {
+  o.old_server = o.old_server.empty() ? "old" : o.old_server;
+  return make_runbook(test::small_estate(), test::small_plan(), o);
+}
+
+TEST(Runbook, HasEightPhasesAndEveryStepIsComplete) {
+  auto rb = make();
+  ASSERT_EQ(rb.phases.size(), 8u);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(rb.phases[i].number, i);
+  for (const auto* s : rb.steps()) {
+    EXPECT_FALSE(s->what.empty()) << s->id;
+    EXPECT_FALSE(s->command.empty()) << s->id;
+    EXPECT_FALSE(s->rollback.empty()) << s->id;
+    EXPECT_EQ(std::to_string(s->phase), s->id.substr(0, s->id.find('.'))) << s->id;
+  }
+  auto all = rb.steps();
+  for (size_t i = 0; i < all.size(); ++i)
+    for (size_t j = i + 1; j < all.size(); ++j) EXPECT_NE(all[i]->id, all[j]->id);
+}
+
+TEST(Runbook, OneMigrateStepPerDatabaseWithChecksumVerification) {
+  auto rb = make();
+  auto p3 = ids(rb.phases[3]);
+  for (const char* id :
+       {"3.migrate.shop-postgres.shop", "3.migrate.shop-postgres.audit", "3.migrate.shop-redis"})
+    EXPECT_NE(std::find(p3.begin(), p3.end(), id), p3.end()) << id;
+  const Step* m = rb.find_step("3.migrate.shop-postgres.shop");
+  ASSERT_NE(m, nullptr);
+  EXPECT_NE(m->command.find("rehome migrate postgres --from"), std::string::npos);
+  EXPECT_NE(m->command.find("${SHOP_POSTGRES_OLD_HOST:-10.0.0.84}:${SHOP_POSTGRES_OLD_PORT:-5435}/shop"),
+            std::string::npos);
+  EXPECT_NE(m->command.find("${SHOP_POSTGRES_NEW_HOST:-10.0.0.80}"), std::string::npos);
+  EXPECT_NE(m->verify.find("md5"), std::string::npos);
+  // The deploy of the databases stack comes before the copies.
+  EXPECT_EQ(p3.front(), "3.deploy.databases");
+}
+
+TEST(Runbook, NeverContainsAPassword) {
+  auto rb = make();
+  auto json = to_json(rb).dump();
+  EXPECT_EQ(json.find("secret"), std::string::npos);
+  EXPECT_NE(json.find("${SHOP_POSTGRES_PASSWORD:+:$SHOP_POSTGRES_PASSWORD}"), std::string::npos);
+  EXPECT_EQ(rb.credential_variables, (std::vector<std::string>{"SHOP_POSTGRES_USER", "SHOP_POSTGRES_PASSWORD",
+                                                               "SHOP_REDIS_PASSWORD"}));
+}
+
+TEST(Runbook, PrechecksCoverToolsServersDiskCredentialsAndHashedBackup) {
+  auto p0 = ids(make().phases[0]);
+  for (const char* id :
+       {"0.tools", "0.generate", "0.reachable.old", "0.reachable.db", "0.reachable.app", "0.disk",
+        "0.credentials.shop-postgres.shop", "0.backup.shop-postgres.shop", "0.backup.shop-redis"})
+    EXPECT_NE(std::find(p0.begin(), p0.end(), id), p0.end()) << id;
+  auto rb = make();
+  const Step* b = rb.find_step("0.backup.shop-postgres.shop");
+  EXPECT_NE(b->command.find("sha256sum"), std::string::npos);
+  EXPECT_NE(b->verify.find("sha256sum --check"), std::string::npos);
+}
+
+TEST(Runbook, SwarmBootstrapOnTheFirstManagerThenJoinsLabelsAndNetworks) {
+  auto rb = make();
+  auto p2 = ids(rb.phases[2]);
+  EXPECT_EQ(p2.front(), "2.init");
+  EXPECT_EQ(rb.phases[2].steps.front().host, "db");
+  EXPECT_NE(std::find(p2.begin(), p2.end(), "2.join.old"), p2.end());
+  EXPECT_NE(std::find(p2.begin(), p2.end(), "2.labels.db"), p2.end());
+  const Step* n = rb.find_step("2.network.backend");
+  ASSERT_NE(n, nullptr);
+  EXPECT_NE(n->command.find("--opt encrypted"), std::string::npos);
+  EXPECT_NE(n->command.find("--internal"), std::string::npos);
+}
+
+TEST(Runbook, ServicesFollowDependencyOrderWithDiscoveryFirst) {
+  auto rb = make();
+  EXPECT_EQ(ids(rb.phases[4]), (std::vector<std::string>{"4.deploy.monitoring"}));
+  EXPECT_EQ(ids(rb.phases[5]), (std::vector<std::string>{"5.deploy.production", "5.deploy.frontend"}));
+  EXPECT_NE(rb.phases[5].steps[0].what.find("ws-discovery, shop-api"), std::string::npos);
+}
+
+TEST(Runbook, CleanupIsGatedAfterThePhaseItCleansUpAfter) {
+  auto rb = make();
+  ASSERT_FALSE(rb.phases[7].steps.empty());
+  for (const auto& s : rb.phases[7].steps) {
+    EXPECT_GE(s.gate_after_phase, 3) << s.id;
+    EXPECT_EQ(s.host, "old");
+  }
+  EXPECT_EQ(rb.find_step("7.stop-old-databases")->gate_after_phase, 3);
+  EXPECT_NE(rb.find_step("7.prune-images")->command.find("reclaimed"), std::string::npos);
+  EXPECT_EQ(rb.verification_window, kDefaultVerificationWindow);
+}
+
+TEST(Runbook, UnknownOldServerIsAUserError) {
+  RunbookOptions o;
+  o.old_server = "nope";
+  EXPECT_THROW(make(o), UserError);
+}
+
+TEST(Runbook, PlanNamingAnUnknownServiceIsAUserError) {
+  auto plan = test::small_plan();
+  plan.assignments.push_back({"ghost", 0, "db"});
+  EXPECT_THROW(make_runbook(test::small_estate(), plan, {}), UserError);
+}
+
+TEST(Runbook, MarkdownHasEveryPhaseAndStep) {
+  auto rb = make();
+  auto md = to_markdown(rb);
+  for (const auto& name : phase_names()) EXPECT_NE(md.find(name), std::string::npos) << name;
+  for (const auto* s : rb.steps()) EXPECT_NE(md.find(s->id), std::string::npos) << s->id;
+  EXPECT_NE(md.find("Rollback:"), std::string::npos);
+  EXPECT_NE(md.find("Verified by:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rehome::runbook
