@@ -18,7 +18,7 @@ cmake --build "$build" --target fuzz_estate -j2
 corpus=$build/fuzz-corpus
 artifacts=$build/fuzz-artifacts
 mkdir -p "$corpus" "$artifacts"
-for f in "$root"/examples/*/*.yaml; do cp "$f" "$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+for f in "$root"/examples/*/*.yaml "$root"/tests/fuzz/corpus/*.yaml; do cp "$f" "$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"; done
 echo "fuzz.sh: running fuzz_estate for ${seconds}s on $(ls "$corpus" | wc -l) corpus files"
 "$build/tests/fuzz/fuzz_estate" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
   -dict="$root/tests/fuzz/estate.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 "$corpus"
