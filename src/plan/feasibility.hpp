@@ -78,6 +78,11 @@ class FeasibilityRule {
   // nullopt = fits; otherwise the reason in plain words ("needs 4.0 GB, 1.2 GB free of 9.9 GB").
   virtual std::optional<std::string> check(const model::Service&, const model::Server&, const ServerLoad&,
                                            const PlacementContext&) const = 0;
+  // The same verdict without building the reason: the solver asks millions of times.
+  virtual bool allows(const model::Service& svc, const model::Server& server, const ServerLoad& load,
+                      const PlacementContext& ctx) const {
+    return !check(svc, server, load, ctx);
+  }
 };
 
 using FeasibilityRules = std::vector<std::unique_ptr<FeasibilityRule>>;

@@ -18,6 +18,13 @@ std::optional<std::string> PlacementState::why_not(const model::Service& service
   return first_refusal(rules_, service, context_.estate.servers[server], loads_[server], context_);
 }
 
+bool PlacementState::fits(const model::Service& service, size_t server) const {
+  const auto& srv = context_.estate.servers[server];
+  for (const auto& rule : rules_)
+    if (!rule->allows(service, srv, loads_[server], context_)) return false;
+  return true;
+}
+
 void PlacementState::add(const model::Service& s, size_t server) {
   auto& l = loads_[server];
   l.memory += s.resources.memory_reservation;

@@ -24,7 +24,7 @@ class PlacementState {
 
   // nullopt = the replica fits on that server given the current loads; else the first rule's reason.
   std::optional<std::string> why_not(const model::Service& service, size_t server) const;
-  bool fits(const model::Service& service, size_t server) const { return !why_not(service, server); }
+  bool fits(const model::Service& service, size_t server) const;
 
   void add(const model::Service& service, size_t server);
   void remove(const model::Service& service, size_t server);

@@ -9,6 +9,10 @@ namespace {
 class MemoryRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "memory"; }
+  bool allows(const model::Service& svc, const model::Server& server, const ServerLoad& load,
+              const PlacementContext& ctx) const override {
+    return load.memory + svc.resources.memory_reservation <= ctx.memory_capacity(server);
+  }
   std::optional<std::string> check(const model::Service& svc, const model::Server& server,
                                    const ServerLoad& load, const PlacementContext& ctx) const override {
     const model::Bytes capacity = ctx.memory_capacity(server);

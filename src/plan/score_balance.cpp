@@ -17,7 +17,9 @@ class Balance final : public Scorer {
  public:
   explicit Balance(Strategy strategy) : strategy_(strategy) {}
   std::string_view name() const override { return strategy_ == Strategy::pack ? "pack" : "balance"; }
-  double weight() const override { return 1; }
+  // pack dominates the soft rules (a person asking for the fewest servers means it); balance is a
+  // tie-breaker.
+  double weight() const override { return strategy_ == Strategy::pack ? 20 : 1; }
   bool applies(const model::Service& s, const PlacementContext&) const override { return !s.global; }
   double score(const model::Service& s, const model::Server& server, const ServerLoad& load,
                const PlacementContext& ctx) const override {

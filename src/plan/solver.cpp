@@ -17,10 +17,11 @@ using ServerId = std::uint32_t;
 // Per-service facts the solver reuses for each of its replicas.
 struct ServiceInfo {
   const model::Service* svc = nullptr;
-  std::vector<ServerId> eligible;  // pinned / labelled services: the only servers that may take them
-  bool restricted = false;         // `eligible` is the complete list
-  std::vector<size_t> partners;    // service indices of depends_on/affinity partners
-  int phase = 0;                   // placement order group (see order_replicas)
+  std::vector<ServerId> eligible;      // pinned / labelled services: the only servers that may take them
+  bool restricted = false;             // `eligible` is the complete list
+  std::vector<size_t> partners;        // service indices of depends_on/affinity partners
+  int phase = 0;                       // placement order group (see order_replicas)
+  std::vector<const Scorer*> scorers;  // the scorers that apply to it, asked once
 };
 
 struct Replica {
@@ -39,7 +40,10 @@ class Solver {
         placed_(estate.services.size()),
         stamp_(estate.servers.size(), 0) {
     describe_services();
-    for (ServerId s = 0; s < estate.servers.size(); ++s) free_index_.insert({state_.free_memory(s), s});
+    for (ServerId s = 0; s < estate.servers.size(); ++s) {
+      free_index_.insert({state_.free_memory(s), s});
+      free_cpu_index_.insert({state_.free_cpu(s), s});
+    }
   }
 
   SolveResult run() {
@@ -77,7 +81,8 @@ class Solver {
   std::vector<ServiceInfo> info_;
   std::vector<std::vector<ServerId>> placed_;               // service index -> server of each placed replica
   std::set<std::pair<model::Bytes, ServerId>> free_index_;  // servers by free memory after headroom
-  std::vector<std::uint32_t> stamp_;                        // de-duplicates candidates per query
+  std::set<std::pair<model::MilliCpu, ServerId>> free_cpu_index_;  // and by free CPU
+  std::vector<std::uint32_t> stamp_;                               // de-duplicates candidates per query
   std::uint32_t current_stamp_ = 0;
   std::vector<ServerId> by_memory_, by_cpu_, weak_;  // a few preferred servers, best first
 
@@ -104,6 +109,8 @@ class Solver {
           if (pinned && labelled) in.eligible.push_back(s);
         }
       }
+      for (const auto& sc : scorers_)
+        if (sc->applies(*in.svc, ctx())) in.scorers.push_back(sc.get());
       if (auto it = ctx().partners.find(in.svc->name); it != ctx().partners.end())
         for (const auto& name : it->second)
           if (auto j = index.find(name); j != index.end()) in.partners.push_back(j->second);
@@ -193,15 +200,19 @@ class Solver {
 
   void place(size_t service, ServerId s) {
     free_index_.erase({state_.free_memory(s), s});
+    free_cpu_index_.erase({state_.free_cpu(s), s});
     state_.add(*info_[service].svc, s);
     free_index_.insert({state_.free_memory(s), s});
+    free_cpu_index_.insert({state_.free_cpu(s), s});
     placed_[service].push_back(s);
   }
 
   void unplace(size_t service, ServerId s) {
     free_index_.erase({state_.free_memory(s), s});
+    free_cpu_index_.erase({state_.free_cpu(s), s});
     state_.remove(*info_[service].svc, s);
     free_index_.insert({state_.free_memory(s), s});
+    free_cpu_index_.insert({state_.free_cpu(s), s});
     auto& v = placed_[service];
     v.erase(std::find(v.begin(), v.end(), s));
   }
@@ -244,13 +255,22 @@ class Solver {
            ++it, ++looked)
         taken += consider(it->second);
     }
+    if (out.empty()) {  // memory-rich servers may be out of CPU: try the CPU-richest ones
+      looked = 0;
+      for (auto it = free_cpu_index_.rbegin();
+           it != free_cpu_index_.rend() && out.empty() && looked < look_limit; ++it, ++looked)
+        consider(it->second);
+    }
     if (out.empty())
       for (ServerId s = 0; s < estate_.servers.size(); ++s) consider(s);
     return out;
   }
 
   double score_on(size_t service, ServerId s) const {
-    return weighted_score(scorers_, *info_[service].svc, server(s), state_.load(s), ctx());
+    double total = 0;
+    for (const auto* sc : info_[service].scorers)
+      total += sc->weight() * sc->score(*info_[service].svc, server(s), state_.load(s), ctx());
+    return total;
   }
 
   std::optional<ServerId> choose(size_t service, std::optional<ServerId> current) {
@@ -269,7 +289,10 @@ class Solver {
   // Local improvement: take each replica out and put it back on the best candidate, which now sees
   // every other replica (monitoring sees where production ended up, partners see each other).
   void improve(const std::vector<Replica>& replicas) {
-    for (int round = 0; round < options_.improvement_rounds; ++round) {
+    // Bounded: one round on very large estates keeps 100k replicas within about a second.
+    const int rounds =
+        replicas.size() > 20000 ? std::min(1, options_.improvement_rounds) : options_.improvement_rounds;
+    for (int round = 0; round < rounds; ++round) {
       bool moved = false;
       for (const auto& r : replicas) {
         auto& where = placed_[r.service];
@@ -296,7 +319,7 @@ class Solver {
                                                             : a < b;
     });
     bool any = false;
-    const size_t tries = std::min<size_t>(used.size(), 64);
+    const size_t tries = std::min<size_t>(used.size(), 16);
     for (size_t t = 0; t < tries; ++t) {
       const ServerId victim = used[t];
       std::vector<std::pair<size_t, ServerId>> moves;  // (service, to)
@@ -311,7 +334,9 @@ class Solver {
           unplace(idx, victim);
           std::optional<ServerId> to;
           const auto need = info_[idx].svc->resources.memory_reservation;
-          for (auto it = free_index_.lower_bound({need, 0}); it != free_index_.end(); ++it)
+          int looked = 0;
+          for (auto it = free_index_.lower_bound({need, 0}); it != free_index_.end() && looked < 256;
+               ++it, ++looked)
             if (it->second != victim && state_.load(it->second).total > 0 &&
                 state_.fits(*info_[idx].svc, it->second)) {
               to = it->second;
@@ -451,7 +476,15 @@ class Solver {
 }  // namespace
 
 SolveResult solve(const model::Estate& estate, const PlanOptions& options) {
-  return Solver(estate, options).run();
+  auto result = Solver(estate, options).run();
+  if (!result.plan && options.strategy == Strategy::pack) {
+    // Best fit can strand CPU on the memory-fullest servers where spreading would not: try balance.
+    PlanOptions balance = options;
+    balance.strategy = Strategy::balance;
+    auto second = Solver(estate, balance).run();
+    if (second.plan) return second;
+  }
+  return result;
 }
 
 InfeasibleError::InfeasibleError(Infeasibility why)

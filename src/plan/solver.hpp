@@ -12,7 +12,7 @@ namespace rehome::plan {
 struct PlanOptions {
   std::optional<double> headroom;  // share kept free; default: the estate's (10 %)
   Strategy strategy = Strategy::balance;
-  int candidates = 8;           // servers scored per replica (drawn from the free-capacity index)
+  int candidates = 4;           // servers scored per replica (drawn from the free-capacity index)
   int improvement_rounds = 2;   // local moves/swaps passes after the greedy placement
   long search_budget = 200000;  // backtracking steps tried when greedy finds no place (small estates)
 };
