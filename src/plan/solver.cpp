@@ -247,9 +247,15 @@ class Solver {
     int taken = 0, looked = 0;
     const int look_limit = want + 64;
     if (options_.strategy == Strategy::pack) {
+      // Tightest servers already in use first (best fit); a new server only when none has room, and then
+      // the one with the most room (the fallbacks below), so fewer servers end up in use.
       for (auto it = free_index_.lower_bound({svc.resources.memory_reservation, 0});
-           it != free_index_.end() && taken < want && looked < look_limit; ++it, ++looked)
-        taken += consider(it->second);
+           it != free_index_.end() && taken < want && looked < 8 * look_limit; ++it, ++looked)
+        if (state_.load(it->second).total > 0) taken += consider(it->second);
+      if (out.empty())
+        for (auto it = free_index_.rbegin(); it != free_index_.rend() && taken < want && looked < look_limit;
+             ++it, ++looked)
+          taken += consider(it->second);
     } else {
       for (auto it = free_index_.rbegin(); it != free_index_.rend() && taken < want && looked < look_limit;
            ++it, ++looked)
