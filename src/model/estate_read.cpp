@@ -187,7 +187,9 @@ class EstateReader {
             s.category = guess.value_or(Category::app);
             s.category_guessed = true;
           }
-          if (!memory_given) {
+          if (!memory_given && s.resources.memory_limit > 0) {
+            s.resources.memory_reservation = s.resources.memory_limit;  // only a limit: plan for all of it
+          } else if (!memory_given) {
             s.resources.memory_reservation = default_memory(s.category);
             if (!estimated_given) s.resources.estimated = true;
           }

@@ -110,6 +110,13 @@ TEST(Parser, DefaultsForOmittedFields) {
   EXPECT_DOUBLE_EQ(r.estate.headroom, 0.10);
 }
 
+TEST(Parser, OnlyALimitReservesTheLimit) {
+  auto r = read(with_services("  a: {limit: 768M}\n"));
+  ASSERT_TRUE(r.ok()) << format_problems(r.problems);
+  EXPECT_EQ(r.estate.services[0].resources.memory_reservation, 768 * MiB);
+  EXPECT_FALSE(r.estate.services[0].resources.estimated);
+}
+
 TEST(Parser, PlacementAndBackup) {
   auto r = read(
       "servers: {a: {memory: 8G, cpu: 4, role: manager}, b: {memory: 8G, cpu: 4}}\n"
