@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "common/error.hpp"
 #include "model/defaults.hpp"
 #include "model/estate_yaml.hpp"
 
@@ -226,6 +227,9 @@ std::string to_yaml(const Estate& estate) {
   out << YAML::EndMap;
   write_backup(out, estate.backup);
   out << YAML::EndMap;
+  if (!out.good())  // e.g. text that is not UTF-8: better no file than a wrong one
+    throw UserError("cannot write the estate as YAML: " + out.GetLastError(),
+                    "keep names, images and notes in plain UTF-8 text");
   return std::string(out.c_str()) + "\n";
 }
 
