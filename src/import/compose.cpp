@@ -82,7 +82,7 @@ class Importer {
 
   ImportResult run(const std::vector<fs::path>& files) {
     if (files.empty()) throw UserError("no compose files given", "pass one or more docker-compose.yml files");
-    for (const auto& f : files) add_file(f);
+    for (const auto& f : files) guarded(f.string(), [&] { add_file(f); });
     apply_profiles();
     name_services();
     name_networks();
@@ -90,13 +90,26 @@ class Importer {
     for (const auto& pname : order_) {
       Project& p = projects_.at(pname);
       for (const auto& raw : p.services)
-        result_.estate.services.push_back(map_service(raw, p.ctx, read_, result_));
+        guarded(raw.file + ":" + std::to_string(raw.line),
+                [&] { result_.estate.services.push_back(map_service(raw, p.ctx, read_, result_)); });
     }
     collect_networks();
     return std::move(result_);
   }
 
  private:
+  // A yaml-cpp exception we did not foresee (a value of a shape no check expected) still becomes a
+  // UserError naming the file, never a crash.
+  template <typename F>
+  void guarded(const std::string& where, F&& step) {
+    try {
+      step();
+    } catch (const YAML::Exception& e) {
+      throw UserError(where + ": unexpected YAML structure: " + e.msg,
+                      "check the file against the Compose specification");
+    }
+  }
+
   const LoadedFile& load(const fs::path& path) {
     std::string key = path.lexically_normal().string();
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;

@@ -252,7 +252,12 @@ struct Mapper {
     if (child(deploy, "replicas"))
       service.replicas = integer(child(deploy, "replicas"), "deploy.replicas", 0, 1000);
     if (const auto& placement = child(deploy, "placement"); placement && placement.IsMap()) {
-      for (const auto& c : child(placement, "constraints")) map_constraint(c);
+      const YAML::Node constraints = child(placement, "constraints");
+      if (constraints.IsDefined() && !constraints.IsSequence() && !constraints.IsNull())
+        throw UserError(at(constraints) + ": " + service.name +
+                        ": deploy.placement.constraints must be a list");
+      if (constraints.IsSequence())
+        for (const auto& c : constraints) map_constraint(c);
       if (child(placement, "max_replicas_per_node"))
         service.placement.max_replicas_per_node = integer(child(placement, "max_replicas_per_node"),
                                                           "deploy.placement.max_replicas_per_node", 0, 1000);

@@ -102,7 +102,9 @@ class EngineMapper {
     add_server();
     std::vector<Group> groups;
     for (const auto& c : snap_.containers) {
-      auto [project, service] = group_of(c);
+      const auto key = group_of(c);  // not a structured binding: clang 14 cannot capture those
+      const std::string& project = key.first;
+      const std::string& service = key.second;
       auto it = std::find_if(groups.begin(), groups.end(),
                              [&](const Group& g) { return g.project == project && g.service == service; });
       if (it == groups.end())

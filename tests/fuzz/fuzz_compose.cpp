@@ -3,6 +3,7 @@
 // another exception; whatever imports also renders its summary.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "common/error.hpp"
@@ -26,8 +27,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     auto result = rehome::import::import_compose({"p/compose.yaml"}, {}, reader);
     (void)rehome::import::render_summary(result);
-  } catch (const rehome::UserError&) {
-    // the expected way to reject input
+  } catch (const rehome::UserError& e) {
+    // The expected way to reject input. The importer's safety net for yaml-cpp exceptions nobody
+    // foresaw also ends in a UserError; the fuzzer treats it as a finding, so each is fixed at its cause.
+    if (std::string(e.what()).find("unexpected YAML structure") != std::string::npos) std::abort();
   }
   return 0;
 }

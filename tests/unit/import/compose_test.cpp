@@ -265,7 +265,8 @@ INSTANTIATE_TEST_SUITE_P(
                       InvalidCase{"bad_restart.yml", "restart \"sometimes\"", 4},
                       InvalidCase{"bad_duration.yml", "is not a duration", 6},
                       InvalidCase{"bad_interpolation.yml", "unterminated", 3},
-                      InvalidCase{"empty.yml", "must be a mapping with a services: key", 0}));
+                      InvalidCase{"empty.yml", "must be a mapping with a services: key", 0},
+                      InvalidCase{"constraints_map.yml", "constraints must be a list", 8}));
 
 TEST(ComposeErrors, MissingFileAndEnvFile) {
   EXPECT_THROW(import_compose({fixture("nope/docker-compose.yml")}, {}, disk_reader()), UserError);
