@@ -1,4 +1,5 @@
 // Reading estate.yaml into the model, collecting every problem (see estate_yaml.hpp).
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -52,6 +53,16 @@ bool looks_like_path(const std::string& s) {
   return !s.empty() && (s[0] == '/' || s[0] == '.' || s[0] == '~');
 }
 
+// plan.yaml / proposal.yaml: `estate: name` and `servers: {host: [service, ...]}`.
+bool looks_like_plan(const YAML::Node& root) {
+  if (!root.IsMap() || !root["estate"] || root["services"]) return false;
+  const YAML::Node servers = root["servers"];
+  if (!servers || !servers.IsMap()) return false;
+  for (const auto& entry : servers)
+    if (!entry.second.IsSequence()) return false;
+  return true;
+}
+
 class EstateReader {
  public:
   EstateReader(EstateReading& out, const std::string& file)
@@ -60,6 +71,11 @@ class EstateReader {
   void read(const YAML::Node& root) {
     if (root.IsNull()) {
       r_.problem(root, "", "the file is empty", "describe at least `servers:` and `services:`");
+      return;
+    }
+    if (looks_like_plan(root)) {
+      r_.problem(root, "", "this is a plan or proposal (servers list their services), not an estate",
+                 "give the estate.yaml here; plans go to `rehome check ESTATE PLAN`");
       return;
     }
     r_.for_each_entry(root, "", kTopKeys,
@@ -528,6 +544,9 @@ EstateReading read_estate(const std::string& yaml, const std::string& filename) 
   }
   // Checks across fields run even after field errors, so one run lists every problem; a field that
   // could not be read is not reported a second time (an unreadable `memory: 4X` is not also "zero").
+  bool whole_file_wrong =
+      std::any_of(out.problems.begin(), out.problems.end(), [](const Problem& p) { return p.path.empty(); });
+  if (whole_file_wrong) return out;  // empty, not a mapping, or a plan: field checks would only add noise
   std::set<std::string> unreadable;
   for (const auto& p : out.problems) unreadable.insert(p.path);
   for (auto& p : validate(out.estate, out.locations))

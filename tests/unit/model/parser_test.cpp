@@ -1,9 +1,11 @@
 // estate.yaml reading: short and long forms, defaults, syntax errors with their line.
 #include <gtest/gtest.h>
 
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "estate_text.hpp"
 #include "model/estate_yaml.hpp"
+#include "support/paths.hpp"
 
 namespace rehome::model {
 namespace {
@@ -163,6 +165,12 @@ TEST(Parser, ParseEstateThrowsUserErrorListingEveryProblem) {
     EXPECT_NE(what.find("did you mean `memory`?"), std::string::npos) << what;
     EXPECT_NE(what.find("2 problems"), std::string::npos) << what;
   }
+}
+
+TEST(Parser, AProposalGivenAsEstateIsNamedAsSuch) {
+  auto r = read(read_file(test::example("wizardsofts/proposal.yaml")));
+  ASSERT_EQ(r.problems.size(), 1u) << format_problems(r.problems);
+  EXPECT_NE(r.problems[0].message.find("not an estate"), std::string::npos);
 }
 
 TEST(Parser, LoadEstateNamesAMissingFile) {
