@@ -91,15 +91,15 @@ create_network() {
   local name="$1" encrypted="$2" internal="$3"
   if docker network inspect "${name}" >/dev/null 2>&1; then
     local has
-    has="$(docker network inspect --format '{{index .Options "encrypted"}}' "${name}")"
-    if [[ "${encrypted}" == "yes" && -z "${has}" ]]; then
+    has="$(docker network inspect --format '{{json .Options}}' "${name}")"
+    if [[ "${encrypted}" == "yes" && "${has}" != *'"encrypted"'* ]]; then
       die "network ${name} exists without encryption: remove it (docker network rm ${name}) and run again"
     fi
     log "network ${name} exists"
     return
   fi
   local args=(--driver overlay --attachable)
-  [[ "${encrypted}" == "yes" ]] && args+=(--opt encrypted)
+  [[ "${encrypted}" == "yes" ]] && args+=(--opt encrypted=true)
   [[ "${internal}" == "yes" ]] && args+=(--internal)
   docker network create "${args[@]}" "${name}" >/dev/null
   log "network ${name} created (encrypted: ${encrypted}, internal: ${internal})"

@@ -2,6 +2,7 @@
 // (tasks.<stack>_<service>: one A record per running task), so a rescheduled replica is scraped where
 // it lands; the alert thresholds come from the plan (desired replicas) and the backup schedule.
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -106,13 +107,17 @@ std::string prometheus_config(const Topology& t) {
   y.end_map().end_seq().end_map();
   exporter_job(y, t, "node", "node-exporter", 9100);
   exporter_job(y, t, "cadvisor", "cadvisor", 8080);
+  // Job names must be unique: a service called like a fixed job (prometheus) keeps its stack prefix.
+  std::set<std::string> jobs = {"prometheus", "node", "cadvisor"};
   for (const auto& s : t.estate().services) {
     if (s.metrics.empty() || image_or_name_has(s, "node-exporter") || image_or_name_has(s, "cadvisor"))
       continue;
     int port = metrics_port(s);
     if (port <= 0) continue;
     auto path = s.metrics.count("path") ? s.metrics.at("path") : std::string("/metrics");
-    dns_job(y, s.name, swarm_name(t, s), port, path);
+    std::string job = jobs.insert(s.name).second ? s.name : swarm_name(t, s);
+    jobs.insert(job);
+    dns_job(y, job, swarm_name(t, s), port, path);
   }
   y.end_seq();
   y.end_map();
