@@ -57,6 +57,25 @@ std::string repository_name(const std::string& repository) {
   return name;
 }
 
+std::string resolve_repository(const std::string& repository, const std::string& forge) {
+  bool bare_name = repository.find('/') == std::string::npos && repository.find(':') == std::string::npos;
+  if (!bare_name) return repository;
+  if (forge.empty())
+    throw UserError(fmt::format("repository \"{}\" is a name, not a URL", repository),
+                    "give --forge, the base URL of the forge (e.g. https://gitlab.example.com/group)");
+  std::string base = forge;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return fmt::format("{}/{}.git", base, repository);
+}
+
+void check_remote(const std::string& remote) {
+  bool url = remote.find("://") != std::string::npos;
+  bool scp = remote.find('@') != std::string::npos && remote.find(':') != std::string::npos;
+  if (url || scp || remote.starts_with("/")) return;
+  throw UserError(fmt::format("mirror remote \"{}\" is neither a URL nor an absolute folder", remote),
+                  "write it like https://github.com/wizardsofts, git@github.com:wizardsofts or /srv/mirrors");
+}
+
 std::vector<std::string> repositories_from(const fs::path& list_or_dir) {
   std::error_code ec;
   std::vector<std::string> out;
@@ -87,13 +106,14 @@ std::vector<MirrorSync> mirror_repositories(const MirrorOptions& o) {
   if (o.repositories.empty()) throw UserError("no repositories to mirror", "give --repos");
   if (o.remote.empty())
     throw UserError("no mirror remote", "give --remote, the base URL or folder of the mirrors");
+  check_remote(o.remote);
   require_program("git", "git");
   std::error_code ec;
   fs::create_directories(o.cache, ec);
   if (ec)
     throw UserError(fmt::format("cannot create mirror cache {}: {}", o.cache.string(), ec.message()),
                     "give a writable --cache folder");
-  bool local_remote = o.remote.find("://") == std::string::npos && o.remote.find('@') == std::string::npos;
+  bool local_remote = o.remote.starts_with("/");
   std::vector<MirrorSync> out;
   int i = 0;
   for (const auto& repo : o.repositories) {

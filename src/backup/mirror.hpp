@@ -27,6 +27,13 @@ struct MirrorOptions {
 // run for one that failed now).
 std::vector<MirrorSync> mirror_repositories(const MirrorOptions& options);
 
+// A bare name from the estate's backup.git_mirrors ("ws-gateway") becomes "<forge>/ws-gateway.git";
+// URLs and paths are kept. Throws UserError for a bare name without a forge.
+std::string resolve_repository(const std::string& repository, const std::string& forge);
+
+// Throws UserError unless `remote` is an absolute folder, a URL with a scheme, or user@host:path.
+void check_remote(const std::string& remote);
+
 // "group/app.git" or "/srv/git/app" -> "app"
 std::string repository_name(const std::string& repository);
 

@@ -18,6 +18,9 @@ struct ScheduleOptions {
   std::string rehome_path = "/usr/local/bin/rehome";
   std::string image = "rehome:0.1.0";  // swarm: an image with rehome and the PostgreSQL/Redis clients
   std::string server;                  // swarm: node that holds the backup disk (node.hostname)
+  bool mirror = false;                 // systemd: also an hourly Git mirror job (the estate has git_mirrors)
+  std::string forge;                   // base URL of the forge, for repository names
+  std::string mirror_textfile = "/var/lib/node_exporter/textfile/rehome_mirror.prom";
 };
 
 // Takes dest (and, for Swarm, the server) from the first local target ("/srv/backups" or
@@ -29,7 +32,9 @@ void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings);
 std::pair<int, int> parse_daily_time(const std::string& schedule);
 
 // file name -> content. systemd: rehome-backup.service + rehome-backup.timer (run, verify, prune in one
-// oneshot unit; secrets come from EnvironmentFile=, never from the unit). swarm: rehome-backup-stack.yml.
+// oneshot unit; secrets come from EnvironmentFile=, never from the unit), plus rehome-mirror.service +
+// rehome-mirror.timer (hourly: the GitMirrorSyncStale alert fires after 2 h) when `mirror`.
+// swarm: rehome-backup-stack.yml.
 std::map<std::string, std::string> render_systemd(const ScheduleOptions& o);
 std::map<std::string, std::string> render_swarm(const ScheduleOptions& o);
 

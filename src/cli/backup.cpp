@@ -36,7 +36,7 @@ struct BackupFlags {
   bool dry_run = false;
   std::string max_age = "24h", restore_url, textfile;
   std::string format = "systemd", output, image = "rehome:0.1.0", server;
-  std::string repos, remote, cache;
+  std::string repos, remote, cache, forge;
   bool json = false;
 };
 
@@ -198,6 +198,7 @@ int do_schedule(const BackupFlags& f) {
   backup::apply_targets(o, estate.backup);
   if (!f.dest.empty()) o.dest = f.dest;
   if (!f.server.empty()) o.server = f.server;
+  o.forge = f.forge;
   if (!f.offsite.empty()) o.offsite = f.offsite;
   if (!f.restore_url.empty()) o.restore_url = f.restore_url;
   if (!f.textfile.empty()) o.textfile = f.textfile;
@@ -212,8 +213,11 @@ int do_schedule(const BackupFlags& f) {
     for (const auto& [name, content] : files) names.push_back((fs::path(f.output) / name).string());
     std::cout << json{{"format", f.format}, {"files", names}}.dump(2) << "\n";
   } else if (f.format == "systemd") {
-    std::cout << "install: cp rehome-backup.* /etc/systemd/system/ && systemctl daemon-reload && "
-                 "systemctl enable --now rehome-backup.timer\n";
+    std::cout << fmt::format(
+        "install: cp {}/rehome-*.service {}/rehome-*.timer /etc/systemd/system/ && systemctl daemon-reload "
+        "&& "
+        "systemctl enable --now rehome-backup.timer{}\n",
+        f.output, f.output, files.count("rehome-mirror.timer") ? " rehome-mirror.timer" : "");
   } else {
     std::cout << "deploy: docker secret create rehome_backup_env backup.env && "
                  "docker stack deploy -c rehome-backup-stack.yml backup\n";
@@ -227,7 +231,8 @@ int do_mirror(const BackupFlags& f) {
     o.repositories = backup::repositories_from(f.repos);
   } else {
     auto estate = estate_of(f);
-    o.repositories = estate.backup.git_mirrors;
+    for (const auto& name : estate.backup.git_mirrors)
+      o.repositories.push_back(backup::resolve_repository(name, f.forge));
   }
   o.remote = f.remote;
   if (o.remote.empty() && f.repos.empty()) o.remote = estate_of(f).backup.mirror_remote;
@@ -300,6 +305,7 @@ Register r{
       schedule->add_option("--textfile", f->textfile, "Prometheus textfile path");
       schedule->add_option("--image", f->image, "swarm: image with rehome and the database clients");
       schedule->add_option("--server", f->server, "swarm: node that holds the backup disk");
+      schedule->add_option("--forge", f->forge, "systemd: forge base URL for the hourly Git mirror job");
       auto* mirror =
           app.add_subcommand("mirror", "mirror Git repositories to a remote (clone --mirror, push --mirror)");
       mirror->add_option("estate", f->estate,
@@ -307,6 +313,7 @@ Register r{
       mirror->add_option("--repos", f->repos, "a folder of repositories, or a file listing one per line");
       mirror->add_option("--remote", f->remote, "base URL or folder of the mirrors");
       mirror->add_option("--cache", f->cache, "where the local mirror clones live");
+      mirror->add_option("--forge", f->forge, "base URL of the forge, for repository names in the estate");
       mirror->add_option("--textfile", f->textfile, "Prometheus textfile (git_mirror_last_sync_timestamp)");
       for (auto* sub : {run, prune, verify, audit, schedule, mirror})
         sub->add_flag("--json", f->json, "print JSON");
