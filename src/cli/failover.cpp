@@ -5,12 +5,14 @@
 
 #include <fmt/format.h>
 
+#include "cli/recovery_flags.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "model/estate_yaml.hpp"
 #include "plan/plan_yaml.hpp"
 #include "plan/solver.hpp"
 #include "resilience/failover.hpp"
+#include "resilience/model_overrides.hpp"
 
 namespace rehome::cli {
 namespace {
@@ -22,16 +24,8 @@ struct FailoverFlags {
   std::vector<std::string> fail;
   std::string headroom = "0";
   bool json = false, brief = false;
-  std::string detection, dispatcher_heartbeat, election, scheduling, restart_delay, image_pull,
-      container_start;
+  std::map<std::string, std::string> recovery;  // the recovery model's flags
 };
-
-model::Millis duration_flag(const std::string& flag, const std::string& text) {
-  auto ms = model::parse_duration(text);
-  if (!ms || *ms < 0)
-    throw UserError(fmt::format("{} {}: not a duration", flag, text), "write it like 10s, 1m30s or 500ms");
-  return *ms;
-}
 
 double share_flag(const std::string& flag, const std::string& text) {
   std::string t = text;
@@ -48,23 +42,6 @@ double share_flag(const std::string& flag, const std::string& text) {
   }
   throw UserError(fmt::format("{} {}: not a share between 0% and 90%", flag, text),
                   "write it like 0, 5% or 0.1");
-}
-
-resilience::RecoveryModel model_from(const FailoverFlags& f) {
-  resilience::RecoveryModel m;
-  auto set = [](model::Millis& field, const char* flag, const std::string& text) {
-    if (!text.empty()) field = duration_flag(flag, text);
-  };
-  set(m.detection, "--heartbeat", f.detection);
-  if (!f.dispatcher_heartbeat.empty())
-    m.detection = resilience::detection_from_dispatcher_heartbeat(
-        duration_flag("--dispatcher-heartbeat", f.dispatcher_heartbeat));
-  set(m.leader_election, "--election", f.election);
-  set(m.scheduling, "--scheduling", f.scheduling);
-  set(m.restart_delay, "--restart-delay", f.restart_delay);
-  set(m.image_pull, "--image-pull", f.image_pull);
-  set(m.container_start, "--container-start", f.container_start);
-  return m;
 }
 
 std::vector<std::string> split_commas(const std::vector<std::string>& items) {
@@ -96,20 +73,13 @@ Register r{
       app.add_option("--headroom", f->headroom,
                      "share of memory/CPU rescheduling must leave free (default 0: Swarm fills nodes up to "
                      "their reservations; the plan's headroom is the reserve failover spends)");
-      app.add_option("--heartbeat", f->detection, "time until a dead node is declared down (default 10s)");
-      app.add_option("--dispatcher-heartbeat", f->dispatcher_heartbeat,
-                     "Swarm's dispatcher heartbeat period; detection = 3 x this (overrides --heartbeat)");
-      app.add_option("--election", f->election, "leader election when a manager is lost (default 10s)");
-      app.add_option("--scheduling", f->scheduling, "orchestrator + scheduler delay (default 1s)");
-      app.add_option("--restart-delay", f->restart_delay, "restart_policy.delay (default 5s)");
-      app.add_option("--image-pull", f->image_pull, "image pull when the target lacks it (default 20s)");
-      app.add_option("--container-start", f->container_start, "container create + start (default 2s)");
+      add_recovery_flags(app, f->recovery);
       app.add_flag("--brief", f->brief, "summary table and recommendations only");
       app.add_flag("--json", f->json, "print JSON for programs");
       return [f]() {
         const auto estate = f->estate.empty() ? model::default_estate() : model::load_estate(f->estate);
         const auto plan = f->plan.empty() ? plan::make_plan(estate) : plan::load_plan(f->plan, estate);
-        const auto model = model_from(*f);
+        const auto model = resilience::apply_overrides({}, f->recovery);
         resilience::Cluster cluster(estate, plan, share_flag("--headroom", f->headroom));
 
         std::vector<resilience::Scenario> failures, partitions;

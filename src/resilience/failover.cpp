@@ -78,8 +78,12 @@ SummaryRow failure_row(const FailureResult& f) {
           fmt::format("{} replica(s) reschedule, slowest {}", f.rescheduled, seconds(f.slowest_recovery)));
     } else {
       row.automatic = "⚠️ Partial";
-      row.downtime = down > 0 ? "until " + joined(f.scenario.lost, " and ") + " return(s)"
-                              : (f.longest_downtime > 0 ? seconds(f.longest_downtime) : "none (degraded)");
+      std::vector<std::string> parts;
+      if (f.longest_downtime > 0) parts.push_back(seconds(f.longest_downtime) + " for the rescheduled");
+      if (down > 0)
+        parts.push_back(
+            fmt::format("until {} return(s) for {} service(s)", joined(f.scenario.lost, " and "), down));
+      row.downtime = parts.empty() ? "none (degraded)" : joined(parts, "; ");
       if (f.rescheduled > 0) notes.push_back(fmt::format("{} replica(s) reschedule", f.rescheduled));
       if (down > 0)
         notes.push_back(fmt::format("down: {} ({})", names_with_state(f, ServiceState::down),
@@ -160,11 +164,17 @@ FailoverAnalysis analyse_failover(const Cluster& cluster, const std::vector<Scen
     int no_room = 0;
     for (const auto& so : f.services)
       for (const auto& ro : so.replicas) no_room += ro.reason == StrandReason::no_room;
-    if (f.memory_to_move > f.memory_free_before || no_room > 0)
+    if (no_room > 0)
+      a.reality_checks.push_back(
+          fmt::format("{}: {} replica(s) find no room on the survivors (see the shortfall per server)",
+                      f.scenario.name(), no_room));
+    if (f.memory_to_move > f.memory_free_before)
       a.reality_checks.push_back(fmt::format(
-          "{}: {} of reservations must move but the survivors have {} free; {} replica(s) find no room",
+          "{}: its replicas reserve {} but the survivors have only {} free: even with shared storage for "
+          "every "
+          "volume, {} of it could not run anywhere",
           f.scenario.name(), model::format_bytes(f.memory_to_move), model::format_bytes(f.memory_free_before),
-          no_room));
+          model::format_bytes(f.memory_to_move - f.memory_free_before)));
     if (f.slowest_recovery > 60000)
       a.reality_checks.push_back(
           fmt::format("{}: the slowest replica needs {} to be healthy again, not ~60 s", f.scenario.name(),

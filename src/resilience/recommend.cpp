@@ -1,6 +1,7 @@
 #include "resilience/recommend.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -123,6 +124,7 @@ std::vector<Recommendation> recommend_for_stranded(const Cluster& cluster,
                                                    const std::vector<FailureResult>& failures) {
   std::vector<Recommendation> out;
   std::set<std::pair<std::string, StrandReason>> done;
+  std::map<std::string, std::vector<std::string>> files_by_server;  // volumes that are not a database
   for (const auto& f : failures) {
     for (const auto& so : f.services) {
       for (const auto& ro : so.replicas) {
@@ -134,6 +136,14 @@ std::vector<Recommendation> recommend_for_stranded(const Cluster& cluster,
         const model::Bytes need = svc.resources.memory_reservation;
         switch (ro.reason) {
           case StrandReason::local_state: {
+            if (svc.data && svc.data->replica_of) {
+              out.push_back(
+                  {"stateful", so.service,
+                   fmt::format("{} is a streaming replica of {}: losing it loses no data; re-create it "
+                               "from {} on another server",
+                               so.service, *svc.data->replica_of, *svc.data->replica_of)});
+              break;
+            }
             const auto& reps = cluster.replicas_of(s);
             if (!reps.empty()) {
               const auto& rep = cluster.service(reps.front());
@@ -153,13 +163,12 @@ std::vector<Recommendation> recommend_for_stranded(const Cluster& cluster,
                            engine == "redis" || engine == "mongo";
             std::string where =
                 n >= 0 ? fmt::format(" on {} ({})", cluster.server(n).name, room_note(cluster, n, need)) : "";
-            out.push_back(
-                {"stateful", so.service,
-                 streams
-                     ? fmt::format("move {} data to shared storage or add a streaming replica{}", so.service,
-                                   where)
-                     : fmt::format("move {} data ({}) to shared storage, or accept downtime until {} returns",
-                                   so.service, local_volume_of(svc), ro.from)});
+            if (streams)
+              out.push_back({"stateful", so.service,
+                             fmt::format("move {} data to shared storage or add a streaming replica{}",
+                                         so.service, where)});
+            else
+              files_by_server[ro.from].push_back(fmt::format("{} ({})", so.service, local_volume_of(svc)));
             break;
           }
           case StrandReason::pinned: {
@@ -206,6 +215,16 @@ std::vector<Recommendation> recommend_for_stranded(const Cluster& cluster,
         }
       }
     }
+  }
+  for (const auto& [server, items] : files_by_server) {
+    std::string list;
+    for (const auto& i : items) list += (list.empty() ? "" : ", ") + i;
+    out.push_back(
+        {"stateful", server,
+         fmt::format("on {}, these keep files on local volumes and stay down with it: {}. Put those "
+                     "volumes on shared storage (NFS) if they must survive the server, or accept "
+                     "downtime until it returns",
+                     server, list)});
   }
   return out;
 }
