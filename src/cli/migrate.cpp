@@ -8,7 +8,8 @@
 //     namespace rehome::cli { std::vector<Subcommand>& migrate_subcommands(); }
 // and register from a static initializer in your own file:
 //     static bool added = (rehome::cli::migrate_subcommands().push_back({"run", "description",
-//                            [](CLI::App& app) -> rehome::cli::Runner { ...; return [=] { return 0; }; }}), true);
+//                            [](CLI::App& app) -> rehome::cli::Runner { ...; return [=] { return 0; }; }}),
+//                            true);
 // Setup functions run in main(), after every static initializer, so the order of files does not matter.
 #include <unistd.h>
 
@@ -44,7 +45,9 @@ using nlohmann::json;
 struct ProgressPrinter {
   bool terminal = ::isatty(2) != 0;
   bool dirty = false;
-  std::chrono::milliseconds interval() const { return terminal ? std::chrono::milliseconds(500) : std::chrono::milliseconds(10000); }
+  std::chrono::milliseconds interval() const {
+    return terminal ? std::chrono::milliseconds(500) : std::chrono::milliseconds(10000);
+  }
   void show(const migrate::Progress& p) {
     std::string line = migrate::format_progress(p);
     if (terminal) {
@@ -77,27 +80,51 @@ std::string format_int(int64_t n) {
 json postgres_json(const migrate::PgMigrationReport& r) {
   json tables = json::array(), sequences = json::array(), crossing = json::array();
   for (const auto& t : r.tables) {
-    tables.push_back({{"table", t.table.display()}, {"source_rows", t.source_rows}, {"target_rows", t.target_rows},
-                      {"source_checksum", t.source_checksum}, {"target_checksum", t.target_checksum},
-                      {"source_bytes", t.source_bytes}, {"target_bytes", t.target_bytes}, {"ok", t.ok()}});
+    tables.push_back({{"table", t.table.display()},
+                      {"source_rows", t.source_rows},
+                      {"target_rows", t.target_rows},
+                      {"source_checksum", t.source_checksum},
+                      {"target_checksum", t.target_checksum},
+                      {"source_bytes", t.source_bytes},
+                      {"target_bytes", t.target_bytes},
+                      {"ok", t.ok()}});
   }
   for (const auto& s : r.sequences) {
-    sequences.push_back({{"sequence", s.sequence.display()}, {"source", s.source ? json(*s.source) : json(nullptr)},
-                         {"target", s.target ? json(*s.target) : json(nullptr)}, {"ok", s.ok()}});
+    sequences.push_back({{"sequence", s.sequence.display()},
+                         {"source", s.source ? json(*s.source) : json(nullptr)},
+                         {"target", s.target ? json(*s.target) : json(nullptr)},
+                         {"ok", s.ok()}});
   }
   for (const auto& c : r.crossing_keys) {
-    crossing.push_back({{"constraint", c.key.name}, {"from", c.key.from.display()}, {"to", c.key.to.display()},
+    crossing.push_back({{"constraint", c.key.name},
+                        {"from", c.key.from.display()},
+                        {"to", c.key.to.display()},
                         {"direction", c.outgoing ? "migrated table refers to one left behind"
                                                  : "table left behind refers to a migrated one"}});
   }
-  return {{"source", r.source}, {"target", r.target}, {"selection", r.selection},
-          {"state_file", r.state_file.string()}, {"resumed", r.resumed}, {"already_complete", r.already_complete},
-          {"verified", r.verified()}, {"problems", r.problems()}, {"rows_copied", r.rows_copied},
-          {"bytes_copied", r.bytes_copied}, {"units", r.units}, {"units_copied_now", r.units_copied_now},
-          {"seconds", {{"schema", r.schema_seconds}, {"copy", r.copy_seconds}, {"indexes", r.post_data_seconds},
-                       {"verify", r.verify_seconds}, {"total", r.total_seconds}}},
-          {"table_count", {{"source", r.tables.size()}, {"target", r.tables.size() + r.extra_target_tables.size()}}},
-          {"tables", tables}, {"sequences", sequences}, {"crossing_foreign_keys", crossing},
+  return {{"source", r.source},
+          {"target", r.target},
+          {"selection", r.selection},
+          {"state_file", r.state_file.string()},
+          {"resumed", r.resumed},
+          {"already_complete", r.already_complete},
+          {"verified", r.verified()},
+          {"problems", r.problems()},
+          {"rows_copied", r.rows_copied},
+          {"bytes_copied", r.bytes_copied},
+          {"units", r.units},
+          {"units_copied_now", r.units_copied_now},
+          {"seconds",
+           {{"schema", r.schema_seconds},
+            {"copy", r.copy_seconds},
+            {"indexes", r.post_data_seconds},
+            {"verify", r.verify_seconds},
+            {"total", r.total_seconds}}},
+          {"table_count",
+           {{"source", r.tables.size()}, {"target", r.tables.size() + r.extra_target_tables.size()}}},
+          {"tables", tables},
+          {"sequences", sequences},
+          {"crossing_foreign_keys", crossing},
           {"extra_target_tables", r.extra_target_tables}};
 }
 
@@ -108,7 +135,8 @@ void print_postgres(const migrate::PgMigrationReport& r) {
     Table keys({"constraint", "from", "to", "note"});
     for (const auto& c : r.crossing_keys) {
       keys.add_row({c.key.name, c.key.from.display(), c.key.to.display(),
-                    c.outgoing ? "migrated table refers to one left behind" : "left-behind table refers to a migrated one"});
+                    c.outgoing ? "migrated table refers to one left behind"
+                               : "left-behind table refers to a migrated one"});
     }
     std::cout << keys.render() << "\n";
   }
@@ -118,7 +146,8 @@ void print_postgres(const migrate::PgMigrationReport& r) {
   for (const auto& t : r.tables) {
     table.add_row({t.table.display(), format_int(t.source_rows), t.source_checksum.substr(16),
                    migrate::format_bytes(t.source_bytes),
-                   t.target_rows < 0 ? "missing" : migrate::format_bytes(t.target_bytes), check_mark(t.ok())});
+                   t.target_rows < 0 ? "missing" : migrate::format_bytes(t.target_bytes),
+                   check_mark(t.ok())});
     rows += t.source_rows;
     ok_tables += t.ok() ? 1 : 0;
   }
@@ -131,9 +160,10 @@ void print_postgres(const migrate::PgMigrationReport& r) {
                            format_int(rows), ok_sequences, r.sequences.size(),
                            check_mark(ok_sequences == static_cast<int>(r.sequences.size())),
                            r.resumed ? " (resumed after an interruption)" : "");
-  std::cout << fmt::format("time: schema {:.1f} s, copy {:.1f} s ({}), indexes {:.1f} s, verify {:.1f} s, total {:.1f} s\n",
-                           r.schema_seconds, r.copy_seconds, migrate::format_bytes(r.bytes_copied),
-                           r.post_data_seconds, r.verify_seconds, r.total_seconds);
+  std::cout << fmt::format(
+      "time: schema {:.1f} s, copy {:.1f} s ({}), indexes {:.1f} s, verify {:.1f} s, total {:.1f} s\n",
+      r.schema_seconds, r.copy_seconds, migrate::format_bytes(r.bytes_copied), r.post_data_seconds,
+      r.verify_seconds, r.total_seconds);
   for (const auto& p : r.problems()) std::cout << "  ✗ " << p << "\n";
 }
 
@@ -143,14 +173,19 @@ Runner setup_postgres(CLI::App& app) {
   auto schemas = std::make_shared<std::string>();
   auto state = std::make_shared<std::string>();
   auto json_out = std::make_shared<bool>(false);
-  app.add_option("--from", options->from, "source database URL (postgresql://user:pw@host:5432/db)")->required();
-  app.add_option("--to", options->to, "target database URL; the database must exist and be empty")->required();
+  app.add_option("--from", options->from, "source database URL (postgresql://user:pw@host:5432/db)")
+      ->required();
+  app.add_option("--to", options->to, "target database URL; the database must exist and be empty")
+      ->required();
   app.add_option("--tables", *tables, "only these tables (a,b,schema.c): database-per-service split");
   app.add_option("--schema", *schemas, "only the tables of these schemas (s1,s2)");
   app.add_option("--jobs,-j", options->jobs, "parallel connections on each side")->capture_default_str();
-  app.add_flag("--truncate", options->truncate, "drop what a non-empty target holds of the migrated tables first");
-  app.add_option("--state", *state, "state file for resuming (default: ./rehome-migrate-<db>-<hash>.state.json)");
-  app.add_flag("--keep-owners", options->keep_owners, "keep owners and grants (the roles must exist on the target)");
+  app.add_flag("--truncate", options->truncate,
+               "drop what a non-empty target holds of the migrated tables first");
+  app.add_option("--state", *state,
+                 "state file for resuming (default: ./rehome-migrate-<db>-<hash>.state.json)");
+  app.add_flag("--keep-owners", options->keep_owners,
+               "keep owners and grants (the roles must exist on the target)");
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     migrate::PgMigrationOptions run = *options;
@@ -160,10 +195,13 @@ Runner setup_postgres(CLI::App& app) {
     run.progress_interval = printer->interval();
     run.on_progress = [printer](const migrate::Progress& p) { printer->show(p); };
     run.on_step = [printer](const std::string& line) { printer->step(line); };
-    printer->step(fmt::format("migrate {} -> {} ({})", mask_url(run.from), mask_url(run.to), run.selection.describe()));
+    printer->step(
+        fmt::format("migrate {} -> {} ({})", mask_url(run.from), mask_url(run.to), run.selection.describe()));
     auto report = migrate::migrate_postgres(run);
-    if (*json_out) std::cout << postgres_json(report).dump(2) << "\n";
-    else print_postgres(report);
+    if (*json_out)
+      std::cout << postgres_json(report).dump(2) << "\n";
+    else
+      print_postgres(report);
     return report.verified() ? exit_code::ok : exit_code::findings;
   };
 }
@@ -176,7 +214,8 @@ Runner setup_redis(CLI::App& app) {
   app.add_option("--from", options->from, "source URL (redis://[:password@]host:6379)")->required();
   app.add_option("--to", options->to, "target URL")->required();
   app.add_option("--db", *db, "one database number, or all")->capture_default_str();
-  app.add_option("--state", *state, "state file for resuming (default: ./rehome-migrate-redis-<hash>.state.json)");
+  app.add_option("--state", *state,
+                 "state file for resuming (default: ./rehome-migrate-redis-<hash>.state.json)");
   app.add_option("--batch", options->batch, "keys per pipelined round trip")->capture_default_str();
   app.add_flag("--truncate", options->truncate, "empty the target databases first if they hold keys");
   app.add_flag("--json", *json_out, "print a JSON summary");
@@ -192,13 +231,21 @@ Runner setup_redis(CLI::App& app) {
     if (*json_out) {
       json dbs = json::array();
       for (const auto& d : report.databases) {
-        dbs.push_back({{"db", d.db}, {"source_keys", d.source_keys}, {"target_keys", d.target_keys},
-                       {"digest_mismatches", d.digest_mismatches}, {"ok", d.ok()}});
+        dbs.push_back({{"db", d.db},
+                       {"source_keys", d.source_keys},
+                       {"target_keys", d.target_keys},
+                       {"digest_mismatches", d.digest_mismatches},
+                       {"ok", d.ok()}});
       }
-      std::cout << json{{"source", report.source}, {"target", report.target}, {"verified", report.verified()},
-                        {"resumed", report.resumed}, {"keys_copied", report.keys_copied},
-                        {"seconds", report.seconds}, {"keys_per_second", report.keys_per_second()},
-                        {"problems", report.problems()}, {"databases", dbs}}
+      std::cout << json{{"source", report.source},
+                        {"target", report.target},
+                        {"verified", report.verified()},
+                        {"resumed", report.resumed},
+                        {"keys_copied", report.keys_copied},
+                        {"seconds", report.seconds},
+                        {"keys_per_second", report.keys_per_second()},
+                        {"problems", report.problems()},
+                        {"databases", dbs}}
                        .dump(2)
                 << "\n";
     } else {
@@ -209,8 +256,9 @@ Runner setup_redis(CLI::App& app) {
       }
       std::cout << table.render();
       std::cout << fmt::format("\nredis: {} databases {}, {} keys copied in {:.1f} s ({} keys/s){}\n",
-                               report.databases.size(), check_mark(report.verified()), format_int(report.keys_copied),
-                               report.seconds, format_int(static_cast<int64_t>(report.keys_per_second())),
+                               report.databases.size(), check_mark(report.verified()),
+                               format_int(report.keys_copied), report.seconds,
+                               format_int(static_cast<int64_t>(report.keys_per_second())),
                                report.resumed ? " (resumed after an interruption)" : "");
       for (const auto& p : report.problems()) std::cout << "  ✗ " << p << "\n";
     }
@@ -219,8 +267,10 @@ Runner setup_redis(CLI::App& app) {
 }
 
 const bool engines_registered = [] {
-  migrate_subcommands().push_back({"postgres", "copy a PostgreSQL database (or some tables) with proof", setup_postgres});
-  migrate_subcommands().push_back({"redis", "copy Redis databases (DUMP/RESTORE, TTLs kept) with proof", setup_redis});
+  migrate_subcommands().push_back(
+      {"postgres", "copy a PostgreSQL database (or some tables) with proof", setup_postgres});
+  migrate_subcommands().push_back(
+      {"redis", "copy Redis databases (DUMP/RESTORE, TTLs kept) with proof", setup_redis});
   return true;
 }();
 

@@ -22,8 +22,9 @@ __extension__ typedef unsigned __int128 UInt128;
 struct Checksum {
   int64_t rows = 0;
   Int128 sum = 0;
-  void add(int64_t part_rows, const std::string& part_sum);  // part_sum: the decimal numeric PostgreSQL returns
-  std::string hex() const;                                    // 32 hex digits, for people and JSON
+  void add(int64_t part_rows,
+           const std::string& part_sum);  // part_sum: the decimal numeric PostgreSQL returns
+  std::string hex() const;                // 32 hex digits, for people and JSON
 };
 
 }  // namespace rehome::migrate

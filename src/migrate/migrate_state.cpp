@@ -14,9 +14,12 @@ using nlohmann::json;
 
 const char* status_name(UnitStatus s) {
   switch (s) {
-    case UnitStatus::pending: return "pending";
-    case UnitStatus::copying: return "copying";
-    case UnitStatus::done: return "done";
+    case UnitStatus::pending:
+      return "pending";
+    case UnitStatus::copying:
+      return "copying";
+    case UnitStatus::done:
+      return "done";
   }
   return "pending";
 }
@@ -64,7 +67,8 @@ std::string state_to_json(const MigrationState& state) {
 MigrationState state_from_json(const std::string& text, const std::filesystem::path& path) {
   try {
     json j = json::parse(text);
-    if (j.value("kind", "") != "rehome-migrate-postgres-state") throw std::runtime_error("not a migration state file");
+    if (j.value("kind", "") != "rehome-migrate-postgres-state")
+      throw std::runtime_error("not a migration state file");
     MigrationState s;
     s.fingerprint = j.at("fingerprint").get<std::string>();
     s.source = j.value("source", "");
@@ -93,9 +97,10 @@ MigrationState state_from_json(const std::string& text, const std::filesystem::p
     }
     return s;
   } catch (const std::exception& e) {
-    throw UserError(fmt::format("{}: not a readable rehome migration state file ({})", path.string(), e.what()),
-                    "delete it to start the migration from the beginning (the target must then be emptied, "
-                    "or use --truncate)");
+    throw UserError(
+        fmt::format("{}: not a readable rehome migration state file ({})", path.string(), e.what()),
+        "delete it to start the migration from the beginning (the target must then be emptied, "
+        "or use --truncate)");
   }
 }
 

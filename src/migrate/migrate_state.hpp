@@ -36,7 +36,7 @@ struct MigrationState {
   bool post_data_finished = false;
   bool sequences_done = false;
   bool verified = false;
-  int runs = 0;                          // how many times the command started on this state
+  int runs = 0;  // how many times the command started on this state
 };
 
 std::string state_to_json(const MigrationState& state);
@@ -46,7 +46,8 @@ MigrationState state_from_json(const std::string& text, const std::filesystem::p
 // The state plus its file: every change is saved atomically; safe to use from several workers.
 class StateFile {
  public:
-  StateFile(std::filesystem::path path, MigrationState state) : path_(std::move(path)), state_(std::move(state)) {}
+  StateFile(std::filesystem::path path, MigrationState state)
+      : path_(std::move(path)), state_(std::move(state)) {}
   // Applies `change` to the state under the lock and saves the file.
   template <typename F>
   void update(F&& change) {

@@ -28,7 +28,8 @@ void run_parallel(int workers, size_t tasks, StopFlag& stop, MakeWorker make_wor
   std::exception_ptr first_error;
   std::mutex error_mutex;
   std::vector<std::thread> threads;
-  int n = static_cast<int>(std::min<size_t>(static_cast<size_t>(std::max(workers, 1)), std::max<size_t>(tasks, 1)));
+  int n = static_cast<int>(
+      std::min<size_t>(static_cast<size_t>(std::max(workers, 1)), std::max<size_t>(tasks, 1)));
   for (int w = 0; w < n; ++w) {
     threads.emplace_back([&, w] {
       try {

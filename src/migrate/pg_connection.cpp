@@ -28,11 +28,12 @@ UserError connection_error(const PgEndpoint& endpoint, const std::string& role, 
                      "check the password in the URL (postgresql://user:password@host/db)");
   }
   if (detail.find("does not exist") != std::string::npos && detail.find("database") != std::string::npos) {
-    return UserError(fmt::format("{}: database '{}' does not exist", where, endpoint.database),
-                     fmt::format("create it first (createdb {}) or fix the database name in the URL",
-                                 endpoint.database));
+    return UserError(
+        fmt::format("{}: database '{}' does not exist", where, endpoint.database),
+        fmt::format("create it first (createdb {}) or fix the database name in the URL", endpoint.database));
   }
-  if (detail.find("Connection refused") != std::string::npos || detail.find("timeout expired") != std::string::npos ||
+  if (detail.find("Connection refused") != std::string::npos ||
+      detail.find("timeout expired") != std::string::npos ||
       detail.find("could not translate host name") != std::string::npos ||
       detail.find("No route to host") != std::string::npos) {
     return UserError(fmt::format("{}: server unreachable ({})", where, detail),
@@ -46,7 +47,8 @@ UserError connection_error(const PgEndpoint& endpoint, const std::string& role, 
 PgConnection::PgConnection(const PgEndpoint& endpoint, std::string role)
     : endpoint_(endpoint), role_(std::move(role)) {
   // connect_timeout keeps an unreachable host from hanging the command for minutes.
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", "fallback_application_name", nullptr};
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", "fallback_application_name",
+                        nullptr};
   const char* values[] = {endpoint_.conninfo.c_str(), "10", "rehome-migrate", "rehome", nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
   if (conn_ == nullptr) throw UserError("out of memory connecting to " + endpoint_.masked);
@@ -57,6 +59,9 @@ PgConnection::PgConnection(const PgEndpoint& endpoint, std::string role)
     throw connection_error(endpoint_, role_, raw);
   }
   PQsetClientEncoding(conn_, "UTF8");
+  // Server NOTICEs ("drop cascades to ...") are not for the person running rehome.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
 PgConnection::~PgConnection() {
@@ -73,7 +78,8 @@ std::vector<Row> PgConnection::query(const std::string& sql, const std::vector<s
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
   std::unique_ptr<PGresult, decltype(&PQclear)> result(
-      PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0),
+      PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                   nullptr, 0),
       &PQclear);
   auto status = PQresultStatus(result.get());
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
@@ -85,8 +91,10 @@ std::vector<Row> PgConnection::query(const std::string& sql, const std::vector<s
   for (int i = 0; i < n; ++i) {
     Row row;
     for (int j = 0; j < m; ++j) {
-      if (PQgetisnull(result.get(), i, j)) row.emplace_back(std::nullopt);
-      else row.emplace_back(std::string(PQgetvalue(result.get(), i, j), PQgetlength(result.get(), i, j)));
+      if (PQgetisnull(result.get(), i, j))
+        row.emplace_back(std::nullopt);
+      else
+        row.emplace_back(std::string(PQgetvalue(result.get(), i, j), PQgetlength(result.get(), i, j)));
     }
     rows.push_back(std::move(row));
   }
@@ -120,7 +128,8 @@ void PgConnection::exec(const std::string& sql) {
 
 void PgConnection::begin_copy_out(const std::string& copy_sql) {
   std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn_, copy_sql.c_str()), &PQclear);
-  if (PQresultStatus(result.get()) != PGRES_COPY_OUT) fail("COPY TO failed", PQresultErrorMessage(result.get()));
+  if (PQresultStatus(result.get()) != PGRES_COPY_OUT)
+    fail("COPY TO failed", PQresultErrorMessage(result.get()));
 }
 
 bool PgConnection::next_copy_row(const char** data, int* size) {
@@ -137,7 +146,8 @@ bool PgConnection::next_copy_row(const char** data, int* size) {
   if (n == -2) fail("reading COPY data failed", PQerrorMessage(conn_));
   // -1: the COPY ended; its final result says whether it succeeded.
   std::unique_ptr<PGresult, decltype(&PQclear)> result(PQgetResult(conn_), &PQclear);
-  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) fail("COPY TO failed", PQresultErrorMessage(result.get()));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
+    fail("COPY TO failed", PQresultErrorMessage(result.get()));
   last_copy_rows_ = std::atoll(PQcmdTuples(result.get()));
   while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
   return false;
@@ -145,7 +155,8 @@ bool PgConnection::next_copy_row(const char** data, int* size) {
 
 void PgConnection::begin_copy_in(const std::string& copy_sql) {
   std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn_, copy_sql.c_str()), &PQclear);
-  if (PQresultStatus(result.get()) != PGRES_COPY_IN) fail("COPY FROM failed", PQresultErrorMessage(result.get()));
+  if (PQresultStatus(result.get()) != PGRES_COPY_IN)
+    fail("COPY FROM failed", PQresultErrorMessage(result.get()));
 }
 
 void PgConnection::put_copy_data(const char* data, int size) {
@@ -155,7 +166,8 @@ void PgConnection::put_copy_data(const char* data, int size) {
 void PgConnection::end_copy_in() {
   if (PQputCopyEnd(conn_, nullptr) != 1) fail("ending COPY failed", PQerrorMessage(conn_));
   std::unique_ptr<PGresult, decltype(&PQclear)> result(PQgetResult(conn_), &PQclear);
-  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) fail("COPY FROM failed", PQresultErrorMessage(result.get()));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
+    fail("COPY FROM failed", PQresultErrorMessage(result.get()));
   while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
 }
 

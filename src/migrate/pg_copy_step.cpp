@@ -18,13 +18,16 @@ struct Stopped : std::runtime_error {
 };
 
 // " (a,b)", or nothing for a table without columns (valid in PostgreSQL).
-std::string column_list(const TableInfo& table) { return table.columns.empty() ? "" : " (" + table.columns + ")"; }
+std::string column_list(const TableInfo& table) {
+  return table.columns.empty() ? "" : " (" + table.columns + ")";
+}
 
 std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format) {
   std::string name = qualified_name(table.name.schema, table.name.name);
-  if (unit.whole_table()) return fmt::format("COPY {}{} TO STDOUT (FORMAT {})", name, column_list(table), format);
-  return fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT (FORMAT {})", table.columns, name, unit.where_clause(),
-                     format);
+  if (unit.whole_table())
+    return fmt::format("COPY {}{} TO STDOUT (FORMAT {})", name, column_list(table), format);
+  return fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT (FORMAT {})", table.columns, name,
+                     unit.where_clause(), format);
 }
 
 void copy_one(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,
@@ -47,8 +50,8 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
   // also lets COPY FREEZE write the rows already frozen: no later vacuum pass over them.
   if (unit.whole_table()) target.exec("TRUNCATE " + name);
   source.begin_copy_out(copy_out_sql(unit, table, format));
-  target.begin_copy_in(
-      fmt::format("COPY {}{} FROM STDIN (FORMAT {}{})", name, column_list(table), format, unit.whole_table() ? ", FREEZE" : ""));
+  target.begin_copy_in(fmt::format("COPY {}{} FROM STDIN (FORMAT {}{})", name, column_list(table), format,
+                                   unit.whole_table() ? ", FREEZE" : ""));
 
   const char* data = nullptr;
   int size = 0;
@@ -69,8 +72,9 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
   context.rows += chunks % 1024;
   target.end_copy_in();
   const int64_t rows = source.last_copy_rows();
-  target.query(fmt::format("INSERT INTO {}.copied (unit, rows, bytes) VALUES ($1, $2, $3)", bookkeeping_schema),
-               {unit.id, std::to_string(rows), std::to_string(bytes)});
+  target.query(
+      fmt::format("INSERT INTO {}.copied (unit, rows, bytes) VALUES ($1, $2, $3)", bookkeeping_schema),
+      {unit.id, std::to_string(rows), std::to_string(bytes)});
   target.exec("COMMIT");
   source.exec("COMMIT");
   context.state.update([&](MigrationState& s) {
@@ -89,7 +93,8 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
 
 void reconcile_units(MigrationContext& context, PgConnection& target) {
   std::map<std::string, std::pair<int64_t, int64_t>> committed;
-  for (const auto& row : target.query(fmt::format("SELECT unit, rows, bytes FROM {}.copied", bookkeeping_schema))) {
+  for (const auto& row :
+       target.query(fmt::format("SELECT unit, rows, bytes FROM {}.copied", bookkeeping_schema))) {
     committed[*row[0]] = {std::stoll(*row[1]), std::stoll(*row[2])};
   }
   context.state.update([&](MigrationState& s) {
@@ -113,10 +118,11 @@ int copy_units(MigrationContext& context) {
   for (const auto& u : context.state.snapshot().units) {
     if (u.status == UnitStatus::done) continue;
     if (!by_name.count(u.unit.table)) {
-      throw UserError(fmt::format("table {} of the state file {} is no longer in the source", u.unit.table.display(),
-                                  context.state.path().string()),
-                      "the source changed since the migration started: delete the state file and run again with "
-                      "--truncate");
+      throw UserError(
+          fmt::format("table {} of the state file {} is no longer in the source", u.unit.table.display(),
+                      context.state.path().string()),
+          "the source changed since the migration started: delete the state file and run again with "
+          "--truncate");
     }
     pending.push_back(u.unit);
   }

@@ -33,18 +33,20 @@ uint64_t fnv1a(const std::string& text) {
 }
 
 std::string endpoint_identity(const PgEndpoint& e) {
-  return fmt::format("{}@{}:{}/{}", e.user, e.host.empty() ? "localhost" : e.host, e.port.empty() ? "5432" : e.port,
-                     e.database);
+  return fmt::format("{}@{}:{}/{}", e.user, e.host.empty() ? "localhost" : e.host,
+                     e.port.empty() ? "5432" : e.port, e.database);
 }
 
 std::string fingerprint(const PgEndpoint& from, const PgEndpoint& to, const Selection& selection) {
-  return fmt::format("{:016x}", fnv1a(endpoint_identity(from) + "|" + endpoint_identity(to) + "|" + selection.describe()));
+  return fmt::format(
+      "{:016x}", fnv1a(endpoint_identity(from) + "|" + endpoint_identity(to) + "|" + selection.describe()));
 }
 
 // Reports progress every interval from its own thread while a step runs.
 class ProgressTicker {
  public:
-  ProgressTicker(const PgMigrationOptions& options, MigrationContext& context) : options_(options), context_(context) {
+  ProgressTicker(const PgMigrationOptions& options, MigrationContext& context)
+      : options_(options), context_(context) {
     if (!options_.on_progress) return;
     thread_ = std::thread([this] {
       std::unique_lock lock(mutex_);
@@ -97,8 +99,8 @@ MigrationState open_state(const std::filesystem::path& path, const std::string& 
   if (!existed) return MigrationState{.fingerprint = print};
   MigrationState state = state_from_json(read_file(path), path);
   if (state.fingerprint != print) {
-    throw UserError(fmt::format("the state file {} belongs to another migration ({} -> {}, {})", path.string(),
-                                state.source, state.target, state.selection),
+    throw UserError(fmt::format("the state file {} belongs to another migration ({} -> {}, {})",
+                                path.string(), state.source, state.target, state.selection),
                     "give this migration its own --state file, or delete that one if it is finished");
   }
   return state;
@@ -111,30 +113,37 @@ bool PgMigrationReport::verified() const { return problems().empty(); }
 std::vector<std::string> PgMigrationReport::problems() const {
   std::vector<std::string> out;
   for (const auto& t : tables) {
-    if (t.target_rows < 0) out.push_back(fmt::format("{}: missing on the target", t.table.display()));
+    if (t.target_rows < 0)
+      out.push_back(fmt::format("{}: missing on the target", t.table.display()));
     else if (t.source_rows != t.target_rows)
-      out.push_back(fmt::format("{}: {} rows on the source, {} on the target", t.table.display(), t.source_rows,
-                                t.target_rows));
+      out.push_back(fmt::format("{}: {} rows on the source, {} on the target", t.table.display(),
+                                t.source_rows, t.target_rows));
     else if (t.source_checksum != t.target_checksum)
       out.push_back(fmt::format("{}: same row count ({}) but different content (checksum {} vs {})",
                                 t.table.display(), t.source_rows, t.source_checksum, t.target_checksum));
   }
   for (const auto& s : sequences) {
-    auto show = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string("unused"); };
-    if (!s.target_exists) out.push_back(fmt::format("sequence {}: missing on the target", s.sequence.display()));
+    auto show = [](const std::optional<int64_t>& v) {
+      return v ? std::to_string(*v) : std::string("unused");
+    };
+    if (!s.target_exists)
+      out.push_back(fmt::format("sequence {}: missing on the target", s.sequence.display()));
     else if (!s.ok())
-      out.push_back(fmt::format("sequence {}: {} on the source, {} on the target", s.sequence.display(), show(s.source),
-                                show(s.target)));
+      out.push_back(fmt::format("sequence {}: {} on the source, {} on the target", s.sequence.display(),
+                                show(s.source), show(s.target)));
   }
-  for (const auto& t : extra_target_tables) out.push_back(fmt::format("{}: on the target but not the source", t));
+  for (const auto& t : extra_target_tables)
+    out.push_back(fmt::format("{}: on the target but not the source", t));
   return out;
 }
 
-std::filesystem::path default_state_file(const std::string& from, const std::string& to, const Selection& selection) {
+std::filesystem::path default_state_file(const std::string& from, const std::string& to,
+                                         const Selection& selection) {
   PgEndpoint source = parse_pg_url(from, "--from"), target = parse_pg_url(to, "--to");
   std::string db;
   for (char c : target.database) db += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return fmt::format("rehome-migrate-{}-{}.state.json", db, fingerprint(source, target, selection).substr(0, 8));
+  return fmt::format("rehome-migrate-{}-{}.state.json", db,
+                     fingerprint(source, target, selection).substr(0, 8));
 }
 
 PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
@@ -142,7 +151,8 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   PgEndpoint source = parse_pg_url(options.from, "--from");
   PgEndpoint target = parse_pg_url(options.to, "--to");
   if (options.jobs < 1 || options.jobs > 64) {
-    throw UserError(fmt::format("--jobs {}: must be between 1 and 64", options.jobs), "use about the number of cores");
+    throw UserError(fmt::format("--jobs {}: must be between 1 and 64", options.jobs),
+                    "use about the number of cores");
   }
   if (endpoint_identity(source) == endpoint_identity(target)) {
     throw UserError(fmt::format("--from and --to are the same database ({})", source.masked),
@@ -150,16 +160,19 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   }
   require_program("pg_dump", "postgresql-client");  // before anything is changed
 
-  const auto path = options.state_file.empty() ? default_state_file(options.from, options.to, options.selection)
-                                               : options.state_file;
+  const auto path = options.state_file.empty()
+                        ? default_state_file(options.from, options.to, options.selection)
+                        : options.state_file;
   const std::string print = fingerprint(source, target, options.selection);
   PgConnection coordinator(source, "source");
   PgConnection target_db(target, "target");
 
   bool resumed = false;
   MigrationState initial = open_state(path, print, resumed);
-  PgMigrationReport report{.source = source.masked, .target = target.masked,
-                           .selection = options.selection.describe(), .state_file = path};
+  PgMigrationReport report{.source = source.masked,
+                           .target = target.masked,
+                           .selection = options.selection.describe(),
+                           .state_file = path};
   report.resumed = resumed && !initial.verified;
   report.already_complete = initial.verified;
   initial.source = source.masked;
@@ -170,8 +183,11 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
 
   // One instant for everything: the coordinator holds the exported snapshot open until the end.
   coordinator.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  MigrationContext context{.options = options, .source = source, .target = target,
-                           .snapshot = coordinator.scalar("SELECT pg_export_snapshot()"), .state = state};
+  MigrationContext context{.options = options,
+                           .source = source,
+                           .target = target,
+                           .snapshot = coordinator.scalar("SELECT pg_export_snapshot()"),
+                           .state = state};
   for (auto& t : read_tables(coordinator)) {
     if (options.selection.includes(t.name)) context.tables.push_back(std::move(t));
   }
@@ -179,13 +195,15 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
     bool found = std::any_of(context.tables.begin(), context.tables.end(),
                              [&](const TableInfo& t) { return t.name == wanted; });
     if (!found) {
-      throw UserError(fmt::format("--tables: table {} does not exist in the source {}", wanted.display(), source.masked),
-                      "check the name (schema.table; unqualified names are in public)");
+      throw UserError(
+          fmt::format("--tables: table {} does not exist in the source {}", wanted.display(), source.masked),
+          "check the name (schema.table; unqualified names are in public)");
     }
   }
   if (context.tables.empty()) {
-    throw UserError(fmt::format("nothing to migrate: {} of {} holds no table", report.selection, source.masked),
-                    "check --schema, or the source URL's database");
+    throw UserError(
+        fmt::format("nothing to migrate: {} of {} holds no table", report.selection, source.masked),
+        "check --schema, or the source URL's database");
   }
   if (!options.selection.everything()) {
     context.crossing_keys = crossing_foreign_keys(read_foreign_keys(coordinator), options.selection);
@@ -212,9 +230,10 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
         empty_target(context, target_db);
       }
     } else if (!initial.verified && initial.pre_data_done && !bookkeeping_exists) {
-      throw UserError(fmt::format("the state file {} says the copy started, but the target {} has no trace of it",
-                                  path.string(), target.masked),
-                      "the target was changed or recreated: delete the state file and run again with --truncate");
+      throw UserError(
+          fmt::format("the state file {} says the copy started, but the target {} has no trace of it",
+                      path.string(), target.masked),
+          "the target was changed or recreated: delete the state file and run again with --truncate");
     }
     state.update([](MigrationState&) {});  // the file exists from here on: a rerun resumes
 
@@ -253,7 +272,8 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
         state.update([](MigrationState& s) { s.post_data_finished = true; });
       }
       report.post_data_seconds = seconds_since(t);
-      say(fmt::format("indexes    {} statements in {:.1f} s", report.post_data_statements, report.post_data_seconds));
+      say(fmt::format("indexes    {} statements in {:.1f} s", report.post_data_statements,
+                      report.post_data_seconds));
 
       copy_sequences(coordinator, target_db);
       state.update([](MigrationState& s) { s.sequences_done = true; });
@@ -266,7 +286,8 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
     say(fmt::format("verify     {} tables in {:.1f} s", report.tables.size(), report.verify_seconds));
   } catch (const UserError& e) {
     std::string hint = e.hint().empty() ? "" : e.hint() + "; ";
-    throw UserError(e.what(), hint + fmt::format("running the same command again resumes (state: {})", path.string()),
+    throw UserError(e.what(),
+                    hint + fmt::format("running the same command again resumes (state: {})", path.string()),
                     e.exit_code());
   }
 

@@ -16,13 +16,13 @@
 namespace rehome::migrate {
 
 struct PgMigrationOptions {
-  std::string from;                    // source URL
-  std::string to;                      // target URL (the database must exist)
-  Selection selection;                 // default: everything
-  int jobs = 4;                        // parallel connections on each side
-  bool truncate = false;               // drop what the target holds in the migrated schemas/tables first
-  bool keep_owners = false;            // keep object owners and grants (roles must exist on the target)
-  std::filesystem::path state_file;    // empty: default_state_file(from, to, selection)
+  std::string from;                  // source URL
+  std::string to;                    // target URL (the database must exist)
+  Selection selection;               // default: everything
+  int jobs = 4;                      // parallel connections on each side
+  bool truncate = false;             // drop what the target holds in the migrated schemas/tables first
+  bool keep_owners = false;          // keep object owners and grants (roles must exist on the target)
+  std::filesystem::path state_file;  // empty: default_state_file(from, to, selection)
   std::function<void(const Progress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};
   std::function<void(const std::string&)> on_step;  // "schema: 12 objects created" ...
@@ -33,7 +33,9 @@ struct TableCheck {
   int64_t source_rows = -1, target_rows = -1;  // -1: table missing on that side
   std::string source_checksum, target_checksum;
   int64_t source_bytes = 0, target_bytes = 0;  // total relation size (heap + indexes + toast)
-  bool ok() const { return source_rows >= 0 && source_rows == target_rows && source_checksum == target_checksum; }
+  bool ok() const {
+    return source_rows >= 0 && source_rows == target_rows && source_checksum == target_checksum;
+  }
 };
 
 struct SequenceCheck {
@@ -46,8 +48,8 @@ struct SequenceCheck {
 struct PgMigrationReport {
   std::string source, target, selection;  // masked
   std::filesystem::path state_file;
-  bool resumed = false;                   // continued an interrupted run
-  bool already_complete = false;          // the state file said done: only verified again
+  bool resumed = false;           // continued an interrupted run
+  bool already_complete = false;  // the state file said done: only verified again
   int64_t rows_copied = 0, bytes_copied = 0;
   int units = 0, units_copied_now = 0;
   int post_data_statements = 0;
@@ -57,12 +59,13 @@ struct PgMigrationReport {
   std::vector<CrossingKey> crossing_keys;
   std::vector<std::string> extra_target_tables;  // in the target's migrated schemas but not the source's
   bool verified() const;
-  std::vector<std::string> problems() const;     // one line per difference, naming the table
+  std::vector<std::string> problems() const;  // one line per difference, naming the table
 };
 
 PgMigrationReport migrate_postgres(const PgMigrationOptions& options);
 
 // ./rehome-migrate-<target db>-<hash of from, to, selection>.state.json
-std::filesystem::path default_state_file(const std::string& from, const std::string& to, const Selection& selection);
+std::filesystem::path default_state_file(const std::string& from, const std::string& to,
+                                         const Selection& selection);
 
 }  // namespace rehome::migrate

@@ -61,11 +61,13 @@ int build_post_data(MigrationContext& context) {
         if (!state.empty()) {
           target->exec("ROLLBACK");
           if (!already_exists(state)) {
-            throw UserError(fmt::format("building {} {} on the target failed: {}", entry.type, entry.name, message),
-                            "fix the cause on the target and run the same command again: it resumes here");
+            throw UserError(
+                fmt::format("building {} {} on the target failed: {}", entry.type, entry.name, message),
+                "fix the cause on the target and run the same command again: it resumes here");
           }
         } else {
-          pause_point("index", entry_object(entry));  // inside the transaction: the build is not yet committed
+          pause_point("index",
+                      entry_object(entry));  // inside the transaction: the build is not yet committed
           target->exec("COMMIT");
         }
         context.state.update([&](MigrationState& s) { s.post_data_done.insert(entry.id()); });

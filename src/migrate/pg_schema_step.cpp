@@ -15,7 +15,8 @@ void begin_snapshot_transaction(PgConnection& source, const std::string& snapsho
   if (!snapshot.empty()) source.exec("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
 }
 
-DumpScript dump_schema(const MigrationContext& context, const std::string& section) {
+DumpScript dump_schema(const MigrationContext& context, const std::string& section,
+                       const std::vector<std::string>* selection_args) {
   auto pg_dump = require_program("pg_dump", "postgresql-client");
   auto child = for_child_process(context.source);
   std::vector<std::string> argv = {pg_dump.string(), "--section=" + section, "--no-subscriptions",
@@ -25,21 +26,56 @@ DumpScript dump_schema(const MigrationContext& context, const std::string& secti
     argv.push_back("--no-privileges");
   }
   if (!context.snapshot.empty()) argv.push_back("--snapshot=" + context.snapshot);
-  for (const auto& arg : context.options.selection.pg_dump_args()) argv.push_back(arg);
+  for (const auto& arg : selection_args ? *selection_args : context.options.selection.pg_dump_args())
+    argv.push_back(arg);
   ProcessOptions process;
   if (!child.password.empty()) process.env["PGPASSWORD"] = child.password;
   auto result = run_process(argv, process);
   if (!result.ok()) {
-    throw UserError(fmt::format("pg_dump --section={} of the source {} failed: {}", section, context.source.masked,
-                                mask_secrets(result.err)),
+    throw UserError(fmt::format("pg_dump --section={} of the source {} failed: {}", section,
+                                context.source.masked, mask_secrets(result.err)),
                     "check that pg_dump is at least as new as the source server (apt-get install "
                     "postgresql-client-<version>) and that the user may read every selected table");
   }
   return parse_dump_script(result.out);
 }
 
-int apply_pre_data(MigrationContext& context) {
+namespace {
+
+// pg_dump --table dumps the tables alone, not the enums, domains or functions their columns and
+// defaults use. For a --tables split those come from a dump of the tables' schemas: the kinds of
+// objects below, added before the tables (an unused type in the new database is harmless).
+bool table_support_object(const DumpEntry& entry) {
+  static const std::set<std::string> kinds = {
+      "SCHEMA",    "EXTENSION", "TYPE",     "SHELL TYPE", "DOMAIN",         "FUNCTION",       "PROCEDURE",
+      "AGGREGATE", "COLLATION", "OPERATOR", "CAST",       "OPERATOR CLASS", "OPERATOR FAMILY"};
+  return kinds.count(entry.type) > 0;
+}
+
+DumpScript pre_data_script(const MigrationContext& context) {
   DumpScript script = dump_schema(context, "pre-data");
+  const Selection& selection = context.options.selection;
+  if (selection.tables.empty()) return script;
+  std::set<std::string> schemas;
+  for (const auto& t : selection.tables) schemas.insert(t.schema);
+  std::vector<std::string> args;
+  for (const auto& s : schemas) args.push_back("--schema=" + quote_ident(s));
+  DumpScript support = dump_schema(context, "pre-data", &args);
+  std::set<std::string> have;
+  for (const auto& e : script.entries) have.insert(e.id());
+  std::vector<DumpEntry> entries;
+  for (auto& e : support.entries) {
+    if (table_support_object(e) && !have.count(e.id())) entries.push_back(std::move(e));
+  }
+  for (auto& e : script.entries) entries.push_back(std::move(e));
+  script.entries = std::move(entries);
+  return script;
+}
+
+}  // namespace
+
+int apply_pre_data(MigrationContext& context) {
+  DumpScript script = pre_data_script(context);
   PgConnection target(context.target, "target");
   std::set<std::string> existing_schemas;
   for (const auto& row : target.query("SELECT nspname FROM pg_namespace")) existing_schemas.insert(*row[0]);
@@ -54,16 +90,18 @@ int apply_pre_data(MigrationContext& context) {
   // The bookkeeping table commits with each unit's data (copy step): exactly-once across kill -9.
   sql += fmt::format(
       "\nCREATE SCHEMA IF NOT EXISTS {0};\n"
-      "CREATE TABLE IF NOT EXISTS {0}.copied (unit text PRIMARY KEY, rows bigint NOT NULL, bytes bigint NOT NULL,\n"
+      "CREATE TABLE IF NOT EXISTS {0}.copied (unit text PRIMARY KEY, rows bigint NOT NULL, bytes bigint NOT "
+      "NULL,\n"
       "  copied_at timestamptz NOT NULL DEFAULT now());\nCOMMIT;\n",
       bookkeeping_schema);
   std::string message;
   if (!target.try_exec(sql, &message).empty()) {
     target.try_exec("ROLLBACK");
-    throw UserError(fmt::format("creating the schema on the target {} failed (nothing was created): {}",
-                                context.target.masked, message),
-                    "with --tables, the tables may need types or functions that were not selected: add them, or "
-                    "migrate the whole schema with --schema");
+    throw UserError(
+        fmt::format("creating the schema on the target {} failed (nothing was created): {}",
+                    context.target.masked, message),
+        "with --tables, the tables may need types or functions that were not selected: add them, or "
+        "migrate the whole schema with --schema");
   }
   return created;
 }

@@ -13,8 +13,12 @@ void copy_sequences(PgConnection& source, PgConnection& target) {
   for (const auto& s : read_sequences(source)) {
     if (!on_target.count(s.name)) continue;  // not part of the selection
     std::string name = quote_literal(qualified_name(s.name.schema, s.name.name));
-    if (s.last_value) target.query(fmt::format("SELECT setval({}, {}, true)", name, *s.last_value));
-    else target.query(fmt::format("SELECT setval({0}, (SELECT seqstart FROM pg_sequence WHERE seqrelid = {0}::regclass), false)", name));
+    if (s.last_value)
+      target.query(fmt::format("SELECT setval({}, {}, true)", name, *s.last_value));
+    else
+      target.query(fmt::format(
+          "SELECT setval({0}, (SELECT seqstart FROM pg_sequence WHERE seqrelid = {0}::regclass), false)",
+          name));
   }
 }
 

@@ -19,20 +19,22 @@ struct MigrationContext {
   const PgMigrationOptions& options;
   PgEndpoint source;
   PgEndpoint target;
-  std::string snapshot;                 // exported by the coordinator; empty if none
-  std::vector<TableInfo> tables;        // the selected source tables
+  std::string snapshot;           // exported by the coordinator; empty if none
+  std::vector<TableInfo> tables;  // the selected source tables
   std::vector<CrossingKey> crossing_keys;
   StateFile& state;
   StopFlag stop;
-  std::atomic<int64_t> rows{0}, bytes{0};               // copy progress
-  std::atomic<int64_t> steps_done{0}, steps_total{0};   // indexes and verify progress
+  std::atomic<int64_t> rows{0}, bytes{0};              // copy progress
+  std::atomic<int64_t> steps_done{0}, steps_total{0};  // indexes and verify progress
 };
 
 // Opens a source connection reading in the migration's snapshot (REPEATABLE READ, read only).
 void begin_snapshot_transaction(PgConnection& source, const std::string& snapshot);
 
 // pg_dump --schema-only --section=<section> of the selection, parsed. Uses the snapshot if any.
-DumpScript dump_schema(const MigrationContext& context, const std::string& section);
+// `selection_args` replaces the selection's own pg_dump options when given.
+DumpScript dump_schema(const MigrationContext& context, const std::string& section,
+                       const std::vector<std::string>* selection_args = nullptr);
 
 // schema step: pre-data (schemas, types, functions, tables, sequences) in one transaction, plus the
 // bookkeeping table; returns the number of entries created.

@@ -23,9 +23,9 @@ struct VerifyTask {
 
 std::map<TableName, int64_t> total_sizes(PgConnection& db) {
   std::map<TableName, int64_t> sizes;
-  for (const auto& row : db.query(
-           "SELECT n.nspname, c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
-           "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r'")) {
+  for (const auto& row :
+       db.query("SELECT n.nspname, c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r'")) {
     sizes[{*row[0], *row[1]}] = std::stoll(*row[2]);
   }
   return sizes;
@@ -41,7 +41,8 @@ std::vector<TableInfo> selected(const std::vector<TableInfo>& tables, const Sele
 
 }  // namespace
 
-void verify(MigrationContext& context, PgConnection& source, PgConnection& target, PgMigrationReport& report) {
+void verify(MigrationContext& context, PgConnection& source, PgConnection& target,
+            PgMigrationReport& report) {
   const auto& options = context.options;
   std::vector<TableInfo> target_tables = selected(read_tables(target), options.selection);
   std::set<TableName> source_names, target_names;
@@ -56,8 +57,9 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
   for (const auto& u : split_into_units(target_tables, {.jobs = options.jobs})) {
     tasks.push_back({false, u.table, u.where_clause(), u.estimated_bytes});
   }
-  std::stable_sort(tasks.begin(), tasks.end(),
-                   [](const VerifyTask& a, const VerifyTask& b) { return a.estimated_bytes > b.estimated_bytes; });
+  std::stable_sort(tasks.begin(), tasks.end(), [](const VerifyTask& a, const VerifyTask& b) {
+    return a.estimated_bytes > b.estimated_bytes;
+  });
 
   std::map<TableName, Checksum> source_sums, target_sums;
   std::mutex mutex;
@@ -104,9 +106,11 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
   report.sequences.clear();
   for (const auto& s : read_sequences(source)) {
     auto it = target_sequences.find(s.name);
-    bool in_scope = options.selection.tables.empty() ? options.selection.includes(s.name) : it != target_sequences.end();
+    bool in_scope =
+        options.selection.tables.empty() ? options.selection.includes(s.name) : it != target_sequences.end();
     if (!in_scope) continue;
-    SequenceCheck check{.sequence = s.name, .source = s.last_value, .target_exists = it != target_sequences.end()};
+    SequenceCheck check{
+        .sequence = s.name, .source = s.last_value, .target_exists = it != target_sequences.end()};
     if (check.target_exists) check.target = it->second.last_value;
     report.sequences.push_back(check);
   }

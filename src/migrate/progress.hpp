@@ -6,12 +6,12 @@
 namespace rehome::migrate {
 
 struct Progress {
-  std::string phase;         // "copy", "indexes", "verify", "redis"
-  int64_t done = 0;          // units of `unit` done (bytes for copy, statements, keys ...)
-  int64_t total = 0;         // estimate; 0 when unknown
-  int64_t rows = 0;          // rows (or keys) so far
+  std::string phase;  // "copy", "indexes", "verify", "redis"
+  int64_t done = 0;   // units of `unit` done (bytes for copy, statements, keys ...)
+  int64_t total = 0;  // estimate; 0 when unknown
+  int64_t rows = 0;   // rows (or keys) so far
   double elapsed_seconds = 0;
-  bool bytes = true;         // `done`/`total` are bytes (else counts)
+  bool bytes = true;  // `done`/`total` are bytes (else counts)
 };
 
 // "copy   41%  412 MB / 1.0 GB  96.3 MB/s  812k rows/s  ETA 0:06"

@@ -28,7 +28,8 @@ RedisConnection::RedisConnection(const RedisEndpoint& endpoint, std::string role
   context_ = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, timeout);
   if (context_ == nullptr || context_->err) {
     std::string why = context_ ? context_->errstr : "out of memory";
-    throw UserError(fmt::format("cannot connect to the {} Redis {}: server unreachable ({})", role_, endpoint_.masked, why),
+    throw UserError(fmt::format("cannot connect to the {} Redis {}: server unreachable ({})", role_,
+                                endpoint_.masked, why),
                     "check host and port, and that redis-server runs and listens there");
   }
   redisSetTimeout(context_, timeval{300, 0});
@@ -38,8 +39,8 @@ RedisConnection::RedisConnection(const RedisEndpoint& endpoint, std::string role
     auth.push_back(endpoint_.password);
     auto r = command(auth, true);
     if (is_error(r.get())) {
-      throw UserError(fmt::format("cannot connect to the {} Redis {}: wrong password ({})", role_, endpoint_.masked,
-                                  mask_secrets(reply_string(r.get()))),
+      throw UserError(fmt::format("cannot connect to the {} Redis {}: wrong password ({})", role_,
+                                  endpoint_.masked, mask_secrets(reply_string(r.get()))),
                       "check the password in the URL (redis://:password@host:6379)");
     }
   }
@@ -48,8 +49,9 @@ RedisConnection::RedisConnection(const RedisEndpoint& endpoint, std::string role
   if (is_error(ping.get())) {
     std::string why = reply_string(ping.get());
     throw UserError(fmt::format("cannot use the {} Redis {}: {}", role_, endpoint_.masked, why),
-                    why.find("NOAUTH") != std::string::npos ? "the server needs a password: redis://:password@host:port"
-                                                            : "check the server");
+                    why.find("NOAUTH") != std::string::npos
+                        ? "the server needs a password: redis://:password@host:port"
+                        : "check the server");
   }
   if (endpoint_.db >= 0) select(endpoint_.db);
 }
@@ -71,7 +73,8 @@ void RedisConnection::append(const std::vector<std::string_view>& argv) {
     args.push_back(a.data());
     lengths.push_back(a.size());
   }
-  if (redisAppendCommandArgv(context_, static_cast<int>(args.size()), args.data(), lengths.data()) != REDIS_OK) {
+  if (redisAppendCommandArgv(context_, static_cast<int>(args.size()), args.data(), lengths.data()) !=
+      REDIS_OK) {
     fail("queueing a command failed");
   }
 }
@@ -86,8 +89,8 @@ RedisReplyPtr RedisConnection::command(const std::vector<std::string_view>& argv
   append(argv);
   auto r = reply();
   if (!allow_error && is_error(r.get())) {
-    throw UserError(fmt::format("{} failed on the {} Redis {}: {}", argv.empty() ? "" : std::string(argv[0]), role_,
-                                endpoint_.masked, mask_secrets(reply_string(r.get()))));
+    throw UserError(fmt::format("{} failed on the {} Redis {}: {}", argv.empty() ? "" : std::string(argv[0]),
+                                role_, endpoint_.masked, mask_secrets(reply_string(r.get()))));
   }
   return r;
 }

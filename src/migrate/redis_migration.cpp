@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <map>
@@ -36,10 +37,15 @@ struct RedisState {
 std::string state_json(const RedisState& s, const std::string& source, const std::string& target) {
   json dbs = json::array();
   for (const auto& [db, p] : s.dbs) {
-    dbs.push_back({{"db", db}, {"cursor", p.cursor}, {"started", p.started}, {"done", p.done}, {"keys", p.keys}});
+    dbs.push_back(
+        {{"db", db}, {"cursor", p.cursor}, {"started", p.started}, {"done", p.done}, {"keys", p.keys}});
   }
-  return json{{"kind", "rehome-migrate-redis-state"}, {"fingerprint", s.fingerprint}, {"source", source},
-              {"target", target}, {"verified", s.verified}, {"databases", dbs}}
+  return json{{"kind", "rehome-migrate-redis-state"},
+              {"fingerprint", s.fingerprint},
+              {"source", source},
+              {"target", target},
+              {"verified", s.verified},
+              {"databases", dbs}}
              .dump(1) +
          "\n";
 }
@@ -47,18 +53,22 @@ std::string state_json(const RedisState& s, const std::string& source, const std
 RedisState load_state(const std::filesystem::path& path) {
   try {
     json j = json::parse(read_file(path));
-    if (j.value("kind", "") != "rehome-migrate-redis-state") throw std::runtime_error("not a redis migration state");
+    if (j.value("kind", "") != "rehome-migrate-redis-state")
+      throw std::runtime_error("not a redis migration state");
     RedisState s{.fingerprint = j.at("fingerprint"), .verified = j.value("verified", false)};
     for (const auto& d : j.at("databases")) {
-      s.dbs[d.at("db")] = {.cursor = d.at("cursor"), .started = d.value("started", false),
-                           .done = d.value("done", false), .keys = d.value("keys", int64_t{0})};
+      s.dbs[d.at("db")] = {.cursor = d.at("cursor"),
+                           .started = d.value("started", false),
+                           .done = d.value("done", false),
+                           .keys = d.value("keys", int64_t{0})};
     }
     return s;
   } catch (const UserError&) {
     throw;
   } catch (const std::exception& e) {
-    throw UserError(fmt::format("{}: not a readable rehome redis migration state file ({})", path.string(), e.what()),
-                    "delete it to start again from the beginning");
+    throw UserError(
+        fmt::format("{}: not a readable rehome redis migration state file ({})", path.string(), e.what()),
+        "delete it to start again from the beginning");
   }
 }
 
@@ -85,9 +95,11 @@ Batch scan(RedisConnection& source, const std::string& cursor, int count) {
   std::string n = std::to_string(count);
   auto r = source.command({"SCAN", cursor, "COUNT", n});
   Batch batch;
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw UserError("unexpected SCAN reply from " + source.masked_url());
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+    throw UserError("unexpected SCAN reply from " + source.masked_url());
   batch.next_cursor = reply_string(r->element[0]);
-  for (size_t i = 0; i < r->element[1]->elements; ++i) batch.keys.push_back(reply_string(r->element[1]->element[i]));
+  for (size_t i = 0; i < r->element[1]->elements; ++i)
+    batch.keys.push_back(reply_string(r->element[1]->element[i]));
   return batch;
 }
 
@@ -118,15 +130,53 @@ void restore_keys(RedisConnection& target, const std::vector<Dumped>& dumped) {
   std::vector<std::string> ttls;
   ttls.reserve(dumped.size());
   for (const auto& d : dumped) ttls.push_back(std::to_string(d.pttl > 0 ? d.pttl : 0));
-  for (size_t i = 0; i < dumped.size(); ++i) target.append({"RESTORE", dumped[i].key, ttls[i], dumped[i].payload, "REPLACE"});
+  for (size_t i = 0; i < dumped.size(); ++i)
+    target.append({"RESTORE", dumped[i].key, ttls[i], dumped[i].payload, "REPLACE"});
   for (const auto& d : dumped) {
     auto r = target.reply();
     if (is_error(r.get())) {
-      throw UserError(fmt::format("RESTORE of key '{}' failed on the target {}: {}", d.key, target.masked_url(),
-                                  reply_string(r.get())),
+      throw UserError(fmt::format("RESTORE of key '{}' failed on the target {}: {}", d.key,
+                                  target.masked_url(), reply_string(r.get())),
                       "the target Redis must be the same version as the source or newer");
     }
   }
+}
+
+// The value of a key in a form independent of the server's internal layout: DUMP payloads of the same
+// set or hash can list members in a different order (hash table iteration), so those are compared
+// as sorted member lists. Used only when payloads differ, so the common case stays one DUMP per side.
+std::vector<std::string> canonical_value(RedisConnection& redis, const std::string& key) {
+  std::string type = reply_string(redis.command({"TYPE", key}).get());
+  RedisReplyPtr r;
+  bool sort = false, pairs = false;
+  if (type == "set") {
+    r = redis.command({"SMEMBERS", key});
+    sort = true;
+  } else if (type == "hash") {
+    r = redis.command({"HGETALL", key});
+    sort = pairs = true;
+  } else if (type == "zset") {
+    r = redis.command({"ZRANGE", key, "0", "-1", "WITHSCORES"});
+  } else if (type == "list") {
+    r = redis.command({"LRANGE", key, "0", "-1"});
+  } else if (type == "string") {
+    r = redis.command({"GET", key});
+  } else {
+    return {type, "(no canonical form)"};  // streams, modules: payloads must match
+  }
+  std::vector<std::string> items;
+  if (r->type == REDIS_REPLY_STRING) items.push_back(reply_string(r.get()));
+  for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i += pairs ? 2 : 1) {
+    std::string item = reply_string(r->element[i]);
+    if (pairs && i + 1 < r->elements) {
+      item.push_back('\0');
+      item.append(reply_string(r->element[i + 1]));
+    }
+    items.push_back(item);
+  }
+  if (sort) std::sort(items.begin(), items.end());
+  items.insert(items.begin(), type);
+  return items;
 }
 
 std::string endpoint_identity(const RedisEndpoint& e) { return fmt::format("{}:{}", e.host, e.port); }
@@ -137,7 +187,8 @@ std::vector<std::string> RedisMigrationReport::problems() const {
   std::vector<std::string> out;
   for (const auto& d : databases) {
     if (d.source_keys != d.target_keys) {
-      out.push_back(fmt::format("db {}: {} keys on the source, {} on the target", d.db, d.source_keys, d.target_keys));
+      out.push_back(
+          fmt::format("db {}: {} keys on the source, {} on the target", d.db, d.source_keys, d.target_keys));
     }
     if (d.digest_mismatches > 0) {
       out.push_back(fmt::format("db {}: {} keys differ or are missing (e.g. {})", d.db, d.digest_mismatches,
@@ -152,7 +203,8 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   RedisEndpoint from = parse_redis_url(options.from, "--from"), to = parse_redis_url(options.to, "--to");
   if (options.batch < 1 || options.batch > 100000) throw UserError("--batch must be between 1 and 100000");
   if (endpoint_identity(from) == endpoint_identity(to)) {
-    throw UserError(fmt::format("--from and --to are the same Redis ({})", from.masked), "the target must be another server");
+    throw UserError(fmt::format("--from and --to are the same Redis ({})", from.masked),
+                    "the target must be another server");
   }
   RedisEndpoint from_any = from, to_any = to;
   from_any.db = to_any.db = -1;
@@ -167,17 +219,19 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   // A single database may land in another number on the target (redis://host/3 -> redis://other/5).
   auto target_db = [&](int db) { return dbs.size() == 1 && to.db >= 0 ? to.db : db; };
 
-  std::string print = fmt::format("{}|{}|{}", endpoint_identity(from), endpoint_identity(to), fmt::join(dbs, ","));
+  std::string print =
+      fmt::format("{}|{}|{}", endpoint_identity(from), endpoint_identity(to), fmt::join(dbs, ","));
   report.state_file = options.state_file.empty()
                           ? std::filesystem::path(fmt::format("rehome-migrate-redis-{:08x}.state.json",
-                                                              std::hash<std::string>{}(print) & 0xffffffffu))
+                                                              std::hash<std::string>{}(print)&0xffffffffu))
                           : options.state_file;
   RedisState state;
   if (std::filesystem::exists(report.state_file)) {
     state = load_state(report.state_file);
     if (state.fingerprint != print) {
-      throw UserError(fmt::format("the state file {} belongs to another Redis migration", report.state_file.string()),
-                      "give this migration its own --state file");
+      throw UserError(
+          fmt::format("the state file {} belongs to another Redis migration", report.state_file.string()),
+          "give this migration its own --state file");
     }
     report.resumed = !state.verified;
   } else {
@@ -209,8 +263,11 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
     auto now = Clock::now();
     if (options.on_progress && now - last_progress >= options.progress_interval) {
       last_progress = now;
-      options.on_progress({.phase = "redis", .done = copied, .total = total_keys,
-                           .elapsed_seconds = std::chrono::duration<double>(now - copy_started).count(), .bytes = false});
+      options.on_progress({.phase = "redis",
+                           .done = copied,
+                           .total = total_keys,
+                           .elapsed_seconds = std::chrono::duration<double>(now - copy_started).count(),
+                           .bytes = false});
     }
   };
 
@@ -273,15 +330,17 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
     std::string cursor = "0";
     do {
       Batch batch = scan(source, cursor, options.batch);
-      auto on_target = std::async(std::launch::async, [&target, &batch] { return dump_keys(target, batch.keys); });
+      auto on_target =
+          std::async(std::launch::async, [&target, &batch] { return dump_keys(target, batch.keys); });
       auto on_source = dump_keys(source, batch.keys);
       std::map<std::string_view, const Dumped*> theirs;
       auto target_dumped = on_target.get();
       for (const auto& d : target_dumped) theirs[d.key] = &d;
       for (const auto& mine : on_source) {
         auto it = theirs.find(mine.key);
-        bool same = it != theirs.end() && it->second->payload == mine.payload &&
-                    (it->second->pttl > 0) == (mine.pttl > 0);
+        bool same = it != theirs.end() && (it->second->pttl > 0) == (mine.pttl > 0) &&
+                    (it->second->payload == mine.payload ||
+                     canonical_value(source, mine.key) == canonical_value(target, mine.key));
         if (same) continue;
         ++check.digest_mismatches;
         if (check.sample_keys.size() < 5) check.sample_keys.push_back(mine.key);

@@ -16,9 +16,9 @@ namespace rehome::migrate {
 
 struct RedisMigrationOptions {
   std::string from, to;
-  std::vector<int> databases;   // empty: every database holding keys (or the URL's /N)
-  int batch = 1000;             // keys per pipelined round trip
-  bool truncate = false;        // FLUSHDB target databases that already hold keys
+  std::vector<int> databases;  // empty: every database holding keys (or the URL's /N)
+  int batch = 1000;            // keys per pipelined round trip
+  bool truncate = false;       // FLUSHDB target databases that already hold keys
   std::filesystem::path state_file;
   std::function<void(const Progress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};
@@ -28,8 +28,8 @@ struct RedisMigrationOptions {
 struct RedisDbCheck {
   int db = 0;
   int64_t source_keys = 0, target_keys = 0;
-  int64_t digest_mismatches = 0;          // keys whose value or TTL presence differs (or missing)
-  std::vector<std::string> sample_keys;   // a few of them, for the message
+  int64_t digest_mismatches = 0;         // keys whose value or TTL presence differs (or missing)
+  std::vector<std::string> sample_keys;  // a few of them, for the message
   bool ok() const { return source_keys == target_keys && digest_mismatches == 0; }
 };
 
@@ -40,7 +40,9 @@ struct RedisMigrationReport {
   int64_t keys_copied = 0;
   double copy_seconds = 0, verify_seconds = 0, seconds = 0;
   std::vector<RedisDbCheck> databases;
-  double keys_per_second() const { return copy_seconds > 0 ? static_cast<double>(keys_copied) / copy_seconds : 0; }
+  double keys_per_second() const {
+    return copy_seconds > 0 ? static_cast<double>(keys_copied) / copy_seconds : 0;
+  }
   bool verified() const { return problems().empty(); }
   std::vector<std::string> problems() const;
 };

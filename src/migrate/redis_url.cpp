@@ -25,7 +25,8 @@ RedisEndpoint parse_redis_url(const std::string& text, const std::string& flag) 
   RedisEndpoint e;
   e.masked = mask_url(text);
   auto bad = [&](const std::string& why) {
-    return UserError(fmt::format("{} {}: {}", flag, e.masked, why), "give a URL like redis://:password@host:6379/0");
+    return UserError(fmt::format("{} {}: {}", flag, e.masked, why),
+                     "give a URL like redis://:password@host:6379/0");
   };
   const std::string scheme = "redis://";
   if (text.rfind(scheme, 0) != 0) throw bad("not a redis:// URL");
@@ -46,7 +47,8 @@ RedisEndpoint parse_redis_url(const std::string& text, const std::string& flag) 
   std::string hostport = rest.substr(0, slash);
   if (slash != std::string::npos) {
     std::string db = rest.substr(slash + 1);
-    if (!db.empty() && !parse_int(db, e.db, 0, 100000)) throw bad(fmt::format("database '{}' is not a number", db));
+    if (!db.empty() && !parse_int(db, e.db, 0, 100000))
+      throw bad(fmt::format("database '{}' is not a number", db));
   }
   size_t colon = hostport.rfind(':');
   if (colon != std::string::npos && hostport.find(']') == std::string::npos) {
@@ -66,7 +68,8 @@ std::vector<int> parse_redis_db_option(const std::string& text) {
   for (std::string item; std::getline(in, item, ',');) {
     int db = 0;
     if (!parse_int(item, db, 0, 100000)) {
-      throw UserError(fmt::format("--db {}: '{}' is not a database number", text, item), "give N, N,M or all");
+      throw UserError(fmt::format("--db {}: '{}' is not a database number", text, item),
+                      "give N, N,M or all");
     }
     dbs.push_back(db);
   }

@@ -19,7 +19,8 @@ std::vector<std::string> split_csv(const std::string& csv, const std::string& fl
     item.erase(0, item.find_first_not_of(" \t"));
     item.erase(item.find_last_not_of(" \t") + 1);
     if (item.empty()) {
-      throw UserError(fmt::format("{} '{}': empty name in the list", flag, csv), "separate names by single commas");
+      throw UserError(fmt::format("{} '{}': empty name in the list", flag, csv),
+                      "separate names by single commas");
     }
     out.push_back(item);
   }
@@ -57,16 +58,19 @@ Selection parse_selection(const std::string& tables_csv, const std::string& sche
   Selection selection;
   for (const auto& item : split_csv(tables_csv, "--tables")) {
     size_t dot = item.find('.');
-    if (dot == std::string::npos) selection.tables.push_back({"public", item});
+    if (dot == std::string::npos)
+      selection.tables.push_back({"public", item});
     else if (dot == 0 || dot + 1 == item.size() || item.find('.', dot + 1) != std::string::npos) {
       throw UserError(fmt::format("--tables: '{}' is not a table name", item), "write table or schema.table");
-    } else selection.tables.push_back({item.substr(0, dot), item.substr(dot + 1)});
+    } else
+      selection.tables.push_back({item.substr(0, dot), item.substr(dot + 1)});
   }
   selection.schemas = split_csv(schemas_csv, "--schema");
   return selection;
 }
 
-std::vector<CrossingKey> crossing_foreign_keys(const std::vector<ForeignKey>& keys, const Selection& selection) {
+std::vector<CrossingKey> crossing_foreign_keys(const std::vector<ForeignKey>& keys,
+                                               const Selection& selection) {
   std::vector<CrossingKey> crossing;
   for (const auto& key : keys) {
     bool from = selection.includes(key.from), to = selection.includes(key.to);

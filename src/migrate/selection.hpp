@@ -42,6 +42,7 @@ struct CrossingKey {
   bool outgoing = false;
 };
 
-std::vector<CrossingKey> crossing_foreign_keys(const std::vector<ForeignKey>& keys, const Selection& selection);
+std::vector<CrossingKey> crossing_foreign_keys(const std::vector<ForeignKey>& keys,
+                                               const Selection& selection);
 
 }  // namespace rehome::migrate

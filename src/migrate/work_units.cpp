@@ -43,8 +43,9 @@ std::vector<WorkUnit> split_into_units(const std::vector<TableInfo>& tables, con
       if (last) break;
     }
   }
-  std::stable_sort(units.begin(), units.end(),
-                   [](const WorkUnit& a, const WorkUnit& b) { return a.estimated_bytes > b.estimated_bytes; });
+  std::stable_sort(units.begin(), units.end(), [](const WorkUnit& a, const WorkUnit& b) {
+    return a.estimated_bytes > b.estimated_bytes;
+  });
   return units;
 }
 

@@ -12,15 +12,15 @@ namespace rehome::migrate {
 
 struct TableInfo {
   TableName name;
-  int64_t bytes = 0;              // heap size (pg_relation_size)
-  int64_t blocks = 0;             // heap blocks at the time of the snapshot
-  int64_t estimated_rows = 0;     // reltuples
-  bool binary_copy_safe = true;   // only built-in types: binary COPY carries no OIDs the target lacks
-  std::string columns;            // "\"a\",\"b\"": stored (not generated) columns, quoted
+  int64_t bytes = 0;             // heap size (pg_relation_size)
+  int64_t blocks = 0;            // heap blocks at the time of the snapshot
+  int64_t estimated_rows = 0;    // reltuples
+  bool binary_copy_safe = true;  // only built-in types: binary COPY carries no OIDs the target lacks
+  std::string columns;           // "\"a\",\"b\"": stored (not generated) columns, quoted
 };
 
 struct WorkUnit {
-  std::string id;           // "public.big#2"; stable across runs
+  std::string id;  // "public.big#2"; stable across runs
   TableName table;
   int64_t first_block = 0;  // inclusive
   int64_t end_block = -1;   // exclusive; -1: to the end of the table
@@ -34,7 +34,7 @@ struct SplitPolicy {
   int jobs = 2;
   int64_t min_chunk_bytes = 16ll << 20;  // never cut smaller than this
   int64_t max_chunk_bytes = 1ll << 30;
-  int ranges_per_job = 4;                // aim for this many chunks per worker overall
+  int ranges_per_job = 4;  // aim for this many chunks per worker overall
 };
 
 // The chunk size for a copy of `total_bytes` with `policy.jobs` workers.

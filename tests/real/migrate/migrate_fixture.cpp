@@ -22,7 +22,8 @@ std::vector<std::string> rehome_argv(const std::vector<std::string>& args) {
 
 fs::path log_path() {
   static int n = 0;
-  return fs::temp_directory_path() / ("rehome-migrate-test-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + ".log");
+  return fs::temp_directory_path() /
+         ("rehome-migrate-test-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + ".log");
 }
 }  // namespace
 
@@ -115,17 +116,21 @@ END $$;
 )SQL",
           db);
   if (big_rows > 0) {
-    pg.psql("CREATE TABLE public.big (id bigserial PRIMARY KEY, grp int, val double precision, txt text);"
-            "INSERT INTO public.big (grp, val, txt) SELECT g % 97, g * 0.5, md5(g::text) || md5((g * 7)::text) "
-            "FROM generate_series(1, " + std::to_string(big_rows) + ") g;"
+    pg.psql(
+        "CREATE TABLE public.big (id bigserial PRIMARY KEY, grp int, val double precision, txt text);"
+        "INSERT INTO public.big (grp, val, txt) SELECT g % 97, g * 0.5, md5(g::text) || md5((g * 7)::text) "
+        "FROM generate_series(1, " +
+            std::to_string(big_rows) +
+            ") g;"
             "CREATE INDEX big_grp_idx ON public.big (grp); ANALYZE;",
-            db);
+        db);
   }
 }
 
 std::map<std::string, std::string> table_fingerprints(const PostgresServer& pg, const std::string& db) {
   std::string tables = pg.psql(
-      "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+      "c.relnamespace "
       "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
       "AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1",
       db);
@@ -137,9 +142,11 @@ std::map<std::string, std::string> table_fingerprints(const PostgresServer& pg, 
     std::string t = tables.substr(start, end - start);
     start = end + 1;
     if (t.empty()) continue;
-    out[t] = pg.psql("SET timezone = 'UTC'; SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' ORDER BY "
-                     "x::text)), '-') FROM " + t + " x",
-                     db);
+    out[t] = pg.psql(
+        "SET timezone = 'UTC'; SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' ORDER BY "
+        "x::text)), '-') FROM " +
+            t + " x",
+        db);
   }
   return out;
 }

@@ -28,8 +28,15 @@ class MigrateResume : public ::testing::Test {
     PostgresServer target;
     target.create_database("app");
     TempDir dir;
-    std::vector<std::string> args = {"migrate", "postgres", "--from", source_->url("app"), "--to", target.url("app"),
-                                     "--jobs", "2", "--state=" + (dir.path / "state.json").string()};
+    std::vector<std::string> args = {"migrate",
+                                     "postgres",
+                                     "--from",
+                                     source_->url("app"),
+                                     "--to",
+                                     target.url("app"),
+                                     "--jobs",
+                                     "2",
+                                     "--state=" + (dir.path / "state.json").string()};
     run_rehome_and_kill_at(args, pause_at);
     auto state = nlohmann::json::parse(rehome::read_file(dir.path / "state.json"));
     EXPECT_FALSE(state["steps"]["verify"].get<bool>());
@@ -41,7 +48,9 @@ class MigrateResume : public ::testing::Test {
     EXPECT_TRUE(report["resumed"].get<bool>());
     EXPECT_TRUE(report["verified"].get<bool>());
     EXPECT_EQ(table_fingerprints(*source_, "app"), table_fingerprints(target, "app"));
-    EXPECT_EQ(target.psql("SELECT count(*) FROM pg_indexes WHERE indexname IN ('big_grp_idx', 'big_pkey')", "app"), "2");
+    EXPECT_EQ(
+        target.psql("SELECT count(*) FROM pg_indexes WHERE indexname IN ('big_grp_idx', 'big_pkey')", "app"),
+        "2");
     units_ = state["units"];
   }
 

@@ -34,7 +34,7 @@ void expect_same(const RedisServer& a, const RedisServer& b) {
   EXPECT_EQ(b.cli({"LRANGE", "queue", "0", "-1"}, 0), "a\nb\nc\nd");
   EXPECT_EQ(b.cli({"ZSCORE", "board", "b"}, 0), "2.5");
   EXPECT_GT(std::stoll(b.cli({"TTL", "session:7"}, 0)), 3500);  // TTL kept
-  EXPECT_EQ(b.cli({"TTL", "key:7"}, 0), "-1");                   // and no TTL where none was
+  EXPECT_EQ(b.cli({"TTL", "key:7"}, 0), "-1");                  // and no TTL where none was
   EXPECT_GT(std::stoll(b.cli({"PTTL", "b"}, 1)), 800000);
   EXPECT_EQ(b.cli({"GET", "other"}, 5), "5");
 }
@@ -45,7 +45,8 @@ TEST(MigrateRedis, CopiesAllDatabasesWithTtlsAndVerifies) {
   RedisServer source({.password = "Src-S3cret"}), target({.password = "Tgt-S3cret"});
   fill_redis(source, 5000);
   TempDir dir;
-  auto run = run_rehome({"migrate", "redis", "--from", source.url(), "--to", target.url(), migrate_state(dir), "--json"});
+  auto run = run_rehome(
+      {"migrate", "redis", "--from", source.url(), "--to", target.url(), migrate_state(dir), "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(run.output.find("S3cret"), std::string::npos) << run.output;
   auto j = nlohmann::json::parse(run.output.substr(run.output.find("\n{") + 1));
@@ -55,7 +56,8 @@ TEST(MigrateRedis, CopiesAllDatabasesWithTtlsAndVerifies) {
 
   // A changed value on the target is caught and named.
   target.cli({"SET", "key:42", "changed"}, 0);
-  auto check = run_rehome({"migrate", "redis", "--from", source.url(), "--to", target.url(), migrate_state(dir)});
+  auto check =
+      run_rehome({"migrate", "redis", "--from", source.url(), "--to", target.url(), migrate_state(dir)});
   EXPECT_EQ(check.exit_code, 1) << check.output;
   EXPECT_NE(check.output.find("key:42"), std::string::npos) << check.output;
 }
@@ -64,8 +66,8 @@ TEST(MigrateRedis, ResumesAfterKill) {
   RedisServer source, target;
   fill_redis(source, 30000);
   TempDir dir;
-  std::vector<std::string> args = {"migrate", "redis", "--from", source.url(), "--to", target.url(),
-                                   "--batch", "500", migrate_state(dir)};
+  std::vector<std::string> args = {"migrate",    "redis",   "--from", source.url(),      "--to",
+                                   target.url(), "--batch", "500",    migrate_state(dir)};
   run_rehome_and_kill_at(args, "redis:0");
   auto partial = std::stoll(target.cli({"DBSIZE"}, 0));
   EXPECT_GT(partial, 0);
@@ -95,7 +97,8 @@ TEST(MigrateRedis, BadInput) {
   expect_clear(migrate(source.url(), "redis://127.0.0.1:notaport"), "is not a port number");
   expect_clear(migrate(source.url_with_password("Wrong-S3cret"), target.url()), "wrong password");
   expect_clear(migrate(source.url_with_password(""), target.url()), "NOAUTH");
-  expect_clear(migrate(source.url(), "redis://127.0.0.1:" + std::to_string(free_port())), "server unreachable");
+  expect_clear(migrate(source.url(), "redis://127.0.0.1:" + std::to_string(free_port())),
+               "server unreachable");
   expect_clear(migrate(source.url(), target.url()), "is not empty");
   auto ok = migrate(source.url(), target.url(), {"--truncate"});
   EXPECT_EQ(ok.exit_code, 0) << ok.output;

@@ -152,8 +152,11 @@ TEST(WorkUnits, ChunkSizeIsClamped) {
 
 TEST(State, RoundTripsThroughJson) {
   MigrationState s{.fingerprint = "abc", .source = "postgresql://u:***@h/db", .pre_data_done = true};
-  s.units.push_back({.unit = {.id = "public.big#2", .table = {"public", "big"}, .first_block = 10, .end_block = 20},
-                     .status = UnitStatus::done, .rows = 5, .bytes = 99});
+  s.units.push_back(
+      {.unit = {.id = "public.big#2", .table = {"public", "big"}, .first_block = 10, .end_block = 20},
+       .status = UnitStatus::done,
+       .rows = 5,
+       .bytes = 99});
   s.post_data_done.insert("INDEX public t_x_idx");
   MigrationState back = state_from_json(state_to_json(s), "state.json");
   EXPECT_EQ(back.fingerprint, "abc");
@@ -226,7 +229,8 @@ TEST(RedisUrl, ParsesAndRejects) {
 }
 
 TEST(Progress, ShowsRatesAndEta) {
-  Progress p{.phase = "copy", .done = 500'000'000, .total = 1'000'000'000, .rows = 4'000'000, .elapsed_seconds = 10};
+  Progress p{
+      .phase = "copy", .done = 500'000'000, .total = 1'000'000'000, .rows = 4'000'000, .elapsed_seconds = 10};
   EXPECT_EQ(format_progress(p), "copy      50%  500 MB / 1.0 GB  50 MB/s  400k rows/s  ETA 0:10");
   Progress q{.phase = "indexes", .done = 3, .total = 12, .elapsed_seconds = 3, .bytes = false};
   EXPECT_EQ(format_progress(q), "indexes   25%  3 / 12  ETA 0:09");
