@@ -1,5 +1,6 @@
 #include "generate/generate.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -27,11 +28,17 @@ std::string readme(const Topology& t, const Files& files) {
   s << "3. `./bootstrap.sh` on " << first
     << ": swarm init, joins, node labels, networks, secrets (values from\n"
        "   `$SECRETS_DIR/<name>` or typed in; never stored here).\n";
-  s << "4. `docker stack deploy -c stacks/<stack>.yml <stack>` for each stack, data first:\n\n";
-  for (const auto& [stack, services] : t.stacks()) {
-    s << "   - `" << stack << "`: ";
-    for (size_t i = 0; i < services.size(); ++i) s << (i ? ", " : "") << services[i]->name;
-    s << "\n";
+  s << "4. `docker stack deploy -c stacks/<stack>.yml <stack>` for each stack, the ones holding data first:\n\n";
+  // Stacks holding stateful services first (the others connect to them), then the rest; name order within.
+  for (bool stateful_pass : {true, false}) {
+    for (const auto& [stack, services] : t.stacks()) {
+      bool stateful =
+          std::any_of(services.begin(), services.end(), [](const auto* svc) { return svc->stateful; });
+      if (stateful != stateful_pass) continue;
+      s << "   - `" << stack << "`: ";
+      for (size_t i = 0; i < services.size(); ++i) s << (i ? ", " : "") << services[i]->name;
+      s << "\n";
+    }
   }
   s << "\n5. Prometheus: `monitoring/prometheus.yml` with `monitoring/alerts.yml` beside it.\n\n";
   s << "Managers (" << t.managers().size() << "): ";
