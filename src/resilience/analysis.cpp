@@ -207,8 +207,12 @@ FailureResult analyse_failure(const Cluster& cluster, const Scenario& scenario, 
     r.services.push_back(std::move(so));
   }
 
+  // Every survivor for estates a person reads; beyond that only the ones that changed or fall short,
+  // so thousands of scenarios over a thousand servers stay cheap.
+  const bool list_all = N <= kListAllSurvivorsUpTo;
   for (int n = 0; n < N; ++n) {
     if (!sv.alive(n)) continue;
+    if (!list_all && moved_in[n] == 0 && demand_mem[n] == 0 && demand_cpu[n] == 0) continue;
     ServerPressure p;
     p.server = cluster.server(n).name;
     p.memory_capacity = cluster.memory_capacity(n);

@@ -50,13 +50,17 @@ struct ServerPressure {
   int rescheduled_here = 0;
 };
 
+// Up to this many servers a failure lists every survivor; above, only those that received replicas or
+// fall short (the others are unchanged from the plan).
+inline constexpr int kListAllSurvivorsUpTo = 64;
+
 struct FailureResult {
   Scenario scenario;
   QuorumVerdict quorum;
   bool manager_lost = false;
   int managers_lost = 0;
   std::vector<ServiceOutcome> services;   // affected services, estate order
-  std::vector<ServerPressure> survivors;  // every surviving server
+  std::vector<ServerPressure> survivors;  // surviving servers (see kListAllSurvivorsUpTo)
   model::Bytes memory_to_move = 0;        // reservations of the replicas on the lost servers
   model::Bytes memory_free_before = 0;    // free (schedulable) memory on the survivors beforehand
   int rescheduled = 0, stranded = 0;

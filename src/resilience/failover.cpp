@@ -129,9 +129,11 @@ SummaryRow partition_row(const PartitionResult& p) {
     if (!p.two_writers.empty())
       notes.push_back("started twice, two writers on shared storage: " + joined(p.two_writers, ", "));
   }
-  if (p.edge_side >= 0)
-    notes.push_back(
-        fmt::format("edge on {}", side_names(p.edge_side == 0 ? p.scenario.side_a : p.scenario.side_b)));
+  if (!p.edge_servers.empty())
+    notes.push_back(fmt::format("edge {} {}", joined(p.edge_servers, ","),
+                                p.edge_side < 0                ? "on both sides"
+                                : p.edge_side == p.quorum_side ? "on the quorum side"
+                                                               : "on the read-only side"));
   if (!p.unreachable_from_edge.empty())
     notes.push_back(fmt::format("{} service(s) unreachable from the edge", p.unreachable_from_edge.size()));
   for (const auto& n : notes) row.notes += (row.notes.empty() ? "" : "; ") + n;
