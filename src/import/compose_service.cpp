@@ -369,7 +369,9 @@ struct Mapper {
     if (type == "tmpfs") return;
     if (type == "bind") {
       v.bind = true;
-      v.name = source;
+      // A relative host path is relative to the compose file's folder: make it the real path.
+      v.name = !source.empty() && source[0] == '.' ? (raw.dir / source).lexically_normal().string() : source;
+      if (v.name.size() > 1 && v.name.back() == '/') v.name.pop_back();
       if (source.find("docker.sock") != std::string::npos)
         note(at_node, "mounts the Docker socket: on Swarm it must run on a manager to see the cluster");
     } else if (type == "volume") {

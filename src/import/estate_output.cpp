@@ -15,7 +15,8 @@ model::Server local_host_server() {
   std::array<char, 256> name{};
   server.name = ::gethostname(name.data(), name.size() - 1) == 0 && name[0] ? name.data() : "localhost";
   long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  server.memory = pages > 0 && page > 0 ? static_cast<model::Bytes>(pages) * page : 0;
+  server.memory =
+      pages > 0 && page > 0 ? static_cast<model::Bytes>(pages) * page / model::MiB * model::MiB : 0;
   long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
   server.cpu_threads = cpus > 0 ? static_cast<int>(cpus) : 1;
   server.role = model::SwarmRole::manager;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <iostream>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -157,6 +158,10 @@ TEST_F(ImportDocker, ReportsContainersAsServicesAndAgreesWithInspectAndStats) {
   EXPECT_NEAR(measured_peak, static_cast<double>(docker_says), 6.0 * MiB)
       << "import reserved " << model::format_bytes(db.resources.memory_reservation)
       << ", docker stats: " << stats_text;
+  std::cout << "[ figures ] db: import reserved " << model::format_bytes(db.resources.memory_reservation)
+            << " (peak ~" << model::format_bytes(static_cast<model::Bytes>(measured_peak))
+            << "), docker stats " << stats_text << "[ figures ] db cpu reservation "
+            << db.resources.cpu_reservation << "m\n";
   EXPECT_LE(db.resources.memory_reservation, db.resources.memory_limit);
   EXPECT_GE(db.resources.cpu_reservation, 10);
 

@@ -99,7 +99,7 @@ TEST(ComposeV3, DeployPlacementSecretsNfsAndNetworks) {
   EXPECT_EQ(gw.resources.cpu_reservation, 250);
   EXPECT_THAT(gw.placement.pin, ElementsAre("hppavilion"));
   EXPECT_EQ(gw.placement.labels.at("tier"), "production");
-  EXPECT_EQ(gw.placement.max_replicas_per_node, 2);
+  EXPECT_EQ(gw.placement.max_replicas_per_node, 3);
   EXPECT_EQ(gw.restart, "on-failure");
   ASSERT_EQ(gw.ports.size(), 1u);
   EXPECT_EQ(gw.ports[0].published, 8081);
