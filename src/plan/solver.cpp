@@ -250,7 +250,7 @@ class Solver {
       // Tightest servers already in use first (best fit); a new server only when none has room, and then
       // the one with the most room (the fallbacks below), so fewer servers end up in use.
       for (auto it = free_index_.lower_bound({svc.resources.memory_reservation, 0});
-           it != free_index_.end() && taken < want && looked < 8 * look_limit; ++it, ++looked)
+           it != free_index_.end() && taken < want && looked < 2 * look_limit; ++it, ++looked)
         if (state_.load(it->second).total > 0) taken += consider(it->second);
       if (out.empty())
         for (auto it = free_index_.rbegin(); it != free_index_.rend() && taken < want && looked < look_limit;
@@ -267,8 +267,8 @@ class Solver {
            it != free_cpu_index_.rend() && out.empty() && looked < look_limit; ++it, ++looked)
         consider(it->second);
     }
-    if (out.empty())
-      for (ServerId s = 0; s < estate_.servers.size(); ++s) consider(s);
+    if (out.empty())  // the last resort scans every server, but scores no more than `want` of them
+      for (ServerId s = 0; s < estate_.servers.size() && static_cast<int>(out.size()) < want; ++s) consider(s);
     return out;
   }
 
