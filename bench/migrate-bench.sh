@@ -19,6 +19,7 @@ jobs=${JOBS:-2}
 redis_keys=${REDIS_KEYS:-1000000}
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 work=$(mktemp -d /tmp/rehome-bench-XXXXXX)
+logs=/tmp/rehome-bench-logs; mkdir -p "$logs"
 chmod 755 "$work"
 as_pg=()
 if [[ $(id -u) -eq 0 ]]; then as_pg=(runuser -u postgres --); chown postgres "$work"; fi
@@ -28,6 +29,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [[ -f $work/src/postmaster.pid ]] && "${as_pg[@]}" "$bin/pg_ctl" -D "$work/src" -m immediate stop >/dev/null 2>&1 || true
   [[ -f $work/dst/postmaster.pid ]] && "${as_pg[@]}" "$bin/pg_ctl" -D "$work/dst" -m immediate stop >/dev/null 2>&1 || true
+  cp "$work"/*.log "$logs"/ 2>/dev/null || true  # server logs survive for a post-mortem
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -74,7 +76,10 @@ wait
 make_table medium_2 100 &
 make_table medium_3 100 &
 wait
-for i in $(seq -w 1 20); do make_table small_$i $(( (i % 4 + 1) * 7 )) & if (( 10#$i % 2 == 0 )); then wait; fi; done
+for i in $(seq 1 20); do
+  make_table "small_$(printf %02d "$i")" $(( (i % 4 + 1) * 7 )) &
+  if (( i % 2 == 0 )); then wait; fi
+done
 wait
 psql_src -c "VACUUM ANALYZE" >/dev/null
 db_size=$(psql_src -At -c "SELECT pg_database_size('bench')")

@@ -1,7 +1,7 @@
 // `rehome migrate <engine>`: move a database to another server, with proof.
 //
 //   rehome migrate postgres --from URL --to URL [--tables a,b | --schema s] [--jobs N] [--truncate]
-//                           [--state FILE] [--keep-owners] [--json]
+//                           [--state FILE] [--keep-owners] [--verify readback|server] [--json]
 //   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--json]
 //
 // Adding a sub-subcommand (e.g. `rehome migrate run` from another file): declare
@@ -186,11 +186,18 @@ Runner setup_postgres(CLI::App& app) {
                  "state file for resuming (default: ./rehome-migrate-<db>-<hash>.state.json)");
   app.add_flag("--keep-owners", options->keep_owners,
                "keep owners and grants (the roles must exist on the target)");
+  auto verify = std::make_shared<std::string>("readback");
+  app.add_option(
+         "--verify", *verify,
+         "readback: hash rows as copied, read the target back; server: each server hashes its rows in SQL")
+      ->check(CLI::IsMember({"readback", "server"}))
+      ->capture_default_str();
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     migrate::PgMigrationOptions run = *options;
     run.selection = migrate::parse_selection(*tables, *schemas);
     run.state_file = *state;
+    run.verify = *verify == "server" ? migrate::VerifyMode::server : migrate::VerifyMode::readback;
     auto printer = std::make_shared<ProgressPrinter>();
     run.progress_interval = printer->interval();
     run.on_progress = [printer](const migrate::Progress& p) { printer->show(p); };

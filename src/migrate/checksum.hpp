@@ -24,7 +24,32 @@ struct Checksum {
   Int128 sum = 0;
   void add(int64_t part_rows,
            const std::string& part_sum);  // part_sum: the decimal numeric PostgreSQL returns
-  std::string hex() const;                // 32 hex digits, for people and JSON
+  void add(const Checksum& other) {
+    rows += other.rows;
+    sum += other.sum;
+  }
+  std::string hex() const;      // 32 hex digits, for people and JSON
+  std::string decimal() const;  // what add(rows, text) reads back
+};
+
+// A fast 64-bit hash of bytes (xxHash64 algorithm, seed 0): the same on every machine and build.
+uint64_t hash_bytes(const char* data, size_t size);
+
+// The "readback" checksum: the rows of a COPY stream as the server sent them, each row hashed and the
+// hashes summed (order-independent). The source's is taken from the copy stream itself, the target's
+// by reading the committed table back with the same COPY format, so equal sums prove the target holds
+// exactly the rows the source sent. Binary streams carry a header (merged into the first row's
+// message) and a trailer message; both are left out.
+class StreamChecksum {
+ public:
+  explicit StreamChecksum(bool binary) : binary_(binary) {}
+  void add_message(const char* data, size_t size);
+  const Checksum& total() const { return total_; }
+
+ private:
+  bool binary_;
+  bool first_ = true;
+  Checksum total_;
 };
 
 }  // namespace rehome::migrate

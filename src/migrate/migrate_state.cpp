@@ -44,7 +44,8 @@ std::string state_to_json(const MigrationState& state) {
                      {"status", status_name(u.status)},
                      {"rows", u.rows},
                      {"bytes", u.bytes},
-                     {"attempts", u.attempts}});
+                     {"attempts", u.attempts},
+                     {"checksum", u.checksum}});
   }
   json j = {{"kind", "rehome-migrate-postgres-state"},
             {"version", 1},
@@ -93,6 +94,7 @@ MigrationState state_from_json(const std::string& text, const std::filesystem::p
       p.rows = u.value("rows", int64_t{0});
       p.bytes = u.value("bytes", int64_t{0});
       p.attempts = u.value("attempts", 0);
+      p.checksum = u.value("checksum", "");
       s.units.push_back(std::move(p));
     }
     return s;

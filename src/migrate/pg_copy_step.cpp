@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "migrate/checksum.hpp"
 #include "migrate/pg_steps.hpp"
 #include "migrate/test_pause.hpp"
 
@@ -22,14 +23,6 @@ std::string column_list(const TableInfo& table) {
   return table.columns.empty() ? "" : " (" + table.columns + ")";
 }
 
-std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format) {
-  std::string name = qualified_name(table.name.schema, table.name.name);
-  if (unit.whole_table())
-    return fmt::format("COPY {}{} TO STDOUT (FORMAT {})", name, column_list(table), format);
-  return fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT (FORMAT {})", table.columns, name,
-                     unit.where_clause(), format);
-}
-
 void copy_one(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,
               const TableInfo& table) {
   context.state.update([&](MigrationState& s) {
@@ -42,7 +35,8 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
   });
   const std::string name = qualified_name(table.name.schema, table.name.name);
   // Binary COPY is faster (no text conversion on either side); user-defined types go as text.
-  const std::string format = table.binary_copy_safe ? "binary" : "text";
+  const std::string format = copy_format(table);
+  StreamChecksum checksum(table.binary_copy_safe);  // the source side of the proof, for free
 
   begin_snapshot_transaction(source, context.snapshot);
   target.exec("BEGIN");
@@ -58,6 +52,7 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
   int64_t chunks = 0, bytes = 0, pending_bytes = 0;
   while (source.next_copy_row(&data, &size)) {
     target.put_copy_data(data, size);
+    checksum.add_message(data, static_cast<size_t>(size));
     bytes += size;
     pending_bytes += size;
     if (++chunks % 1024 == 0) {
@@ -72,9 +67,10 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
   context.rows += chunks % 1024;
   target.end_copy_in();
   const int64_t rows = source.last_copy_rows();
-  target.query(
-      fmt::format("INSERT INTO {}.copied (unit, rows, bytes) VALUES ($1, $2, $3)", bookkeeping_schema),
-      {unit.id, std::to_string(rows), std::to_string(bytes)});
+  const std::string sum = checksum.total().decimal();
+  target.query(fmt::format("INSERT INTO {}.copied (unit, rows, bytes, checksum) VALUES ($1, $2, $3, $4)",
+                           bookkeeping_schema),
+               {unit.id, std::to_string(rows), std::to_string(bytes), sum});
   target.exec("COMMIT");
   source.exec("COMMIT");
   context.state.update([&](MigrationState& s) {
@@ -83,6 +79,7 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
         u.status = UnitStatus::done;
         u.rows = rows;
         u.bytes = bytes;
+        u.checksum = sum;
       }
     }
   });
@@ -91,21 +88,30 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
 
 }  // namespace
 
+std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format) {
+  std::string name = qualified_name(table.name.schema, table.name.name);
+  if (unit.whole_table())
+    return fmt::format("COPY {}{} TO STDOUT (FORMAT {})", name, column_list(table), format);
+  return fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT (FORMAT {})", table.columns, name,
+                     unit.where_clause(), format);
+}
+
 void reconcile_units(MigrationContext& context, PgConnection& target) {
-  std::map<std::string, std::pair<int64_t, int64_t>> committed;
+  std::map<std::string, std::tuple<int64_t, int64_t, std::string>> committed;
   for (const auto& row :
-       target.query(fmt::format("SELECT unit, rows, bytes FROM {}.copied", bookkeeping_schema))) {
-    committed[*row[0]] = {std::stoll(*row[1]), std::stoll(*row[2])};
+       target.query(fmt::format("SELECT unit, rows, bytes, checksum FROM {}.copied", bookkeeping_schema))) {
+    committed[*row[0]] = {std::stoll(*row[1]), std::stoll(*row[2]), row[3].value_or("")};
   }
   context.state.update([&](MigrationState& s) {
     for (auto& u : s.units) {
       auto it = committed.find(u.unit.id);
       if (it != committed.end()) {
         u.status = UnitStatus::done;
-        std::tie(u.rows, u.bytes) = it->second;
+        std::tie(u.rows, u.bytes, u.checksum) = it->second;
       } else {
         u.status = UnitStatus::pending;  // a unit caught mid-copy rolled back with its transaction
         u.rows = u.bytes = 0;
+        u.checksum.clear();
       }
     }
   });

@@ -15,13 +15,21 @@
 
 namespace rehome::migrate {
 
+// How the content is proven equal (both compare per-table row counts and sums of per-row hashes):
+// readback: the source's rows are hashed as they stream through the copy, the target's by reading the
+//   committed tables back (COPY, same format): no second pass over the source.
+// server: each server hashes the text form of its own rows in SQL (hashtextextended), independently
+//   of the copy path; about three times the cost.
+enum class VerifyMode { readback, server };
+
 struct PgMigrationOptions {
-  std::string from;                  // source URL
-  std::string to;                    // target URL (the database must exist)
-  Selection selection;               // default: everything
-  int jobs = 4;                      // parallel connections on each side
-  bool truncate = false;             // drop what the target holds in the migrated schemas/tables first
-  bool keep_owners = false;          // keep object owners and grants (roles must exist on the target)
+  std::string from;          // source URL
+  std::string to;            // target URL (the database must exist)
+  Selection selection;       // default: everything
+  int jobs = 4;              // parallel connections on each side
+  bool truncate = false;     // drop what the target holds in the migrated schemas/tables first
+  bool keep_owners = false;  // keep object owners and grants (roles must exist on the target)
+  VerifyMode verify = VerifyMode::readback;
   std::filesystem::path state_file;  // empty: default_state_file(from, to, selection)
   std::function<void(const Progress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};

@@ -92,7 +92,7 @@ int apply_pre_data(MigrationContext& context) {
       "\nCREATE SCHEMA IF NOT EXISTS {0};\n"
       "CREATE TABLE IF NOT EXISTS {0}.copied (unit text PRIMARY KEY, rows bigint NOT NULL, bytes bigint NOT "
       "NULL,\n"
-      "  copied_at timestamptz NOT NULL DEFAULT now());\nCOMMIT;\n",
+      "  checksum text NOT NULL, copied_at timestamptz NOT NULL DEFAULT now());\nCOMMIT;\n",
       bookkeeping_schema);
   std::string message;
   if (!target.try_exec(sql, &message).empty()) {

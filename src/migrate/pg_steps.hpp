@@ -44,6 +44,10 @@ std::vector<std::string> conflicting_target_objects(MigrationContext& context, P
 // Empties the target for --truncate: drops the selected tables, or the selected schemas.
 void empty_target(MigrationContext& context, PgConnection& target);
 
+// COPY ... TO STDOUT of a unit's rows in `format` ("binary" or "text"), and a table's format.
+std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format);
+inline std::string copy_format(const TableInfo& table) { return table.binary_copy_safe ? "binary" : "text"; }
+
 // copy step: every pending unit, `jobs` at a time. Returns how many units it copied.
 int copy_units(MigrationContext& context);
 // Marks units the target committed (bookkeeping table) as done and the others as pending.

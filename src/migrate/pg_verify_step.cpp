@@ -16,10 +16,26 @@ namespace {
 
 struct VerifyTask {
   bool on_source = true;
-  TableName table;
-  std::string where;
-  int64_t estimated_bytes = 0;
+  WorkUnit unit;
 };
+
+// One task's part of a table's checksum, by the chosen method.
+Checksum part_checksum(PgConnection& db, const VerifyTask& task, VerifyMode mode,
+                       const TableInfo* source_table) {
+  Checksum part;
+  if (mode == VerifyMode::server || source_table == nullptr) {
+    auto rows = db.query(
+        checksum_sql(qualified_name(task.unit.table.schema, task.unit.table.name), task.unit.where_clause()));
+    part.add(std::stoll(*rows[0][0]), *rows[0][1]);
+    return part;
+  }
+  StreamChecksum stream(source_table->binary_copy_safe);
+  db.begin_copy_out(copy_out_sql(task.unit, *source_table, copy_format(*source_table)));
+  const char* data = nullptr;
+  int size = 0;
+  while (db.next_copy_row(&data, &size)) stream.add_message(data, static_cast<size_t>(size));
+  return stream.total();
+}
 
 std::map<TableName, int64_t> total_sizes(PgConnection& db) {
   std::map<TableName, int64_t> sizes;
@@ -49,19 +65,27 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
   for (const auto& t : context.tables) source_names.insert(t.name);
   for (const auto& t : target_tables) target_names.insert(t.name);
 
-  // Source side: the copy's own units (same snapshot, same ranges); target side: its own ranges.
+  std::map<TableName, const TableInfo*> source_info;
+  for (const auto& t : context.tables) source_info[t.name] = &t;
+  std::map<TableName, Checksum> source_sums, target_sums;
   std::vector<VerifyTask> tasks;
-  for (const auto& u : context.state.snapshot().units) {
-    tasks.push_back({true, u.unit.table, u.unit.where_clause(), u.unit.estimated_bytes});
+  const auto units = context.state.snapshot().units;
+  // Readback: the source's sums were taken while copying (when every unit has one); else the source
+  // is read in the copy's units (same snapshot, same ranges). The target is read in its own ranges.
+  bool source_from_copy =
+      options.verify == VerifyMode::readback &&
+      std::all_of(units.begin(), units.end(), [](const UnitProgress& u) { return !u.checksum.empty(); });
+  for (const auto& u : units) {
+    if (source_from_copy)
+      source_sums[u.unit.table].add(u.rows, u.checksum);
+    else
+      tasks.push_back({true, u.unit});
   }
-  for (const auto& u : split_into_units(target_tables, {.jobs = options.jobs})) {
-    tasks.push_back({false, u.table, u.where_clause(), u.estimated_bytes});
-  }
+  for (const auto& u : split_into_units(target_tables, {.jobs = options.jobs})) tasks.push_back({false, u});
   std::stable_sort(tasks.begin(), tasks.end(), [](const VerifyTask& a, const VerifyTask& b) {
-    return a.estimated_bytes > b.estimated_bytes;
+    return a.unit.estimated_bytes > b.unit.estimated_bytes;
   });
 
-  std::map<TableName, Checksum> source_sums, target_sums;
   std::mutex mutex;
   context.steps_total = static_cast<int64_t>(tasks.size());
   context.steps_done = 0;
@@ -73,10 +97,11 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
     begin_snapshot_transaction(*src, context.snapshot);  // kept open: every task reads the copy's instant
     return [&, src, dst](size_t i) {
       const VerifyTask& task = tasks[i];
-      PgConnection& db = task.on_source ? *src : *dst;
-      auto rows = db.query(checksum_sql(qualified_name(task.table.schema, task.table.name), task.where));
+      auto it = source_info.find(task.unit.table);
+      Checksum part = part_checksum(task.on_source ? *src : *dst, task, options.verify,
+                                    it == source_info.end() ? nullptr : it->second);
       std::lock_guard lock(mutex);
-      (task.on_source ? source_sums : target_sums)[task.table].add(std::stoll(*rows[0][0]), *rows[0][1]);
+      (task.on_source ? source_sums : target_sums)[task.unit.table].add(part);
       ++context.steps_done;
     };
   });

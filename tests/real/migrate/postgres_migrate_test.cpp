@@ -51,7 +51,7 @@ TEST(MigratePostgres, CopiesEverythingAndProvesIt) {
 
   // JSON summary; running the same command again only verifies.
   auto again = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
-                           state_flag(s.dir), "--json"});
+                           state_flag(s.dir), "--verify", "server", "--json"});
   ASSERT_EQ(again.exit_code, 0) << again.output;
   json j = json_output(again);
   EXPECT_TRUE(j["verified"].get<bool>());
