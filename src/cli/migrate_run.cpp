@@ -63,6 +63,7 @@ int run(const RunFlags& f) {
     transport = std::make_unique<runbook::SshTransport>(destinations(f, in.estate));
   else
     transport = std::make_unique<runbook::LocalTransport>();
+  std::cout.setf(std::ios::unitbuf);  // progress reaches a log file line by line, even if killed
   std::cout << fmt::format("Running phases {}..{} of estate {} through the {} transport; state: {}\n",
                            o.from_phase, o.to_phase, rb.estate, transport->name(), o.state_file.string());
   return runbook::run_runbook(rb, *transport, o, std::cout).exit_code;

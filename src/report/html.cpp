@@ -58,12 +58,12 @@ const char* bar_colour(double share) { return share < 0.7 ? "#3aa76d" : share < 
 
 // Horizontal bars, one group per server: memory and CPU as a share of what it has.
 std::string bars(const std::vector<Load>& loads, const std::string& title) {
-  const int label_w = 120, bar_w = 380, row_h = 46, top = 22;
+  const int label_w = 110, bar_w = 300, row_h = 46, top = 22;
   int h = top + static_cast<int>(loads.size()) * row_h + 8;
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 {} {}\" role=\"img\" "
       "aria-label=\"{}\" font-family=\"system-ui,sans-serif\" font-size=\"12\">",
-      label_w + bar_w + 130, h, esc(title));
+      label_w + bar_w + 230, h, esc(title));
   svg += fmt::format("<text x=\"0\" y=\"14\" font-weight=\"600\" fill=\"#333\">{}</text>", esc(title));
   int y = top;
   for (const auto& l : loads) {

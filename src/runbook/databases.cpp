@@ -24,6 +24,14 @@ int published_port(const model::Service& s) {
   return engine_port;
 }
 
+std::string redis_cli(const model::Service& s, const std::string& side, const std::string& address,
+                      int port) {
+  std::string v = variable_prefix(s.name);
+  return fmt::format(
+      "REDISCLI_AUTH=\"${{{0}_PASSWORD}}\" redis-cli -h ${{{0}_{1}_HOST:-{2}}} -p ${{{0}_{1}_PORT:-{3}}}", v,
+      side, address, port);
+}
+
 std::string url(const model::Service& s, const std::string& side, const std::string& address, int port,
                 const std::string& database) {
   std::string v = variable_prefix(s.name);
@@ -73,7 +81,9 @@ std::vector<DatabaseMove> database_moves(const model::Estate& estate, const plan
       names = {"postgres"};
     for (const auto& db : names)
       out.push_back({s.name, s.data->engine, db, url(s, "OLD", old_server.address, port, db),
-                     url(s, "NEW", target->address, port, db), target->name});
+                     url(s, "NEW", target->address, port, db), target->name,
+                     redis_cli(s, "OLD", old_server.address, port),
+                     redis_cli(s, "NEW", target->address, port)});
   }
   return out;
 }
@@ -105,7 +115,7 @@ Step backup_step(const DatabaseMove& m, int phase, const std::string& suffix, co
   s.phase = phase;
   s.title = "back up " + m.slug();
   std::string dump = m.engine == "redis"
-                         ? fmt::format("redis-cli -u \"{}\" --no-auth-warning --rdb {}", m.from_url, file)
+                         ? fmt::format("{} --rdb {}", m.from_cli, file)
                          : fmt::format("pg_dump \"{}\" --format=custom --file={}", m.from_url, file);
   s.what = fmt::format(
       "Dumps {} on the old server to {} and records its SHA-256, so it can be restored whatever "
@@ -119,16 +129,16 @@ Step backup_step(const DatabaseMove& m, int phase, const std::string& suffix, co
 }
 
 Step credentials_step(const DatabaseMove& m, int phase, bool new_side) {
-  const std::string& u = new_side ? m.to_url : m.from_url;
+  // The new server has no copy of the database yet: connect to its `postgres` database.
+  std::string u = new_side ? m.to_url.substr(0, m.to_url.rfind('/')) + "/postgres" : m.from_url;
   Step s;
   s.id = fmt::format("{}.credentials{}.{}", phase, new_side ? "-new" : "", m.slug());
   s.phase = phase;
   s.title = fmt::format("{} accepts the credentials ({} server)", m.slug(), new_side ? "new" : "old");
   s.what = fmt::format("Connects to {} on the {} server with the credentials file's user and password.",
                        m.slug(), new_side ? "new" : "old");
-  s.command = m.engine == "redis"
-                  ? fmt::format("redis-cli -u \"{}\" --no-auth-warning ping | grep -qx PONG", u)
-                  : fmt::format("psql \"{}\" -XAtqc 'select 1' > /dev/null", u);
+  s.command = m.engine == "redis" ? fmt::format("{} ping | grep -qx PONG", new_side ? m.to_cli : m.from_cli)
+                                  : fmt::format("psql \"{}\" -XAtqc 'select 1' > /dev/null", u);
   if (new_side) s.command = retry_until(s.command, 120);
   s.rollback = "nothing to undo (read-only)";
   return s;
@@ -172,15 +182,13 @@ Step migrate_step(const DatabaseMove& m, int phase, const RunbookOptions& o) {
         admin, m.database);
   } else {
     s.verify = fmt::format(
-        "a=\"$(redis-cli -u \"{0}\" --no-auth-warning dbsize):$(redis-cli -u \"{0}\" --no-auth-warning "
-        "--scan | sort "
-        "| sha256sum)\" && b=\"$(redis-cli -u \"{1}\" --no-auth-warning dbsize):$(redis-cli -u \"{1}\" "
-        "--no-auth-warning --scan | sort | sha256sum)\" && [ \"$a\" = \"$b\" ]",
-        m.from_url, m.to_url);
+        "a=\"$({0} dbsize):$({0} --scan | sort | sha256sum)\" && b=\"$({1} dbsize):$({1} --scan | sort | "
+        "sha256sum)\" "
+        "&& [ \"$a\" = \"$b\" ]",
+        m.from_cli, m.to_cli);
     s.rollback = fmt::format(
-        "the old redis is untouched and still serves the applications; empty the copy: redis-cli -u \"{}\" "
-        "--no-auth-warning flushall",
-        m.to_url);
+        "the old redis is untouched and still serves the applications; empty the copy: {} flushall",
+        m.to_cli);
   }
   return s;
 }

@@ -19,6 +19,9 @@ struct DatabaseMove {
   std::string from_url;  // the old server
   std::string to_url;    // the new server (the plan's first replica)
   std::string to_server;
+  std::string from_cli, to_cli;  // redis: `redis-cli` with host, port and REDISCLI_AUTH (no -u: redis-cli
+                                 // 7.0 mis-parses redis://:password@host), so no password in argv
+
   std::string slug() const;  // "gibd-postgres.gibd" or "gibd-redis"
 };
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "generate/topology.hpp"
 #include "runbook/databases.hpp"
 #include "runbook/order.hpp"
 #include "runbook/shell.hpp"
@@ -157,71 +158,75 @@ std::vector<Step> security(const Context& c) {
   return out;
 }
 
+// Phase 2 runs the generated bootstrap.sh one part at a time (it is idempotent), so each part is
+// verified on its own and a failure stops at the part that failed.
 std::vector<Step> swarm_bootstrap(const Context& c) {
-  std::vector<Step> out;
   const auto& m = c.first_manager;
-  Step init =
-      step(2, "init", "initialise Swarm on " + m.name,
-           fmt::format("Makes {} the first manager (does nothing when it already is one).", m.name), m.name);
-  init.command = fmt::format(
-      "[ \"$(docker info --format '{{{{.Swarm.LocalNodeState}}}}')\" = active ] || docker swarm init "
-      "--advertise-addr {}",
-      m.address);
-  init.verify = "[ \"$(docker info --format '{{.Swarm.ControlAvailable}}')\" = true ]";
-  init.rollback = "docker swarm leave --force";
-  out.push_back(init);
+  generate::Topology topology(c.estate, c.plan);
+  std::string script = fmt::format("bash {}/bootstrap.sh", generated(c));
+  std::vector<Step> out;
 
-  for (const auto& s : c.estate.servers) {
-    if (&s == &m) continue;
-    std::string role = s.role == model::SwarmRole::manager ? "manager" : "worker";
-    Step j = step(2, "join." + s.name, fmt::format("join {} as {}", s.name, role),
-                  fmt::format("Joins {} to the Swarm as a {} with a token read from {} at run time.", s.name,
-                              role, m.name),
-                  s.name);
-    j.command = fmt::format(
-        "[ \"$(docker info --format '{{{{.Swarm.LocalNodeState}}}}')\" = active ] || docker swarm join "
-        "--token "
-        "\"$(ssh {} -- docker swarm join-token --quiet {})\" {}:2377",
-        m.name, role, m.address);
-    j.verify = "[ \"$(docker info --format '{{.Swarm.LocalNodeState}}')\" = active ]";
-    j.rollback = "docker swarm leave --force";
-    out.push_back(j);
-  }
+  Step swarm =
+      step(2, "swarm", "Swarm of " + std::to_string(c.estate.servers.size()) + " servers",
+           fmt::format("Initialises Swarm on {} (the first manager) and joins the other servers over ssh "
+                       "with tokens passed on stdin; does nothing where a server is already in.",
+                       m.name),
+           m.name);
+  swarm.command = script + " swarm";
+  swarm.verify = fmt::format(
+      "[ \"$(docker info --format '{{{{.Swarm.ControlAvailable}}}}')\" = true ] && [ \"$(docker node ls "
+      "--quiet | wc "
+      "-l)\" -ge {} ]",
+      c.estate.servers.size());
+  swarm.rollback = "docker swarm leave --force  # on every server, the first manager last";
+  out.push_back(swarm);
 
-  for (const auto& s : c.estate.servers) {
-    if (s.labels.empty()) continue;
-    std::vector<std::string> adds, checks;
-    for (const auto& [k, v] : s.labels) {
-      adds.push_back("--label-add " + shell_word(k + "=" + v));
+  Step labels =
+      step(2, "labels", "node labels", "Sets the node labels the stacks' placement constraints use.", m.name);
+  labels.command = script + " labels";
+  std::vector<std::string> checks, removals;
+  for (const auto& [server, map] : topology.node_labels())
+    for (const auto& [k, v] : map) {
       checks.push_back(
           fmt::format("docker node inspect {} --format '{{{{index .Spec.Labels \"{}\"}}}}' | grep -qx {}",
-                      s.name, k, shell_word(v)));
+                      server, k, shell_word(v)));
+      removals.push_back(fmt::format("docker node update --label-rm {} {}", shell_word(k), server));
     }
-    Step l = step(2, "labels." + s.name, "label " + s.name,
-                  fmt::format("Sets the node labels the stacks' placement constraints use on {}.", s.name),
-                  m.name);
-    l.command = fmt::format("docker node update {} {}", join(adds, " "), s.name);
-    l.verify = join(checks, " && ");
-    std::vector<std::string> rms;
-    for (const auto& [k, v] : s.labels) rms.push_back("--label-rm " + shell_word(k));
-    l.rollback = fmt::format("docker node update {} {}", join(rms, " "), s.name);
-    out.push_back(l);
-  }
+  labels.verify = join(checks, " && ");
+  labels.rollback = removals.empty() ? "nothing to undo (no label set)" : join(removals, "; ");
+  out.push_back(labels);
 
-  for (const auto& n : c.estate.networks) {
-    Step s = step(2, "network." + n.name, "overlay network " + n.name,
-                  fmt::format("Creates the overlay network {}{}{}.", n.name, n.encrypted ? ", encrypted" : "",
-                              n.internal ? ", internal (no route out)" : ""),
-                  m.name);
-    s.command = fmt::format(
-        "docker network inspect {0} > /dev/null 2>&1 || docker network create --driver overlay "
-        "--attachable{1}{2} {0}",
-        n.name, n.encrypted ? " --opt encrypted" : "", n.internal ? " --internal" : "");
-    s.verify =
-        fmt::format("[ \"$(docker network inspect {} --format '{{{{.Driver}}}}')\" = overlay ]", n.name);
-    s.rollback = fmt::format("docker network rm {}", n.name);
-    out.push_back(s);
+  Step networks = step(2, "networks", "overlay networks", "", m.name);
+  std::vector<std::string> names, net_checks;
+  for (const auto& n : topology.networks()) {
+    names.push_back(n.name + (n.encrypted ? " (encrypted)" : "") + (n.internal ? " (internal)" : ""));
+    net_checks.push_back(
+        fmt::format("[ \"$(docker network inspect {} --format '{{{{.Driver}}}}')\" = overlay ]", n.name));
   }
+  networks.what =
+      "Creates the overlay networks the stacks attach to: " + (names.empty() ? "none" : join(names, ", ")) +
+      ".";
+  networks.command = script + " networks";
+  networks.verify = join(net_checks, " && ");
+  std::vector<std::string> plain;
+  for (const auto& n : topology.networks()) plain.push_back(n.name);
+  networks.rollback = plain.empty() ? "nothing to undo" : "docker network rm " + join(plain, " ");
+  out.push_back(networks);
+
+  Step secrets =
+      step(2, "secrets", "Swarm secrets",
+           "Creates the secrets the services use from files in $SECRETS_DIR (set it in the credentials "
+           "file); their values never pass through rehome.",
+           m.name);
+  secrets.command = script + " secrets";
+  std::vector<std::string> secret_checks{topology.secrets().begin(), topology.secrets().end()};
+  for (auto& name : secret_checks) name = "docker secret inspect " + name + " > /dev/null";
+  secrets.verify = join(secret_checks, " && ");
+  secrets.rollback =
+      topology.secrets().empty()
+          ? "nothing to undo"
+          : "docker secret rm " + join({topology.secrets().begin(), topology.secrets().end()}, " ");
+  out.push_back(secrets);
   return out;
 }
 

@@ -31,12 +31,13 @@ struct Workspace {
 };
 
 const char* kEstate = R"(name: tiny
+managers: 1
 servers:
-  - {name: box, address: 10.0.0.9, memory: 4G, cpu: 2}
+  box: {address: 10.0.0.9, memory: 4G, cpu: 2, role: manager}
 services:
-  - {name: app-postgres, image: postgres:15, category: database, memory: 256M, data: {engine: postgres, databases: [app]}}
-  - {name: app-redis, image: redis:7, category: cache, memory: 64M, data: {engine: redis}}
-  - {name: app, image: probe, memory: 64M, ports: ["8080:8080"]}
+  app-postgres: {image: "postgres:15", category: database, memory: 256M, data: {engine: postgres, databases: [app]}}
+  app-redis: {image: "redis:7", category: cache, memory: 64M, data: {engine: redis}}
+  app: {image: probe, memory: 64M, ports: ["8080:8080"]}
 )";
 
 class Validate : public ::testing::Test {

