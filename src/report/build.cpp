@@ -81,14 +81,17 @@ std::vector<Row> phase_rows(const nlohmann::json& phases, std::vector<Row>& migr
 }
 
 // Another command's migrate evidence, whatever its exact shape: name, verdict, the numbers it has.
-Row migration_row(const nlohmann::json& j) {
-  std::string name = j.value("database", j.value("name", j.value("target", std::string("migration"))));
+Row migration_row(const std::string& name, const nlohmann::json& j) {
   std::string status = j.contains("verified") && j["verified"].is_boolean()
                            ? (j["verified"].get<bool>() ? "verified" : "mismatch")
                            : j.value("status", std::string("recorded"));
   std::vector<std::string> facts;
-  for (const char* key : {"tables", "rows", "keys", "bytes", "duration_ms", "checksum_mismatches"})
+  if (j.contains("tables") && j["tables"].is_array())
+    facts.push_back(fmt::format("{} tables", j["tables"].size()));
+  for (const char* key : {"rows_copied", "keys_copied", "rows", "keys", "checksum_mismatches"})
     if (j.contains(key) && j[key].is_number()) facts.push_back(fmt::format("{} {}", j[key].dump(), key));
+  if (j.contains("verified") && j["verified"].is_boolean())
+    facts.push_back(j["verified"].get<bool>() ? "its checksums match" : "its checksums DIFFER");
   return {name, status, fmt::format("{}", fmt::join(facts, ", "))};
 }
 
@@ -116,7 +119,18 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
   int last_done = -1;
   bool failed = false;
   if (ev.phases) r.phases = phase_rows(*ev.phases, r.migrations, last_done, failed);
-  for (const auto& m : ev.migrations) r.migrations.push_back(migration_row(m));
+  // The copy's own summary joins the runbook's row for the same database.
+  for (const auto& [name, j] : ev.migrations) {
+    Row row = migration_row(name, j);
+    auto it =
+        std::find_if(r.migrations.begin(), r.migrations.end(), [&](const Row& m) { return m.name == name; });
+    if (it == r.migrations.end()) {
+      r.migrations.push_back(row);
+    } else if (!row.detail.empty()) {
+      it->detail += "; rehome migrate: " + row.detail;
+      if (row.status == "mismatch") it->status = "mismatch";
+    }
+  }
   r.validation = ev.validation;
   r.backups = ev.backups;
 

@@ -67,7 +67,8 @@ Evidence load_evidence(const std::filesystem::path& dir, const std::filesystem::
       else if (name == "validation.json" || kind == "rehome.validation")
         ev.validation = j;
       else if (name.find("migrat") != std::string::npos || kind.find("migrat") != std::string::npos)
-        ev.migrations.push_back(*j);
+        ev.migrations.push_back(
+            {name.rfind("migrate-", 0) == 0 ? name.substr(8, name.size() - 13) : name, *j});
     }
   } else if (!dir.empty()) {
     ev.problems.push_back(

@@ -125,18 +125,20 @@ const char* verdict_class(Verdict v) {
   return "planned";
 }
 
+std::string score_text(const nlohmann::json& c) {
+  return c.value("total", 0) ? fmt::format("{:.0f}%", c.value("score_percent", 0.0)) : "—";
+}
+
 std::string validation_body(const nlohmann::json& v) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : v["categories"])
     rows.push_back({c.value("title", ""), fmt::format("{}/{}", c.value("passed", 0), c.value("total", 0)),
                     std::to_string(c.value("skipped", 0)), std::to_string(c.value("partial", 0)),
-                    std::to_string(c.value("failed", 0)),
-                    fmt::format("{:.0f}%", c.value("score_percent", 0.0))});
+                    std::to_string(c.value("failed", 0)), score_text(c)});
   const auto& o = v["overall"];
   rows.push_back({"TOTAL", fmt::format("{}/{}", o.value("passed", 0), o.value("total", 0)),
                   std::to_string(o.value("skipped", 0)), std::to_string(o.value("partial", 0)),
-                  std::to_string(o.value("failed", 0)),
-                  fmt::format("{:.0f}%", o.value("score_percent", 0.0))});
+                  std::to_string(o.value("failed", 0)), score_text(o)});
   std::string body = table({"Test Category", "Passed", "Skipped", "Partial", "Failed", "Score"}, rows);
   std::vector<std::vector<std::string>> notes;
   for (const auto& p : v["probes"])

@@ -22,9 +22,10 @@ struct BackupFile {
 struct Evidence {
   std::optional<nlohmann::json> phases;      // phases.json (rehome migrate run)
   std::optional<nlohmann::json> validation;  // validation.json (rehome validate)
-  std::vector<nlohmann::json> migrations;    // any other JSON whose kind/name speaks of migrate
-  std::vector<BackupFile> backups;           // <backups>/*.sha256 and the files they hash
-  std::vector<std::string> problems;         // unreadable files, said in the report rather than hidden
+  // migrate-<database>.json (`rehome migrate … --json`), keyed by <database>
+  std::vector<std::pair<std::string, nlohmann::json>> migrations;
+  std::vector<BackupFile> backups;    // <backups>/*.sha256 and the files they hash
+  std::vector<std::string> problems;  // unreadable files, said in the report rather than hidden
 };
 
 // Reads `dir` (missing = no evidence) and `backups_dir` (default: <dir>/../backups).
