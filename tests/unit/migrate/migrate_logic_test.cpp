@@ -237,3 +237,30 @@ TEST(Progress, ShowsRatesAndEta) {
   EXPECT_EQ(format_duration(3725), "1:02:05");
   EXPECT_EQ(format_bytes(999), "999 B");
 }
+
+TEST(Checksum, HashIsXxHash64) {
+  EXPECT_EQ(hash_bytes("", 0), 0xEF46DB3751D8E999ull);
+  EXPECT_EQ(hash_bytes("a", 1), 0xD24EC4F1A98C6E5Bull);
+  EXPECT_EQ(hash_bytes("abc", 3), 0x44BC2CF5AD770999ull);
+}
+
+TEST(Checksum, BinaryStreamIgnoresHeaderTrailerAndOrder) {
+  const std::string header("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+  const std::string row1("\0\1\0\0\0\1a", 7), row2("\0\1\0\0\0\1b", 7), trailer("\377\377", 2);
+  StreamChecksum one(true), other(true);
+  for (const auto& m : {header + row1, row2, trailer}) one.add_message(m.data(), m.size());
+  for (const auto& m : {header + row2, row1, trailer}) other.add_message(m.data(), m.size());
+  EXPECT_EQ(one.total().rows, 2);
+  EXPECT_EQ(one.total().hex(), other.total().hex());
+  StreamChecksum empty(true);
+  std::string only = header + trailer;
+  empty.add_message(only.data(), only.size());
+  EXPECT_EQ(empty.total().rows, 0);
+  StreamChecksum changed(true);
+  for (const auto& m : {header + row1, std::string("\0\1\0\0\0\1c", 7), trailer})
+    changed.add_message(m.data(), m.size());
+  EXPECT_NE(changed.total().hex(), one.total().hex());
+  Checksum c;
+  c.add(3, one.total().decimal());
+  EXPECT_EQ(c.hex(), one.total().hex());
+}
