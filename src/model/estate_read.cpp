@@ -23,7 +23,7 @@ const std::vector<std::string> kServiceKeys{
     "image",          "stack",     "category", "tier",        "memory", "limit",     "cpu",
     "cpu_limit",      "estimated", "replicas", "global",      "ports",  "volumes",   "stateful",
     "depends_on",     "networks",  "secrets",  "healthcheck", "spiky",  "placement", "cap_add",
-    "read_only_root", "restart",   "data",     "metrics"};
+    "read_only_root", "restart",   "data",     "metrics",     "category_guessed", "measured"};
 const std::vector<std::string> kNetworkKeys{"encrypted", "internal", "public"};
 const std::vector<std::string> kPortKeys{"published", "target", "protocol", "mode"};
 const std::vector<std::string> kVolumeKeys{"name", "target", "shared", "bind", "read_only"};
@@ -245,6 +245,10 @@ class EstateReader {
       set(s.resources.cpu_limit, r_.cpu(f, fp));
     else if (key == "estimated")
       set(s.resources.estimated, r_.boolean(f, fp));
+    else if (key == "measured")
+      set(s.resources.measured, r_.boolean(f, fp));
+    else if (key == "category_guessed")
+      set(s.category_guessed, r_.boolean(f, fp));
     else if (key == "replicas") {
       if (auto n = r_.integer(f, fp, 0, kMaxCount)) s.replicas = static_cast<int>(*n);
     } else if (key == "global")

@@ -157,13 +157,17 @@ void write_service(YAML::Emitter& out, const Service& s) {
   out << YAML::Key << s.name << YAML::Value << YAML::BeginMap;
   if (!s.image.empty()) out << YAML::Key << "image" << YAML::Value << s.image;
   if (!s.stack.empty()) out << YAML::Key << "stack" << YAML::Value << s.stack;
-  if (!s.category_guessed) out << YAML::Key << "category" << YAML::Value << to_string(s.category);
+  // A guessed category is written with its mark, so reading the file back keeps the importer's guess
+  // (its list of images is longer than the model's) and later outputs can still say "guessed".
+  out << YAML::Key << "category" << YAML::Value << to_string(s.category);
+  if (s.category_guessed) out << YAML::Key << "category_guessed" << YAML::Value << true;
   if (s.tier != defaults.tier) out << YAML::Key << "tier" << YAML::Value << to_string(s.tier);
   out << YAML::Key << "memory" << YAML::Value << canonical_bytes(r.memory_reservation);
   if (r.memory_limit) out << YAML::Key << "limit" << YAML::Value << canonical_bytes(r.memory_limit);
   if (r.cpu_reservation) out << YAML::Key << "cpu" << YAML::Value << canonical_cpu(r.cpu_reservation);
   if (r.cpu_limit) out << YAML::Key << "cpu_limit" << YAML::Value << canonical_cpu(r.cpu_limit);
   if (r.estimated) out << YAML::Key << "estimated" << YAML::Value << true;
+  if (r.measured) out << YAML::Key << "measured" << YAML::Value << true;
   if (s.replicas != defaults.replicas) out << YAML::Key << "replicas" << YAML::Value << s.replicas;
   if (s.global) out << YAML::Key << "global" << YAML::Value << true;
   if (s.spiky) out << YAML::Key << "spiky" << YAML::Value << true;

@@ -35,6 +35,21 @@ TEST_P(ExampleRoundTrip, ParsesBackToTheSameEstate) {
 INSTANTIATE_TEST_SUITE_P(Examples, ExampleRoundTrip,
                          ::testing::Values("wizardsofts/estate.yaml", "gym/estate.yaml"));
 
+// The importers' marks survive the file: a measured reservation and a guessed category (the importer's
+// guess, which may differ from what the model would guess again from the image name).
+TEST(RoundTrip, KeepsMeasuredAndGuessedMarks) {
+  auto r = test_text::read(test_text::with_services("  web: {image: nginx:1.25, memory: 64M}\n"));
+  ASSERT_TRUE(r.ok()) << format_problems(r.problems);
+  Service& web = r.estate.services[0];
+  web.category = Category::frontend;
+  web.category_guessed = true;
+  web.resources.measured = true;
+  std::string yaml = to_yaml(r.estate);
+  EXPECT_NE(yaml.find("measured: true"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("category_guessed: true"), std::string::npos) << yaml;
+  expect_round_trip(r.estate);
+}
+
 TEST(RoundTrip, CornerCases) {
   auto r = test_text::read(test_text::with_services(
       "  a:\n"
