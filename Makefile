@@ -1,11 +1,15 @@
 # The two commands of the README: `make run` and `make test`. Both install what is missing first.
+MAKEFLAGS += --no-print-directory
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
 .PHONY: run test build deps unit real bench format clean
 
-run: build
+# Builds only the binary (the tests and benchmarks come with `make test` / `make build`).
+run: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target rehome
 	./$(BUILD)/rehome plan
 
 test: build
