@@ -28,18 +28,7 @@ struct FailoverFlags {
 };
 
 double share_flag(const std::string& flag, const std::string& text) {
-  std::string t = text;
-  bool percent = !t.empty() && t.back() == '%';
-  if (percent) t.pop_back();
-  try {
-    size_t used = 0;
-    double v = std::stod(t, &used);
-    if (used == t.size() && v >= 0) {
-      if (percent || v >= 1) v /= 100;
-      if (v <= 0.9) return v;
-    }
-  } catch (const std::exception&) {
-  }
+  if (auto share = plan::parse_share(text)) return *share;
   throw UserError(fmt::format("{} {}: not a share between 0% and 90%", flag, text),
                   "write it like 0, 5% or 0.1");
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -137,7 +138,76 @@ void check_weakest(const model::Estate& estate, const Plan& proposal, std::vecto
                                 "release or a person depends on")});
 }
 
+// "a, b, c and 52 more"
+std::string examples(const std::vector<std::string>& items, size_t limit) {
+  std::vector<std::string> shown(items.begin(), items.begin() + std::min(limit, items.size()));
+  std::string out = fmt::format("{}", fmt::join(shown, ", "));
+  if (items.size() > shown.size()) out += fmt::format(" and {} more", items.size() - shown.size());
+  return out;
+}
+
+// "gmktec -> hppavilion 52, wsasus -> gmktec 3", most first.
+std::string counted(const std::vector<std::string>& keys) {
+  std::map<std::string, size_t> n;
+  std::vector<std::string> order;
+  for (const auto& k : keys)
+    if (n[k]++ == 0) order.push_back(k);
+  std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) { return n[a] > n[b]; });
+  std::vector<std::string> parts;
+  for (const auto& k : order) parts.push_back(fmt::format("{} {}", k, n[k]));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::string group_line(const std::string& rule, const std::vector<const Finding*>& fs, size_t limit) {
+  if (rule == "partners-together") {
+    // messages read "a (gmktec) calls b (hppavilion) across servers: ..." (score_partners.cpp)
+    static const std::regex call(R"(^(\S+) \(([^)]*)\) calls (\S+) \(([^)]*)\) across servers)");
+    std::vector<std::string> pairs, calls;
+    bool all_parsed = true;
+    for (const auto* f : fs) {
+      std::smatch m;
+      if (!std::regex_search(f->message, m, call)) {
+        all_parsed = false;
+        break;
+      }
+      pairs.push_back(fmt::format("{} -> {}", m[2].str().empty() ? "-" : m[2].str(),
+                                  m[4].str().empty() ? "-" : m[4].str()));
+      calls.push_back(fmt::format("{} -> {}", m[1].str(), m[3].str()));
+    }
+    if (all_parsed)
+      return fmt::format("{} calls cross servers ({}), ~1-5 ms more each: {}", fs.size(), counted(pairs),
+                         examples(calls, limit));
+  }
+  std::vector<std::string> servers, messages;
+  for (const auto* f : fs) {
+    if (!f->server.empty()) servers.push_back(f->server);
+    messages.push_back(f->message);
+  }
+  return fmt::format("{} not met{}: {}", fs.size(),
+                     servers.empty() ? "" : fmt::format(" (on {})", counted(servers)),
+                     examples(messages, limit));
+}
+
 }  // namespace
+
+std::vector<SoftLine> group_soft_findings(const std::vector<Finding>& warnings, size_t limit) {
+  std::map<std::string, std::vector<const Finding*>> by_rule;
+  std::vector<std::string> order;
+  for (const auto& f : warnings) {
+    auto& list = by_rule[f.rule];
+    if (list.empty()) order.push_back(f.rule);
+    list.push_back(&f);
+  }
+  std::vector<SoftLine> out;
+  for (const auto& rule : order) {
+    const auto& fs = by_rule[rule];
+    if (fs.size() <= limit)
+      for (const auto* f : fs) out.push_back({rule, f->message, 1});
+    else
+      out.push_back({rule, group_line(rule, fs, limit), fs.size()});
+  }
+  return out;
+}
 
 bool CheckReport::hard_rule_broken() const {
   return std::any_of(findings.begin(), findings.end(),

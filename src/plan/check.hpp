@@ -38,4 +38,14 @@ struct CheckReport {
 
 CheckReport check_proposal(const model::Estate& estate, const Plan& proposal);
 
+// Soft-rule findings as a person reads them: a rule with at most `limit` findings keeps one line per
+// finding (text = its message); a rule with more gets one line with the count, the servers involved and
+// `limit` examples. In order of each rule's first finding; pass warnings only.
+struct SoftLine {
+  std::string rule;
+  std::string text;
+  size_t count = 1;  // findings behind the line
+};
+std::vector<SoftLine> group_soft_findings(const std::vector<Finding>& warnings, size_t limit = 3);
+
 }  // namespace rehome::plan

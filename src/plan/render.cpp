@@ -123,7 +123,10 @@ std::string render_plan(const Plan& plan, const model::Estate& estate) {
     if (!o.met) missed.push_back(&o);
   out += fmt::format("\nSoft rules: {} of {} met, score {:.1f}/100\n", plan.soft_rules.size() - missed.size(),
                      plan.soft_rules.size(), plan.score);
-  for (const auto* o : missed) out += fmt::format("  ✗ {}: {}\n", o->rule, o->reason);
+  std::vector<Finding> as_findings;
+  for (const auto* o : missed)
+    as_findings.push_back({Finding::Severity::warning, o->rule, o->server, o->service, o->reason});
+  for (const auto& line : group_soft_findings(as_findings)) out += fmt::format("  ✗ {}: {}\n", line.rule, line.text);
   if (missed.empty()) out += "  ✓ every soft rule is met\n";
   return out;
 }
@@ -173,8 +176,10 @@ std::string render_check(const CheckReport& report, const model::Estate& estate)
                      report.proposal.where.file.empty() ? "" : report.proposal.where.file, errors, warnings);
   for (const auto& f : report.findings)
     if (f.severity == Finding::Severity::error) out += fmt::format("  ✗ [{}] {}\n", f.rule, f.message);
+  std::vector<Finding> soft;
   for (const auto& f : report.findings)
-    if (f.severity == Finding::Severity::warning) out += fmt::format("  ! [{}] {}\n", f.rule, f.message);
+    if (f.severity == Finding::Severity::warning) soft.push_back(f);
+  for (const auto& line : group_soft_findings(soft)) out += fmt::format("  ! [{}] {}\n", line.rule, line.text);
   out += "\nProposal beside the recommended plan:\n";
   Table table({"Server", ">Memory (after headroom)", ">Proposal", ">Recommended", "Proposal services",
                "Recommended services"});

@@ -50,5 +50,26 @@ TEST(Check, TheRecommendedPlanPassesItsOwnCheck) {
   for (const auto& f : report.findings) EXPECT_NE(f.severity, Finding::Severity::error) << f.message;
 }
 
+TEST(Check, SoftFindingsOfOneRuleAreGroupedPastThree) {
+  using S = Finding::Severity;
+  auto call = [](const std::string& a, const std::string& sa, const std::string& b, const std::string& sb) {
+    return Finding{S::warning, "partners-together", sa, a,
+                   a + " (" + sa + ") calls " + b + " (" + sb + ") across servers: ~1-5 ms more per call"};
+  };
+  std::vector<Finding> warnings = {call("a", "gmktec", "a-db", "hppavilion"), call("b", "gmktec", "b-db", "hppavilion"),
+                                   {S::warning, "other", "hpr", "x", "x is lonely"},
+                                   call("c", "wsasus", "c-db", "gmktec"), call("d", "gmktec", "d-db", "hppavilion")};
+  const auto lines = group_soft_findings(warnings);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].rule, "partners-together");
+  EXPECT_EQ(lines[0].count, 4u);
+  EXPECT_EQ(lines[0].text,
+            "4 calls cross servers (gmktec -> hppavilion 3, wsasus -> gmktec 1), ~1-5 ms more each: "
+            "a -> a-db, b -> b-db, c -> c-db and 1 more");
+  EXPECT_EQ(lines[1].text, "x is lonely");
+  warnings.pop_back();  // three findings of a rule keep their own lines
+  EXPECT_EQ(group_soft_findings(warnings).size(), 4u);
+}
+
 }  // namespace
 }  // namespace rehome::plan
