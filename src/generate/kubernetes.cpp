@@ -41,6 +41,16 @@ void metadata(YamlWriter& y, const std::string& name, const std::string& ns,
   y.end_map();
 }
 
+// Opens a NetworkPolicy up to its spec, selecting the pods labelled `key: value`; the caller adds
+// policyTypes and the rules, then closes spec and the document.
+void open_network_policy(YamlWriter& y, const std::string& name, const std::string& ns,
+                         const std::string& key, const std::string& value) {
+  y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "NetworkPolicy");
+  metadata(y, name, ns);
+  y.key("spec").map().key("podSelector").map().key("matchLabels").map().key(key).quoted(value);
+  y.end_map().end_map();
+}
+
 void probe(YamlWriter& y, const std::string& key, const model::Service& s, bool liveness) {
   if (s.healthcheck && !s.healthcheck->test.empty() && s.healthcheck->test.front() != "NONE") {
     const auto& h = *s.healthcheck;
@@ -328,17 +338,8 @@ std::string network_policies(const Topology& t, const std::string& ns) {
     if (n.public_) continue;
     // Pods on the same Swarm network may talk to each other, as on the overlay.
     YamlWriter y;
-    y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "NetworkPolicy");
-    metadata(y, "network-" + slug(n.name), ns);
-    y.key("spec")
-        .map()
-        .key("podSelector")
-        .map()
-        .key("matchLabels")
-        .map()
-        .key(network_label(n.name))
-        .quoted("true");
-    y.end_map().end_map().key("policyTypes").flow({"Ingress"});
+    open_network_policy(y, "network-" + slug(n.name), ns, network_label(n.name), "true");
+    y.key("policyTypes").flow({"Ingress"});
     y.key("ingress").seq().map().key("from").seq().map().key("podSelector").map().key("matchLabels").map();
     y.key(network_label(n.name)).quoted("true").end_map().end_map().end_map().end_seq().end_map().end_seq();
     y.end_map().end_map();
@@ -352,25 +353,8 @@ std::string network_policies(const Topology& t, const std::string& ns) {
     });
     if (t.is_edge_proxy(s)) {
       YamlWriter y;  // the edge proxy takes traffic from anywhere on its published ports
-      y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "NetworkPolicy");
-      metadata(y, "edge-" + slug(s.name), ns);
-      y.key("spec")
-          .map()
-          .key("podSelector")
-          .map()
-          .key("matchLabels")
-          .map()
-          .key("app.kubernetes.io/name")
-          .quoted(slug(s.name));
-      y.end_map()
-          .end_map()
-          .key("policyTypes")
-          .flow({"Ingress"})
-          .key("ingress")
-          .seq()
-          .map()
-          .key("ports")
-          .seq();
+      open_network_policy(y, "edge-" + slug(s.name), ns, "app.kubernetes.io/name", slug(s.name));
+      y.key("policyTypes").flow({"Ingress"}).key("ingress").seq().map().key("ports").seq();
       for (const auto& p : s.ports) {
         if (p.published > 0)
           y.map()
@@ -382,17 +366,8 @@ std::string network_policies(const Topology& t, const std::string& ns) {
       doc += "---\n" + y.str();
     } else if (all_internal) {
       YamlWriter y;  // internal networks only: no way out but to its peers and DNS
-      y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "NetworkPolicy");
-      metadata(y, "internal-" + slug(s.name), ns);
-      y.key("spec")
-          .map()
-          .key("podSelector")
-          .map()
-          .key("matchLabels")
-          .map()
-          .key("app.kubernetes.io/name")
-          .quoted(slug(s.name));
-      y.end_map().end_map().key("policyTypes").flow({"Egress"}).key("egress").seq();
+      open_network_policy(y, "internal-" + slug(s.name), ns, "app.kubernetes.io/name", slug(s.name));
+      y.key("policyTypes").flow({"Egress"}).key("egress").seq();
       y.map().key("to").seq();
       for (const auto& n : nets) {
         y.map().key("podSelector").map().key("matchLabels").map().key(network_label(n)).quoted("true");
