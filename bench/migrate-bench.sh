@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark of `rehome migrate postgres` and `rehome migrate redis`, all sides timed in one run.
 #
-#   bash bench/migrate-bench.sh [build-dir]      SIZE_MB=1100 JOBS=2 REDIS_KEYS=1000000 by default
+#   bash bench/migrate-bench.sh [build-dir]      SIZE_MB=1100 JOBS=2 by default (REDIS_KEYS: redis-bench.sh)
 #
 # PostgreSQL: a generated database of SIZE_MB (>= 1 GB) in 24 tables of mixed sizes (one large,
 # three medium, twenty small; primary keys plus a secondary index each) is copied to another local
 # server by (1) pg_dump -Fc | pg_restore, (2) pg_dump -Fd -j JOBS + pg_restore -j JOBS,
 # (3) pgcopydb clone, (4) rehome migrate postgres --jobs JOBS, verification included.
-# Redis: keys/s of rehome migrate redis against redis-benchmark's pipelined SET rate.
+# Redis: bench/redis-bench.sh (keys/s of rehome migrate redis against redis-benchmark's SET rate).
 # Targets (issue 5): rehome >= 2.0x (1) and >= 1.3x (2), <= pgcopydb's time, verify <= 25 % of copy,
 # redis >= 80 % of the SET rate. The servers run on 127.0.0.1 in a temp folder, stopped at exit.
 set -euo pipefail
@@ -16,7 +16,6 @@ build=${1:-build}
 rehome=$(cd "$build" && pwd)/rehome
 size_mb=${SIZE_MB:-1100}
 jobs=${JOBS:-2}
-redis_keys=${REDIS_KEYS:-1000000}
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 work=$(mktemp -d /tmp/rehome-bench-XXXXXX)
 logs=/tmp/rehome-bench-logs; mkdir -p "$logs"
@@ -131,17 +130,4 @@ printf 'verification overhead: %s s / %s s copy = %s %%   target <= 25 %%\n' "$v
   "$(echo "100 * $verify / $copy" | bc -l | xargs printf '%.1f')"
 
 echo
-echo "== Redis: $redis_keys keys"
-rs_port=$(free_port); rd_port=$(free_port)
-redis-server --port "$rs_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null & pids+=($!)
-redis-server --port "$rd_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null & pids+=($!)
-sleep 0.5
-set_rate=$(redis-benchmark -h 127.0.0.1 -p "$rs_port" -t set -n "$redis_keys" -r 100000000 -P 16 -d 64 -q --csv \
-  | tail -1 | cut -d, -f2 | tr -d '"')
-keys=$(redis-cli -p "$rs_port" DBSIZE)
-"$rehome" migrate redis --from "redis://127.0.0.1:$rs_port" --to "redis://127.0.0.1:$rd_port" \
-  --state "$work/redis.json" --json >"$work/redis-out.json" 2>/dev/null
-read -r rate rverified <<<"$(python3 -c '
-import json,sys; j=json.load(open(sys.argv[1])); print(round(j["keys_per_second"]), j["verified"])' "$work/redis-out.json")"
-printf 'redis-benchmark SET -P 16: %s keys/s; rehome migrate redis: %s keys/s over %s keys (verified: %s) = %s %%   target >= 80 %%\n' \
-  "$set_rate" "$rate" "$keys" "$rverified" "$(echo "100 * $rate / $set_rate" | bc -l | xargs printf '%.0f')"
+bash "$(dirname "$0")/redis-bench.sh" "$build"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Benchmark of `rehome migrate redis`: keys/s against redis-benchmark's pipelined SET rate, one run.
+#
+#   bash bench/redis-bench.sh [build-dir]      REDIS_KEYS=1000000 by default
+#
+# Two redis-server on 127.0.0.1 (own ports, temp folder, stopped at exit). redis-benchmark fills the
+# source with pipelined SETs (its rate is the yardstick), then rehome copies and verifies every key.
+# Target (issue 5): rehome >= 80 % of the SET rate.
+set -euo pipefail
+
+build=${1:-build}
+rehome=$(cd "$build" && pwd)/rehome
+redis_keys=${REDIS_KEYS:-1000000}
+work=$(mktemp -d /tmp/rehome-redis-bench-XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+echo "== Redis: $redis_keys keys"
+rs_port=$(free_port); rd_port=$(free_port)
+redis-server --port "$rs_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null & pids+=($!)
+redis-server --port "$rd_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null & pids+=($!)
+sleep 0.5
+set_rate=$(redis-benchmark -h 127.0.0.1 -p "$rs_port" -t set -n "$redis_keys" -r 100000000 -P 16 -d 64 -q --csv \
+  | tail -1 | cut -d, -f2 | tr -d '"')
+keys=$(redis-cli -p "$rs_port" DBSIZE)
+"$rehome" migrate redis --from "redis://127.0.0.1:$rs_port" --to "redis://127.0.0.1:$rd_port" \
+  --state "$work/redis.json" --json >"$work/redis-out.json" 2>/dev/null
+read -r rate rverified <<<"$(python3 -c '
+import json,sys; j=json.load(open(sys.argv[1])); print(round(j["keys_per_second"]), j["verified"])' "$work/redis-out.json")"
+printf 'redis-benchmark SET -P 16: %s keys/s; rehome migrate redis: %s keys/s over %s keys (verified: %s) = %s %%   target >= 80 %%\n' \
+  "$set_rate" "$rate" "$keys" "$rverified" "$(echo "100 * $rate / $set_rate" | bc -l | xargs printf '%.0f')"
