@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "plan/pack.hpp"
 #include "plan/placement_state.hpp"
 #include "plan/scorer_util.hpp"
 
@@ -59,6 +60,11 @@ class Solver {
       return result;
     }
     const auto replicas = order_replicas();
+    if (options_.strategy == Strategy::pack && pack_fewest(replicas)) {
+      improve(replicas);
+      result.plan = to_plan();
+      return result;
+    }
     for (const auto& r : replicas) {
       auto best = choose(r.service, std::nullopt);
       if (!best) {
@@ -85,6 +91,7 @@ class Solver {
   std::vector<std::uint32_t> stamp_;                               // de-duplicates candidates per query
   std::uint32_t current_stamp_ = 0;
   std::vector<ServerId> by_memory_, by_cpu_, weak_;  // a few preferred servers, best first
+  bool keep_servers_ = false;  // pack: the servers are chosen; the soft rules choose among them only
 
   const PlacementContext& ctx() const { return state_.context(); }
   const model::Server& server(ServerId s) const { return estate_.servers[s]; }
@@ -228,6 +235,7 @@ class Solver {
     auto consider = [&](ServerId s) {
       if (stamp_[s] == current_stamp_) return false;
       stamp_[s] = current_stamp_;
+      if (keep_servers_ && state_.load(s).total == 0) return false;
       if (!state_.fits(svc, s)) return false;
       out.push_back(s);
       return true;
@@ -267,8 +275,11 @@ class Solver {
            it != free_cpu_index_.rend() && out.empty() && looked < look_limit; ++it, ++looked)
         consider(it->second);
     }
-    if (out.empty())  // the last resort scans every server, but scores no more than `want` of them
-      for (ServerId s = 0; s < estate_.servers.size() && static_cast<int>(out.size()) < want; ++s) consider(s);
+    // The last resort scans every server, but scores no more than `want` of them (pack's improvement,
+    // which keeps the servers in use, leaves the replica where it is instead).
+    if (out.empty() && !keep_servers_)
+      for (ServerId s = 0; s < estate_.servers.size() && static_cast<int>(out.size()) < want; ++s)
+        consider(s);
     return out;
   }
 
@@ -290,6 +301,20 @@ class Solver {
       if (better) best = s, best_score = sc;
     }
     return best;
+  }
+
+  // pack: the fewest servers first (pack.hpp), then the soft rules choose among those servers.
+  bool pack_fewest(const std::vector<Replica>& replicas) {
+    std::vector<const model::Service*> list;
+    list.reserve(replicas.size());
+    for (const auto& r : replicas) list.push_back(info_[r.service].svc);
+    PackOptions o;
+    o.search_budget = options_.search_budget;
+    auto packed = pack_fewest_servers(state_, list, o);
+    if (!packed) return false;
+    for (size_t i = 0; i < replicas.size(); ++i) place(replicas[i].service, packed->server[i]);
+    keep_servers_ = true;
+    return true;
   }
 
   // Local improvement: take each replica out and put it back on the best candidate, which now sees
