@@ -27,18 +27,29 @@ struct RunFlags {
   int from_phase = 0, to_phase = 7;
   std::vector<int> skip_phases;
   std::vector<std::string> ssh_destinations;
+  std::vector<std::string> netns;
 };
+
+// SERVER=VALUE pairs of a repeatable flag, each naming a server of the estate.
+std::map<std::string, std::string> per_server(const std::vector<std::string>& pairs, const std::string& flag,
+                                              const model::Estate& estate, const std::string& example) {
+  std::map<std::string, std::string> out;
+  for (const auto& d : pairs) {
+    auto eq = d.find('=');
+    if (eq == std::string::npos || eq + 1 == d.size() || !estate.find_server(d.substr(0, eq)))
+      throw UserError(fmt::format("{} {}: expected SERVER=VALUE with a server of the estate", flag, d),
+                      "e.g. " + flag + " " + example);
+    out[d.substr(0, eq)] = d.substr(eq + 1);
+  }
+  return out;
+}
 
 std::map<std::string, std::string> destinations(const RunFlags& f, const model::Estate& estate) {
   std::map<std::string, std::string> out;
   for (const auto& s : estate.servers) out[s.name] = s.address.empty() ? s.name : s.address;
-  for (const auto& d : f.ssh_destinations) {
-    auto eq = d.find('=');
-    if (eq == std::string::npos || !estate.find_server(d.substr(0, eq)))
-      throw UserError(fmt::format("--ssh {}: expected SERVER=DESTINATION with a server of the estate", d),
-                      "e.g. --ssh hppavilion=admin@10.0.0.80");
-    out[d.substr(0, eq)] = d.substr(eq + 1);
-  }
+  for (const auto& [server, dest] :
+       per_server(f.ssh_destinations, "--ssh", estate, "hppavilion=admin@10.0.0.80"))
+    out[server] = dest;
   return out;
 }
 
@@ -59,10 +70,13 @@ int run(const RunFlags& f) {
     return exit_code::ok;
   }
   std::unique_ptr<runbook::Transport> transport;
+  if (f.transport == "ssh" && !f.netns.empty())
+    throw UserError("--netns goes with the local transport", "drop --transport ssh, or drop --netns");
   if (f.transport == "ssh")
     transport = std::make_unique<runbook::SshTransport>(destinations(f, in.estate));
   else
-    transport = std::make_unique<runbook::LocalTransport>();
+    transport = std::make_unique<runbook::LocalTransport>(
+        per_server(f.netns, "--netns", in.estate, "gmktec=rh-test"));
   std::cout.setf(std::ios::unitbuf);  // progress reaches a log file line by line, even if killed
   std::cout << fmt::format("Running phases {}..{} of estate {} through the {} transport; state: {}\n",
                            o.from_phase, o.to_phase, rb.estate, transport->name(), o.state_file.string());
@@ -79,6 +93,9 @@ Runner setup_run(CLI::App& app_ref) {
   app->add_option("--transport", f->transport, "local (this machine) or ssh (ssh SERVER -- sh -s)")
       ->check(CLI::IsMember({"local", "ssh"}));
   app->add_option("--ssh", f->ssh_destinations, "SERVER=DESTINATION for ssh (default: the server's address)");
+  app->add_option("--netns", f->netns,
+                  "SERVER=NAME: with the local transport, run that server's steps inside network namespace "
+                  "NAME (nsenter --net=/var/run/netns/NAME), e.g. one a test made");
   app->add_option("--credentials", f->credentials,
                   "file of NAME=value lines (passwords) given to the commands");
   app->add_option("--evidence", f->evidence, "where phases.json goes (default <workdir>/evidence)");

@@ -24,6 +24,10 @@ void add_runbook_arguments(CLI::App& app, runbook::RunbookArgs& a) {
   app.add_option("--targets", a.targets,
                  "targets file for the validation phase (default <workdir>/targets.yaml)");
   app.add_option("--rehome", a.rehome, "how the runbook calls rehome itself (default: rehome on PATH)");
+  app.add_option("--firewall", a.firewall,
+                 "phase 1: ufw (the generated firewall/<server>.sh, default) or iptables (the same "
+                 "openings in one iptables chain, nothing under /etc)")
+      ->check(CLI::IsMember({"ufw", "iptables"}));
 }
 
 namespace {

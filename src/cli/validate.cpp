@@ -15,8 +15,21 @@ namespace {
 
 struct ValidateFlags {
   std::string estate, targets, credentials, evidence;
+  std::vector<std::string> only;
   bool json = false;
 };
+
+std::set<validate::Area> areas(const std::vector<std::string>& keys) {
+  std::set<validate::Area> out;
+  for (const auto& k : keys) {
+    auto a = validate::parse_area(k);
+    if (!a)
+      throw UserError(fmt::format("--only {}: not an area", k),
+                      "name some of databases, services, monitoring, network, security, resources");
+    out.insert(*a);
+  }
+  return out;
+}
 
 int run(const ValidateFlags& f) {
   auto estate = f.estate.empty() ? model::default_estate() : model::load_estate(f.estate);
@@ -30,7 +43,7 @@ int run(const ValidateFlags& f) {
     if (!f.json)
       std::cerr << fmt::format("  {:<8} {}: {}\n", validate::to_string(r.outcome), r.name, r.reason);
   };
-  auto suite = validate::run_suite(&estate, targets, env, progress);
+  auto suite = validate::run_suite(&estate, targets, env, progress, areas(f.only));
   auto evidence = validate::to_json(suite);
   evidence["estate"] = estate.name;
   if (!f.evidence.empty())
@@ -50,6 +63,8 @@ Register r{
       app.add_option("--targets", f->targets, "targets file: what to probe for each service (YAML)");
       app.add_option("--credentials", f->credentials, "file of NAME=value lines for ${NAME} in the targets");
       app.add_option("--evidence", f->evidence, "write validation.json into this folder for the report");
+      app.add_option("--only", f->only, "probe only these areas (comma list: network,security, ...)")
+          ->delimiter(',');
       app.add_flag("--json", f->json, "print JSON for programs");
       return [f]() { return run(*f); };
     }};

@@ -11,12 +11,27 @@
 namespace rehome::generate {
 namespace {
 
+bool is_edge(const Topology& t, const std::string& server) {
+  const auto& edges = t.edge_servers();
+  return std::find(edges.begin(), edges.end(), server) != edges.end();
+}
+
+bool any_encrypted(const Topology& t) {
+  return std::any_of(t.networks().begin(), t.networks().end(), [](const auto& n) { return n.encrypted; });
+}
+
+// The other servers of the cluster, which may reach this one's Swarm ports.
+std::vector<std::string> peer_addresses(const Topology& t, const model::Server& server) {
+  std::vector<std::string> peers;
+  for (const auto& other : t.estate().servers)
+    if (other.name != server.name && !other.address.empty()) peers.push_back(other.address);
+  return peers;
+}
+
 std::string firewall_script(const Topology& t, const model::Server& server) {
   const bool manager = t.is_manager(server.name);
-  const auto& edges = t.edge_servers();
-  const bool edge = std::find(edges.begin(), edges.end(), server.name) != edges.end();
-  const bool encrypted =
-      std::any_of(t.networks().begin(), t.networks().end(), [](const auto& n) { return n.encrypted; });
+  const bool edge = is_edge(t, server.name);
+  const bool encrypted = any_encrypted(t);
 
   std::vector<std::string> roles = {manager ? "manager" : "worker"};
   if (edge) roles.push_back("edge");
@@ -43,10 +58,7 @@ ufw limit "${{SSH_PORT}}/tcp" comment 'ssh'
                    fmt::arg("name", server.name), fmt::arg("address", server.address),
                    fmt::arg("roles", fmt::format("{}", fmt::join(roles, ", "))));
 
-  std::vector<std::string> peers;
-  for (const auto& other : t.estate().servers) {
-    if (other.name != server.name && !other.address.empty()) peers.push_back(other.address);
-  }
+  const auto peers = peer_addresses(t, server);
   if (!peers.empty()) {
     s << "\n# Swarm traffic, only from the other servers of the cluster.\n";
     s << "for peer in " << fmt::format("{}", fmt::join(peers, " ")) << "; do\n";
@@ -76,7 +88,66 @@ ufw limit "${{SSH_PORT}}/tcp" comment 'ssh'
   return s.str();
 }
 
+// The same openings as the UFW script, as plain iptables rules in one chain of their own.
+std::string iptables_script(const Topology& t, const model::Server& server) {
+  std::ostringstream s;
+  s << "#!/bin/sh\n" << generated_header(t);
+  s << fmt::format(R"SH(#
+# iptables rules for {name} ({address}): the openings of firewall/{name}.sh (UFW) for a host
+# without UFW, or a network namespace under test. Every rule sits in one chain, rehome-input, which
+# INPUT jumps to first: running this again replaces the rules, and the rollback removes the chain.
+# Loopback and replies are accepted, then SSH, then what the plan needs; everything else is dropped.
+set -eu
+[ "$(id -u)" -eq 0 ] || {{ echo "run as root" >&2; exit 2; }}
+SSH_PORT="${{SSH_PORT:-22}}"
+
+for ipt in iptables ip6tables; do
+  $ipt -N rehome-input 2>/dev/null || $ipt -F rehome-input
+  $ipt -C INPUT -j rehome-input 2>/dev/null || $ipt -I INPUT 1 -j rehome-input
+  $ipt -A rehome-input -i lo -j ACCEPT
+  $ipt -A rehome-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+  $ipt -A rehome-input -m conntrack --ctstate INVALID -j DROP
+  $ipt -A rehome-input -p tcp --dport "$SSH_PORT" -j ACCEPT
+done
+iptables -A rehome-input -p icmp --icmp-type echo-request -j ACCEPT
+ip6tables -A rehome-input -p ipv6-icmp -j ACCEPT
+)SH",
+                   fmt::arg("name", server.name), fmt::arg("address", server.address));
+  const auto peers = peer_addresses(t, server);
+  if (!peers.empty()) {
+    s << "\n# Swarm traffic, only from the other servers of the cluster.\n";
+    s << "for peer in " << fmt::format("{}", fmt::join(peers, " ")) << "; do\n";
+    if (t.is_manager(server.name))
+      s << "  iptables -A rehome-input -p tcp -s \"$peer\" --dport 2377 -j ACCEPT\n";
+    s << "  iptables -A rehome-input -p tcp -s \"$peer\" --dport 7946 -j ACCEPT\n";
+    s << "  iptables -A rehome-input -p udp -s \"$peer\" --dport 7946 -j ACCEPT\n";
+    s << "  iptables -A rehome-input -p udp -s \"$peer\" --dport 4789 -j ACCEPT\n";
+    if (any_encrypted(t)) s << "  iptables -A rehome-input -p esp -s \"$peer\" -j ACCEPT\n";
+    s << "done\n";
+  }
+  struct Opening {
+    int port;
+    std::string protocol, why;
+  };
+  std::vector<Opening> open;
+  if (is_edge(t, server.name))
+    open.insert(open.end(), {{80, "tcp", "http (edge proxy)"}, {443, "tcp", "https (edge proxy)"}});
+  for (const auto& p : t.published_on(server.name))
+    if (p.port != 80 && p.port != 443) open.push_back({p.port, p.protocol, p.service});  // web: edge only
+  s << "\nfor ipt in iptables ip6tables; do\n";
+  for (const auto& o : open)
+    s << fmt::format("  $ipt -A rehome-input -p {} --dport {} -j ACCEPT  # {}\n", o.protocol, o.port, o.why);
+  s << "  $ipt -A rehome-input -j DROP\ndone\niptables -S rehome-input\n";
+  return s.str();
+}
+
 }  // namespace
+
+std::string iptables_firewall_script(const Topology& t, const std::string& server) {
+  for (const auto& s : t.estate().servers)
+    if (s.name == server) return iptables_script(t, s);
+  return "";
+}
 
 Files firewall_scripts(const Topology& t) {
   Files files;

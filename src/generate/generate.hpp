@@ -26,8 +26,12 @@ Files generate_all(const model::Estate& estate, const plan::Plan& plan);
 // The parts, for tests and for callers that want one kind only.
 Files stack_files(const Topology& topology);  // stacks/<stack>.yml
 std::string stack_file(const Topology& topology, const std::string& stack);
-std::string bootstrap_script(const Topology& topology);   // bootstrap.sh
-Files firewall_scripts(const Topology& topology);         // firewall/<server>.sh
+std::string bootstrap_script(const Topology& topology);  // bootstrap.sh
+Files firewall_scripts(const Topology& topology);        // firewall/<server>.sh
+// The same openings as plain iptables rules in one chain (rehome-input), for a host without UFW or
+// a network namespace under test. Not written by generate_all; the runbook's --firewall iptables
+// runs it. Empty for an unknown server.
+std::string iptables_firewall_script(const Topology& topology, const std::string& server);
 std::string prometheus_config(const Topology& topology);  // monitoring/prometheus.yml
 std::string alert_rules(const Topology& topology);        // monitoring/alerts.yml
 Files kubernetes_manifests(const Topology& topology);     // k8s/...

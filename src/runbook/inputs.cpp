@@ -37,6 +37,7 @@ RunbookOptions runbook_options(const RunbookArgs& a, const Inputs& in) {
   o.workdir = a.workdir;
   o.targets_file = a.targets;
   o.rehome = a.rehome;
+  o.firewall = a.firewall;
   auto window = model::parse_duration(a.window);
   if (!window || *window < 0)
     throw UserError(fmt::format("--window {}: not a duration", a.window), "write e.g. 72h, 24h or 30m");

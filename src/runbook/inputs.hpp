@@ -30,6 +30,7 @@ struct RunbookArgs {
   std::string window = "72h";
   std::string targets;
   std::string rehome = "rehome";
+  std::string firewall = "ufw";
 };
 // Throws UserError for a malformed window.
 RunbookOptions runbook_options(const RunbookArgs& args, const Inputs& inputs);

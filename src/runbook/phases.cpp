@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "generate/generate.hpp"
 #include "generate/topology.hpp"
 #include "runbook/databases.hpp"
 #include "runbook/order.hpp"
@@ -142,6 +143,8 @@ std::vector<Step> prechecks(const Context& c) {
 
 std::vector<Step> security(const Context& c) {
   std::vector<Step> out;
+  const bool iptables = c.options.firewall == "iptables";
+  generate::Topology topology(c.estate, c.plan);
   for (const auto& server : c.estate.servers) {
     Step s =
         step(1, "firewall." + server.name, "firewall on " + server.name,
@@ -149,12 +152,35 @@ std::vector<Step> security(const Context& c) {
                          "Swarm ports only between the cluster's servers.",
                          server.name),
              server.name);
-    std::string script = fmt::format("{}/firewall/{}.sh", generated(c), server.name);
-    s.command = fmt::format("sh {}", script);
-    s.verify = "ufw status | grep -q 'Status: active'";
-    s.rollback = "ufw disable  # then fix the rules and run the step again";
+    if (iptables) {
+      // The rules themselves are the command, so the runbook shows exactly what is applied.
+      s.what += " As plain iptables rules in one chain (rehome-input): no UFW, nothing written under /etc.";
+      s.command = generate::iptables_firewall_script(topology, server.name);
+      while (!s.command.empty() && s.command.back() == '\n') s.command.pop_back();
+      s.verify = "iptables -C INPUT -j rehome-input && iptables -S rehome-input | grep -q -- '-j DROP'";
+      s.rollback =
+          "for ipt in iptables ip6tables; do $ipt -D INPUT -j rehome-input; $ipt -F rehome-input; $ipt -X "
+          "rehome-input; done";
+    } else {
+      s.command = fmt::format("sh {}/firewall/{}.sh", generated(c), server.name);
+      s.verify = "ufw status | grep -q 'Status: active'";
+      s.rollback = "ufw disable  # then fix the rules and run the step again";
+    }
     out.push_back(s);
   }
+  // The rules are proven from outside: from the machine running rehome, what must answer answers
+  // (the targets' network section: each server's SSH or another allowed port) and what must be
+  // closed is refused or dropped (security.closed).
+  Step check = step(1, "firewall-check", "firewall proven from outside",
+                    "From this machine, connects to each server's allowed port (the targets file's "
+                    "network section) and to every port that must be closed (security.closed): the first "
+                    "answer, the others are refused or dropped.",
+                    "");
+  check.command = fmt::format("{} validate {} --targets {} --only network,security", c.options.rehome,
+                              shell_word(c.options.estate_file), shell_word(c.options.targets_file));
+  check.rollback =
+      "nothing to undo (read-only); roll back the firewall steps above if a server is unreachable";
+  out.push_back(check);
   return out;
 }
 

@@ -52,6 +52,10 @@ struct RunbookOptions {
   std::string rehome = "rehome";        // how to call rehome itself
   model::Millis verification_window = kDefaultVerificationWindow;
   int converge_timeout_seconds = 300;  // how long a stack may take to converge
+  // Phase 1: "ufw" runs the generated firewall/<server>.sh; "iptables" the same openings as plain
+  // iptables rules in one chain (no UFW, nothing under /etc: a host without UFW, or a network
+  // namespace under test).
+  std::string firewall = "ufw";
 };
 
 // Writes the runbook of moving `estate` onto the servers of `plan`. Pure: no I/O.

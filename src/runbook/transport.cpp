@@ -9,12 +9,26 @@
 
 namespace rehome::runbook {
 
-ProcessResult LocalTransport::run(const std::string&, const std::string& script, const Env& env,
+std::vector<std::string> LocalTransport::argv(const std::string& host, const std::string& script) const {
+  auto it = netns_.find(host);
+  if (it == netns_.end() || host.empty()) return {"sh", "-c", script};
+  std::string path = it->second.find('/') == std::string::npos ? "/var/run/netns/" + it->second : it->second;
+  return {"nsenter", "--net=" + path, "--", "sh", "-c", script};
+}
+
+std::string LocalTransport::name() const {
+  if (netns_.empty()) return "local";
+  std::vector<std::string> parts;
+  for (const auto& [server, ns] : netns_) parts.push_back(server + " in netns " + ns);
+  return "local (" + join(parts, ", ") + ")";
+}
+
+ProcessResult LocalTransport::run(const std::string& host, const std::string& script, const Env& env,
                                   std::chrono::milliseconds timeout) {
   ProcessOptions o;
   o.env = env;
   o.timeout = timeout;
-  return run_process({"sh", "-c", script}, o);
+  return run_process(argv(host, script), o);
 }
 
 SshInvocation ssh_invocation(const std::string& destination, const std::string& script, const Env& env,

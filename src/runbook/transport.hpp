@@ -21,12 +21,20 @@ class Transport {
 };
 
 // Everything on this machine through `sh -c`; the host is ignored (a single-machine cluster, or an
-// operator already on the server).
+// operator already on the server), except for servers given a network namespace: their steps run
+// in it (`nsenter --net=/var/run/netns/NAME -- sh -c`), so a firewall applied "on the server" stays
+// inside a namespace a test made, never this machine's own.
 class LocalTransport : public Transport {
  public:
+  explicit LocalTransport(std::map<std::string, std::string> netns = {}) : netns_(std::move(netns)) {}
   ProcessResult run(const std::string& host, const std::string& script, const Env& env,
                     std::chrono::milliseconds timeout) override;
-  std::string name() const override { return "local"; }
+  std::string name() const override;
+  // The command line a step for `host` runs as (the script is its last word).
+  std::vector<std::string> argv(const std::string& host, const std::string& script) const;
+
+ private:
+  std::map<std::string, std::string> netns_;  // server -> namespace name (or a path with a '/')
 };
 
 // `ssh <destination> -- sh -s`, with the environment and the script on stdin.

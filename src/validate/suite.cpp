@@ -154,10 +154,28 @@ std::vector<ProbeResult> unprobed(const model::Estate& estate, const Targets& t)
   return out;
 }
 
-Suite run_suite(const model::Estate* estate, const Targets& t, const std::map<std::string, std::string>& env,
-                const std::function<void(const ProbeResult&)>& progress) {
+std::optional<Area> parse_area(const std::string& key) {
+  for (Area a : kAreas)
+    if (area_key(a) == key) return a;
+  return std::nullopt;
+}
+
+Suite run_suite(const model::Estate* estate, const Targets& all,
+                const std::map<std::string, std::string>& env,
+                const std::function<void(const ProbeResult&)>& progress, const std::set<Area>& only) {
+  auto wanted = [&](Area a) { return only.empty() || only.count(a) > 0; };
+  Targets t = all;
+  if (!wanted(Area::databases)) t.databases.clear();
+  if (!wanted(Area::services)) t.services.clear();
+  if (!wanted(Area::monitoring)) t.monitoring.clear();
+  if (!wanted(Area::network)) t.network.clear();
+  if (!wanted(Area::security)) {
+    t.closed.clear();
+    t.localhost_only.clear();
+  }
   Suite suite;
   auto add = [&](ProbeResult r) {
+    if (!wanted(r.area)) return;
     r.reason = mask_secrets(r.reason);
     if (progress) progress(r);
     suite.results.push_back(std::move(r));
@@ -168,7 +186,8 @@ Suite run_suite(const model::Estate* estate, const Targets& t, const std::map<st
   for (const auto& e : t.network) add(network_probe(e, t));
   for (const auto& hp : t.closed) add(closed_probe(hp, t));
   for (int port : t.localhost_only) add(localhost_only_probe(port));
-  for (auto& r : resource_probes(t)) add(r);
+  if (wanted(Area::resources))
+    for (auto& r : resource_probes(t)) add(r);
   if (estate)
     for (auto& r : unprobed(*estate, t)) add(r);
   std::stable_sort(suite.results.begin(), suite.results.end(),

@@ -14,21 +14,24 @@
 #include <fmt/format.h>
 
 #include "common/process.hpp"
+#include "real/harness/netns_link.hpp"
 #include "real/harness/probe_image.hpp"
 #include "real/harness/server_process.hpp"
 
 namespace rehome::test {
 
-inline bool tcp_answers(int port) {
-  auto r = run_process({"bash", "-c", fmt::format("exec 3<>/dev/tcp/127.0.0.1/{}", port)},
+inline bool tcp_answers(const std::string& host, int port) {
+  auto r = run_process({"bash", "-c", fmt::format("exec 3<>/dev/tcp/{}/{}", host, port)},
                        {.timeout = std::chrono::milliseconds(2000)});
   return r.ok();
 }
+inline bool tcp_answers(int port) { return tcp_answers("127.0.0.1", port); }
 
 inline void wait_for_port(int port, const std::string& what,
-                          std::chrono::seconds limit = std::chrono::seconds(30)) {
+                          std::chrono::seconds limit = std::chrono::seconds(30),
+                          const std::string& host = "127.0.0.1") {
   auto until = std::chrono::steady_clock::now() + limit;
-  while (!tcp_answers(port)) {
+  while (!tcp_answers(host, port)) {
     if (std::chrono::steady_clock::now() > until) throw std::runtime_error(what + " did not start listening");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -40,9 +43,11 @@ class LocalProcess {
     dir_ = std::filesystem::temp_directory_path() / fmt::format("rehome-rb-{}-{}-{}", name, ::getpid(), port);
     std::filesystem::create_directories(dir_);
   }
-  void start(const std::vector<std::string>& argv, std::map<std::string, std::string> env = {}) {
+  // `host`: where it listens, for the readiness check (an address inside a namespace, say).
+  void start(const std::vector<std::string>& argv, std::map<std::string, std::string> env = {},
+             const std::string& host = "127.0.0.1") {
     pid_ = spawn(argv, {.log_file = dir_ / "log", .env = std::move(env)});
-    wait_for_port(port_, name_);
+    wait_for_port(port_, name_, std::chrono::seconds(30), host);
   }
   ~LocalProcess() {
     if (pid_ > 0) stop_child(pid_, SIGTERM, std::chrono::seconds(5));
@@ -65,6 +70,14 @@ class LocalProcess {
 inline std::unique_ptr<LocalProcess> start_probe_service() {
   auto p = std::make_unique<LocalProcess>("probe", free_port());
   p->start({probe_binary().string()}, {{"PROBE_PORT", std::to_string(p->port())}});
+  return p;
+}
+
+// The probe on `port` inside a linked network namespace, checked
+// from here at `address`: a stand-in for a server's sshd, or for a port a firewall must close.
+inline std::unique_ptr<LocalProcess> start_probe_in(const LinkedNamespace& ns, int port) {
+  auto p = std::make_unique<LocalProcess>(fmt::format("probe-ns-{}", port), port);
+  p->start(ns.inside({probe_binary().string()}), {{"PROBE_PORT", std::to_string(port)}}, ns.address());
   return p;
 }
 

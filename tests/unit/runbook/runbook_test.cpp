@@ -105,6 +105,34 @@ TEST(Runbook, CleanupIsGatedAfterThePhaseItCleansUpAfter) {
   EXPECT_EQ(rb.verification_window, kDefaultVerificationWindow);
 }
 
+TEST(Runbook, FirewallIsUfwByDefaultAndProvenFromOutside) {
+  auto rb = make();
+  const Step* f = rb.find_step("1.firewall.db");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->command, "sh rehome-work/generated/firewall/db.sh");
+  EXPECT_EQ(f->host, "db");
+  const Step* check = rb.find_step("1.firewall-check");
+  ASSERT_NE(check, nullptr);
+  EXPECT_EQ(check->host, "");  // from the machine running rehome, i.e. from outside the servers
+  EXPECT_NE(check->command.find("validate"), std::string::npos);
+  EXPECT_NE(check->command.find("--only network,security"), std::string::npos);
+  EXPECT_EQ(rb.phases[1].steps.back().id, "1.firewall-check");
+}
+
+TEST(Runbook, IptablesFirewallKeepsItsRulesInOneChainAndRollsBackByRemovingIt) {
+  RunbookOptions o;
+  o.firewall = "iptables";
+  auto rb = make(o);
+  const Step* f = rb.find_step("1.firewall.db");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->command.find("ufw"), std::string::npos);
+  EXPECT_NE(f->command.find("-I INPUT 1 -j rehome-input"), std::string::npos);
+  EXPECT_NE(f->command.find("--dport 7946 -j ACCEPT"), std::string::npos);  // Swarm, from peers
+  EXPECT_NE(f->command.find("-A rehome-input -j DROP"), std::string::npos);
+  EXPECT_NE(f->verify.find("iptables -C INPUT -j rehome-input"), std::string::npos);
+  EXPECT_NE(f->rollback.find("-X rehome-input"), std::string::npos);
+}
+
 TEST(Runbook, UnknownOldServerIsAUserError) {
   RunbookOptions o;
   o.old_server = "nope";

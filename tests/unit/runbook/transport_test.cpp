@@ -15,6 +15,17 @@ TEST(SshTransport, SecretsTravelOnStdinNeverInArgv) {
   EXPECT_EQ(inv.stdin_data, "export DB_PASSWORD='s3cr'\\''et'\ndocker ps\n");
 }
 
+TEST(LocalTransport, AServerGivenANamespaceRunsInsideIt) {
+  LocalTransport t({{"node", "rh-test"}, {"other", "/run/netns/x"}});
+  EXPECT_EQ(t.argv("node", "true"),
+            (std::vector<std::string>{"nsenter", "--net=/var/run/netns/rh-test", "--", "sh", "-c", "true"}));
+  EXPECT_EQ(t.argv("other", "true")[1], "--net=/run/netns/x");
+  EXPECT_EQ(t.argv("", "true"), (std::vector<std::string>{"sh", "-c", "true"}));
+  EXPECT_EQ(t.argv("elsewhere", "true"), (std::vector<std::string>{"sh", "-c", "true"}));
+  EXPECT_EQ(t.name(), "local (node in netns rh-test, other in netns /run/netns/x)");
+  EXPECT_EQ(LocalTransport().name(), "local");
+}
+
 TEST(Credentials, ParsesNameValueLines) {
   auto env =
       parse_credentials("# comment\nexport A_PASSWORD='x y'\nB=\"q\"\n\nC=plain=with=equals\n", "c.env");

@@ -23,6 +23,18 @@ Suite seed_000_like() {
   return s;
 }
 
+TEST(Suite, OnlyTheAreasAskedForAreProbed) {
+  model::Estate e;
+  e.servers = {{.name = "box", .address = "10.0.0.9"}};
+  Targets t;  // nothing to reach: the server is Skipped, and memory/disk are not measured
+  auto s = run_suite(&e, t, {}, {}, {Area::network, Area::security});
+  ASSERT_EQ(s.results.size(), 1u);
+  EXPECT_EQ(s.results[0].area, Area::network);
+  EXPECT_EQ(s.results[0].outcome, Outcome::skipped);
+  EXPECT_EQ(parse_area("security"), Area::security);
+  EXPECT_EQ(parse_area("firewall"), std::nullopt);
+}
+
 TEST(Scores, AsSeed000CountsThem) {
   auto s = seed_000_like();
   EXPECT_EQ(s.score(Area::services).percent(), 75);
