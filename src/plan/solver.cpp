@@ -61,7 +61,9 @@ class Solver {
     }
     const auto replicas = order_replicas();
     if (options_.strategy == Strategy::pack && pack_fewest(replicas)) {
-      improve(replicas);
+      // The soft rules only break ties in pack mode: above 20k replicas the servers are nearly full and
+      // the moves among them cost more than they gain.
+      if (replicas.size() <= 20000) improve(replicas);
       result.plan = to_plan();
       return result;
     }
