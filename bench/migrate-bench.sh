@@ -110,14 +110,17 @@ if command -v pgcopydb >/dev/null; then
 fi
 
 echo "== 4: rehome migrate postgres --jobs $jobs (verification included)"
-fresh_target rehome; t=$(now)
+fresh_target rehome; load_before=$(cut -d' ' -f1-3 /proc/loadavg); t=$(now)
 "$rehome" migrate postgres --from "$SRC" --to "$(dst rehome)" --jobs "$jobs" --state "$work/state.json" --json \
   >"$work/rehome.json" 2>"$work/rehome.log" || { cat "$work/rehome.log"; exit 1; }
 t_rehome=$(elapsed "$t")
-read -r copy verify verified tables <<<"$(python3 -c '
+read -r schema copy indexes verify copy_work verify_work index_work verified tables <<<"$(python3 -c '
 import json,sys; j=json.load(open(sys.argv[1])); s=j["seconds"]
-print(s["copy"], s["verify"], j["verified"], len(j["tables"]))' "$work/rehome.json")"
-echo "   $t_rehome s (copy $copy s, verify $verify s, $tables tables verified: $verified)"
+print(s["schema"], s["copy"], s["indexes"], s["verify"], s["copy_work"], s["verify_work"], s["index_work"],
+      j["verified"], len(j["tables"]))' "$work/rehome.json")"
+echo "   $t_rehome s (schema $schema s, copy+per-table work $copy s, remaining post-data $indexes s," \
+     "final verify $verify s; $tables tables verified: $verified)"
+echo "   worker time: copying $copy_work s, proving $verify_work s, indexes+ANALYZE $index_work s"
 
 echo
 echo "== PostgreSQL results (${size_mb} MB, 24 tables, jobs $jobs)"
@@ -126,8 +129,16 @@ printf '%-36s %8s %8s   target >= 2.0\n' "pg_dump | pg_restore" "$t_plain" "$(ra
 printf '%-36s %8s %8s   target >= 1.3\n' "pg_dump -Fd -j + pg_restore -j" "$t_dir" "$(ratio "$t_dir" "$t_rehome")"
 [[ -n $t_pgcopydb ]] && printf '%-36s %8s %8s   target >= 1.0\n' "pgcopydb clone (no verification)" "$t_pgcopydb" "$(ratio "$t_pgcopydb" "$t_rehome")"
 printf '%-36s %8s\n' "rehome migrate postgres (verified)" "$t_rehome"
-printf 'verification overhead: %s s / %s s copy = %s %%   target <= 25 %%\n' "$verify" "$copy" \
-  "$(echo "100 * $verify / $copy" | bc -l | xargs printf '%.1f')"
+# The proof (target read back, source rows counted in the server) overlaps the copy of other tables,
+# so its cost is measured in worker time: proving / copying, summed over the workers.
+printf 'verification overhead: %s s proving / %s s copying (worker time) = %s %%   target <= 25 %%\n' \
+  "$verify_work" "$copy_work" "$(echo "100 * $verify_work / $copy_work" | bc -l | xargs printf '%.1f')"
+printf '  (final verify step after the copy: %s s wall)\n' "$verify"
+echo "like with like: every contender ran against the same two servers (fsync on, wal_level=replica);"
+echo "  pgcopydb ends with VACUUM ANALYZE per table, rehome with ANALYZE per table (its whole-table"
+echo "  copies are COPY FREEZE, already frozen), pg_restore analyzes nothing; rehome's commits are"
+echo "  asynchronous per unit and flushed by a synchronous commit before it reports verified"
+echo "load average before rehome: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
 bash "$(dirname "$0")/redis-bench.sh" "$build"

@@ -119,7 +119,10 @@ json postgres_json(const migrate::PgMigrationReport& r) {
             {"copy", r.copy_seconds},
             {"indexes", r.post_data_seconds},
             {"verify", r.verify_seconds},
-            {"total", r.total_seconds}}},
+            {"total", r.total_seconds},
+            {"copy_work", r.copy_work_seconds},
+            {"verify_work", r.verify_work_seconds},
+            {"index_work", r.index_work_seconds}}},
           {"table_count",
            {{"source", r.tables.size()}, {"target", r.tables.size() + r.extra_target_tables.size()}}},
           {"tables", tables},
@@ -161,9 +164,10 @@ void print_postgres(const migrate::PgMigrationReport& r) {
                            check_mark(ok_sequences == static_cast<int>(r.sequences.size())),
                            r.resumed ? " (resumed after an interruption)" : "");
   std::cout << fmt::format(
-      "time: schema {:.1f} s, copy {:.1f} s ({}), indexes {:.1f} s, verify {:.1f} s, total {:.1f} s\n",
+      "time: schema {:.1f} s, copy {:.1f} s ({}), indexes {:.1f} s, verify {:.1f} s, total {:.1f} s\n"
+      "worker time: copying {:.1f} s, proving {:.1f} s, indexes and ANALYZE {:.1f} s (overlapped)\n",
       r.schema_seconds, r.copy_seconds, migrate::format_bytes(r.bytes_copied), r.post_data_seconds,
-      r.verify_seconds, r.total_seconds);
+      r.verify_seconds, r.total_seconds, r.copy_work_seconds, r.verify_work_seconds, r.index_work_seconds);
   for (const auto& p : r.problems()) std::cout << "  ✗ " << p << "\n";
 }
 

@@ -18,13 +18,27 @@ struct Stopped : std::runtime_error {
   Stopped() : std::runtime_error("stopped because another worker failed") {}
 };
 
+// Rows are gathered into chunks of about this size before PQputCopyData: fewer calls and messages.
+constexpr size_t copy_chunk_bytes = 256 * 1024;
+
 // " (a,b)", or nothing for a table without columns (valid in PostgreSQL).
 std::string column_list(const TableInfo& table) {
   return table.columns.empty() ? "" : " (" + table.columns + ")";
 }
 
-void copy_one(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,
-              const TableInfo& table) {
+}  // namespace
+
+void prepare_source_session(PgConnection& source) { source.exec(checksum_session_settings); }
+
+void prepare_target_session(PgConnection& target) {
+  target.exec(checksum_session_settings);
+  // Each unit commits with its bookkeeping row; waiting for the WAL flush of each is not needed
+  // for correctness (a lost commit is a unit copied again), and the end of the run syncs.
+  target.exec("SET synchronous_commit = off");
+}
+
+void copy_unit(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,
+               const TableInfo& table) {
   context.state.update([&](MigrationState& s) {
     for (auto& u : s.units) {
       if (u.unit.id == unit.id) {
@@ -50,9 +64,15 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
   const char* data = nullptr;
   int size = 0;
   int64_t chunks = 0, bytes = 0, pending_bytes = 0;
+  std::string chunk;
+  chunk.reserve(copy_chunk_bytes + 64 * 1024);
   while (source.next_copy_row(&data, &size)) {
-    target.put_copy_data(data, size);
     checksum.add_message(data, static_cast<size_t>(size));
+    chunk.append(data, static_cast<size_t>(size));
+    if (chunk.size() >= copy_chunk_bytes) {
+      target.put_copy_data(chunk.data(), static_cast<int>(chunk.size()));
+      chunk.clear();
+    }
     bytes += size;
     pending_bytes += size;
     if (++chunks % 1024 == 0) {
@@ -63,6 +83,7 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
       if (chunks == 1024) pause_point("copy", unit.id);
     }
   }
+  if (!chunk.empty()) target.put_copy_data(chunk.data(), static_cast<int>(chunk.size()));
   context.bytes += pending_bytes;
   context.rows += chunks % 1024;
   target.end_copy_in();
@@ -85,8 +106,6 @@ void copy_one(MigrationContext& context, PgConnection& source, PgConnection& tar
   });
   pause_point("between", unit.id);
 }
-
-}  // namespace
 
 std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format) {
   std::string name = qualified_name(table.name.schema, table.name.name);
@@ -115,36 +134,6 @@ void reconcile_units(MigrationContext& context, PgConnection& target) {
       }
     }
   });
-}
-
-int copy_units(MigrationContext& context) {
-  std::map<TableName, const TableInfo*> by_name;
-  for (const auto& t : context.tables) by_name[t.name] = &t;
-  std::vector<WorkUnit> pending;
-  for (const auto& u : context.state.snapshot().units) {
-    if (u.status == UnitStatus::done) continue;
-    if (!by_name.count(u.unit.table)) {
-      throw UserError(
-          fmt::format("table {} of the state file {} is no longer in the source", u.unit.table.display(),
-                      context.state.path().string()),
-          "the source changed since the migration started: delete the state file and run again with "
-          "--truncate");
-    }
-    pending.push_back(u.unit);
-  }
-  std::atomic<int> copied{0};
-  run_parallel(context.options.jobs, pending.size(), context.stop, [&](int) {
-    auto source = std::make_shared<PgConnection>(context.source, "source");
-    auto target = std::make_shared<PgConnection>(context.target, "target");
-    // Each unit commits with its bookkeeping row; waiting for the WAL flush of each is not needed
-    // for correctness (a lost commit is a unit copied again), and the end of the run syncs.
-    target->exec("SET synchronous_commit = off");
-    return [&, source, target](size_t i) {
-      copy_one(context, *source, *target, pending[i], *by_name.at(pending[i].table));
-      ++copied;
-    };
-  });
-  return copied.load();
 }
 
 }  // namespace rehome::migrate

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include <fmt/format.h>
@@ -240,6 +241,9 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
     ProgressTicker ticker(options, context);
     if (!initial.verified) {
       auto t = Clock::now();
+      // The post-data dump (same snapshot) runs while the schema is created.
+      auto post_data_dump =
+          std::async(std::launch::async, [&context] { return dump_schema(context, "post-data"); });
       if (!state.snapshot().pre_data_done) {
         int created = apply_pre_data(context);
         state.update([](MigrationState& s) { s.pre_data_done = true; });
@@ -254,25 +258,32 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
         });
       }
       reconcile_units(context, target_db);
+      const DumpScript post_data = post_data_dump.get();
       t = Clock::now();
       int64_t pending_bytes = 0;
       for (const auto& u : state.snapshot().units) {
         if (u.status != UnitStatus::done) pending_bytes += u.unit.estimated_bytes;
       }
       ticker.phase("copy", pending_bytes, true);
-      report.units_copied_now = copy_units(context);
+      // Copy, and per finished table its readback, indexes and ANALYZE, overlapped (pg_pipeline.cpp).
+      report.units_copied_now = run_pipeline(context, post_data);
       state.update([](MigrationState& s) { s.copy_done = true; });
       report.copy_seconds = seconds_since(t);
-      say(fmt::format("copy       {} units in {:.1f} s", report.units_copied_now, report.copy_seconds));
+      say(
+          fmt::format("copy       {} units in {:.1f} s (with the readback, indexes and ANALYZE of each "
+                      "table as it finished)",
+                      report.units_copied_now, report.copy_seconds));
 
       t = Clock::now();
       ticker.phase("indexes", 0, false);
       if (!state.snapshot().post_data_finished) {
-        report.post_data_statements = build_post_data(context);
+        build_post_data(context, post_data);
         state.update([](MigrationState& s) { s.post_data_finished = true; });
       }
+      for (const auto& id : state.snapshot().post_data_done)
+        report.post_data_statements += id.rfind("ANALYZE ", 0) == 0 ? 0 : 1;
       report.post_data_seconds = seconds_since(t);
-      say(fmt::format("indexes    {} statements in {:.1f} s", report.post_data_statements,
+      say(fmt::format("indexes    {} statements, the rest in {:.1f} s", report.post_data_statements,
                       report.post_data_seconds));
 
       copy_sequences(coordinator, target_db);
@@ -296,6 +307,9 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
     report.bytes_copied += u.bytes;
   }
   report.units = static_cast<int>(state.snapshot().units.size());
+  report.copy_work_seconds = static_cast<double>(context.copy_work_us.load()) / 1e6;
+  report.verify_work_seconds = static_cast<double>(context.verify_work_us.load()) / 1e6;
+  report.index_work_seconds = static_cast<double>(context.index_work_us.load()) / 1e6;
   if (report.verified()) {
     // A normal (synchronous) commit: also flushes the copy's asynchronous commits before it.
     target_db.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", bookkeeping_schema));

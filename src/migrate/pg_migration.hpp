@@ -61,7 +61,12 @@ struct PgMigrationReport {
   int64_t rows_copied = 0, bytes_copied = 0;
   int units = 0, units_copied_now = 0;
   int post_data_statements = 0;
+  // Wall times of the steps. The copy step overlaps each finished table's readback, indexes and
+  // ANALYZE; verify is what remains after it (sequences, sizes, comparison, tables not yet read back).
   double schema_seconds = 0, copy_seconds = 0, post_data_seconds = 0, verify_seconds = 0, total_seconds = 0;
+  // Worker time (summed over the workers, overlapped): copying, proving (readback, source counts,
+  // in-SQL checksums) and building indexes/ANALYZE. verify_work / copy_work is the proof's cost.
+  double copy_work_seconds = 0, verify_work_seconds = 0, index_work_seconds = 0;
   std::vector<TableCheck> tables;
   std::vector<SequenceCheck> sequences;
   std::vector<CrossingKey> crossing_keys;

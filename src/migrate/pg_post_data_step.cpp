@@ -34,19 +34,42 @@ bool crosses_the_cut(const DumpEntry& entry, const std::vector<CrossingKey>& cro
 
 }  // namespace
 
-int build_post_data(MigrationContext& context) {
-  DumpScript script = dump_schema(context, "post-data");
+bool wanted_post_data(const MigrationContext& context, const DumpEntry& entry) {
+  return !crosses_the_cut(entry, context.crossing_keys);
+}
+
+void run_post_data_entry(MigrationContext& context, PgConnection& target, const DumpEntry& entry) {
+  target.exec("BEGIN");
+  // The state file is this statement's only record: its commit must not be lost to a server crash.
+  target.exec("SET LOCAL synchronous_commit = on");
+  std::string message;
+  std::string state = target.try_exec(entry.sql, &message);
+  if (!state.empty()) {
+    target.exec("ROLLBACK");
+    if (!already_exists(state)) {
+      throw UserError(fmt::format("building {} {} on the target failed: {}", entry.type, entry.name, message),
+                      "fix the cause on the target and run the same command again: it resumes here");
+    }
+  } else {
+    pause_point("index", entry_object(entry));  // inside the transaction: the build is not yet committed
+    target.exec("COMMIT");
+  }
+  context.state.update([&](MigrationState& s) { s.post_data_done.insert(entry.id()); });
+  ++context.steps_done;
+}
+
+int build_post_data(MigrationContext& context, const DumpScript& script) {
   const auto done = context.state.snapshot().post_data_done;
   std::vector<std::vector<const DumpEntry*>> waves(post_data_waves);
   int64_t total = 0;
   for (const auto& entry : script.entries) {
-    if (crosses_the_cut(entry, context.crossing_keys)) continue;
+    if (!wanted_post_data(context, entry)) continue;
     ++total;
     if (done.count(entry.id())) continue;
     waves[static_cast<size_t>(post_data_wave(entry))].push_back(&entry);
   }
   context.steps_total = total;
-  context.steps_done = static_cast<int64_t>(done.size());
+  context.steps_done = total - static_cast<int64_t>(waves[0].size() + waves[1].size() + waves[2].size());
   std::atomic<int> ran{0};
   for (const auto& wave : waves) {
     run_parallel(context.options.jobs, wave.size(), context.stop, [&](int) {
@@ -54,24 +77,7 @@ int build_post_data(MigrationContext& context) {
       target->exec(script.preamble);
       target->exec("SET maintenance_work_mem = '256MB'");
       return [&, target](size_t i) {
-        const DumpEntry& entry = *wave[i];
-        target->exec("BEGIN");
-        std::string message;
-        std::string state = target->try_exec(entry.sql, &message);
-        if (!state.empty()) {
-          target->exec("ROLLBACK");
-          if (!already_exists(state)) {
-            throw UserError(
-                fmt::format("building {} {} on the target failed: {}", entry.type, entry.name, message),
-                "fix the cause on the target and run the same command again: it resumes here");
-          }
-        } else {
-          pause_point("index",
-                      entry_object(entry));  // inside the transaction: the build is not yet committed
-          target->exec("COMMIT");
-        }
-        context.state.update([&](MigrationState& s) { s.post_data_done.insert(entry.id()); });
-        ++context.steps_done;
+        run_post_data_entry(context, *target, *wave[i]);
         ++ran;
       };
     });

@@ -2,11 +2,15 @@
 // The steps of a PostgreSQL migration, each in its own file, sharing this context. The orchestrator
 // (pg_migration.cpp) decides which to run from the state file.
 #include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "migrate/catalog.hpp"
+#include "migrate/checksum.hpp"
 #include "migrate/dump_script.hpp"
 #include "migrate/migrate_state.hpp"
 #include "migrate/parallel.hpp"
@@ -26,6 +30,30 @@ struct MigrationContext {
   StopFlag stop;
   std::atomic<int64_t> rows{0}, bytes{0};              // copy progress
   std::atomic<int64_t> steps_done{0}, steps_total{0};  // indexes and verify progress
+  // The part of the proof the pipeline already computed in this run (readback mode): per table, the
+  // target's readback sum and the source's own row count (in the snapshot). verify() does the rest.
+  std::mutex proof_mutex;
+  std::map<TableName, Checksum> target_sums;
+  std::map<TableName, int64_t> source_counts;
+  // Worker time spent, in microseconds (tasks overlap, so these add up to more than the wall time).
+  std::atomic<int64_t> copy_work_us{0}, verify_work_us{0}, index_work_us{0};
+};
+
+// Adds the time between its construction and destruction to `counter` (microseconds).
+class WorkTimer {
+ public:
+  explicit WorkTimer(std::atomic<int64_t>& counter) : counter_(counter) {}
+  ~WorkTimer() {
+    counter_ +=
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_)
+            .count();
+  }
+  WorkTimer(const WorkTimer&) = delete;
+  WorkTimer& operator=(const WorkTimer&) = delete;
+
+ private:
+  std::atomic<int64_t>& counter_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 // Opens a source connection reading in the migration's snapshot (REPEATABLE READ, read only).
@@ -48,16 +76,39 @@ void empty_target(MigrationContext& context, PgConnection& target);
 std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format);
 inline std::string copy_format(const TableInfo& table) { return table.binary_copy_safe ? "binary" : "text"; }
 
-// copy step: every pending unit, `jobs` at a time. Returns how many units it copied.
-int copy_units(MigrationContext& context);
+// Copies one unit (source snapshot -> target) and commits it with its bookkeeping row.
+void copy_unit(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,
+               const TableInfo& table);
+// Session settings of every pipeline connection: text forms pinned (checksum_session_settings); on the
+// target, asynchronous commits (a lost unit commit is a unit copied again; the end syncs).
+void prepare_source_session(PgConnection& source);
+void prepare_target_session(PgConnection& target);
+
+// The pipeline: every pending copy unit, and as soon as all units of a table are committed, that
+// table's readback proof, its indexes and PK/UNIQUE constraints (post-data wave 0) and ANALYZE, while
+// other tables still copy; `jobs` workers. `post_data` is the post-data dump. Returns units copied.
+int run_pipeline(MigrationContext& context, const DumpScript& post_data);
 // Marks units the target committed (bookkeeping table) as done and the others as pending.
 void reconcile_units(MigrationContext& context, PgConnection& target);
 
-// indexes step: post-data statements in waves across `jobs` connections. Returns the count run.
-int build_post_data(MigrationContext& context);
+// indexes step: the post-data statements not yet done, in waves across `jobs` connections. Returns
+// the count run.
+int build_post_data(MigrationContext& context, const DumpScript& script);
+// Whether a post-data entry is part of the migration (a foreign key crossing the cut is not).
+bool wanted_post_data(const MigrationContext& context, const DumpEntry& entry);
+// Runs one post-data entry in its own (synchronously committed) transaction and records it in the
+// state file; an object that already exists (committed just before a kill) counts as done.
+void run_post_data_entry(MigrationContext& context, PgConnection& target, const DumpEntry& entry);
 
 // sequences step: target sequences set to the source's values.
 void copy_sequences(PgConnection& source, PgConnection& target);
+
+// The readback checksum of a unit's rows on `db` (COPY in the table's format, hashed as it streams).
+Checksum readback_checksum(PgConnection& db, const WorkUnit& unit, const TableInfo& table);
+// The target's block ranges of a table for reading it back (`table` describes the source's copy).
+std::vector<WorkUnit> target_ranges(PgConnection& target, const TableInfo& table, int jobs);
+// count(*) of a table on the source, in the snapshot: independent of the copy's ranges.
+int64_t source_row_count(PgConnection& source, const std::string& snapshot, const TableName& table);
 
 // verify step.
 void verify(MigrationContext& context, PgConnection& source, PgConnection& target, PgMigrationReport& report);

@@ -17,6 +17,7 @@ namespace {
 struct VerifyTask {
   bool on_source = true;
   WorkUnit unit;
+  bool count_only = false;  // the source's own row count of the whole table (readback mode)
 };
 
 // One task's part of a table's checksum, by the chosen method.
@@ -29,12 +30,7 @@ Checksum part_checksum(PgConnection& db, const VerifyTask& task, VerifyMode mode
     part.add(std::stoll(*rows[0][0]), *rows[0][1]);
     return part;
   }
-  StreamChecksum stream(source_table->binary_copy_safe);
-  db.begin_copy_out(copy_out_sql(task.unit, *source_table, copy_format(*source_table)));
-  const char* data = nullptr;
-  int size = 0;
-  while (db.next_copy_row(&data, &size)) stream.add_message(data, static_cast<size_t>(size));
-  return stream.total();
+  return readback_checksum(db, task.unit, *source_table);
 }
 
 std::map<TableName, int64_t> total_sizes(PgConnection& db) {
@@ -57,6 +53,33 @@ std::vector<TableInfo> selected(const std::vector<TableInfo>& tables, const Sele
 
 }  // namespace
 
+Checksum readback_checksum(PgConnection& db, const WorkUnit& unit, const TableInfo& table) {
+  StreamChecksum stream(table.binary_copy_safe);
+  db.begin_copy_out(copy_out_sql(unit, table, copy_format(table)));
+  const char* data = nullptr;
+  int size = 0;
+  while (db.next_copy_row(&data, &size)) stream.add_message(data, static_cast<size_t>(size));
+  return stream.total();
+}
+
+std::vector<WorkUnit> target_ranges(PgConnection& target, const TableInfo& table, int jobs) {
+  auto rows = target.query(
+      "SELECT pg_relation_size(c), pg_relation_size(c) / current_setting('block_size')::bigint "
+      "FROM (SELECT $1::regclass AS c) r",
+      {qualified_name(table.name.schema, table.name.name)});
+  TableInfo on_target = table;
+  on_target.bytes = std::stoll(*rows[0][0]);
+  on_target.blocks = std::stoll(*rows[0][1]);
+  return split_into_units({on_target}, {.jobs = jobs});
+}
+
+int64_t source_row_count(PgConnection& source, const std::string& snapshot, const TableName& table) {
+  begin_snapshot_transaction(source, snapshot);
+  int64_t n = std::stoll(source.scalar("SELECT count(*) FROM " + qualified_name(table.schema, table.name)));
+  source.exec("COMMIT");
+  return n;
+}
+
 void verify(MigrationContext& context, PgConnection& source, PgConnection& target,
             PgMigrationReport& report) {
   const auto& options = context.options;
@@ -68,6 +91,18 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
   std::map<TableName, const TableInfo*> source_info;
   for (const auto& t : context.tables) source_info[t.name] = &t;
   std::map<TableName, Checksum> source_sums, target_sums;
+  std::map<TableName, int64_t> source_counts;
+  std::set<TableName> target_done;  // read back by the pipeline in this run
+  {
+    std::lock_guard lock(context.proof_mutex);
+    for (const auto& [name, sum] : context.target_sums) {
+      if (target_names.count(name)) {
+        target_sums[name] = sum;
+        target_done.insert(name);
+      }
+    }
+    source_counts = context.source_counts;
+  }
   std::vector<VerifyTask> tasks;
   const auto units = context.state.snapshot().units;
   // Readback: the source's sums were taken while copying (when every unit has one); else the source
@@ -81,7 +116,19 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
     else
       tasks.push_back({true, u.unit});
   }
-  for (const auto& u : split_into_units(target_tables, {.jobs = options.jobs})) tasks.push_back({false, u});
+  // The source's sums came from the copy's own ranges: its row counts are taken independently, in
+  // the server, so rows a range missed (or read twice) cannot go unnoticed.
+  if (source_from_copy) {
+    for (const auto& t : context.tables) {
+      if (!source_counts.count(t.name))
+        tasks.push_back({true, {.id = t.name.display(), .table = t.name, .estimated_bytes = t.bytes}, true});
+    }
+  }
+  std::vector<TableInfo> to_read;
+  for (const auto& t : target_tables) {
+    if (!target_done.count(t.name)) to_read.push_back(t);
+  }
+  for (const auto& u : split_into_units(to_read, {.jobs = options.jobs})) tasks.push_back({false, u});
   std::stable_sort(tasks.begin(), tasks.end(), [](const VerifyTask& a, const VerifyTask& b) {
     return a.unit.estimated_bytes > b.unit.estimated_bytes;
   });
@@ -97,6 +144,15 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
     begin_snapshot_transaction(*src, context.snapshot);  // kept open: every task reads the copy's instant
     return [&, src, dst](size_t i) {
       const VerifyTask& task = tasks[i];
+      WorkTimer timer(context.verify_work_us);
+      if (task.count_only) {
+        int64_t n = std::stoll(src->scalar("SELECT count(*) FROM " +
+                                           qualified_name(task.unit.table.schema, task.unit.table.name)));
+        std::lock_guard lock(mutex);
+        source_counts[task.unit.table] = n;
+        ++context.steps_done;
+        return;
+      }
       auto it = source_info.find(task.unit.table);
       Checksum part = part_checksum(task.on_source ? *src : *dst, task, options.verify,
                                     it == source_info.end() ? nullptr : it->second);
@@ -111,6 +167,9 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
   for (const auto& name : source_names) {
     TableCheck check{.table = name};
     check.source_rows = source_sums[name].rows;
+    // Rows the copy's ranges sent but the source does not count (or the reverse) fail as a row
+    // difference: the target holds what was sent.
+    if (source_from_copy && source_counts.count(name)) check.source_rows = source_counts[name];
     check.source_checksum = source_sums[name].hex();
     check.source_bytes = source_sizes[name];
     if (target_names.count(name)) {

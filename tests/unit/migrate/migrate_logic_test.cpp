@@ -125,7 +125,7 @@ TEST(WorkUnits, SplitsBigTablesIntoBlockRangesBiggestFirst) {
       {.name = {"public", "big"}, .bytes = 800 * mb, .blocks = 102400},
       {.name = {"public", "empty"}, .bytes = 0, .blocks = 0},
   };
-  auto units = split_into_units(tables, {.jobs = 4});
+  auto units = split_into_units(tables, {.jobs = 4, .ranges_per_job = 4});
   // 801 MB / (4 jobs * 4) = ~50 MB chunks: big is cut into 16 ranges.
   ASSERT_EQ(units.size(), 18u);
   EXPECT_EQ(units[0].table.name, "big");
@@ -143,6 +143,25 @@ TEST(WorkUnits, SplitsBigTablesIntoBlockRangesBiggestFirst) {
     EXPECT_EQ(units[i].first_block, next);
     next = units[i].end_block;
   }
+}
+
+TEST(WorkUnits, ByDefaultCutsOnlyATableTooBigForOneWorkersShare) {
+  const int64_t mb = 1 << 20;
+  std::vector<TableInfo> tables = {
+      {.name = {"public", "large"}, .bytes = 380 * mb, .blocks = 48640},
+      {.name = {"public", "medium"}, .bytes = 300 * mb, .blocks = 38400},
+      {.name = {"public", "rest"}, .bytes = 400 * mb, .blocks = 51200},
+  };
+  // 1080 MB / 2 jobs = 540 MB chunks: nothing is cut, every table copies whole (COPY FREEZE).
+  auto units = split_into_units(tables, {.jobs = 2});
+  ASSERT_EQ(units.size(), 3u);
+  for (const auto& u : units) EXPECT_TRUE(u.whole_table()) << u.id;
+  // One table holding most of the data is cut for the workers to share it (chunks at most 1 GB).
+  tables[0].bytes = 4000 * mb;
+  tables[0].blocks = 512000;
+  units = split_into_units(tables, {.jobs = 2});
+  EXPECT_EQ(units.size(), 6u);
+  EXPECT_EQ(units[0].id, "public.large#1");
 }
 
 TEST(WorkUnits, ChunkSizeIsClamped) {
