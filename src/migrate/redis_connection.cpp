@@ -95,6 +95,8 @@ RedisReplyPtr RedisConnection::command(const std::vector<std::string_view>& argv
   return r;
 }
 
+int RedisConnection::fd() const { return context_->fd; }
+
 void RedisConnection::select(int db) {
   std::string n = std::to_string(db);
   auto r = command({"SELECT", n}, true);

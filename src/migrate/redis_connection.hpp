@@ -32,6 +32,8 @@ class RedisConnection {
   void append(const std::vector<std::string_view>& argv);
   RedisReplyPtr reply();
   void select(int db);
+  // The socket, for RespStream; only between commands (every reply read).
+  int fd() const;
 
   const std::string& masked_url() const { return endpoint_.masked; }
 

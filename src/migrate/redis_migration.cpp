@@ -4,15 +4,23 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <deque>
 #include <future>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "migrate/redis_connection.hpp"
+#include "migrate/redis_resp.hpp"
 #include "migrate/test_pause.hpp"
 
 namespace rehome::migrate {
@@ -72,44 +80,213 @@ RedisState load_state(const std::filesystem::path& path) {
   }
 }
 
+struct KeyspaceEntry {
+  int64_t keys = 0, expires = 0;
+};
+
 // Databases holding keys, from INFO keyspace ("db0:keys=12,expires=0,avg_ttl=0").
-std::map<int, int64_t> keyspace(RedisConnection& redis) {
-  std::map<int, int64_t> dbs;
-  std::string info = reply_string(redis.command({"INFO", "keyspace"}).get());
+std::map<int, KeyspaceEntry> parse_keyspace(std::string_view info) {
+  std::map<int, KeyspaceEntry> dbs;
   size_t at = 0;
   while ((at = info.find("\ndb", at)) != std::string::npos) {
     at += 3;
-    int db = std::stoi(info.substr(at));
-    size_t keys = info.find("keys=", at);
-    if (keys != std::string::npos) dbs[db] = std::stoll(info.substr(keys + 5));
+    int db = 0;
+    std::from_chars(info.data() + at, info.data() + info.size(), db);
+    KeyspaceEntry& e = dbs[db];
+    size_t keys = info.find("keys=", at), expires = info.find("expires=", at);
+    if (keys != std::string::npos) std::from_chars(info.data() + keys + 5, info.data() + info.size(), e.keys);
+    if (expires != std::string::npos)
+      std::from_chars(info.data() + expires + 8, info.data() + info.size(), e.expires);
   }
   return dbs;
 }
 
-struct Batch {
-  std::string next_cursor;
-  std::vector<std::string> keys;
+std::map<int, KeyspaceEntry> keyspace(RedisConnection& redis) {
+  return parse_keyspace(reply_string(redis.command({"INFO", "keyspace"}).get()));
+}
+
+// One SCAN step on the source inside a script: the keys' PTTL and DUMP in one call, up to a byte budget.
+// ARGV: cursor, count, budget, database. Reply: {next cursor, number of keys left over (not dumped
+// because the budget ran out), then key, pttl, payload for each dumped key, then the left-over key
+// names}. A database without any volatile key at that instant (INFO keyspace, read inside the same
+// atomic script) needs no PTTL: every key is persistent (-1).
+const char* const kScanDumpScript = R"lua(
+local r = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local keys, budget = r[2], tonumber(ARGV[3])
+local expires = string.match(redis.call('INFO', 'keyspace'), 'db' .. ARGV[4] .. ':keys=%d+,expires=(%d+)')
+local ttls = expires ~= nil and expires ~= '0'
+local out = {r[1], 0}
+local used, i = 0, 1
+while i <= #keys and used < budget do
+  local k = keys[i]
+  local d = redis.call('DUMP', k)
+  if d then
+    out[#out + 1] = k
+    out[#out + 1] = ttls and redis.call('PTTL', k) or -1
+    out[#out + 1] = d
+    used = used + #d
+  end
+  i = i + 1
+end
+out[2] = #keys - i + 1
+for j = i, #keys do out[#out + 1] = keys[j] end
+return out
+)lua";
+
+// The digest of what a server holds for the keys in ARGV: SHA-1 over one record per key, 'T' (a TTL) or
+// 'P' (persistent), the DUMP payload's length, ':', the payload ('N' for a missing key).
+const char* const kBatchDigestScript = R"lua(
+local parts = {}
+for i = 1, #ARGV do
+  local d = redis.call('DUMP', ARGV[i])
+  if d then
+    local flag = redis.call('PTTL', ARGV[i]) > 0 and 'T' or 'P'
+    parts[#parts + 1] = flag .. #d .. ':'
+    parts[#parts + 1] = d
+  else
+    parts[#parts + 1] = 'N'
+  end
+end
+return redis.sha1hex(table.concat(parts))
+)lua";
+
+// Re-verification of a database copied by an earlier run: one SCAN step, and the digest of its keys
+// (records as in redis_digest.hpp). ARGV: cursor, count. Reply: {next cursor, digest, keys...}.
+const char* const kScanDigestScript = R"lua(
+local r = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local parts, out = {}, {r[1], ''}
+for _, k in ipairs(r[2]) do
+  local d = redis.call('DUMP', k)
+  if d then
+    out[#out + 1] = k  -- the same records as kBatchDigestScript
+    local flag = redis.call('PTTL', k) > 0 and 'T' or 'P'
+    parts[#parts + 1] = flag .. #d .. ':'
+    parts[#parts + 1] = d
+  end
+end
+out[2] = redis.sha1hex(table.concat(parts))
+return out
+)lua";
+
+constexpr size_t kBatchBytes = size_t{4} << 20;  // payload bytes per batch, beyond which a batch is cut
+
+// A batch on its way to the target: its RESTORE commands, then the read-back that proves them (DUMP of
+// every key, compared with the payload sent; PTTL too where TTLs occur, else INFO keyspace showing the
+// database holds no volatile key), as bytes.
+struct CopyBatch {
+  int db = 0, target_db = 0;
+  std::string restore;   // RESTORE key ttl payload REPLACE, one per key
+  std::string readback;  // DUMP key [PTTL key] per key; INFO keyspace at the end unless check_ttl
+  bool check_ttl = false;
+  struct Key {
+    size_t key_at, key_len, payload_at, payload_len;
+    bool has_ttl;
+  };
+  std::vector<Key> keys;
+  std::optional<std::string> cursor_after;  // the SCAN cursor once this batch is on the target
+  bool last = false;                        // the database is copied once it is
+  std::string_view key(size_t i) const {
+    return std::string_view(restore).substr(keys[i].key_at, keys[i].key_len);
+  }
+  std::string_view payload(size_t i) const {
+    return std::string_view(restore).substr(keys[i].payload_at, keys[i].payload_len);
+  }
 };
 
-Batch scan(RedisConnection& source, const std::string& cursor, int count) {
-  std::string n = std::to_string(count);
-  auto r = source.command({"SCAN", cursor, "COUNT", n});
-  Batch batch;
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
-    throw UserError("unexpected SCAN reply from " + source.masked_url());
-  batch.next_cursor = reply_string(r->element[0]);
-  for (size_t i = 0; i < r->element[1]->elements; ++i)
-    batch.keys.push_back(reply_string(r->element[1]->element[i]));
-  return batch;
-}
+class BatchBuilder {
+ public:
+  // `volatile_keys`: the source database held keys with a TTL when the copy began.
+  BatchBuilder(int db, int target_db, bool volatile_keys)
+      : db_(db), target_db_(target_db), volatile_keys_(volatile_keys) {
+    reset();
+  }
+  void add(std::string_view key, int64_t pttl, std::string_view payload) {
+    char ttl[24];
+    auto [end, ec] = std::to_chars(ttl, ttl + sizeof ttl, pttl > 0 ? pttl : 0);
+    batch_.restore.append("*5\r\n$7\r\nRESTORE\r\n", 17);
+    append_bulk(batch_.restore, key);
+    size_t key_at = batch_.restore.size() - 2 - key.size();
+    append_bulk(batch_.restore, std::string_view(ttl, static_cast<size_t>(end - ttl)));
+    append_bulk(batch_.restore, payload);
+    size_t payload_at = batch_.restore.size() - 2 - payload.size();
+    batch_.restore.append("$7\r\nREPLACE\r\n", 13);
+    batch_.keys.push_back({key_at, key.size(), payload_at, payload.size(), pttl > 0});
+    batch_.check_ttl = batch_.check_ttl || pttl > 0;
+    bytes_ += payload.size() + key.size();
+  }
+  bool full() const { return bytes_ >= kBatchBytes; }
+  bool empty() const { return batch_.keys.empty(); }
+  CopyBatch take(std::optional<std::string> cursor_after, bool last) {
+    CopyBatch out = std::move(batch_);
+    out.cursor_after = std::move(cursor_after);
+    out.last = last;
+    if (!out.keys.empty()) {
+      out.readback.reserve(out.keys.size() * (out.check_ttl ? 48 : 24));
+      for (size_t i = 0; i < out.keys.size(); ++i) {
+        out.readback.append("*2\r\n$4\r\nDUMP\r\n", 14);
+        append_bulk(out.readback, out.key(i));
+        if (out.check_ttl) {
+          out.readback.append("*2\r\n$4\r\nPTTL\r\n", 14);
+          append_bulk(out.readback, out.key(i));
+        }
+      }
+      if (!out.check_ttl) append_command(out.readback, {"INFO", "keyspace"});
+    }
+    reset();
+    return out;
+  }
+
+ private:
+  void reset() {
+    batch_ = CopyBatch{.db = db_, .target_db = target_db_, .check_ttl = volatile_keys_};
+    bytes_ = 0;
+  }
+  int db_, target_db_;
+  bool volatile_keys_;
+  CopyBatch batch_;
+  size_t bytes_ = 0;
+};
+
+// Batches from the source reader to the target writer; bounded, so memory stays a few batches.
+class BatchQueue {
+ public:
+  void push(CopyBatch batch) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queue_.size() < 3 || closed_; });
+    if (closed_) throw Stopped();
+    queue_.push_back(std::move(batch));
+    changed_.notify_all();
+  }
+  std::optional<CopyBatch> pop() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return std::nullopt;
+    CopyBatch out = std::move(queue_.front());
+    queue_.pop_front();
+    changed_.notify_all();
+    return out;
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+  struct Stopped {};
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<CopyBatch> queue_;
+  bool closed_ = false;
+};
 
 struct Dumped {
   std::string key;
   std::string payload;
-  int64_t pttl = 0;  // -1: no expiry
+  int64_t pttl = 0;  // -1: no expiry, -2: missing
 };
 
-// PTTL + DUMP of each key in one round trip; keys that vanished meanwhile are left out.
+// PTTL + DUMP of each key in one round trip; keys missing are left out.
 std::vector<Dumped> dump_keys(RedisConnection& redis, const std::vector<std::string>& keys) {
   for (const auto& k : keys) {
     redis.append({"PTTL", k});
@@ -120,31 +297,15 @@ std::vector<Dumped> dump_keys(RedisConnection& redis, const std::vector<std::str
   for (const auto& k : keys) {
     auto ttl = redis.reply();
     auto payload = redis.reply();
-    if (payload->type != REDIS_REPLY_STRING) continue;  // deleted or expired since SCAN
+    if (payload->type != REDIS_REPLY_STRING) continue;  // deleted or expired
     out.push_back({k, reply_string(payload.get()), reply_integer(ttl.get())});
   }
   return out;
 }
 
-void restore_keys(RedisConnection& target, const std::vector<Dumped>& dumped) {
-  std::vector<std::string> ttls;
-  ttls.reserve(dumped.size());
-  for (const auto& d : dumped) ttls.push_back(std::to_string(d.pttl > 0 ? d.pttl : 0));
-  for (size_t i = 0; i < dumped.size(); ++i)
-    target.append({"RESTORE", dumped[i].key, ttls[i], dumped[i].payload, "REPLACE"});
-  for (const auto& d : dumped) {
-    auto r = target.reply();
-    if (is_error(r.get())) {
-      throw UserError(fmt::format("RESTORE of key '{}' failed on the target {}: {}", d.key,
-                                  target.masked_url(), reply_string(r.get())),
-                      "the target Redis must be the same version as the source or newer");
-    }
-  }
-}
-
 // The value of a key in a form independent of the server's internal layout: DUMP payloads of the same
 // set or hash can list members in a different order (hash table iteration), so those are compared
-// as sorted member lists. Used only when payloads differ, so the common case stays one DUMP per side.
+// as sorted member lists. Used only when payloads differ.
 std::vector<std::string> canonical_value(RedisConnection& redis, const std::string& key) {
   std::string type = reply_string(redis.command({"TYPE", key}).get());
   RedisReplyPtr r;
@@ -177,6 +338,50 @@ std::vector<std::string> canonical_value(RedisConnection& redis, const std::stri
   if (sort) std::sort(items.begin(), items.end());
   items.insert(items.begin(), type);
   return items;
+}
+
+// Key by key, source against target (both now): the same payload, or the same canonical value, and
+// TTL presence alike; a key gone from both sides (expired, deleted) is no difference.
+void compare_keys(RedisConnection& source, RedisConnection& target, const std::vector<std::string>& keys,
+                  RedisDbCheck& check) {
+  auto on_target = std::async(std::launch::async, [&] { return dump_keys(target, keys); });
+  auto on_source = dump_keys(source, keys);
+  auto target_dumped = on_target.get();
+  std::map<std::string_view, const Dumped*> mine, theirs;
+  for (const auto& d : on_source) mine[d.key] = &d;
+  for (const auto& d : target_dumped) theirs[d.key] = &d;
+  for (const auto& key : keys) {
+    auto m = mine.find(key), t = theirs.find(key);
+    if (m == mine.end() && t == theirs.end()) continue;
+    bool same = m != mine.end() && t != theirs.end() && (m->second->pttl > 0) == (t->second->pttl > 0) &&
+                (m->second->payload == t->second->payload ||
+                 canonical_value(source, key) == canonical_value(target, key));
+    if (same) continue;
+    ++check.digest_mismatches;
+    if (check.sample_keys.size() < 5) check.sample_keys.push_back(key);
+  }
+}
+
+// Re-verification of a database an earlier run copied: the source's digest of each SCAN step against
+// the target's digest of the same keys; key by key only where they differ.
+void verify_by_rescan(RedisConnection& source, RedisConnection& target, int count, RedisDbCheck& check,
+                      int64_t& batches_rechecked) {
+  std::string cursor = "0", n = std::to_string(count);
+  do {
+    auto r = source.command({"EVAL", kScanDigestScript, "0", cursor, n});
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+      throw UserError("unexpected digest reply from the source Redis " + source.masked_url());
+    cursor = reply_string(r->element[0]);
+    std::string digest = reply_string(r->element[1]);
+    std::vector<std::string> keys;
+    std::vector<std::string_view> argv = {"EVAL", kBatchDigestScript, "0"};
+    for (size_t i = 2; i < r->elements; ++i) keys.push_back(reply_string(r->element[i]));
+    if (keys.empty()) continue;
+    for (const auto& k : keys) argv.push_back(k);
+    if (reply_string(target.command(argv).get()) == digest) continue;
+    ++batches_rechecked;
+    compare_keys(source, target, keys, check);
+  } while (cursor != "0");
 }
 
 std::string endpoint_identity(const RedisEndpoint& e) { return fmt::format("{}:{}", e.host, e.port); }
@@ -214,7 +419,7 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   std::vector<int> dbs = options.databases;
   if (dbs.empty() && from.db >= 0) dbs = {from.db};
   if (dbs.empty()) {
-    for (const auto& [db, keys] : keyspace(source)) dbs.push_back(db);
+    for (const auto& [db, entry] : keyspace(source)) dbs.push_back(db);
   }
   // A single database may land in another number on the target (redis://host/3 -> redis://other/5).
   auto target_db = [&](int db) { return dbs.size() == 1 && to.db >= 0 ? to.db : db; };
@@ -253,10 +458,25 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   save();
 
   int64_t total_keys = 0;
-  for (const auto& [db, keys] : keyspace(source)) {
-    if (state.dbs.count(db) && !state.dbs[db].done) total_keys += keys;
+  const auto source_keyspace = keyspace(source);
+  for (const auto& [db, entry] : source_keyspace) {
+    if (state.dbs.count(db) && !state.dbs[db].done) total_keys += entry.keys;
   }
+  std::set<int> copied_before;  // databases an earlier run finished: verified again by a rescan
+  for (int db : dbs) {
+    if (state.dbs[db].done) copied_before.insert(db);
+  }
+
+  // Copy: this thread runs SCAN + PTTL + DUMP scripts on the source and turns each reply into RESTORE
+  // commands; a writer thread sends them to the target, each batch followed by the digest script that
+  // proves it, and records the cursor once the proof arrived (so a resumed run starts after it).
   std::atomic<int64_t> copied{0};
+  struct Suspect {
+    int db;
+    std::string key;
+  };
+  std::vector<Suspect> suspects;  // keys of batches whose digest differed, compared key by key below
+  int64_t batches_rechecked = 0;
   auto last_save = Clock::now(), last_progress = Clock::now();
   const auto copy_started = Clock::now();
   auto tick = [&] {
@@ -271,55 +491,155 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
     }
   };
 
-  for (int db : dbs) {
-    DbProgress& progress = state.dbs[db];
-    if (progress.done) continue;
-    source.select(db);
-    target.select(target_db(db));
-    std::string cursor = progress.cursor;
-    std::future<void> writing;  // the target restores batch k while the source dumps batch k+1
-    std::string written_cursor = cursor;
-    int64_t written_keys = 0;
-    auto finish_write = [&] {
-      if (!writing.valid()) return;
-      writing.get();
-      progress.cursor = written_cursor;
-      progress.started = true;
-      progress.keys += written_keys;
-      copied += written_keys;
-      if (Clock::now() - last_save >= std::chrono::milliseconds(500)) {
-        save();
-        last_save = Clock::now();
+  BatchQueue queue;
+  std::exception_ptr writer_error;
+  std::thread writer([&] {
+    try {
+      RespStream out(target.fd(), "the target Redis " + to.masked);
+      std::optional<CopyBatch> in_flight;
+      bool select_in_flight = false;
+      int selected = -1;
+      std::set<int> paused;
+      auto complete = [&](CopyBatch& b, bool with_select) {
+        if (with_select) {
+          if (auto err = out.status_or_error()) {
+            throw UserError(
+                fmt::format("the target Redis {} has no database {}: {}", to.masked, b.target_db, *err),
+                "raise `databases` in the target's redis.conf, or choose databases with --db");
+          }
+        }
+        for (size_t i = 0; i < b.keys.size(); ++i) {
+          if (auto err = out.status_or_error()) {
+            throw UserError(
+                fmt::format("RESTORE of key '{}' failed on the target {}: {}", b.key(i), to.masked, *err),
+                "the target Redis must be the same version as the source or newer");
+          }
+        }
+        bool differs = false;
+        for (size_t i = 0; i < b.keys.size(); ++i) {
+          auto payload = out.bulk();
+          bool same = payload && *payload == b.payload(i);
+          if (b.check_ttl) same = (out.integer() > 0) == b.keys[i].has_ttl && same;
+          if (same) continue;
+          differs = true;
+          suspects.push_back({b.db, std::string(b.key(i))});
+        }
+        if (!b.keys.empty() && !b.check_ttl) {
+          auto info = out.bulk();
+          auto dbs = parse_keyspace(info.value_or(""));
+          if (dbs.count(b.target_db) && dbs[b.target_db].expires > 0) {  // a TTL appeared: check each key
+            differs = true;
+            for (size_t i = 0; i < b.keys.size(); ++i) suspects.push_back({b.db, std::string(b.key(i))});
+          }
+        }
+        if (differs) ++batches_rechecked;
+        DbProgress& progress = state.dbs[b.db];
+        if (b.cursor_after) progress.cursor = *b.cursor_after;
+        progress.started = true;
+        progress.keys += static_cast<int64_t>(b.keys.size());
+        progress.done = b.last;
+        copied += static_cast<int64_t>(b.keys.size());
+        bool first = paused.insert(b.db).second;
+        if (b.last || first || Clock::now() - last_save >= std::chrono::milliseconds(500)) {
+          save();
+          last_save = Clock::now();
+        }
+        tick();
+        if (first && !b.last) pause_point("redis", std::to_string(b.db));
+      };
+      for (;;) {
+        std::optional<CopyBatch> next = queue.pop();
+        bool with_select = false;
+        if (next) {
+          std::string select;
+          if (next->target_db != selected) {
+            append_command(select, {"SELECT", std::to_string(next->target_db)});
+            selected = next->target_db;
+            with_select = true;
+          }
+          out.send(select);
+          out.send(next->restore);
+          out.send(next->readback);
+        }
+        if (in_flight) complete(*in_flight, select_in_flight);
+        in_flight = std::move(next);
+        select_in_flight = with_select;
+        if (!in_flight) break;
       }
-      tick();
+    } catch (...) {
+      writer_error = std::current_exception();
+      queue.close();
+    }
+  });
+
+  try {
+    RespStream in(source.fd(), "the source Redis " + from.masked);
+    const std::string count = std::to_string(options.batch), budget = std::to_string(kBatchBytes);
+    std::string db_text;
+    auto request = [&](const std::string& cursor) {
+      std::string cmd;
+      append_command(cmd, {"EVAL", kScanDumpScript, "0", cursor, count, budget, db_text});
+      in.send(cmd);
     };
-    bool first = true;
-    do {
-      Batch batch = scan(source, cursor, options.batch);
-      auto dumped = std::make_shared<std::vector<Dumped>>(dump_keys(source, batch.keys));
-      finish_write();
-      written_cursor = batch.next_cursor;
-      written_keys = static_cast<int64_t>(dumped->size());
-      writing = std::async(std::launch::async, [&target, dumped] { restore_keys(target, *dumped); });
-      cursor = batch.next_cursor;
-      if (first && cursor != "0") {
-        finish_write();
-        save();
-        pause_point("redis", std::to_string(db));
+    for (int db : dbs) {
+      if (state.dbs[db].done) continue;
+      std::string select;
+      append_command(select, {"SELECT", std::to_string(db)});
+      in.send(select);
+      if (auto err = in.status_or_error())
+        throw UserError(fmt::format("SELECT {} failed on the source: {}", db, *err));
+      db_text = std::to_string(db);
+      auto entry = source_keyspace.find(db);
+      BatchBuilder builder(db, target_db(db), entry != source_keyspace.end() && entry->second.expires > 0);
+      std::string cursor = state.dbs[db].cursor;
+      request(cursor);
+      for (bool more = true; more;) {
+        int64_t elements = in.array();
+        cursor = std::string(in.bulk().value_or("0"));
+        int64_t left = in.integer();
+        more = cursor != "0";
+        if (more && left == 0) request(cursor);  // the source scans on while this reply is turned round
+        for (int64_t i = 0, n = (elements - 2 - left) / 3; i < n; ++i) {
+          std::string key(in.bulk().value_or(""));
+          int64_t pttl = in.integer();
+          auto payload = in.bulk();
+          if (payload) builder.add(key, pttl, *payload);
+          if (builder.full()) queue.push(builder.take(std::nullopt, false));
+        }
+        std::vector<std::string> left_over;
+        for (int64_t i = 0; i < left; ++i) left_over.emplace_back(in.bulk().value_or(""));
+        for (const auto& key : left_over) {  // big values: one by one, still DUMP + PTTL
+          std::string cmd;
+          append_command(cmd, {"PTTL", key});
+          append_command(cmd, {"DUMP", key});
+          in.send(cmd);
+          int64_t pttl = in.integer();
+          if (auto payload = in.bulk()) builder.add(key, pttl, *payload);
+          if (builder.full()) queue.push(builder.take(std::nullopt, false));
+        }
+        if (more && left > 0) request(cursor);
+        if (!builder.empty() || !more) queue.push(builder.take(cursor, !more));
       }
-      first = false;
-    } while (cursor != "0");
-    finish_write();
-    progress.done = true;
-    save();
+    }
+    queue.close();
+  } catch (const BatchQueue::Stopped&) {
+    // the writer failed; its error is rethrown below
+  } catch (...) {
+    queue.close();
+    writer.join();
+    throw;
   }
+  writer.join();
+  if (writer_error) std::rethrow_exception(writer_error);
   report.keys_copied = copied;
   report.copy_seconds = std::chrono::duration<double>(Clock::now() - copy_started).count();
   if (options.on_step) {
-    options.on_step(fmt::format("copy       {} keys in {:.1f} s", report.keys_copied, report.copy_seconds));
+    options.on_step(fmt::format("copy       {} keys in {:.1f} s, each batch read back from the target",
+                                report.keys_copied, report.copy_seconds));
   }
 
-  // Verify: key counts, then every source key's DUMP payload and TTL presence against the target's.
+  // Verify: key counts; the keys of batches whose digest differed, key by key; databases copied by an
+  // earlier run, again by digests of SCAN steps on both sides.
   const auto verify_started = Clock::now();
   for (int db : dbs) {
     RedisDbCheck check{.db = db};
@@ -327,28 +647,21 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
     target.select(target_db(db));
     check.source_keys = reply_integer(source.command({"DBSIZE"}).get());
     check.target_keys = reply_integer(target.command({"DBSIZE"}).get());
-    std::string cursor = "0";
-    do {
-      Batch batch = scan(source, cursor, options.batch);
-      auto on_target =
-          std::async(std::launch::async, [&target, &batch] { return dump_keys(target, batch.keys); });
-      auto on_source = dump_keys(source, batch.keys);
-      std::map<std::string_view, const Dumped*> theirs;
-      auto target_dumped = on_target.get();
-      for (const auto& d : target_dumped) theirs[d.key] = &d;
-      for (const auto& mine : on_source) {
-        auto it = theirs.find(mine.key);
-        bool same = it != theirs.end() && (it->second->pttl > 0) == (mine.pttl > 0) &&
-                    (it->second->payload == mine.payload ||
-                     canonical_value(source, mine.key) == canonical_value(target, mine.key));
-        if (same) continue;
-        ++check.digest_mismatches;
-        if (check.sample_keys.size() < 5) check.sample_keys.push_back(mine.key);
-      }
-      cursor = batch.next_cursor;
-    } while (cursor != "0");
+    std::vector<std::string> keys;
+    for (const auto& s : suspects) {
+      if (s.db == db) keys.push_back(s.key);
+    }
+    for (size_t at = 0; at < keys.size(); at += static_cast<size_t>(options.batch)) {
+      std::vector<std::string> some(
+          keys.begin() + static_cast<std::ptrdiff_t>(at),
+          keys.begin() +
+              static_cast<std::ptrdiff_t>(std::min(keys.size(), at + static_cast<size_t>(options.batch))));
+      compare_keys(source, target, some, check);
+    }
+    if (copied_before.count(db)) verify_by_rescan(source, target, options.batch, check, batches_rechecked);
     report.databases.push_back(check);
   }
+  report.batches_rechecked = batches_rechecked;
   report.verify_seconds = std::chrono::duration<double>(Clock::now() - verify_started).count();
   if (report.verified()) {
     state.verified = true;

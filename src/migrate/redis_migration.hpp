@@ -1,8 +1,10 @@
 #pragma once
-// `rehome migrate redis`: SCAN + DUMP/RESTORE pipelined (reading the next batch from the source while
-// the target restores the last one), TTLs kept, every database; verified by key count per database
-// and a per-key comparison of DUMP payloads and TTL presence; resumable from the recorded SCAN cursor
-// (RESTORE ... REPLACE makes a batch copied twice harmless).
+// `rehome migrate redis`: SCAN + PTTL + DUMP batched in a script on the source, RESTORE pipelined on
+// the target (a reader and a writer thread overlap), TTLs kept, every database. Each batch is proved on
+// the target by a digest of its keys' DUMP payloads and TTL presence computed there (one call per
+// batch) against the copier's digest of what it read; keys of a batch that differs are compared one
+// by one. Then key counts per database. Resumable from the recorded SCAN cursor (RESTORE ... REPLACE
+// makes a batch copied twice harmless).
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -17,7 +19,7 @@ namespace rehome::migrate {
 struct RedisMigrationOptions {
   std::string from, to;
   std::vector<int> databases;  // empty: every database holding keys (or the URL's /N)
-  int batch = 1000;            // keys per pipelined round trip
+  int batch = 1000;            // SCAN COUNT: keys per batch
   bool truncate = false;       // FLUSHDB target databases that already hold keys
   std::filesystem::path state_file;
   std::function<void(const Progress&)> on_progress;
@@ -38,6 +40,7 @@ struct RedisMigrationReport {
   std::filesystem::path state_file;
   bool resumed = false;
   int64_t keys_copied = 0;
+  int64_t batches_rechecked = 0;  // batches whose digest differed, so compared key by key
   double copy_seconds = 0, verify_seconds = 0, seconds = 0;
   std::vector<RedisDbCheck> databases;
   double keys_per_second() const {
