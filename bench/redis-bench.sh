@@ -4,7 +4,8 @@
 #   bash bench/redis-bench.sh [build-dir]      REDIS_KEYS=1000000 by default
 #
 # Two redis-server on 127.0.0.1 (own ports, temp folder, stopped at exit). redis-benchmark fills the
-# source with pipelined SETs (its rate is the yardstick), then rehome copies and verifies every key.
+# source with pipelined SETs (its rate is the yardstick), then rehome copies and verifies every key
+# (each batch read back from the target during the copy, then key counts per database).
 # Target (issue 5): rehome >= 80 % of the SET rate.
 set -euo pipefail
 
@@ -28,9 +29,18 @@ sleep 0.5
 set_rate=$(redis-benchmark -h 127.0.0.1 -p "$rs_port" -t set -n "$redis_keys" -r 100000000 -P 16 -d 64 -q --csv \
   | tail -1 | cut -d, -f2 | tr -d '"')
 keys=$(redis-cli -p "$rs_port" DBSIZE)
-"$rehome" migrate redis --from "redis://127.0.0.1:$rs_port" --to "redis://127.0.0.1:$rd_port" \
+# CPU seconds (user + system) of a process, from /proc: where the time goes during the copy.
+cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
+src0=$(cpu "${pids[0]}"); dst0=$(cpu "${pids[1]}")
+/usr/bin/time -f '%U %S' -o "$work/rehome-cpu" \
+  "$rehome" migrate redis --from "redis://127.0.0.1:$rs_port" --to "redis://127.0.0.1:$rd_port" \
   --state "$work/redis.json" --json >"$work/redis-out.json" 2>/dev/null
-read -r rate rverified <<<"$(python3 -c '
-import json,sys; j=json.load(open(sys.argv[1])); print(round(j["keys_per_second"]), j["verified"])' "$work/redis-out.json")"
-printf 'redis-benchmark SET -P 16: %s keys/s; rehome migrate redis: %s keys/s over %s keys (verified: %s) = %s %%   target >= 80 %%\n' \
-  "$set_rate" "$rate" "$keys" "$rverified" "$(echo "100 * $rate / $set_rate" | bc -l | xargs printf '%.0f')"
+src1=$(cpu "${pids[0]}"); dst1=$(cpu "${pids[1]}")
+read -r rate total rverified <<<"$(python3 -c '
+import json,sys; j=json.load(open(sys.argv[1])); print(round(j["keys_per_second"]), round(j["keys_copied"] / j["seconds"]), j["verified"])' "$work/redis-out.json")"
+pct() { echo "100 * $1 / $set_rate" | bc -l | xargs printf '%.0f'; }
+printf 'redis-benchmark SET -P 16: %s keys/s; rehome migrate redis (copy, every batch read back): %s keys/s over %s keys (verified: %s) = %s %%   target >= 80 %%\n' \
+  "$set_rate" "$rate" "$keys" "$rverified" "$(pct "$rate")"
+printf 'whole command (connect, copy, key counts): %s keys/s = %s %%\n' "$total" "$(pct "$total")"
+printf 'CPU seconds during the migration: source redis-server %s, target redis-server %s, rehome %s (user+sys)\n' \
+  "$(echo "$src1 - $src0" | bc)" "$(echo "$dst1 - $dst0" | bc)" "$(awk '{print $1 + $2}' "$work/rehome-cpu")"
