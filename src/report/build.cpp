@@ -64,8 +64,16 @@ std::vector<Row> phase_rows(const nlohmann::json& phases, std::vector<Row>& migr
     int number = p.value("number", -1);
     if (status == "done") last_done = std::max(last_done, number);
     if (status == "failed") any_failed = true;
-    out.push_back({fmt::format("{}. {}", number, p.value("name", "")), status,
-                   duration_text(p.value("duration_ms", std::int64_t{0}))});
+    Row row{fmt::format("{}. {}", number, p.value("name", "")), status,
+            duration_text(p.value("duration_ms", std::int64_t{0}))};
+    for (const auto& s : p.value("steps", nlohmann::json::array())) {
+      std::string id = s.value("id", "");
+      // Cleanup: Docker's own count of what pruning the old images freed.
+      std::string output = s.value("output", "");
+      if (id == "7.prune-images" && s.value("status", "") == "done" && !output.empty())
+        row.detail += "; " + output;
+    }
+    out.push_back(row);
     for (const auto& s : p.value("steps", nlohmann::json::array())) {
       std::string id = s.value("id", "");
       if (id.find(".migrate.") == std::string::npos) continue;
@@ -145,7 +153,10 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
                      : "Not ready: a migration step failed; see the phases and roll back or fix";
   } else if (last_done >= 6 && validated) {
     r.verdict = Verdict::migrated;
-    r.headline = fmt::format("Migrated: phases 0–6 done, validation passed ({:.0f}%)", score);
+    r.headline =
+        last_done >= 7
+            ? fmt::format("Migrated and cleaned up: phases 0–7 done, validation passed ({:.0f}%)", score)
+            : fmt::format("Migrated: phases 0–6 done, validation passed ({:.0f}%)", score);
   } else if (ev.phases) {
     r.verdict = Verdict::in_progress;
     r.headline = fmt::format("In progress: phases done up to {}",
@@ -164,12 +175,16 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
     auto busiest = *std::max_element(r.after.begin(), r.after.end(), [](const Load& a, const Load& b) {
       return a.memory_share() < b.memory_share();
     });
-    r.key_points.push_back(fmt::format("After: {} servers, busiest {} at {:.0f}% memory", r.after.size(),
-                                       busiest.server, busiest.memory_share() * 100));
+    r.key_points.push_back(fmt::format("After: {} server{}, busiest {} at {:.0f}% memory", r.after.size(),
+                                       r.after.size() == 1 ? "" : "s", busiest.server,
+                                       busiest.memory_share() * 100));
   }
-  if (r.failover_score >= 0)
-    r.key_points.push_back(
-        fmt::format("Losing any one server: {:.0f}% of cases leave nothing down", r.failover_score * 100));
+  if (r.failover_score >= 0 && !r.failover.empty()) {
+    auto cases = r.failover.size();
+    auto up = static_cast<size_t>(r.failover_score * static_cast<double>(cases) + 0.5);
+    r.key_points.push_back(fmt::format("Losing one server: every service stays up in {} of {} case{}", up,
+                                       cases, cases == 1 ? "" : "s"));
+  }
   int verified = static_cast<int>(std::count_if(r.migrations.begin(), r.migrations.end(),
                                                 [](const Row& m) { return m.status == "verified"; }));
   if (!r.migrations.empty())

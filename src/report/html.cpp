@@ -40,12 +40,22 @@ section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:16px 
 ul.points{margin:0;padding-left:20px}ul.points li{margin:2px 0}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eceef1;vertical-align:top}
-th{color:#5b6573;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{color:#5b6573;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#23804a;font-weight:600}.bad{color:#b42d2d;font-weight:600}.warn{color:#a56b00;font-weight:600}
 .muted{color:#6b7482}.grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}
 .chips span{display:inline-block;background:#eef1f5;border-radius:10px;padding:1px 8px;margin:2px 3px 2px 0;font-size:13px}
 code{font-size:12px}
 )";
+
+// "⚠️ Partial" -> "Partial": the cell's colour says it, and a headless or plain system may have no
+// emoji font (it drew an empty box).
+std::string without_emoji(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) >= 0x80) ++i;
+  if (i == 0) return s;
+  while (i < s.size() && s[i] == ' ') ++i;
+  return s.substr(i);
+}
 
 std::string status_class(const std::string& s) {
   if (s == "done" || s == "verified" || s == "Passed" || s == "yes" || s.rfind("Yes", 0) == 0) return "ok";
@@ -168,7 +178,7 @@ std::string to_html(const Report& r) {
                   "<div class=\"grid\"><div>" + bars({r.before}, "Before: everything on the old host") +
                       "</div><div>" + bars(r.after, "After: per server, from the plan") + "</div></div>");
 
-  std::string placement = "<table><tr><th>Server</th><th>Count</th><th>Services</th></tr>";
+  std::string placement = "<table><tr><th>Server</th><th class=\"num\">Count</th><th>Services</th></tr>";
   for (const auto& [server, services] : r.placement) {
     std::string chips;
     for (const auto& svc : services) chips += "<span>" + esc(svc) + "</span>";
@@ -178,11 +188,12 @@ std::string to_html(const Report& r) {
   html += section("placement", "Placement", placement + "</table>");
 
   std::vector<std::vector<std::string>> failover;
-  for (const auto& f : r.failover) failover.push_back({f.scenario, f.automatic, f.downtime, f.notes});
+  for (const auto& f : r.failover)
+    failover.push_back({f.scenario, without_emoji(f.automatic), f.downtime, f.notes});
   html += section("failover", "Failover: losing one server",
                   failover.empty()
                       ? empty_note("Not analysed.")
-                      : fmt::format("<p>{:.0f}% of single-server failures leave no service down.</p>",
+                      : fmt::format("<p>Every service stays up in {:.0f}% of single-server failures.</p>",
                                     r.failover_score * 100) +
                             table({"Scenario", "Automatic recovery", "Downtime", "Notes"}, failover, 1));
 
@@ -208,7 +219,7 @@ std::string to_html(const Report& r) {
   for (const auto& p : r.phases) phases.push_back({p.name, p.status, p.detail});
   html += section("phases", "Phases",
                   phases.empty() ? empty_note("Not started: rehome migrate run --execute records them.")
-                                 : table({"Phase", "Status", "Time"}, phases, 1));
+                                 : table({"Phase", "Status", "Time and result"}, phases, 1));
   if (!r.problems.empty()) {
     std::string items;
     for (const auto& p : r.problems) items += "<li>" + esc(p) + "</li>";

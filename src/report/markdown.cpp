@@ -63,7 +63,7 @@ std::string to_markdown(const Report& r) {
   if (r.phases.empty())
     md += "Not started (`rehome migrate run --execute`).\n";
   else {
-    md += "| Phase | Status | Time |\n|---|---|---|\n";
+    md += "| Phase | Status | Time and result |\n|---|---|---|\n";
     for (const auto& p : r.phases) md += fmt::format("| {} | {} | {} |\n", p.name, p.status, p.detail);
   }
   if (!r.problems.empty()) {
