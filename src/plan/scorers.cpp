@@ -1,6 +1,8 @@
 #include "plan/scorers.hpp"
 
+#include <cstdint>
 #include <set>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -50,14 +52,24 @@ std::vector<SoftRuleOutcome> explain_each_placement(
     const std::function<std::optional<Verdict>(const model::Service&, const model::Server&,
                                                const ServerLoad&)>& judge) {
   std::vector<SoftRuleOutcome> out;
-  std::set<std::pair<std::string, std::string>> seen;
+  // (service, server) pairs already judged, as indices: 100k replicas make string pairs costly here.
+  // A plan lists a service's replicas together, so the service looked up last is usually the next one.
+  std::unordered_set<std::uint64_t> seen;
+  const model::Service* svc = nullptr;
+  bool applies = false;
   for (const auto& a : plan.assignments) {
-    auto svc = ctx.services_by_name.find(a.service);
+    if (!svc || svc->name != a.service) {
+      auto it = ctx.services_by_name.find(a.service);
+      svc = it == ctx.services_by_name.end() ? nullptr : it->second;
+      applies = svc && scorer.applies(*svc, ctx);
+    }
+    if (!applies) continue;
     auto srv = ctx.server_index.find(a.server);
-    if (svc == ctx.services_by_name.end() || srv == ctx.server_index.end()) continue;
-    if (!scorer.applies(*svc->second, ctx) || !seen.emplace(a.service, a.server).second) continue;
+    if (srv == ctx.server_index.end()) continue;
+    const auto service_index = static_cast<std::uint64_t>(svc - ctx.estate.services.data());
+    if (!seen.insert(service_index << 32 | srv->second).second) continue;
     const auto& server = ctx.estate.servers[srv->second];
-    if (auto v = judge(*svc->second, server, loads[srv->second]))
+    if (auto v = judge(*svc, server, loads[srv->second]))
       out.push_back({std::string(scorer.name()), a.service, a.server, v->met, scorer.weight(), v->reason});
   }
   return out;

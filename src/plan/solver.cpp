@@ -42,8 +42,8 @@ class Solver {
         stamp_(estate.servers.size(), 0) {
     describe_services();
     for (ServerId s = 0; s < estate.servers.size(); ++s) {
-      free_index_.insert({state_.free_memory(s), s});
-      free_cpu_index_.insert({state_.free_cpu(s), s});
+      memory_pos_.push_back(free_index_.insert({state_.free_memory(s), s}).first);
+      cpu_pos_.push_back(free_cpu_index_.insert({state_.free_cpu(s), s}).first);
     }
   }
 
@@ -90,7 +90,13 @@ class Solver {
   std::vector<std::vector<ServerId>> placed_;               // service index -> server of each placed replica
   std::set<std::pair<model::Bytes, ServerId>> free_index_;  // servers by free memory after headroom
   std::set<std::pair<model::MilliCpu, ServerId>> free_cpu_index_;  // and by free CPU
-  std::vector<std::uint32_t> stamp_;                               // de-duplicates candidates per query
+  // Each server's node in the two indexes: erasing by iterator skips a search on every move.
+  std::vector<std::set<std::pair<model::Bytes, ServerId>>::iterator> memory_pos_;
+  std::vector<std::set<std::pair<model::MilliCpu, ServerId>>::iterator> cpu_pos_;
+  // The CPU index is asked only when no memory-rich server fits, so it is brought up to date lazily.
+  std::vector<ServerId> cpu_stale_;
+  std::vector<bool> cpu_is_stale_ = std::vector<bool>(estate_.servers.size(), false);
+  std::vector<std::uint32_t> stamp_;  // de-duplicates candidates per query
   std::uint32_t current_stamp_ = 0;
   std::vector<ServerId> by_memory_, by_cpu_, weak_;  // a few preferred servers, best first
   bool keep_servers_ = false;  // pack: the servers are chosen; the soft rules choose among them only
@@ -207,23 +213,39 @@ class Solver {
     return out;
   }
 
-  void place(size_t service, ServerId s) {
-    free_index_.erase({state_.free_memory(s), s});
-    free_cpu_index_.erase({state_.free_cpu(s), s});
+  // `reindex` false leaves the free-capacity indexes as they were: improve() takes a replica out and
+  // mostly puts it back on the same server, and then the indexes need no update at all.
+  void place(size_t service, ServerId s, bool reindex_now = true) {
     state_.add(*info_[service].svc, s);
-    free_index_.insert({state_.free_memory(s), s});
-    free_cpu_index_.insert({state_.free_cpu(s), s});
+    if (reindex_now) reindex(s);
     placed_[service].push_back(s);
   }
 
-  void unplace(size_t service, ServerId s) {
-    free_index_.erase({state_.free_memory(s), s});
-    free_cpu_index_.erase({state_.free_cpu(s), s});
+  void unplace(size_t service, ServerId s, bool reindex_now = true) {
     state_.remove(*info_[service].svc, s);
-    free_index_.insert({state_.free_memory(s), s});
-    free_cpu_index_.insert({state_.free_cpu(s), s});
+    if (reindex_now) reindex(s);
     auto& v = placed_[service];
     v.erase(std::find(v.begin(), v.end(), s));
+  }
+
+  // Moves server s to its current free memory and CPU in the indexes (no-op when unchanged).
+  void reindex(ServerId s) {
+    if (memory_pos_[s]->first != state_.free_memory(s)) {
+      free_index_.erase(memory_pos_[s]);
+      memory_pos_[s] = free_index_.insert({state_.free_memory(s), s}).first;
+    }
+    if (!cpu_is_stale_[s]) cpu_is_stale_[s] = true, cpu_stale_.push_back(s);
+  }
+
+  const std::set<std::pair<model::MilliCpu, ServerId>>& cpu_index() {
+    for (ServerId s : cpu_stale_) {
+      cpu_is_stale_[s] = false;
+      if (cpu_pos_[s]->first == state_.free_cpu(s)) continue;
+      free_cpu_index_.erase(cpu_pos_[s]);
+      cpu_pos_[s] = free_cpu_index_.insert({state_.free_cpu(s), s}).first;
+    }
+    cpu_stale_.clear();
+    return free_cpu_index_;
   }
 
   // A bounded set of servers worth scoring: the preferred few (partners' servers, the biggest, the
@@ -273,8 +295,9 @@ class Solver {
     }
     if (out.empty()) {  // memory-rich servers may be out of CPU: try the CPU-richest ones
       looked = 0;
-      for (auto it = free_cpu_index_.rbegin();
-           it != free_cpu_index_.rend() && out.empty() && looked < look_limit; ++it, ++looked)
+      const auto& by_cpu = cpu_index();
+      for (auto it = by_cpu.rbegin(); it != by_cpu.rend() && out.empty() && looked < look_limit;
+           ++it, ++looked)
         consider(it->second);
     }
     // The last resort scans every server, but scores no more than `want` of them (pack's improvement,
@@ -331,11 +354,12 @@ class Solver {
         auto& where = placed_[r.service];
         if (where.empty()) continue;
         const ServerId from = where[static_cast<size_t>(r.index) % where.size()];
-        unplace(r.service, from);
+        // The indexes still rank `from` with this replica on it while the candidates are chosen.
+        unplace(r.service, from, false);
         auto to = choose(r.service, from);
         ServerId target = to.value_or(from);
-        place(r.service, target);
-        moved = moved || target != from;
+        place(r.service, target, false);
+        if (target != from) reindex(from), reindex(target), moved = true;
       }
       if (options_.strategy == Strategy::pack) moved = empty_light_servers() || moved;
       if (!moved) break;
