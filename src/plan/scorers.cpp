@@ -1,7 +1,6 @@
 #include "plan/scorers.hpp"
 
 #include <cstdint>
-#include <set>
 #include <unordered_set>
 
 #include <fmt/format.h>

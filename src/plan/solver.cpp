@@ -213,7 +213,7 @@ class Solver {
     return out;
   }
 
-  // `reindex` false leaves the free-capacity indexes as they were: improve() takes a replica out and
+  // `reindex_now` false leaves the free-capacity indexes as they were: improve() takes a replica out and
   // mostly puts it back on the same server, and then the indexes need no update at all.
   void place(size_t service, ServerId s, bool reindex_now = true) {
     state_.add(*info_[service].svc, s);
