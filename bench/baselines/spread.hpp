@@ -18,11 +18,12 @@ inline std::vector<std::vector<size_t>> swarm_spread(const model::Estate& e, dou
   std::vector<std::vector<size_t>> out(e.services.size());
   for (size_t i = 0; i < e.services.size(); ++i) {
     const auto& svc = e.services[i];
+    const auto id = static_cast<plan::ServiceId>(i);
     for (int r = 0; r < svc.replicas; ++r) {
       std::optional<size_t> best;
       auto better = [&](size_t s) {
         if (!best) return true;
-        int a = st.load(s).count(svc.name), b = st.load(*best).count(svc.name);
+        int a = st.load(s).count(id), b = st.load(*best).count(id);
         return a != b ? a < b : st.load(s).total < st.load(*best).total;
       };
       int looked = 0;
@@ -30,7 +31,7 @@ inline std::vector<std::vector<size_t>> swarm_spread(const model::Estate& e, dou
         if (!st.fits(svc, it->second)) continue;
         ++looked;
         if (better(it->second)) best = it->second;
-        if (st.load(it->second).count(svc.name) == 0) break;  // fewest overall with none of this service
+        if (st.load(it->second).count(id) == 0) break;  // fewest overall with none of this service
       }
       if (!best)
         for (size_t s = 0; s < e.servers.size(); ++s)

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <functional>
+#include <stdexcept>
 
 namespace rehome::plan {
 namespace {
 
-void add_pair(std::unordered_map<std::string, std::vector<std::string>>& to, const std::string& a,
-              const std::string& b) {
+void add_pair(std::vector<std::vector<ServiceId>>& to, ServiceId a, ServiceId b) {
   if (a == b) return;
   auto& va = to[a];
   if (std::find(va.begin(), va.end(), b) == va.end()) va.push_back(b);
@@ -25,41 +25,86 @@ PlacementContext::PlacementContext(const model::Estate& e, double h) : estate(e)
     max_server_memory = std::max(max_server_memory, s.memory);
     max_server_cpu = std::max(max_server_cpu, s.cpu());
     has_edge_servers = has_edge_servers || s.hints.edge;
+    memory_capacity_.push_back(
+        static_cast<model::Bytes>(std::floor(static_cast<double>(s.memory) * (1.0 - headroom))));
+    cpu_capacity_.push_back(
+        static_cast<model::MilliCpu>(std::floor(static_cast<double>(s.cpu()) * (1.0 - headroom))));
   }
   model::MilliCpu strongest = 0;
   for (const auto& s : estate.servers)
     if (!is_weak(s)) strongest = std::max(strongest, s.cpu());
   for (const auto& s : estate.servers)
     production_server.push_back(!is_weak(s) && s.cpu() * 4 >= strongest * 3);
-  std::map<int, std::vector<std::string>> host_ports;  // published host-mode port -> services
-  for (const auto& svc : estate.services) {
-    for (const auto& other : svc.placement.anti_affinity) add_pair(conflicts, svc.name, other);
-    if (svc.data && svc.data->replica_of) add_pair(conflicts, svc.name, *svc.data->replica_of);
-    for (const auto& p : svc.ports)
-      if (p.published > 0 && p.mode == "host") host_ports[p.published].push_back(svc.name);
-    // A streaming replica calls its primary, but must live apart from it: not a chatty pair.
+  const size_t n = estate.services.size();
+  conflicts.resize(n);
+  partners.resize(n);
+  stack.resize(n);
+  std::map<int, std::vector<ServiceId>> host_ports;                // published host-mode port -> services
+  std::unordered_map<std::string, std::vector<ServiceId>> stacks;  // stack -> its first 16 services
+  auto each_known = [&](const std::vector<std::string>& names, auto&& f) {
+    for (const auto& name : names)
+      if (auto id = service_id(name)) f(*id);
+  };
+  for (ServiceId i = 0; i < n; ++i) {
+    const auto& svc = estate.services[i];
+    each_known(svc.placement.anti_affinity, [&](ServiceId o) { add_pair(conflicts, i, o); });
     const std::string primary = svc.data && svc.data->replica_of ? *svc.data->replica_of : "";
+    if (auto p = service_id(primary)) add_pair(conflicts, i, *p);
+    for (const auto& p : svc.ports)
+      if (p.published > 0 && p.mode == "host") host_ports[p.published].push_back(i);
+    // A streaming replica calls its primary, but must live apart from it: not a chatty pair.
     for (const auto& d : svc.depends_on)
-      if (d != primary) add_pair(partners, svc.name, d);
-    if (!svc.stack.empty() && !svc.global && stacks[svc.stack].size() < 16)
-      stacks[svc.stack].push_back(svc.name);
-    for (const auto& a : svc.placement.affinity) add_pair(partners, svc.name, a);
+      if (auto o = service_id(d); o && d != primary) add_pair(partners, i, *o);
+    if (!svc.stack.empty() && !svc.global && stacks[svc.stack].size() < 16) stacks[svc.stack].push_back(i);
+    each_known(svc.placement.affinity, [&](ServiceId o) { add_pair(partners, i, o); });
   }
-  for (const auto& [port, names] : host_ports)
-    for (size_t i = 0; i < names.size(); ++i)
-      for (size_t j = i + 1; j < names.size(); ++j) add_pair(conflicts, names[i], names[j]);
+  for (const auto& [port, ids] : host_ports)
+    for (size_t a = 0; a < ids.size(); ++a)
+      for (size_t b = a + 1; b < ids.size(); ++b) add_pair(conflicts, ids[a], ids[b]);
+  for (ServiceId i = 0; i < n; ++i)
+    if (auto it = stacks.find(estate.services[i].stack); it != stacks.end()) stack[i] = it->second;
 }
 
-model::Bytes PlacementContext::memory_capacity(const model::Server& s) const {
-  return static_cast<model::Bytes>(std::floor(static_cast<double>(s.memory) * (1.0 - headroom)));
+ServiceId PlacementContext::id_of(const model::Service& s) const {
+  const auto* begin = estate.services.data();
+  if (std::less_equal<const model::Service*>{}(begin, &s) &&
+      std::less<const model::Service*>{}(&s, begin + estate.services.size()))
+    return static_cast<ServiceId>(&s - begin);
+  if (auto id = service_id(s.name)) return *id;
+  throw std::out_of_range("service " + s.name + " is not in estate " + estate.name);
 }
 
-model::MilliCpu PlacementContext::cpu_capacity(const model::Server& s) const {
-  return static_cast<model::MilliCpu>(std::floor(static_cast<double>(s.cpu()) * (1.0 - headroom)));
+std::optional<ServiceId> PlacementContext::service_id(const std::string& name) const {
+  auto it = services_by_name.find(name);
+  if (it == services_by_name.end()) return std::nullopt;
+  return static_cast<ServiceId>(it->second - estate.services.data());
 }
 
-size_t PlacementContext::index_of(const model::Server& s) const {
-  return static_cast<size_t>(&s - estate.servers.data());
+void ServerLoad::add(const model::Service& s, ServiceId id) {
+  memory += s.resources.memory_reservation;
+  cpu += s.resources.cpu_reservation;
+  auto it = replicas.begin() + (find(id) - replicas.cbegin());
+  if (it != replicas.end() && it->first == id)
+    ++it->second;
+  else
+    replicas.insert(it, {id, 1});
+  production += is_production_workload(s);
+  monitoring += is_monitoring(s);
+  spiky += is_spiky(s);
+  ++total;
+}
+
+bool ServerLoad::remove(const model::Service& s, ServiceId id) {
+  auto it = replicas.begin() + (find(id) - replicas.cbegin());
+  if (it == replicas.end() || it->first != id) return false;
+  if (--it->second == 0) replicas.erase(it);
+  memory -= s.resources.memory_reservation;
+  cpu -= s.resources.cpu_reservation;
+  production -= is_production_workload(s);
+  monitoring -= is_monitoring(s);
+  spiky -= is_spiky(s);
+  --total;
+  return true;
 }
 
 bool is_production_workload(const model::Service& s) {

@@ -1,4 +1,6 @@
 #pragma once
+#include <algorithm>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,20 +18,34 @@ namespace rehome::plan {
 // in O(1) or O(rules of the service), so the solver and the failover simulation can ask it millions of
 // times. A new hard rule is a new rule_*.cpp file plus one line in default_feasibility_rules().
 
+// A service's index in estate.services: rules, scorers and loads key services by it, not by name.
+using ServiceId = std::uint32_t;
+
 // What is placed on one server so far.
 struct ServerLoad {
-  model::Bytes memory = 0;              // sum of memory reservations
-  model::MilliCpu cpu = 0;              // sum of CPU reservations
-  std::map<std::string, int> replicas;  // service name -> replicas of it on this server
-  // Counters the scorers read (kept by PlacementState::add/remove; see is_production_workload()).
+  model::Bytes memory = 0;  // sum of memory reservations
+  model::MilliCpu cpu = 0;  // sum of CPU reservations
+  // (service, replicas of it on this server), sorted by service: a server holds a few dozen services at
+  // most, so a flat vector beats a map (no allocation per service, no string compares).
+  std::vector<std::pair<ServiceId, int>> replicas;
+  // Counters the scorers read (kept by add/remove; see is_production_workload()).
   int production = 0;  // production-tier app/frontend/proxy/auth replicas
   int monitoring = 0;  // monitoring/logging replicas (global agents excluded)
   int spiky = 0;       // CI runners and other bursty replicas
   int total = 0;       // all replicas
 
-  int count(const std::string& service) const {
-    auto it = replicas.find(service);
-    return it == replicas.end() ? 0 : it->second;
+  int count(ServiceId service) const {
+    auto it = find(service);
+    return it != replicas.end() && it->first == service ? it->second : 0;
+  }
+  // One replica of `s` (whose index is `id`) more or less; remove() is false when none is here.
+  void add(const model::Service& s, ServiceId id);
+  bool remove(const model::Service& s, ServiceId id);
+
+ private:
+  std::vector<std::pair<ServiceId, int>>::const_iterator find(ServiceId service) const {
+    return std::lower_bound(replicas.begin(), replicas.end(), service,
+                            [](const auto& entry, ServiceId s) { return entry.first < s; });
   }
 };
 
@@ -42,13 +58,13 @@ struct PlacementContext {
   model::Bytes max_server_memory = 0;
   model::MilliCpu max_server_cpu = 0;
   bool has_edge_servers = false;
-  // service -> services it may never share a server with: anti-affinity (either direction), a streaming
-  // replica and its primary, and services publishing the same host-mode port.
-  std::unordered_map<std::string, std::vector<std::string>> conflicts;
-  // service -> services it talks to: depends_on and affinity, both directions (chatty pairs).
-  std::unordered_map<std::string, std::vector<std::string>> partners;
-  // stack -> its services (first 16), for keeping a stack together.
-  std::unordered_map<std::string, std::vector<std::string>> stacks;
+  // Per service index: the services it may never share a server with (anti-affinity in either
+  // direction, a streaming replica and its primary, services publishing the same host-mode port) ...
+  std::vector<std::vector<ServiceId>> conflicts;
+  // ... the services it talks to (depends_on and affinity, both directions: chatty pairs) ...
+  std::vector<std::vector<ServiceId>> partners;
+  // ... and its stack's services (the stack's first 16 non-global ones; empty without a stack).
+  std::vector<std::vector<ServiceId>> stack;
   std::unordered_map<std::string, const model::Service*> services_by_name;
   std::unordered_map<std::string, size_t> server_index;  // hostname -> index in estate.servers
   // The production servers: not weak, and with at least 3/4 of the strongest such server's CPU threads
@@ -57,11 +73,19 @@ struct PlacementContext {
   std::vector<bool> production_server;
   bool is_production_server(const model::Server& s) const { return production_server[index_of(s)]; }
 
-  // Capacity the planner may fill: the server's memory / CPU minus the headroom.
-  model::Bytes memory_capacity(const model::Server& s) const;
-  model::MilliCpu cpu_capacity(const model::Server& s) const;
+  // Capacity the planner may fill: the server's memory / CPU minus the headroom (computed once).
+  model::Bytes memory_capacity(const model::Server& s) const { return memory_capacity_[index_of(s)]; }
+  model::MilliCpu cpu_capacity(const model::Server& s) const { return cpu_capacity_[index_of(s)]; }
   // Index of a server of this estate (by address in estate.servers, O(1)).
-  size_t index_of(const model::Server& s) const;
+  size_t index_of(const model::Server& s) const { return static_cast<size_t>(&s - estate.servers.data()); }
+  // Index of a service: O(1) for the estate's own services, by name for a copy.
+  ServiceId id_of(const model::Service& s) const;
+  std::optional<ServiceId> service_id(const std::string& name) const;
+  const model::Service& service(ServiceId id) const { return estate.services[id]; }
+
+ private:
+  std::vector<model::Bytes> memory_capacity_;
+  std::vector<model::MilliCpu> cpu_capacity_;
 };
 
 // Helpers shared by rules, scorers and the check.

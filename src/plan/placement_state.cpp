@@ -25,28 +25,10 @@ bool PlacementState::fits(const model::Service& service, size_t server) const {
   return true;
 }
 
-void PlacementState::add(const model::Service& s, size_t server) {
-  auto& l = loads_[server];
-  l.memory += s.resources.memory_reservation;
-  l.cpu += s.resources.cpu_reservation;
-  ++l.replicas[s.name];
-  l.production += is_production_workload(s);
-  l.monitoring += is_monitoring(s);
-  l.spiky += is_spiky(s);
-  ++l.total;
-}
+void PlacementState::add(const model::Service& s, size_t server) { loads_[server].add(s, context_.id_of(s)); }
 
 void PlacementState::remove(const model::Service& s, size_t server) {
-  auto& l = loads_[server];
-  auto it = l.replicas.find(s.name);
-  if (it == l.replicas.end()) return;
-  if (--it->second == 0) l.replicas.erase(it);
-  l.memory -= s.resources.memory_reservation;
-  l.cpu -= s.resources.cpu_reservation;
-  l.production -= is_production_workload(s);
-  l.monitoring -= is_monitoring(s);
-  l.spiky -= is_spiky(s);
-  --l.total;
+  loads_[server].remove(s, context_.id_of(s));
 }
 
 void PlacementState::clear_server(size_t server) { loads_[server] = ServerLoad{}; }

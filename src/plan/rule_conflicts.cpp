@@ -12,11 +12,16 @@ class ConflictRule final : public FeasibilityRule {
   std::string_view name() const override { return "anti-affinity"; }
   std::optional<std::string> check(const model::Service& svc, const model::Server&, const ServerLoad& load,
                                    const PlacementContext& ctx) const override {
-    auto it = ctx.conflicts.find(svc.name);
-    if (it == ctx.conflicts.end()) return std::nullopt;
-    for (const auto& other : it->second)
-      if (load.count(other) > 0) return fmt::format("must not share a server with {}, which is there", other);
+    for (ServiceId other : ctx.conflicts[ctx.id_of(svc)])
+      if (load.count(other) > 0)
+        return fmt::format("must not share a server with {}, which is there", ctx.service(other).name);
     return std::nullopt;
+  }
+  bool allows(const model::Service& svc, const model::Server&, const ServerLoad& load,
+              const PlacementContext& ctx) const override {
+    for (ServiceId other : ctx.conflicts[ctx.id_of(svc)])
+      if (load.count(other) > 0) return false;
+    return true;
   }
 };
 

@@ -10,11 +10,11 @@ class MaxPerNodeRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "max-replicas-per-node"; }
   std::optional<std::string> check(const model::Service& svc, const model::Server&, const ServerLoad& load,
-                                   const PlacementContext&) const override {
+                                   const PlacementContext& ctx) const override {
     const int max = svc.placement.max_replicas_per_node;
-    if (max <= 0 || load.count(svc.name) < max) return std::nullopt;
-    return fmt::format("allows at most {} replica(s) per server, {} already there", max,
-                       load.count(svc.name));
+    const int here = max > 0 ? load.count(ctx.id_of(svc)) : 0;
+    if (max <= 0 || here < max) return std::nullopt;
+    return fmt::format("allows at most {} replica(s) per server, {} already there", max, here);
   }
 };
 

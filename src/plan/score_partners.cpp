@@ -15,13 +15,14 @@ class PartnersTogether final : public Scorer {
   std::string_view name() const override { return "partners-together"; }
   double weight() const override { return 2; }
   bool applies(const model::Service& s, const PlacementContext& ctx) const override {
-    return !s.global && ctx.partners.count(s.name) > 0;
+    return !s.global && !ctx.partners[ctx.id_of(s)].empty();
   }
   double score(const model::Service& s, const model::Server&, const ServerLoad& load,
                const PlacementContext& ctx) const override {
-    const auto& partners = ctx.partners.at(s.name);
+    const auto& partners = ctx.partners[ctx.id_of(s)];
+    if (partners.empty()) return 1.0;  // not applicable
     int here = 0;
-    for (const auto& p : partners) here += load.count(p) > 0;
+    for (ServiceId p : partners) here += load.count(p) > 0;
     return static_cast<double>(here) / static_cast<double>(partners.size());
   }
   std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>&,

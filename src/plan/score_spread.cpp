@@ -18,8 +18,8 @@ class ReplicasSpread final : public Scorer {
     return !s.global && s.replicas > 1;
   }
   double score(const model::Service& s, const model::Server&, const ServerLoad& load,
-               const PlacementContext&) const override {
-    return load.count(s.name) == 0 ? 1.0 : 0.0;
+               const PlacementContext& ctx) const override {
+    return load.count(ctx.id_of(s)) == 0 ? 1.0 : 0.0;
   }
   std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>&,
                                        const PlacementContext& ctx) const override {

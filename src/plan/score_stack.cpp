@@ -10,14 +10,13 @@ class StackTogether final : public Scorer {
   std::string_view name() const override { return "stack-together"; }
   double weight() const override { return 1; }
   bool applies(const model::Service& s, const PlacementContext& ctx) const override {
-    if (s.global || s.stack.empty()) return false;
-    auto it = ctx.stacks.find(s.stack);
-    return it != ctx.stacks.end() && it->second.size() > 1;
+    return !s.global && !s.stack.empty() && ctx.stack[ctx.id_of(s)].size() > 1;
   }
   double score(const model::Service& s, const model::Server&, const ServerLoad& load,
                const PlacementContext& ctx) const override {
-    for (const auto& other : ctx.stacks.at(s.stack))
-      if (other != s.name && load.count(other) > 0) return 1.0;
+    const ServiceId me = ctx.id_of(s);
+    for (ServiceId other : ctx.stack[me])
+      if (other != me && load.count(other) > 0) return 1.0;
     return 0.0;
   }
   std::vector<SoftRuleOutcome> explain(const Plan&, const std::vector<ServerLoad>&,

@@ -105,8 +105,6 @@ class Solver {
   const model::Server& server(ServerId s) const { return estate_.servers[s]; }
 
   void describe_services() {
-    std::unordered_map<std::string, size_t> index;
-    for (size_t i = 0; i < estate_.services.size(); ++i) index[estate_.services[i].name] = i;
     info_.resize(estate_.services.size());
     for (size_t i = 0; i < estate_.services.size(); ++i) {
       auto& in = info_[i];
@@ -126,9 +124,7 @@ class Solver {
       }
       for (const auto& sc : scorers_)
         if (sc->applies(*in.svc, ctx())) in.scorers.push_back(sc.get());
-      if (auto it = ctx().partners.find(in.svc->name); it != ctx().partners.end())
-        for (const auto& name : it->second)
-          if (auto j = index.find(name); j != index.end()) in.partners.push_back(j->second);
+      for (ServiceId j : ctx().partners[i]) in.partners.push_back(j);
     }
     std::vector<ServerId> all(estate_.servers.size());
     for (ServerId s = 0; s < all.size(); ++s) all[s] = s;
@@ -381,10 +377,8 @@ class Solver {
       const ServerId victim = used[t];
       std::vector<std::pair<size_t, ServerId>> moves;  // (service, to)
       std::vector<std::pair<size_t, int>> residents;
-      for (const auto& [name, count] : state_.load(victim).replicas) {
-        auto idx = static_cast<size_t>(ctx().services_by_name.at(name) - estate_.services.data());
+      for (const auto& [idx, count] : state_.load(victim).replicas)
         if (!info_[idx].svc->global) residents.push_back({idx, count});
-      }
       bool ok = true;
       for (auto [idx, count] : residents) {
         for (int c = 0; c < count && ok; ++c) {

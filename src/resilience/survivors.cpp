@@ -106,14 +106,7 @@ void Survivors::place(int s, int n) {
   ++added_[static_cast<long long>(n) * cluster_->service_count() + s];
   auto [it, fresh] = loads_.try_emplace(n);
   if (fresh) it->second = cluster_->load(n);
-  auto& l = it->second;
-  l.memory += r.memory_reservation;
-  l.cpu += r.cpu_reservation;
-  ++l.replicas[svc.name];
-  l.production += plan::is_production_workload(svc);
-  l.monitoring += plan::is_monitoring(svc);
-  l.spiky += plan::is_spiky(svc);
-  ++l.total;
+  it->second.add(svc, static_cast<plan::ServiceId>(s));
 }
 
 }  // namespace rehome::resilience

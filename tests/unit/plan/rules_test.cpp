@@ -106,7 +106,7 @@ TEST(Rules, PlacementStateStartsFromAPlan) {
   p.assignments = {{"web", 0, "a"}, {"web", 1, "a"}};
   PlacementState st(e, 0.1, p);
   EXPECT_EQ(st.load(0).memory, 4 * model::GiB);
-  EXPECT_EQ(st.load(0).count("web"), 2);
+  EXPECT_EQ(st.load(0).count(*st.context().service_id("web")), 2);
   EXPECT_EQ(st.load(1).total, 0);
 }
 

@@ -73,7 +73,7 @@ TEST(Scorers, PartnersTogether) {
   PlacementContext ctx(e, 0.1);
   auto s = make_partners_together_scorer();
   ServerLoad with_cache;
-  with_cache.replicas["cache"] = 1;
+  with_cache.add(e.services[1], *ctx.service_id("cache"));
   EXPECT_EQ(s->score(e.services[0], e.servers[0], with_cache, ctx), 1.0);
   EXPECT_EQ(s->score(e.services[0], e.servers[0], {}, ctx), 0.0);
   auto apart = placed(e, {{"api", 0, "big"}, {"cache", 0, "strong"}});
