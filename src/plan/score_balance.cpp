@@ -27,8 +27,8 @@ class Balance final : public Scorer {
     after = std::clamp(after, 0.0, 1.0);
     return strategy_ == Strategy::pack ? after : 1.0 - after;
   }
-  std::vector<SoftRuleOutcome> explain(const Plan&, const std::vector<ServerLoad>& loads,
-                                       const PlacementContext& ctx) const override {
+  std::vector<SoftRuleOutcome> explain(const PlanIndex& placed, const PlacementContext& ctx) const override {
+    const auto& loads = placed.loads;
     std::vector<SoftRuleOutcome> out;
     if (strategy_ == Strategy::pack || ctx.estate.servers.size() > 64) return out;  // per-server lines only
     double sum = 0;

@@ -20,14 +20,12 @@ class DatabasesOnMemory final : public Scorer {
                const PlacementContext& ctx) const override {
     return ctx.max_server_memory > 0 ? static_cast<double>(server.memory) / ctx.max_server_memory : 1;
   }
-  std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>& loads,
-                                       const PlacementContext& ctx) const override {
+  std::vector<SoftRuleOutcome> explain(const PlanIndex& placed, const PlacementContext& ctx) const override {
     const model::Server* biggest = nullptr;
     for (const auto& s : ctx.estate.servers)
       if (!biggest || s.memory > biggest->memory) biggest = &s;
     return explain_each_placement(
-        *this, plan, loads, ctx,
-        [&](const model::Service& svc, const model::Server& server, const ServerLoad&) {
+        *this, placed, ctx, [&](const model::Service& svc, const model::Server& server, const ServerLoad&) {
           // Within 10 % of the largest counts as "where memory is largest".
           bool met = server.memory * 10 >= biggest->memory * 9;
           return Verdict{

@@ -21,10 +21,9 @@ class OffProduction final : public Scorer {
                const PlacementContext& ctx) const override {
     return ctx.is_production_server(server) ? 0.0 : 1.0;
   }
-  std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>& loads,
-                                       const PlacementContext& ctx) const override {
+  std::vector<SoftRuleOutcome> explain(const PlanIndex& placed, const PlacementContext& ctx) const override {
     return explain_each_placement(
-        *this, plan, loads, ctx,
+        *this, placed, ctx,
         [&](const model::Service& svc, const model::Server& server, const ServerLoad& load) {
           if (!ctx.is_production_server(server))
             return Verdict{true, fmt::format("{} ({}) is off the production servers, on {}", svc.name, what_,

@@ -1,5 +1,4 @@
-#include <map>
-#include <set>
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -25,29 +24,39 @@ class PartnersTogether final : public Scorer {
     for (ServiceId p : partners) here += load.count(p) > 0;
     return static_cast<double>(here) / static_cast<double>(partners.size());
   }
-  std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>&,
-                                       const PlacementContext& ctx) const override {
-    std::map<std::string, std::set<std::string>> where;
-    for (const auto& a : plan.assignments) where[a.service].insert(a.server);
+  std::vector<SoftRuleOutcome> explain(const PlanIndex& placed, const PlacementContext& ctx) const override {
     std::vector<SoftRuleOutcome> out;
-    for (const auto& svc : ctx.estate.services) {  // each declared dependency once, from the dependent side
+    for (ServiceId id = 0; id < ctx.estate.services.size(); ++id) {  // each declared dependency once,
+      const auto& svc = ctx.service(id);                             // from the dependent side
       std::vector<std::string> partners = svc.depends_on;
       partners.insert(partners.end(), svc.placement.affinity.begin(), svc.placement.affinity.end());
       for (const auto& p : partners) {
-        auto other = ctx.services_by_name.find(p);
-        if (svc.global || other == ctx.services_by_name.end() || other->second->global) continue;
+        auto other = ctx.service_id(p);
+        if (svc.global || !other || ctx.service(*other).global) continue;
         if (svc.data && svc.data->replica_of == p) continue;  // a replica lives apart from its primary
-        const auto& mine = where[svc.name];
-        const auto& theirs = where[p];
-        std::string shared;
-        for (const auto& s : mine)
-          if (theirs.count(s)) shared = s;
-        bool met = !shared.empty();
-        std::string reason = met ? fmt::format("{} and {} share {}", svc.name, p, shared)
+        const auto& mine = placed.servers_of[id];
+        const auto& theirs = placed.servers_of[*other];
+        // The shared server named is the lexically last; the outcome's server the lexically first.
+        std::vector<std::uint32_t> sorted;  // many servers: searched by bisection
+        if (theirs.size() > 16) sorted = theirs, std::sort(sorted.begin(), sorted.end());
+        auto also_theirs = [&](std::uint32_t s) {
+          return sorted.empty() ? std::find(theirs.begin(), theirs.end(), s) != theirs.end()
+                                : std::binary_search(sorted.begin(), sorted.end(), s);
+        };
+        const std::string* shared = nullptr;
+        const std::string* first = nullptr;
+        for (auto s : mine) {
+          const auto& name = ctx.estate.servers[s].name;
+          if (!first || name < *first) first = &name;
+          if (also_theirs(s) && (!shared || name > *shared)) shared = &name;
+        }
+        std::string reason = shared
+                                 ? fmt::format("{} and {} share {}", svc.name, p, *shared)
                                  : fmt::format("{} ({}) calls {} ({}) across servers: ~1-5 ms more per call",
-                                               svc.name, fmt::join(mine, ","), p, fmt::join(theirs, ","));
+                                               svc.name, fmt::join(sorted_names(mine, ctx), ","), p,
+                                               fmt::join(sorted_names(theirs, ctx), ","));
         out.push_back(
-            {std::string(name()), svc.name, mine.empty() ? "" : *mine.begin(), met, weight(), reason});
+            {std::string(name()), svc.name, first ? *first : "", shared != nullptr, weight(), reason});
       }
     }
     return out;

@@ -18,10 +18,9 @@ class ProductionOnStrongest final : public Scorer {
                const PlacementContext& ctx) const override {
     return ctx.is_production_server(server) ? 1.0 : 0.0;
   }
-  std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>& loads,
-                                       const PlacementContext& ctx) const override {
+  std::vector<SoftRuleOutcome> explain(const PlanIndex& placed, const PlacementContext& ctx) const override {
     return explain_each_placement(
-        *this, plan, loads, ctx,
+        *this, placed, ctx,
         [&](const model::Service& svc, const model::Server& server,
             const ServerLoad&) -> std::optional<Verdict> {
           // Met on any server with at least half the strongest server's threads.

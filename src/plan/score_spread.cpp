@@ -1,6 +1,4 @@
 #include <algorithm>
-#include <map>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -21,21 +19,19 @@ class ReplicasSpread final : public Scorer {
                const PlacementContext& ctx) const override {
     return load.count(ctx.id_of(s)) == 0 ? 1.0 : 0.0;
   }
-  std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>&,
-                                       const PlacementContext& ctx) const override {
-    std::map<std::string, std::set<std::string>> where;
-    for (const auto& a : plan.assignments) where[a.service].insert(a.server);
+  std::vector<SoftRuleOutcome> explain(const PlanIndex& placed, const PlacementContext& ctx) const override {
     std::vector<SoftRuleOutcome> out;
-    for (const auto& svc : ctx.estate.services) {
+    for (ServiceId id = 0; id < ctx.estate.services.size(); ++id) {
+      const auto& svc = ctx.service(id);
       if (!applies(svc, ctx)) continue;
-      const auto& servers = where[svc.name];
+      const auto& servers = placed.servers_of[id];
       const size_t wanted = std::min<size_t>(static_cast<size_t>(svc.replicas), ctx.estate.servers.size());
       bool met = servers.size() >= wanted;
       std::string reason =
           met ? fmt::format("{} replicas of {} on {} servers", svc.replicas, svc.name, servers.size())
               : fmt::format(
                     "{} replicas of {} on only {} server(s) ({}): one failure takes down more than one",
-                    svc.replicas, svc.name, servers.size(), fmt::join(servers, ", "));
+                    svc.replicas, svc.name, servers.size(), fmt::join(sorted_names(servers, ctx), ", "));
       out.push_back({std::string(name()), svc.name, "", met, weight(), reason});
     }
     return out;

@@ -19,8 +19,7 @@ class StackTogether final : public Scorer {
       if (other != me && load.count(other) > 0) return 1.0;
     return 0.0;
   }
-  std::vector<SoftRuleOutcome> explain(const Plan&, const std::vector<ServerLoad>&,
-                                       const PlacementContext&) const override {
+  std::vector<SoftRuleOutcome> explain(const PlanIndex&, const PlacementContext&) const override {
     return {};
   }
 };

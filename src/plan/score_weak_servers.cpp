@@ -25,10 +25,9 @@ class WeakServers final : public Scorer {
     if (is_weak(server)) return production ? 0.0 : 1.0;
     return production ? 1.0 : 0.5;
   }
-  std::vector<SoftRuleOutcome> explain(const Plan& plan, const std::vector<ServerLoad>& loads,
-                                       const PlacementContext& ctx) const override {
+  std::vector<SoftRuleOutcome> explain(const PlanIndex& placed, const PlacementContext& ctx) const override {
     return explain_each_placement(
-        *this, plan, loads, ctx,
+        *this, placed, ctx,
         [&](const model::Service& svc, const model::Server& server,
             const ServerLoad&) -> std::optional<Verdict> {
           if (!is_weak(server)) return std::nullopt;

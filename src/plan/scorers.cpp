@@ -1,7 +1,8 @@
 #include "plan/scorers.hpp"
 
+#include <algorithm>
 #include <cstdint>
-#include <unordered_set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -31,12 +32,48 @@ double weighted_score(const Scorers& scorers, const model::Service& svc, const m
   return total;
 }
 
+PlanIndex::PlanIndex(const Plan& p, const std::vector<ServerLoad>& l, const PlacementContext& ctx)
+    : plan(p), loads(l), servers_of(ctx.estate.services.size()) {
+  // (service, server, first position) of every known assignment, de-duplicated by sorting: no hashing
+  // per assignment, and a plan listing a service's replicas apart still counts each pair once.
+  struct Entry {
+    ServiceId service;
+    std::uint32_t server, position;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(p.assignments.size());
+  std::optional<ServiceId> service;
+  const std::string* last_name = nullptr;
+  for (std::uint32_t i = 0; i < p.assignments.size(); ++i) {
+    const auto& a = p.assignments[i];
+    if (!last_name || *last_name != a.service) service = ctx.service_id(a.service), last_name = &a.service;
+    auto server = ctx.server_index.find(a.server);
+    if (service && server != ctx.server_index.end())
+      entries.push_back({*service, static_cast<std::uint32_t>(server->second), i});
+  }
+  auto key = [](const Entry& e) { return std::tuple(e.service, e.server, e.position); };
+  std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) { return key(a) < key(b); });
+  entries.erase(std::unique(entries.begin(), entries.end(),
+                            [](const Entry& a, const Entry& b) {
+                              return a.service == b.service && a.server == b.server;
+                            }),
+                entries.end());
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.position < b.position; });
+  pairs.reserve(entries.size());
+  for (const auto& e : entries) {
+    pairs.push_back({e.service, e.server});
+    servers_of[e.service].push_back(e.server);
+  }
+}
+
 Evaluation evaluate_soft_rules(const Plan& plan, const Scorers& scorers, const std::vector<ServerLoad>& loads,
                                const PlacementContext& ctx) {
   Evaluation ev;
+  const PlanIndex placed(plan, loads, ctx);
   double met = 0, all = 0;
   for (const auto& s : scorers) {
-    for (auto& o : s->explain(plan, loads, ctx)) {
+    for (auto& o : s->explain(placed, ctx)) {
       all += o.weight;
       if (o.met) met += o.weight;
       ev.outcomes.push_back(std::move(o));
@@ -47,31 +84,30 @@ Evaluation evaluate_soft_rules(const Plan& plan, const Scorers& scorers, const s
 }
 
 std::vector<SoftRuleOutcome> explain_each_placement(
-    const Scorer& scorer, const Plan& plan, const std::vector<ServerLoad>& loads, const PlacementContext& ctx,
+    const Scorer& scorer, const PlanIndex& placed, const PlacementContext& ctx,
     const std::function<std::optional<Verdict>(const model::Service&, const model::Server&,
                                                const ServerLoad&)>& judge) {
   std::vector<SoftRuleOutcome> out;
-  // (service, server) pairs already judged, as indices: 100k replicas make string pairs costly here.
-  // A plan lists a service's replicas together, so the service looked up last is usually the next one.
-  std::unordered_set<std::uint64_t> seen;
-  const model::Service* svc = nullptr;
+  std::optional<ServiceId> last;
   bool applies = false;
-  for (const auto& a : plan.assignments) {
-    if (!svc || svc->name != a.service) {
-      auto it = ctx.services_by_name.find(a.service);
-      svc = it == ctx.services_by_name.end() ? nullptr : it->second;
-      applies = svc && scorer.applies(*svc, ctx);
-    }
+  for (const auto& [service, server] : placed.pairs) {
+    const auto& svc = ctx.service(service);
+    if (last != service) last = service, applies = scorer.applies(svc, ctx);
     if (!applies) continue;
-    auto srv = ctx.server_index.find(a.server);
-    if (srv == ctx.server_index.end()) continue;
-    const auto service_index = static_cast<std::uint64_t>(svc - ctx.estate.services.data());
-    if (!seen.insert(service_index << 32 | srv->second).second) continue;
-    const auto& server = ctx.estate.servers[srv->second];
-    if (auto v = judge(*svc, server, loads[srv->second]))
-      out.push_back({std::string(scorer.name()), a.service, a.server, v->met, scorer.weight(), v->reason});
+    const auto& srv = ctx.estate.servers[server];
+    if (auto v = judge(svc, srv, placed.loads[server]))
+      out.push_back({std::string(scorer.name()), svc.name, srv.name, v->met, scorer.weight(), v->reason});
   }
   return out;
+}
+
+std::vector<std::string> sorted_names(const std::vector<std::uint32_t>& servers,
+                                      const PlacementContext& ctx) {
+  std::vector<std::string> names;
+  names.reserve(servers.size());
+  for (auto s : servers) names.push_back(ctx.estate.servers[s].name);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::string gb(model::Bytes b) { return fmt::format("{:.1f} GB", static_cast<double>(b) / model::GiB); }

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +16,17 @@ namespace rehome::plan {
 // to a service returns `neutral` (1.0) and no outcome.
 enum class Strategy { balance, pack };  // balance: spread load (Swarm-like); pack: fewest servers
 
+// A finished plan indexed once for the verdicts (100k assignments make name lookups per scorer costly).
+struct PlanIndex {
+  PlanIndex(const Plan& plan, const std::vector<ServerLoad>& loads, const PlacementContext& ctx);
+  const Plan& plan;
+  const std::vector<ServerLoad>& loads;  // the final loads per server index
+  // The distinct (service, server) pairs of the plan, in the order of their first assignment; names
+  // unknown to the estate are left out.
+  std::vector<std::pair<ServiceId, std::uint32_t>> pairs;
+  std::vector<std::vector<std::uint32_t>> servers_of;  // per service: its distinct servers, same order
+};
+
 class Scorer {
  public:
   virtual ~Scorer() = default;
@@ -24,9 +36,8 @@ class Scorer {
   // The service's replica on `server` whose load does NOT yet include it.
   virtual double score(const model::Service&, const model::Server&, const ServerLoad&,
                        const PlacementContext&) const = 0;
-  // Verdicts for a finished plan; `loads` are the final loads per server index.
-  virtual std::vector<SoftRuleOutcome> explain(const Plan&, const std::vector<ServerLoad>& loads,
-                                               const PlacementContext&) const = 0;
+  // Verdicts for a finished plan.
+  virtual std::vector<SoftRuleOutcome> explain(const PlanIndex&, const PlacementContext&) const = 0;
 };
 
 using Scorers = std::vector<std::unique_ptr<Scorer>>;
