@@ -1,5 +1,7 @@
 #include "plan/pack.hpp"
 
+#include "plan/pack_exact.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <limits>
@@ -273,102 +275,6 @@ class Eliminator {
   long budget_ = 400000;                                 // rule checks left for ejections
 };
 
-// Exact depth-first branch and bound on small instances: replicas biggest first, each on a server in
-// use or on one new server per kind of server (servers alike in capacity, labels and hints are
-// interchangeable when nothing is pinned); stops when the bound is met or the budget is spent.
-class ExactSearch {
- public:
-  ExactSearch(PlacementState& st, const std::vector<Item>& items, long budget)
-      : st_(st), items_(items), budget_(budget) {
-    order_.resize(items.size());
-    std::iota(order_.begin(), order_.end(), 0u);
-    std::stable_sort(order_.begin(), order_.end(), [&](auto a, auto b) {
-      const auto &x = items_[a], &y = items_[b];
-      if (x.memory != y.memory) return x.memory > y.memory;
-      if (x.cpu != y.cpu) return x.cpu > y.cpu;
-      return x.svc < y.svc;
-    });
-    const auto& servers = st.context().estate.servers;
-    bool pinned =
-        std::any_of(items.begin(), items.end(), [](const Item& i) { return !i.svc->placement.pin.empty(); });
-    kind_.resize(servers.size());
-    for (ServerId s = 0; s < servers.size(); ++s) {
-      kind_[s] = s;
-      if (pinned) continue;
-      for (ServerId t = 0; t < s; ++t)
-        if (alike(servers[s], servers[t])) {
-          kind_[s] = kind_[t];
-          break;
-        }
-    }
-    for (const auto& it : items) remaining_memory_ += it.memory, remaining_cpu_ += it.cpu;
-    chosen_.assign(items.size(), 0);
-  }
-
-  // A placement on fewer than `best` servers, or nullopt.
-  std::optional<std::vector<ServerId>> below(int best, int lower_bound) {
-    best_ = best;
-    lower_bound_ = lower_bound;
-    dfs(0, used_servers(st_));
-    return found_;
-  }
-
- private:
-  bool alike(const model::Server& a, const model::Server& b) const {
-    const auto& ctx = st_.context();
-    const auto ia = ctx.index_of(a), ib = ctx.index_of(b);
-    return ctx.memory_capacity(a) == ctx.memory_capacity(b) && ctx.cpu_capacity(a) == ctx.cpu_capacity(b) &&
-           a.labels == b.labels && a.hints.edge == b.hints.edge && st_.load(ia).total == 0 &&
-           st_.load(ib).total == 0;
-  }
-
-  void dfs(size_t k, int used) {
-    if (used >= best_ || budget_ < 0 || best_ <= lower_bound_) return;
-    if (k == order_.size()) {
-      best_ = used;
-      found_ = chosen_;
-      return;
-    }
-    --budget_;
-    // The rest needs room: one more server at least when the servers in use cannot hold it.
-    Bytes spare_memory = 0;
-    MilliCpu spare_cpu = 0;
-    for (ServerId s = 0; s < st_.loads().size(); ++s)
-      if (st_.load(s).total > 0) spare_memory += st_.free_memory(s), spare_cpu += st_.free_cpu(s);
-    if ((remaining_memory_ > spare_memory || remaining_cpu_ > spare_cpu) && used + 1 >= best_) return;
-    const std::uint32_t i = order_[k];
-    const auto& it = items_[i];
-    // Replicas of one service are interchangeable: each goes on a server at or after its predecessor's.
-    const bool same = k > 0 && items_[order_[k - 1]].svc == it.svc;
-    const ServerId from = same ? chosen_[order_[k - 1]] : 0;
-    std::vector<char> tried_kind(kind_.size(), 0);
-    for (ServerId s = from; s < kind_.size(); ++s) {
-      const bool fresh = st_.load(s).total == 0;
-      if (fresh && (used + 1 >= best_ || tried_kind[kind_[s]])) continue;
-      if (!st_.fits(*it.svc, s)) continue;
-      if (fresh) tried_kind[kind_[s]] = 1;
-      st_.add(*it.svc, s);
-      remaining_memory_ -= it.memory, remaining_cpu_ -= it.cpu;
-      chosen_[i] = s;
-      dfs(k + 1, used + fresh);
-      st_.remove(*it.svc, s);
-      remaining_memory_ += it.memory, remaining_cpu_ += it.cpu;
-      if (budget_ < 0 || best_ <= lower_bound_) return;
-    }
-  }
-
-  PlacementState& st_;
-  const std::vector<Item>& items_;
-  long budget_;
-  std::vector<std::uint32_t> order_;
-  std::vector<ServerId> kind_;  // servers alike share a kind (the lowest index among them)
-  std::vector<ServerId> chosen_;
-  Bytes remaining_memory_ = 0;
-  MilliCpu remaining_cpu_ = 0;
-  int best_ = 0, lower_bound_ = 0;
-  std::optional<std::vector<ServerId>> found_;
-};
-
 }  // namespace
 
 int pack_lower_bound(const PlacementState& state, const std::vector<const model::Service*>& replicas) {
@@ -449,11 +355,9 @@ std::optional<PackResult> pack_fewest_servers(PlacementState& st,
   for (size_t i = 0; i < items.size(); ++i) st.remove(*items[i].svc, where[i]);
 
   if (best > result.lower_bound && items.size() <= 200 && servers.size() <= 32) {
-    if (auto exact = ExactSearch(st, items, options.search_budget).below(best, result.lower_bound)) {
-      where = std::move(*exact);
-      for (size_t i = 0; i < items.size(); ++i) st.add(*items[i].svc, where[i]);
-      best = used_servers(st);
-      for (size_t i = 0; i < items.size(); ++i) st.remove(*items[i].svc, where[i]);
+    if (auto exact = pack_exact(st, replicas, best, result.lower_bound, options.search_budget)) {
+      where = std::move(exact->server);
+      best = exact->servers_used;
     }
   }
   result.server = std::move(where);

@@ -1,0 +1,253 @@
+#include "plan/pack_exact.hpp"
+
+#include <algorithm>
+
+namespace rehome::plan {
+namespace {
+
+using ServerId = std::uint32_t;
+using model::Bytes;
+using model::MilliCpu;
+
+// The replicas to place, counted per service, biggest first (memory and CPU weighed by their demand).
+struct Type {
+  const model::Service* svc;
+  Bytes memory;
+  MilliCpu cpu;
+  int left;                             // replicas not placed yet
+  std::vector<std::uint32_t> replicas;  // their positions in the caller's list
+};
+
+std::vector<Type> types_of(const std::vector<const model::Service*>& replicas) {
+  std::vector<Type> types;
+  for (std::uint32_t i = 0; i < replicas.size(); ++i) {
+    const auto* s = replicas[i];
+    auto it = std::find_if(types.begin(), types.end(), [&](const Type& t) { return t.svc == s; });
+    if (it == types.end())
+      types.push_back({s, s->resources.memory_reservation, s->resources.cpu_reservation, 0, {}}),
+          it = types.end() - 1;
+    ++it->left;
+    it->replicas.push_back(i);
+  }
+  double memory = 1, cpu = 1;
+  for (const auto& t : types) memory += static_cast<double>(t.memory) * t.left, cpu += t.cpu * t.left;
+  auto size = [&](const Type& t) { return static_cast<double>(t.memory) / memory + t.cpu / cpu; };
+  std::stable_sort(types.begin(), types.end(),
+                   [&](const Type& a, const Type& b) { return size(a) > size(b); });
+  return types;
+}
+
+// Fills the chosen servers one after another (see pack_exact.hpp). `placed_` records every replica
+// added, so a success can be read back and everything undone.
+class BinCompletion {
+ public:
+  BinCompletion(PlacementState& st, std::vector<Type>& types, long& budget)
+      : st_(st), types_(types), budget_(budget) {}
+
+  // True when `bins` hold every replica; the placement stays in `state` until undo().
+  bool solve(const std::vector<ServerId>& bins) {
+    bins_ = bins;
+    Bytes memory = 0;
+    MilliCpu cpu = 0;
+    for (const auto& t : types_) memory += t.memory * t.left, cpu += t.cpu * t.left;
+    allow_memory_ = -memory, allow_cpu_ = -cpu;
+    for (ServerId s : bins) allow_memory_ += st_.free_memory(s), allow_cpu_ += st_.free_cpu(s);
+    if (allow_memory_ < 0 || allow_cpu_ < 0 || bins.empty()) return false;
+    return bins.size() == 1 ? last(0) : fill(0, 0, 0, 0);
+  }
+
+  const std::vector<std::pair<std::uint32_t, ServerId>>& placed() const { return placed_; }
+
+  void undo() {
+    while (!placed_.empty()) take_back();
+  }
+
+ private:
+  void put(std::uint32_t t, ServerId s) {
+    st_.add(*types_[t].svc, s);
+    --types_[t].left;
+    placed_.push_back({t, s});
+  }
+  void take_back() {
+    const auto [t, s] = placed_.back();
+    placed_.pop_back();
+    st_.remove(*types_[t].svc, s);
+    ++types_[t].left;
+  }
+
+  // Server b gets replicas of types t.. ; `waste_*` is the room left unused on the servers closed so far.
+  bool fill(size_t b, size_t t, Bytes waste_memory, MilliCpu waste_cpu) {
+    if (--budget_ < 0) return false;
+    while (t < types_.size() && types_[t].left == 0) ++t;
+    if (t == types_.size()) return close(b, waste_memory, waste_cpu);
+    // Even every remaining replica of types t.. would leave too much of this server unused: prune.
+    Bytes rest_memory = 0;
+    MilliCpu rest_cpu = 0;
+    for (size_t u = t; u < types_.size(); ++u)
+      rest_memory += types_[u].memory * types_[u].left, rest_cpu += types_[u].cpu * types_[u].left;
+    const ServerId s = bins_[b];
+    if (waste_memory + std::max<Bytes>(0, st_.free_memory(s) - rest_memory) > allow_memory_ ||
+        waste_cpu + std::max<MilliCpu>(0, st_.free_cpu(s) - rest_cpu) > allow_cpu_)
+      return false;
+    const auto ti = static_cast<std::uint32_t>(t);
+    int n = 0;
+    while (types_[t].left > 0 && st_.fits(*types_[t].svc, s)) put(ti, s), ++n;
+    for (int c = n;; --c) {  // as many as fit first, then one fewer each time
+      if (fill(b, t + 1, waste_memory, waste_cpu)) return true;
+      if (c == 0) return false;
+      take_back();
+      if (budget_ < 0) {
+        for (int k = 1; k < c; ++k) take_back();
+        return false;
+      }
+    }
+  }
+
+  // Server b is done: it must be maximal and leave no more room unused than the allowance.
+  bool close(size_t b, Bytes waste_memory, MilliCpu waste_cpu) {
+    const ServerId s = bins_[b];
+    waste_memory += st_.free_memory(s);
+    waste_cpu += st_.free_cpu(s);
+    if (waste_memory > allow_memory_ || waste_cpu > allow_cpu_) return false;
+    for (const auto& t : types_)
+      if (t.left > 0 && st_.fits(*t.svc, s)) return false;
+    return b + 2 == bins_.size() ? last(b + 1) : fill(b + 1, 0, waste_memory, waste_cpu);
+  }
+
+  // The last server takes everything left, or the branch fails.
+  bool last(size_t b) {
+    const size_t mark = placed_.size();
+    for (std::uint32_t t = 0; t < types_.size(); ++t)
+      while (types_[t].left > 0) {
+        if (!st_.fits(*types_[t].svc, bins_[b])) {
+          while (placed_.size() > mark) take_back();
+          return false;
+        }
+        put(t, bins_[b]);
+      }
+    return true;
+  }
+
+  PlacementState& st_;
+  std::vector<Type>& types_;
+  long& budget_;
+  std::vector<ServerId> bins_;
+  Bytes allow_memory_ = 0;
+  MilliCpu allow_cpu_ = 0;
+  std::vector<std::pair<std::uint32_t, ServerId>> placed_;
+};
+
+bool alike(const PlacementState& st, ServerId a, ServerId b) {
+  const auto& ctx = st.context();
+  const auto &x = ctx.estate.servers[a], &y = ctx.estate.servers[b];
+  return st.free_memory(a) == st.free_memory(b) && st.free_cpu(a) == st.free_cpu(b) && x.labels == y.labels &&
+         x.hints.edge == y.hints.edge;
+}
+
+// Choices of `k` servers not in use (as counts per kind of server) whose room covers the demand in both
+// dimensions, at most `limit`, the roomiest first.
+std::vector<std::vector<ServerId>> server_choices(const PlacementState& st,
+                                                  const std::vector<ServerId>& unused, bool pinned, int k,
+                                                  Bytes memory, MilliCpu cpu, size_t limit) {
+  std::vector<std::vector<ServerId>> kinds;  // interchangeable servers, roomiest kind first
+  for (ServerId s : unused) {
+    auto it = pinned ? kinds.end() : std::find_if(kinds.begin(), kinds.end(), [&](const auto& kind) {
+      return alike(st, kind[0], s);
+    });
+    if (it == kinds.end())
+      kinds.push_back({s});
+    else
+      it->push_back(s);
+  }
+  auto room = [&](ServerId s) {
+    return static_cast<double>(st.free_memory(s)) / std::max<double>(1, static_cast<double>(memory)) +
+           static_cast<double>(st.free_cpu(s)) / std::max<double>(1, static_cast<double>(cpu));
+  };
+  std::stable_sort(kinds.begin(), kinds.end(),
+                   [&](const auto& a, const auto& b) { return room(a[0]) > room(b[0]); });
+  std::vector<std::vector<ServerId>> out;
+  std::vector<ServerId> chosen;
+  // The most room the servers of kinds from..end could add with `n` more servers, per dimension.
+  auto best_room = [&](size_t from, int n, auto free) {
+    std::vector<decltype(free(0u))> v;
+    for (size_t i = from; i < kinds.size(); ++i)
+      for (ServerId s : kinds[i]) v.push_back(free(s));
+    std::sort(v.rbegin(), v.rend());
+    decltype(free(0u)) sum = 0;
+    for (int i = 0; i < n && i < static_cast<int>(v.size()); ++i) sum += v[static_cast<size_t>(i)];
+    return sum;
+  };
+  auto free_memory = [&](ServerId s) { return st.free_memory(s); };
+  auto free_cpu = [&](ServerId s) { return st.free_cpu(s); };
+  auto pick = [&](auto&& self, size_t i, int n, Bytes need_memory, MilliCpu need_cpu) -> void {
+    if (out.size() >= limit) return;
+    if (n == 0) {
+      if (need_memory <= 0 && need_cpu <= 0) out.push_back(chosen);
+      return;
+    }
+    if (i == kinds.size() || best_room(i, n, free_memory) < need_memory ||
+        best_room(i, n, free_cpu) < need_cpu)
+      return;
+    const int most = std::min<int>(n, static_cast<int>(kinds[i].size()));
+    for (int c = most; c >= 0; --c) {
+      Bytes m = need_memory;
+      MilliCpu p = need_cpu;
+      for (int j = 0; j < c; ++j) {
+        chosen.push_back(kinds[i][static_cast<size_t>(j)]);
+        m -= st.free_memory(kinds[i][static_cast<size_t>(j)]);
+        p -= st.free_cpu(kinds[i][static_cast<size_t>(j)]);
+      }
+      self(self, i + 1, n - c, m, p);
+      chosen.resize(chosen.size() - static_cast<size_t>(c));
+    }
+  };
+  pick(pick, 0, k, memory, cpu);
+  std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+    double ra = 0, rb = 0;
+    for (ServerId s : a) ra += room(s);
+    for (ServerId s : b) rb += room(s);
+    return ra > rb;
+  });
+  return out;
+}
+
+}  // namespace
+
+std::optional<ExactPackResult> pack_exact(PlacementState& st,
+                                          const std::vector<const model::Service*>& replicas, int best,
+                                          int lower_bound, long budget) {
+  auto types = types_of(replicas);
+  Bytes memory = 0;
+  MilliCpu cpu = 0;
+  for (const auto& t : types) memory += t.memory * t.left, cpu += t.cpu * t.left;
+  std::vector<ServerId> used, unused;
+  for (ServerId s = 0; s < st.loads().size(); ++s) (st.load(s).total > 0 ? used : unused).push_back(s);
+  const bool pinned =
+      std::any_of(types.begin(), types.end(), [](const Type& t) { return !t.svc->placement.pin.empty(); });
+  for (int k = std::max(lower_bound, static_cast<int>(used.size())); k < best && budget > 0; ++k) {
+    auto choices = server_choices(st, unused, pinned, k - static_cast<int>(used.size()), memory, cpu, 64);
+    for (size_t c = 0; c < choices.size() && budget > 0; ++c) {
+      std::vector<ServerId> bins = used;
+      bins.insert(bins.end(), choices[c].begin(), choices[c].end());
+      std::stable_sort(bins.begin(), bins.end(),
+                       [&](ServerId a, ServerId b) { return st.free_memory(a) > st.free_memory(b); });
+      // Each choice gets an equal share of what is left, so one hard choice cannot starve the others.
+      long share = budget / static_cast<long>(choices.size() - c);
+      const long before = share;
+      BinCompletion search(st, types, share);
+      const bool found = search.solve(bins);
+      budget -= before - std::max(0L, share);
+      if (!found) continue;
+      ExactPackResult r;
+      r.server.resize(replicas.size());
+      std::vector<size_t> next(types.size(), 0);
+      for (const auto& [t, s] : search.placed()) r.server[types[t].replicas[next[t]++]] = s;
+      for (const auto& l : st.loads()) r.servers_used += l.total > 0;
+      search.undo();
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace rehome::plan
