@@ -5,7 +5,8 @@
 #
 # Two redis-server on 127.0.0.1 (own ports, temp folder, stopped at exit). redis-benchmark fills the
 # source with pipelined SETs (its rate is the yardstick), then rehome copies and verifies every key
-# (each batch read back from the target during the copy, then key counts per database).
+# (each batch read back from the target during the copy, then key counts per database), once with
+# --method dump (DUMP/RESTORE for every key) and once with the default --method auto (strings by value).
 # Target (issue 5): rehome >= 80 % of the SET rate.
 set -euo pipefail
 
@@ -31,16 +32,26 @@ set_rate=$(redis-benchmark -h 127.0.0.1 -p "$rs_port" -t set -n "$redis_keys" -r
 keys=$(redis-cli -p "$rs_port" DBSIZE)
 # CPU seconds (user + system) of a process, from /proc: where the time goes during the copy.
 cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
-src0=$(cpu "${pids[0]}"); dst0=$(cpu "${pids[1]}")
-/usr/bin/time -f '%U %S' -o "$work/rehome-cpu" \
-  "$rehome" migrate redis --from "redis://127.0.0.1:$rs_port" --to "redis://127.0.0.1:$rd_port" \
-  --state "$work/redis.json" --json >"$work/redis-out.json" 2>/dev/null
-src1=$(cpu "${pids[0]}"); dst1=$(cpu "${pids[1]}")
-read -r rate total rverified <<<"$(python3 -c '
-import json,sys; j=json.load(open(sys.argv[1])); print(round(j["keys_per_second"]), round(j["keys_copied"] / j["seconds"]), j["verified"])' "$work/redis-out.json")"
 pct() { echo "100 * $1 / $set_rate" | bc -l | xargs printf '%.0f'; }
-printf 'redis-benchmark SET -P 16: %s keys/s; rehome migrate redis (copy, every batch read back): %s keys/s over %s keys (verified: %s) = %s %%   target >= 80 %%\n' \
-  "$set_rate" "$rate" "$keys" "$rverified" "$(pct "$rate")"
-printf 'whole command (connect, copy, key counts): %s keys/s = %s %%\n' "$total" "$(pct "$total")"
-printf 'CPU seconds during the migration: source redis-server %s, target redis-server %s, rehome %s (user+sys)\n' \
-  "$(echo "$src1 - $src0" | bc)" "$(echo "$dst1 - $dst0" | bc)" "$(awk '{print $1 + $2}' "$work/rehome-cpu")"
+# One copy with --method $1 into the emptied target; prints its rate, share and CPU seconds.
+migrate() {
+  local method=$1 what=$2
+  redis-cli -p "$rd_port" FLUSHALL >/dev/null
+  rm -f "$work/redis.json"
+  local src0 dst0 src1 dst1 rate total rverified byvalue
+  src0=$(cpu "${pids[0]}"); dst0=$(cpu "${pids[1]}")
+  /usr/bin/time -f '%U %S' -o "$work/rehome-cpu" \
+    "$rehome" migrate redis --from "redis://127.0.0.1:$rs_port" --to "redis://127.0.0.1:$rd_port" \
+    --method "$method" --state "$work/redis.json" --json >"$work/redis-out.json" 2>/dev/null
+  src1=$(cpu "${pids[0]}"); dst1=$(cpu "${pids[1]}")
+  read -r rate total rverified byvalue <<<"$(python3 -c '
+import json,sys; j=json.load(open(sys.argv[1])); print(round(j["keys_per_second"]), round(j["keys_copied"] / j["seconds"]), j["verified"], j["keys_by_value"])' "$work/redis-out.json")"
+  printf 'rehome migrate redis --method %s (%s, every batch read back): %s keys/s over %s keys (%s by value, verified: %s) = %s %%   target >= 80 %%\n' \
+    "$method" "$what" "$rate" "$keys" "$byvalue" "$rverified" "$(pct "$rate")"
+  printf '  whole command (connect, copy, key counts): %s keys/s = %s %%\n' "$total" "$(pct "$total")"
+  printf '  CPU seconds during the migration: source redis-server %s, target redis-server %s, rehome %s (user+sys)\n' \
+    "$(echo "$src1 - $src0" | bc)" "$(echo "$dst1 - $dst0" | bc)" "$(awk '{print $1 + $2}' "$work/rehome-cpu")"
+}
+echo "redis-benchmark SET -P 16: $set_rate keys/s"
+migrate dump "DUMP/RESTORE for every key"
+migrate auto "strings by value with MGET/MSET, the rest DUMP/RESTORE; the default"

@@ -2,7 +2,7 @@
 //
 //   rehome migrate postgres --from URL --to URL [--tables a,b | --schema s] [--jobs N] [--truncate]
 //                           [--state FILE] [--keep-owners] [--verify readback|server] [--json]
-//   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--json]
+//   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
 //
 // Adding a sub-subcommand (e.g. `rehome migrate run` from another file): declare
 //     namespace rehome::cli { std::vector<Subcommand>& migrate_subcommands(); }
@@ -229,6 +229,10 @@ Runner setup_redis(CLI::App& app) {
                  "state file for resuming (default: ./rehome-migrate-redis-<hash>.state.json)");
   app.add_option("--batch", options->batch, "keys per pipelined round trip")->capture_default_str();
   app.add_flag("--truncate", options->truncate, "empty the target databases first if they hold keys");
+  app.add_option("--method", options->method,
+                 "auto: strings of databases without TTLs by value (MGET/MSET), the rest DUMP/RESTORE; "
+                 "dump: DUMP/RESTORE for every key")
+      ->capture_default_str();
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     migrate::RedisMigrationOptions run = *options;
@@ -252,7 +256,9 @@ Runner setup_redis(CLI::App& app) {
                         {"target", report.target},
                         {"verified", report.verified()},
                         {"resumed", report.resumed},
+                        {"method", report.method},
                         {"keys_copied", report.keys_copied},
+                        {"keys_by_value", report.keys_by_value},
                         {"seconds", report.seconds},
                         {"keys_per_second", report.keys_per_second()},
                         {"problems", report.problems()},

@@ -170,26 +170,56 @@ return out
 
 constexpr size_t kBatchBytes = size_t{4} << 20;  // payload bytes per batch, beyond which a batch is cut
 
-// A batch on its way to the target: its RESTORE commands, then the read-back that proves them (DUMP of
-// every key, compared with the payload sent; PTTL too where TTLs occur, else INFO keyspace showing the
-// database holds no volatile key), as bytes.
+// Keys per DUMP script call on a separate connection (keys the by-value path cannot carry: other
+// types, and every key of a step during which a TTL appeared).
+const char* const kDumpKeysScript = R"lua(
+local budget, used, out, i = tonumber(ARGV[1]), 0, {0}, 2
+while i <= #ARGV and used < budget do
+  local k = ARGV[i]
+  local d = redis.call('DUMP', k)
+  if d then
+    out[#out + 1] = k
+    out[#out + 1] = redis.call('PTTL', k)
+    out[#out + 1] = d
+    used = used + #d
+  end
+  i = i + 1
+end
+out[1] = i - 2
+return out
+)lua";
+
+// A batch on its way to the target: MSET of the strings copied by value and RESTORE commands of the
+// rest, then the read-back that proves them (MGET of the strings, compared with the values sent; DUMP
+// of every restored key, compared with the payload sent; PTTL too where TTLs occur, else INFO keyspace
+// showing the database holds no volatile key), as bytes.
 struct CopyBatch {
   int db = 0, target_db = 0;
-  std::string restore;   // RESTORE key ttl payload REPLACE, one per key
-  std::string readback;  // DUMP key [PTTL key] per key; INFO keyspace at the end unless check_ttl
+  std::string mset_head;  // "*N $4 MSET", sent before `mset`
+  std::string mset;       // key value bulks
+  std::string restore;    // RESTORE key ttl payload REPLACE, one per key
+  std::string readback;   // MGET; DUMP key [PTTL key] per restored key; PTTL per string key or INFO
   bool check_ttl = false;
   struct Key {
-    size_t key_at, key_len, payload_at, payload_len;
+    size_t key_at, key_len, value_at, value_len;
     bool has_ttl;
   };
-  std::vector<Key> keys;
+  std::vector<Key> plain;                   // in `mset`: values
+  std::vector<Key> restored;                // in `restore`: DUMP payloads
   std::optional<std::string> cursor_after;  // the SCAN cursor once this batch is on the target
   bool last = false;                        // the database is copied once it is
+  size_t size() const { return plain.size() + restored.size(); }
+  std::string_view plain_key(size_t i) const {
+    return std::string_view(mset).substr(plain[i].key_at, plain[i].key_len);
+  }
+  std::string_view value(size_t i) const {
+    return std::string_view(mset).substr(plain[i].value_at, plain[i].value_len);
+  }
   std::string_view key(size_t i) const {
-    return std::string_view(restore).substr(keys[i].key_at, keys[i].key_len);
+    return std::string_view(restore).substr(restored[i].key_at, restored[i].key_len);
   }
   std::string_view payload(size_t i) const {
-    return std::string_view(restore).substr(keys[i].payload_at, keys[i].payload_len);
+    return std::string_view(restore).substr(restored[i].value_at, restored[i].value_len);
   }
 };
 
@@ -200,6 +230,15 @@ class BatchBuilder {
       : db_(db), target_db_(target_db), volatile_keys_(volatile_keys) {
     reset();
   }
+  // A string without a TTL, copied by value (MSET).
+  void add_value(std::string_view key, std::string_view value) {
+    append_bulk(batch_.mset, key);
+    size_t key_at = batch_.mset.size() - 2 - key.size();
+    append_bulk(batch_.mset, value);
+    batch_.plain.push_back({key_at, key.size(), batch_.mset.size() - 2 - value.size(), value.size(), false});
+    bytes_ += value.size() + key.size();
+  }
+  // Any key by its DUMP payload (RESTORE).
   void add(std::string_view key, int64_t pttl, std::string_view payload) {
     char ttl[24];
     auto [end, ec] = std::to_chars(ttl, ttl + sizeof ttl, pttl > 0 ? pttl : 0);
@@ -210,27 +249,38 @@ class BatchBuilder {
     append_bulk(batch_.restore, payload);
     size_t payload_at = batch_.restore.size() - 2 - payload.size();
     batch_.restore.append("$7\r\nREPLACE\r\n", 13);
-    batch_.keys.push_back({key_at, key.size(), payload_at, payload.size(), pttl > 0});
+    batch_.restored.push_back({key_at, key.size(), payload_at, payload.size(), pttl > 0});
     batch_.check_ttl = batch_.check_ttl || pttl > 0;
     bytes_ += payload.size() + key.size();
   }
   bool full() const { return bytes_ >= kBatchBytes; }
-  bool empty() const { return batch_.keys.empty(); }
+  bool empty() const { return batch_.size() == 0; }
   CopyBatch take(std::optional<std::string> cursor_after, bool last) {
     CopyBatch out = std::move(batch_);
     out.cursor_after = std::move(cursor_after);
     out.last = last;
-    if (!out.keys.empty()) {
-      out.readback.reserve(out.keys.size() * (out.check_ttl ? 48 : 24));
-      for (size_t i = 0; i < out.keys.size(); ++i) {
-        out.readback.append("*2\r\n$4\r\nDUMP\r\n", 14);
+    if (!out.plain.empty()) {
+      append_array_header(out.mset_head, 1 + 2 * out.plain.size());
+      append_bulk(out.mset_head, "MSET");
+      append_array_header(out.readback, 1 + out.plain.size());
+      append_bulk(out.readback, "MGET");
+      for (size_t i = 0; i < out.plain.size(); ++i) append_bulk(out.readback, out.plain_key(i));
+    }
+    for (size_t i = 0; i < out.restored.size(); ++i) {
+      out.readback.append("*2\r\n$4\r\nDUMP\r\n", 14);
+      append_bulk(out.readback, out.key(i));
+      if (out.check_ttl) {
+        out.readback.append("*2\r\n$4\r\nPTTL\r\n", 14);
         append_bulk(out.readback, out.key(i));
-        if (out.check_ttl) {
-          out.readback.append("*2\r\n$4\r\nPTTL\r\n", 14);
-          append_bulk(out.readback, out.key(i));
-        }
       }
-      if (!out.check_ttl) append_command(out.readback, {"INFO", "keyspace"});
+    }
+    if (out.check_ttl) {
+      for (size_t i = 0; i < out.plain.size(); ++i) {
+        out.readback.append("*2\r\n$4\r\nPTTL\r\n", 14);
+        append_bulk(out.readback, out.plain_key(i));
+      }
+    } else if (out.size() > 0) {
+      append_command(out.readback, {"INFO", "keyspace"});
     }
     reset();
     return out;
@@ -407,6 +457,9 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   const auto started = Clock::now();
   RedisEndpoint from = parse_redis_url(options.from, "--from"), to = parse_redis_url(options.to, "--to");
   if (options.batch < 1 || options.batch > 100000) throw UserError("--batch must be between 1 and 100000");
+  if (options.method != "auto" && options.method != "dump")
+    throw UserError(fmt::format("--method must be auto or dump, not '{}'", options.method));
+  const bool by_value_method = options.method == "auto";
   if (endpoint_identity(from) == endpoint_identity(to)) {
     throw UserError(fmt::format("--from and --to are the same Redis ({})", from.masked),
                     "the target must be another server");
@@ -414,7 +467,7 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   RedisEndpoint from_any = from, to_any = to;
   from_any.db = to_any.db = -1;
   RedisConnection source(from_any, "source"), target(to_any, "target");
-  RedisMigrationReport report{.source = from.masked, .target = to.masked};
+  RedisMigrationReport report{.source = from.masked, .target = to.masked, .method = options.method};
 
   std::vector<int> dbs = options.databases;
   if (dbs.empty() && from.db >= 0) dbs = {from.db};
@@ -471,6 +524,7 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   // commands; a writer thread sends them to the target, each batch followed by the digest script that
   // proves it, and records the cursor once the proof arrived (so a resumed run starts after it).
   std::atomic<int64_t> copied{0};
+  int64_t by_value = 0;
   struct Suspect {
     int db;
     std::string key;
@@ -508,37 +562,61 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
                 "raise `databases` in the target's redis.conf, or choose databases with --db");
           }
         }
-        for (size_t i = 0; i < b.keys.size(); ++i) {
+        if (!b.plain.empty()) {
+          if (auto err = out.status_or_error()) {
+            throw UserError(
+                fmt::format("MSET of {} keys failed on the target {}: {}", b.plain.size(), to.masked, *err));
+          }
+        }
+        for (size_t i = 0; i < b.restored.size(); ++i) {
           if (auto err = out.status_or_error()) {
             throw UserError(
                 fmt::format("RESTORE of key '{}' failed on the target {}: {}", b.key(i), to.masked, *err),
                 "the target Redis must be the same version as the source or newer");
           }
         }
+        std::vector<char> plain_bad(b.plain.size(), 0);
+        if (!b.plain.empty()) {
+          if (out.array() != static_cast<int64_t>(b.plain.size()))
+            throw UserError(fmt::format("unexpected MGET reply from the target {}", to.masked));
+          for (size_t i = 0; i < b.plain.size(); ++i) {
+            auto value = out.bulk();
+            plain_bad[i] = !value || *value != b.value(i);
+          }
+        }
         bool differs = false;
-        for (size_t i = 0; i < b.keys.size(); ++i) {
+        for (size_t i = 0; i < b.restored.size(); ++i) {
           auto payload = out.bulk();
           bool same = payload && *payload == b.payload(i);
-          if (b.check_ttl) same = (out.integer() > 0) == b.keys[i].has_ttl && same;
+          if (b.check_ttl) same = (out.integer() > 0) == b.restored[i].has_ttl && same;
           if (same) continue;
           differs = true;
           suspects.push_back({b.db, std::string(b.key(i))});
         }
-        if (!b.keys.empty() && !b.check_ttl) {
+        for (size_t i = 0; i < b.plain.size(); ++i) {
+          if (b.check_ttl && out.integer() != -1) plain_bad[i] = 1;
+          if (!plain_bad[i]) continue;
+          differs = true;
+          suspects.push_back({b.db, std::string(b.plain_key(i))});
+        }
+        if (b.size() > 0 && !b.check_ttl) {
           auto info = out.bulk();
           auto dbs = parse_keyspace(info.value_or(""));
           if (dbs.count(b.target_db) && dbs[b.target_db].expires > 0) {  // a TTL appeared: check each key
             differs = true;
-            for (size_t i = 0; i < b.keys.size(); ++i) suspects.push_back({b.db, std::string(b.key(i))});
+            for (size_t i = 0; i < b.restored.size(); ++i) suspects.push_back({b.db, std::string(b.key(i))});
+            for (size_t i = 0; i < b.plain.size(); ++i)
+              suspects.push_back({b.db, std::string(b.plain_key(i))});
           }
         }
         if (differs) ++batches_rechecked;
         DbProgress& progress = state.dbs[b.db];
         if (b.cursor_after) progress.cursor = *b.cursor_after;
         progress.started = true;
-        progress.keys += static_cast<int64_t>(b.keys.size());
+        progress.keys += static_cast<int64_t>(b.size());
         progress.done = b.last;
-        copied += static_cast<int64_t>(b.keys.size());
+        copied += static_cast<int64_t>(b.size());
+        by_value += static_cast<int64_t>(b.plain.size());
         bool first = paused.insert(b.db).second;
         if (b.last || first || Clock::now() - last_save >= std::chrono::milliseconds(500)) {
           save();
@@ -558,6 +636,8 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
             with_select = true;
           }
           out.send(select);
+          out.send(next->mset_head);
+          out.send(next->mset);
           out.send(next->restore);
           out.send(next->readback);
         }
@@ -581,6 +661,103 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
       append_command(cmd, {"EVAL", kScanDumpScript, "0", cursor, count, budget, db_text});
       in.send(cmd);
     };
+    // Keys the by-value path cannot carry (other types; every key of a step during which a TTL
+    // appeared): DUMP + PTTL in scripts on a second connection, up to the byte budget per call.
+    std::optional<RedisConnection> side;
+    auto dump_into = [&](int db, const std::vector<std::string>& keys, BatchBuilder& builder) {
+      if (keys.empty()) return;
+      if (!side) side.emplace(from_any, "source");
+      side->select(db);
+      for (size_t at = 0; at < keys.size();) {
+        std::vector<std::string_view> argv = {"EVAL", kDumpKeysScript, "0", budget};
+        for (size_t i = at; i < keys.size(); ++i) argv.push_back(keys[i]);
+        auto r = side->command(argv);
+        if (r->type != REDIS_REPLY_ARRAY || r->elements < 1)
+          throw UserError("unexpected DUMP reply from the source Redis " + from.masked);
+        at += static_cast<size_t>(std::max<int64_t>(1, reply_integer(r->element[0])));
+        for (size_t i = 1; i + 3 <= r->elements; i += 3) {
+          builder.add(reply_string(r->element[i]), reply_integer(r->element[i + 1]),
+                      reply_string(r->element[i + 2]));
+          if (builder.full()) queue.push(builder.take(std::nullopt, false));
+        }
+      }
+    };
+    // A database without volatile keys: SCAN, then per step MULTI, INFO keyspace, MGET, EXEC (the
+    // values of the step's strings and, atomically, proof that none of them has a TTL). The next SCAN
+    // is sent with each MGET, so the source works on while a reply is turned round. COUNT starts
+    // small and follows the step's value bytes, so a step stays near the byte budget.
+    auto copy_by_value = [&](int db, const std::string& from_cursor, BatchBuilder& builder) {
+      struct Step {
+        std::vector<std::string> keys;
+        std::string cursor_after;
+      };
+      size_t step_count = std::min<size_t>(static_cast<size_t>(options.batch), 64);
+      auto scan = [&](std::string& cmd, const std::string& cursor) {
+        append_command(cmd, {"SCAN", cursor, "COUNT", std::to_string(step_count)});
+      };
+      auto process = [&](Step& step) {
+        std::vector<std::string> others;
+        if (!step.keys.empty()) {
+          for (const char* what : {"MULTI", "INFO", "MGET"}) {
+            if (auto err = in.status_or_error())
+              throw UserError(fmt::format("{} failed on the source Redis {}: {}", what, from.masked, *err));
+          }
+          if (in.array() != 2) throw UserError("unexpected EXEC reply from the source Redis " + from.masked);
+          auto keyspace_now = parse_keyspace(in.bulk().value_or(""));
+          bool ttl_seen = keyspace_now.count(db) && keyspace_now[db].expires > 0;
+          if (in.array() != static_cast<int64_t>(step.keys.size()))
+            throw UserError("unexpected MGET reply from the source Redis " + from.masked);
+          size_t bytes = 0;
+          for (auto& key : step.keys) {
+            auto value = in.bulk();
+            if (!value || ttl_seen) {
+              others.push_back(std::move(key));
+              continue;
+            }
+            builder.add_value(key, *value);
+            bytes += value->size();
+            if (builder.full()) queue.push(builder.take(std::nullopt, false));
+          }
+          if (bytes > kBatchBytes) {
+            step_count = std::max<size_t>(1, step_count * kBatchBytes / bytes);
+          } else if (bytes * 4 < kBatchBytes) {
+            step_count = std::min(static_cast<size_t>(options.batch), step_count * 2);
+          }
+        }
+        dump_into(db, others, builder);
+        bool last = step.cursor_after == "0";
+        if (!builder.empty() || last) queue.push(builder.take(step.cursor_after, last));
+      };
+      std::string cmd;
+      scan(cmd, from_cursor);
+      in.send(cmd);
+      std::optional<Step> waiting;
+      for (bool scanning = true; scanning || waiting;) {
+        std::optional<Step> fresh;
+        if (scanning) {
+          if (in.array() != 2) throw UserError("unexpected SCAN reply from the source Redis " + from.masked);
+          fresh.emplace();
+          fresh->cursor_after = std::string(in.bulk().value_or("0"));
+          int64_t n = in.array();
+          fresh->keys.reserve(static_cast<size_t>(std::max<int64_t>(n, 0)));
+          for (int64_t i = 0; i < n; ++i) fresh->keys.emplace_back(in.bulk().value_or(""));
+          scanning = fresh->cursor_after != "0";
+          cmd.clear();
+          if (scanning) scan(cmd, fresh->cursor_after);
+          if (!fresh->keys.empty()) {
+            append_command(cmd, {"MULTI"});
+            append_command(cmd, {"INFO", "keyspace"});
+            append_array_header(cmd, 1 + fresh->keys.size());
+            append_bulk(cmd, "MGET");
+            for (const auto& k : fresh->keys) append_bulk(cmd, k);
+            append_command(cmd, {"EXEC"});
+          }
+          in.send(cmd);
+        }
+        if (waiting) process(*waiting);
+        waiting = std::move(fresh);
+      }
+    };
     for (int db : dbs) {
       if (state.dbs[db].done) continue;
       std::string select;
@@ -592,6 +769,10 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
       auto entry = source_keyspace.find(db);
       BatchBuilder builder(db, target_db(db), entry != source_keyspace.end() && entry->second.expires > 0);
       std::string cursor = state.dbs[db].cursor;
+      if (by_value_method && (entry == source_keyspace.end() || entry->second.expires == 0)) {
+        copy_by_value(db, cursor, builder);
+        continue;
+      }
       request(cursor);
       for (bool more = true; more;) {
         int64_t elements = in.array();
@@ -632,10 +813,12 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   writer.join();
   if (writer_error) std::rethrow_exception(writer_error);
   report.keys_copied = copied;
+  report.keys_by_value = by_value;
   report.copy_seconds = std::chrono::duration<double>(Clock::now() - copy_started).count();
   if (options.on_step) {
-    options.on_step(fmt::format("copy       {} keys in {:.1f} s, each batch read back from the target",
-                                report.keys_copied, report.copy_seconds));
+    options.on_step(fmt::format(
+        "copy       {} keys in {:.1f} s ({} strings by value), each batch read back from the target",
+        report.keys_copied, report.copy_seconds, report.keys_by_value));
   }
 
   // Verify: key counts; the keys of batches whose digest differed, key by key; databases copied by an

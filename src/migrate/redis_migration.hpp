@@ -1,10 +1,11 @@
 #pragma once
-// `rehome migrate redis`: SCAN + PTTL + DUMP batched in a script on the source, RESTORE pipelined on
-// the target (a reader and a writer thread overlap), TTLs kept, every database. Each batch is proved on
-// the target by a digest of its keys' DUMP payloads and TTL presence computed there (one call per
-// batch) against the copier's digest of what it read; keys of a batch that differs are compared one
-// by one. Then key counts per database. Resumable from the recorded SCAN cursor (RESTORE ... REPLACE
-// makes a batch copied twice harmless).
+// `rehome migrate redis`: per SCAN step on the source, strings without a TTL by value (MGET inside
+// MULTI with INFO keyspace proving the database holds no volatile key) and every other key by
+// PTTL + DUMP; on the target MSET and pipelined RESTORE (a reader and a writer thread overlap), TTLs
+// kept, every database. Each batch is read back from the target (MGET values, DUMP payloads, TTL
+// presence) and compared key by key with what was read from the source before its SCAN cursor is
+// recorded; keys that differ are compared again at the end. Then key counts per database. Resumable
+// from the recorded cursor (MSET and RESTORE ... REPLACE make a batch copied twice harmless).
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -21,6 +22,9 @@ struct RedisMigrationOptions {
   std::vector<int> databases;  // empty: every database holding keys (or the URL's /N)
   int batch = 1000;            // SCAN COUNT: keys per batch
   bool truncate = false;       // FLUSHDB target databases that already hold keys
+  // "auto": strings of databases without volatile keys by value (MGET/MSET), the rest DUMP/RESTORE;
+  // "dump": DUMP/RESTORE for every key.
+  std::string method = "auto";
   std::filesystem::path state_file;
   std::function<void(const Progress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};
@@ -39,7 +43,9 @@ struct RedisMigrationReport {
   std::string source, target;
   std::filesystem::path state_file;
   bool resumed = false;
+  std::string method;
   int64_t keys_copied = 0;
+  int64_t keys_by_value = 0;      // strings copied with MGET/MSET (the rest with DUMP/RESTORE)
   int64_t batches_rechecked = 0;  // batches whose digest differed, so compared key by key
   double copy_seconds = 0, verify_seconds = 0, seconds = 0;
   std::vector<RedisDbCheck> databases;
