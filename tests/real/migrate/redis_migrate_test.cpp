@@ -131,3 +131,90 @@ TEST(MigrateRedis, BigValuesAndBigHash) {
   EXPECT_EQ(target.cli({"STRLEN", "big:2"}), std::to_string(48 << 16));
   EXPECT_EQ(target.cli({"HGET", "wide", "field-1999"}), "value-1999");
 }
+
+// Databases without a TTL go by value (SCAN, MGET inside MULTI, MSET, MGET read-back) and their other
+// types by DUMP/RESTORE; killed after the first batch and resumed, then a changed string and a changed
+// hash member on the target are found and named. --method dump copies the same data key by key.
+TEST(MigrateRedis, ByValueResumesAfterKillAndNamesDifferences) {
+  RedisServer source, target;
+  std::ostringstream db0, db3;
+  for (int i = 0; i < 30000; ++i) db0 << "SET key:" << i << " value-" << i << "\n";
+  for (int i = 0; i < 300; ++i)
+    db0 << "HSET hash:" << i << " f " << i << " g x\nRPUSH list:" << i << " a b\n";
+  db0 << "SET number 12345\nSADD tags x y z\nZADD board 1 a 2.5 b\n";
+  source.pipe(db0.str(), 0);
+  for (int i = 0; i < 2000; ++i)
+    db3 << "SET s:" << i << " " << std::string(static_cast<size_t>(1 + i % 300), 'v') << "\n";
+  source.pipe(db3.str(), 3);
+  source.cli({"SET", "binary", std::string("\x01\x02 \r\n\xff", 6)}, 3);
+  TempDir dir;
+  std::vector<std::string> args = {"migrate",    "redis",   "--from", source.url(),      "--to",
+                                   target.url(), "--batch", "500",    migrate_state(dir)};
+  run_rehome_and_kill_at(args, "redis:0");
+  auto partial = std::stoll(target.cli({"DBSIZE"}, 0));
+  EXPECT_GT(partial, 0);
+  EXPECT_LT(partial, 30603);
+  args.push_back("--json");
+  auto run = run_rehome(args);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto j = nlohmann::json::parse(run.output.substr(run.output.find("\n{") + 1));
+  EXPECT_TRUE(j["verified"].get<bool>());
+  EXPECT_TRUE(j["resumed"].get<bool>());
+  EXPECT_GT(j["keys_by_value"].get<int64_t>(), 0);
+  for (int db : {0, 3}) EXPECT_EQ(source.cli({"DBSIZE"}, db), target.cli({"DBSIZE"}, db)) << "db " << db;
+  EXPECT_EQ(target.cli({"GET", "key:29999"}, 0), "value-29999");
+  EXPECT_EQ(target.cli({"HGET", "hash:299", "f"}, 0), "299");
+  EXPECT_EQ(target.cli({"LRANGE", "list:7", "0", "-1"}, 0), "a\nb");
+  EXPECT_EQ(target.cli({"ZSCORE", "board", "b"}, 0), "2.5");
+  EXPECT_EQ(target.cli({"TTL", "key:7"}, 0), "-1");
+  EXPECT_EQ(target.cli({"STRLEN", "s:299"}, 3), "300");
+  EXPECT_EQ(target.cli({"STRLEN", "binary"}, 3), "6");
+
+  target.cli({"SET", "key:4242", "changed"}, 0);
+  target.cli({"HSET", "hash:17", "f", "changed"}, 0);
+  auto check =
+      run_rehome({"migrate", "redis", "--from", source.url(), "--to", target.url(), migrate_state(dir)});
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_NE(check.output.find("key:4242"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("hash:17"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("2 keys differ"), std::string::npos) << check.output;
+
+  RedisServer again;
+  TempDir dir2;
+  auto dump = run_rehome({"migrate", "redis", "--from", source.url(), "--to", again.url(), "--method", "dump",
+                          migrate_state(dir2), "--json"});
+  ASSERT_EQ(dump.exit_code, 0) << dump.output;
+  auto jd = nlohmann::json::parse(dump.output.substr(dump.output.find("\n{") + 1));
+  EXPECT_TRUE(jd["verified"].get<bool>());
+  EXPECT_EQ(jd["keys_by_value"].get<int64_t>(), 0);
+  for (int db : {0, 3}) EXPECT_EQ(source.cli({"DBSIZE"}, db), again.cli({"DBSIZE"}, db)) << "db " << db;
+  EXPECT_EQ(again.cli({"GET", "key:4242"}, 0), "value-4242");
+}
+
+// A TTL set on the source between two runs sends the rest of that database down the DUMP path (PTTL
+// per key), and a bad --method is refused.
+TEST(MigrateRedis, TtlAppearingSwitchesToDumpAndBadMethod) {
+  RedisServer source, target;
+  std::ostringstream db0;
+  for (int i = 0; i < 20000; ++i) db0 << "SET key:" << i << " v" << i << "\n";
+  source.pipe(db0.str(), 0);
+  TempDir dir;
+  std::vector<std::string> args = {"migrate",    "redis",   "--from", source.url(),      "--to",
+                                   target.url(), "--batch", "200",    migrate_state(dir)};
+  run_rehome_and_kill_at(args, "redis:0");
+  for (int i = 0; i < 20000; i += 97) source.cli({"EXPIRE", "key:" + std::to_string(i), "3600"}, 0);
+  auto run = run_rehome(args);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(source.cli({"DBSIZE"}, 0), target.cli({"DBSIZE"}, 0));
+  EXPECT_EQ(target.cli({"GET", "key:19999"}, 0), "v19999");
+  // 207 keys got a TTL; all but those copied before the kill (the first batch) keep it on the target.
+  std::string info = target.cli({"INFO", "keyspace"}, 0);
+  auto expires = info.find("expires=");
+  ASSERT_NE(expires, std::string::npos) << info;
+  EXPECT_GT(std::stoll(info.substr(expires + 8)), 150) << info;
+
+  auto bad = run_rehome({"migrate", "redis", "--from", source.url(), "--to", target.url(), "--method", "copy",
+                         migrate_state(dir)});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--method must be auto or dump"), std::string::npos) << bad.output;
+}
