@@ -106,8 +106,6 @@ char RespStream::next_type() {
   return buf_[pos_];
 }
 
-std::string_view RespStream::any_line() { return line(); }
-
 int64_t RespStream::header(char type, const char* what) {
   char t = next_type();
   std::string_view l = line();

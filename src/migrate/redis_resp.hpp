@@ -27,7 +27,6 @@ class RespStream {
   std::optional<std::string_view> bulk();        // "$N": nullopt for nil; valid until the next read
   int64_t integer();                             // ":N"
   std::optional<std::string> status_or_error();  // "+..." -> nullopt, "-..." -> its text
-  std::string_view any_line();                   // a status or error line, for messages
 
  private:
   char next_type();
