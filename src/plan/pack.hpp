@@ -13,7 +13,7 @@ namespace rehome::plan {
 //   2. first fit decreasing over the servers biggest first, in several orders of replicas and servers
 //      (memory, CPU, largest normalized dimension), keeping the fewest servers; stops at the bound;
 //   3. bin elimination: empty the least-filled servers by moving their replicas into the others;
-//   4. exact depth-first search on small instances, when the bound is not met yet.
+//   4. on small instances, when the bound is not met yet, an exact search (pack_exact.hpp) for fewer servers.
 // The soft rules are not asked: the solver uses them afterwards to choose among the servers in use.
 struct PackResult {
   std::vector<std::uint32_t> server;  // per replica, in the order given: its server's index
@@ -22,7 +22,7 @@ struct PackResult {
 };
 
 struct PackOptions {
-  long search_budget = 200000;  // depth-first steps tried on small instances
+  long search_budget = 1000000;  // exact search steps tried on small instances (pack_exact.hpp)
 };
 
 // `replicas` has one entry per replica to place (a service appears once per replica). `state` holds what

@@ -9,7 +9,7 @@ using ServerId = std::uint32_t;
 using model::Bytes;
 using model::MilliCpu;
 
-// The replicas to place, counted per service, biggest first (memory and CPU weighed by their demand).
+// The replicas to place, counted per service, biggest first by memory * wm + CPU * wc.
 struct Type {
   const model::Service* svc;
   Bytes memory;
@@ -18,7 +18,7 @@ struct Type {
   std::vector<std::uint32_t> replicas;  // their positions in the caller's list
 };
 
-std::vector<Type> types_of(const std::vector<const model::Service*>& replicas) {
+std::vector<Type> types_of(const std::vector<const model::Service*>& replicas, double wm, double wc) {
   std::vector<Type> types;
   for (std::uint32_t i = 0; i < replicas.size(); ++i) {
     const auto* s = replicas[i];
@@ -29,20 +29,28 @@ std::vector<Type> types_of(const std::vector<const model::Service*>& replicas) {
     ++it->left;
     it->replicas.push_back(i);
   }
-  double memory = 1, cpu = 1;
-  for (const auto& t : types) memory += static_cast<double>(t.memory) * t.left, cpu += t.cpu * t.left;
-  auto size = [&](const Type& t) { return static_cast<double>(t.memory) / memory + t.cpu / cpu; };
+  auto size = [&](const Type& t) {
+    return static_cast<double>(t.memory) * wm + static_cast<double>(t.cpu) * wc;
+  };
   std::stable_sort(types.begin(), types.end(),
                    [&](const Type& a, const Type& b) { return size(a) > size(b); });
   return types;
+}
+
+bool alike(const PlacementState& st, ServerId a, ServerId b) {
+  const auto& ctx = st.context();
+  const auto &x = ctx.estate.servers[a], &y = ctx.estate.servers[b];
+  return st.free_memory(a) == st.free_memory(b) && st.free_cpu(a) == st.free_cpu(b) && x.labels == y.labels &&
+         x.hints.edge == y.hints.edge;
 }
 
 // Fills the chosen servers one after another (see pack_exact.hpp). `placed_` records every replica
 // added, so a success can be read back and everything undone.
 class BinCompletion {
  public:
-  BinCompletion(PlacementState& st, std::vector<Type>& types, long& budget)
-      : st_(st), types_(types), budget_(budget) {}
+  // `pinned`: some replica is pinned by name, so no two servers are interchangeable.
+  BinCompletion(PlacementState& st, std::vector<Type>& types, bool pinned, long& budget)
+      : st_(st), types_(types), pinned_(pinned), budget_(budget) {}
 
   // True when `bins` hold every replica; the placement stays in `state` until undo().
   bool solve(const std::vector<ServerId>& bins) {
@@ -53,32 +61,47 @@ class BinCompletion {
     allow_memory_ = -memory, allow_cpu_ = -cpu;
     for (ServerId s : bins) allow_memory_ += st_.free_memory(s), allow_cpu_ += st_.free_cpu(s);
     if (allow_memory_ < 0 || allow_cpu_ < 0 || bins.empty()) return false;
-    return bins.size() == 1 ? last(0) : fill(0, 0, 0, 0);
+    // Two empty servers alike in a row: the first holds the lexically larger replica counts (swapping
+    // their contents gives the same placement), so the second is filled within the first's counts.
+    twin_.assign(bins.size(), 0);
+    for (size_t b = 1; b < bins.size(); ++b)
+      twin_[b] = !pinned_ && st_.load(bins[b]).total == 0 && st_.load(bins[b - 1]).total == 0 &&
+                 alike(st_, bins[b - 1], bins[b]);
+    counts_.assign(bins.size(), std::vector<int>(types_.size(), 0));
+    return bins.size() == 1 ? last(0) : fill(0, 0, 0, 0, twin_[0]);
   }
 
-  const std::vector<std::pair<std::uint32_t, ServerId>>& placed() const { return placed_; }
+  // (type, server) of every replica placed.
+  std::vector<std::pair<std::uint32_t, ServerId>> placed() const {
+    std::vector<std::pair<std::uint32_t, ServerId>> out;
+    for (const auto& [t, b] : placed_) out.push_back({t, bins_[b]});
+    return out;
+  }
 
   void undo() {
     while (!placed_.empty()) take_back();
   }
 
  private:
-  void put(std::uint32_t t, ServerId s) {
-    st_.add(*types_[t].svc, s);
+  void put(std::uint32_t t, size_t b) {
+    st_.add(*types_[t].svc, bins_[b]);
     --types_[t].left;
-    placed_.push_back({t, s});
+    ++counts_[b][t];
+    placed_.push_back({t, b});
   }
   void take_back() {
-    const auto [t, s] = placed_.back();
+    const auto [t, b] = placed_.back();
     placed_.pop_back();
-    st_.remove(*types_[t].svc, s);
+    st_.remove(*types_[t].svc, bins_[b]);
     ++types_[t].left;
+    --counts_[b][t];
   }
 
-  // Server b gets replicas of types t.. ; `waste_*` is the room left unused on the servers closed so far.
-  bool fill(size_t b, size_t t, Bytes waste_memory, MilliCpu waste_cpu) {
+  // Server b gets replicas of types t.. ; `waste_*` is the room left unused on the servers closed so far;
+  // `tight`: server b is the twin of b - 1 and has had the same counts so far.
+  bool fill(size_t b, size_t t, Bytes waste_memory, MilliCpu waste_cpu, bool tight) {
     if (--budget_ < 0) return false;
-    while (t < types_.size() && types_[t].left == 0) ++t;
+    for (; t < types_.size() && types_[t].left == 0; ++t) tight = tight && counts_[b - 1][t] == 0;
     if (t == types_.size()) return close(b, waste_memory, waste_cpu);
     // Even every remaining replica of types t.. would leave too much of this server unused: prune.
     Bytes rest_memory = 0;
@@ -90,10 +113,11 @@ class BinCompletion {
         waste_cpu + std::max<MilliCpu>(0, st_.free_cpu(s) - rest_cpu) > allow_cpu_)
       return false;
     const auto ti = static_cast<std::uint32_t>(t);
+    const int most = tight ? counts_[b - 1][t] : types_[t].left;
     int n = 0;
-    while (types_[t].left > 0 && st_.fits(*types_[t].svc, s)) put(ti, s), ++n;
+    while (n < most && types_[t].left > 0 && st_.fits(*types_[t].svc, s)) put(ti, b), ++n;
     for (int c = n;; --c) {  // as many as fit first, then one fewer each time
-      if (fill(b, t + 1, waste_memory, waste_cpu)) return true;
+      if (fill(b, t + 1, waste_memory, waste_cpu, tight && c == most)) return true;
       if (c == 0) return false;
       take_back();
       if (budget_ < 0) {
@@ -111,7 +135,7 @@ class BinCompletion {
     if (waste_memory > allow_memory_ || waste_cpu > allow_cpu_) return false;
     for (const auto& t : types_)
       if (t.left > 0 && st_.fits(*t.svc, s)) return false;
-    return b + 2 == bins_.size() ? last(b + 1) : fill(b + 1, 0, waste_memory, waste_cpu);
+    return b + 2 == bins_.size() ? last(b + 1) : fill(b + 1, 0, waste_memory, waste_cpu, twin_[b + 1]);
   }
 
   // The last server takes everything left, or the branch fails.
@@ -123,26 +147,22 @@ class BinCompletion {
           while (placed_.size() > mark) take_back();
           return false;
         }
-        put(t, bins_[b]);
+        put(t, b);
       }
     return true;
   }
 
   PlacementState& st_;
   std::vector<Type>& types_;
+  bool pinned_;
   long& budget_;
   std::vector<ServerId> bins_;
+  std::vector<char> twin_;                // per server: the twin of the one before
+  std::vector<std::vector<int>> counts_;  // per server and type: replicas placed
   Bytes allow_memory_ = 0;
   MilliCpu allow_cpu_ = 0;
   std::vector<std::pair<std::uint32_t, ServerId>> placed_;
 };
-
-bool alike(const PlacementState& st, ServerId a, ServerId b) {
-  const auto& ctx = st.context();
-  const auto &x = ctx.estate.servers[a], &y = ctx.estate.servers[b];
-  return st.free_memory(a) == st.free_memory(b) && st.free_cpu(a) == st.free_cpu(b) && x.labels == y.labels &&
-         x.hints.edge == y.hints.edge;
-}
 
 // Choices of `k` servers not in use (as counts per kind of server) whose room covers the demand in both
 // dimensions, at most `limit`, the roomiest first.
@@ -216,35 +236,56 @@ std::vector<std::vector<ServerId>> server_choices(const PlacementState& st,
 std::optional<ExactPackResult> pack_exact(PlacementState& st,
                                           const std::vector<const model::Service*>& replicas, int best,
                                           int lower_bound, long budget) {
-  auto types = types_of(replicas);
   Bytes memory = 0;
   MilliCpu cpu = 0;
-  for (const auto& t : types) memory += t.memory * t.left, cpu += t.cpu * t.left;
+  for (const auto* r : replicas)
+    memory += r->resources.memory_reservation, cpu += r->resources.cpu_reservation;
   std::vector<ServerId> used, unused;
   for (ServerId s = 0; s < st.loads().size(); ++s) (st.load(s).total > 0 ? used : unused).push_back(s);
-  const bool pinned =
-      std::any_of(types.begin(), types.end(), [](const Type& t) { return !t.svc->placement.pin.empty(); });
+  const bool pinned = std::any_of(replicas.begin(), replicas.end(),
+                                  [](const model::Service* r) { return !r->placement.pin.empty(); });
+  auto inverse = [](auto x) { return 1.0 / (1.0 + static_cast<double>(x)); };
   for (int k = std::max(lower_bound, static_cast<int>(used.size())); k < best && budget > 0; ++k) {
-    auto choices = server_choices(st, unused, pinned, k - static_cast<int>(used.size()), memory, cpu, 64);
-    for (size_t c = 0; c < choices.size() && budget > 0; ++c) {
-      std::vector<ServerId> bins = used;
-      bins.insert(bins.end(), choices[c].begin(), choices[c].end());
+    // Arms: each choice of servers with two orders of the replicas, biggest first by demand-weighted
+    // size or by the size weighed against the choice's spare room (the scarcer dimension first).
+    struct Arm {
+      std::vector<ServerId> bins;
+      std::vector<Type> types;
+      bool open = true;
+    };
+    std::vector<Arm> arms;
+    for (auto& bins :
+         server_choices(st, unused, pinned, k - static_cast<int>(used.size()), memory, cpu, 32)) {
+      bins.insert(bins.begin(), used.begin(), used.end());
       std::stable_sort(bins.begin(), bins.end(),
                        [&](ServerId a, ServerId b) { return st.free_memory(a) > st.free_memory(b); });
-      // Each choice gets an equal share of what is left, so one hard choice cannot starve the others.
-      long share = budget / static_cast<long>(choices.size() - c);
-      const long before = share;
-      BinCompletion search(st, types, share);
-      const bool found = search.solve(bins);
-      budget -= before - std::max(0L, share);
-      if (!found) continue;
-      ExactPackResult r;
-      r.server.resize(replicas.size());
-      std::vector<size_t> next(types.size(), 0);
-      for (const auto& [t, s] : search.placed()) r.server[types[t].replicas[next[t]++]] = s;
-      for (const auto& l : st.loads()) r.servers_used += l.total > 0;
-      search.undo();
-      return r;
+      Bytes spare_memory = -memory;
+      MilliCpu spare_cpu = -cpu;
+      for (ServerId s : bins) spare_memory += st.free_memory(s), spare_cpu += st.free_cpu(s);
+      arms.push_back({bins, types_of(replicas, inverse(memory), inverse(cpu))});
+      arms.push_back({bins, types_of(replicas, inverse(spare_memory), inverse(spare_cpu))});
+    }
+    // Rounds of growing step limits over the arms still open, so an easy arm is found early and a hard
+    // one cannot starve the others; a search that ends within its limit proves its choice too small.
+    auto is_open = [](const Arm& a) { return a.open; };
+    for (long limit = 1024; budget > 0 && std::any_of(arms.begin(), arms.end(), is_open); limit *= 4) {
+      for (auto& arm : arms) {
+        if (!arm.open || budget <= 0) continue;
+        long steps = std::min(limit, budget);
+        const long given = steps;
+        BinCompletion search(st, arm.types, pinned, steps);
+        const bool found = search.solve(arm.bins);
+        budget -= given - std::max(0L, steps);
+        if (steps >= 0) arm.open = false;  // searched to the end
+        if (!found) continue;
+        ExactPackResult r;
+        r.server.resize(replicas.size());
+        std::vector<size_t> next(arm.types.size(), 0);
+        for (const auto& [t, s] : search.placed()) r.server[arm.types[t].replicas[next[t]++]] = s;
+        for (const auto& l : st.loads()) r.servers_used += l.total > 0;
+        search.undo();
+        return r;
+      }
     }
   }
   return std::nullopt;

@@ -16,7 +16,12 @@ namespace rehome::plan {
 //   - Bin completion: the chosen servers are filled one at a time, each with a set of replica counts per
 //     service. A filled server must be maximal (no remaining replica fits it: moving one there never
 //     breaks a rule, so some optimal placement has that shape), and the room it leaves unused in each
-//     dimension adds up to at most the k servers' total room minus the demand.
+//     dimension adds up to at most the k servers' total room minus the demand. Of two empty servers
+//     alike in a row, the second is filled within the first's counts (lexically), since swapping their
+//     contents changes nothing.
+//   - Each choice is searched with two replica orders (by demand-weighted size, and by size against the
+//     choice's spare room: the scarcer dimension first), in rounds of step limits growing 4x, so an easy
+//     (choice, order) is found early; a search ending within its limit rules its choice out.
 // PlacementState::fits judges every replica placed. Deterministic; bounded by `budget` steps over all k.
 struct ExactPackResult {
   std::vector<std::uint32_t> server;  // per replica, in the order given

@@ -330,7 +330,7 @@ class Solver {
     list.reserve(replicas.size());
     for (const auto& r : replicas) list.push_back(info_[r.service].svc);
     PackOptions o;
-    o.search_budget = options_.search_budget;
+    o.search_budget = options_.pack_search_budget;
     auto packed = pack_fewest_servers(state_, list, o);
     if (!packed) return false;
     for (size_t i = 0; i < replicas.size(); ++i) place(replicas[i].service, packed->server[i]);
