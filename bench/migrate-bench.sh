@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Benchmark of `rehome migrate postgres` and `rehome migrate redis`, all sides timed in one run.
 #
-#   bash bench/migrate-bench.sh [build-dir]      SIZE_MB=1100 JOBS=2 by default (REDIS_KEYS: redis-bench.sh)
+#   bash bench/migrate-bench.sh [build-dir]      SIZE_MB=1100 JOBS=2 by default (REDIS_KEYS: redis-bench.sh;
+#                                                SKIP_REDIS=1: PostgreSQL only)
 #
 # PostgreSQL: a generated database of SIZE_MB (>= 1 GB) in 24 tables of mixed sizes (one large,
 # three medium, twenty small; primary keys plus a secondary index each) is copied to another local
 # server by (1) pg_dump -Fc | pg_restore, (2) pg_dump -Fd -j JOBS + pg_restore -j JOBS,
-# (3) pgcopydb clone, (4) rehome migrate postgres --jobs JOBS, verification included.
+# (3) pgcopydb clone, (4) rehome migrate postgres --jobs JOBS, verification included; then, for the
+# like-with-like figures, (5) rehome --verify none (the copy alone: the proof's wall-time cost) and
+# (6) rehome --analyze (statistics gathered, as pgcopydb's VACUUM ANALYZE does). Each target database
+# is dropped once timed, so autovacuum of an earlier contender's tables does not load a later one.
 # Redis: bench/redis-bench.sh (keys/s of rehome migrate redis against redis-benchmark's SET rate).
 # Targets (issue 5): rehome >= 2.0x (1) and >= 1.3x (2), <= pgcopydb's time, verify <= 25 % of copy,
 # redis >= 80 % of the SET rate. The servers run on 127.0.0.1 in a temp folder, stopped at exit.
@@ -32,6 +36,31 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# CPU seconds used so far by both servers (exited backends are in the postmaster's cutime/cstime) and
+# by this script's finished children (pg_dump, pg_restore, pgcopydb, rehome): a figure other load on
+# the box does not inflate, unlike wall time.
+server_cpu() {
+  local ticks=0 pm c
+  for d in src dst; do
+    pm=$(head -1 "$work/$d/postmaster.pid")
+    ticks=$((ticks + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")))
+    for c in $(cat /proc/"$pm"/task/*/children); do
+      ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0)))
+    done
+  done
+  echo "$ticks / $(getconf CLK_TCK)" | bc -l
+}
+# `times` (this shell's finished children) must run in the shell that started the tools, not in a
+# $(...) subshell: cpu_mark NAME writes the CPU seconds so far to a file, cpu_used NAME reads
+# NAME.end - NAME.
+cpu_mark() {
+  times >"$work/times.txt"
+  local tools
+  tools=$(tail -1 "$work/times.txt" | sed 's/m/ /g; s/s//g' | awk '{print $1 * 60 + $2 + $3 * 60 + $4}')
+  echo "$(server_cpu) + $tools" | bc -l >"$work/cpu.$1"
+}
+cpu_used() { echo "$(cat "$work/cpu.$1.end") - $(cat "$work/cpu.$1")" | bc -l | xargs printf '%.1f'; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
@@ -85,60 +114,91 @@ db_size=$(psql_src -At -c "SELECT pg_database_size('bench')")
 echo "generated $(echo "$db_size / 1000000" | bc) MB (with indexes) in $(elapsed "$t") s"
 
 fresh_target() { psql_dst -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
+drop_target() { psql_dst -d postgres -c "DROP DATABASE $1" >/dev/null; }
 
 echo "== 1: pg_dump -Fc | pg_restore"
-fresh_target plain; t=$(now)
+fresh_target plain; t=$(now); cpu_mark plain
 "$bin/pg_dump" -Fc "$SRC" | "$bin/pg_restore" -d "$(dst plain)"
-t_plain=$(elapsed "$t"); echo "   $t_plain s"
+t_plain=$(elapsed "$t"); cpu_mark plain.end; cpu_plain=$(cpu_used plain); echo "   $t_plain s, $cpu_plain CPU s"; drop_target plain
 
 echo "== 2: pg_dump -Fd -j$jobs + pg_restore -j$jobs"
-fresh_target dir; t=$(now)
+fresh_target dir; t=$(now); cpu_mark dir
 "$bin/pg_dump" -Fd -j "$jobs" -f "$work/dump" "$SRC"
 "$bin/pg_restore" -j "$jobs" -d "$(dst dir)" "$work/dump"
-t_dir=$(elapsed "$t"); echo "   $t_dir s"; rm -rf "$work/dump"
+t_dir=$(elapsed "$t"); cpu_mark dir.end; cpu_dir=$(cpu_used dir); echo "   $t_dir s, $cpu_dir CPU s"; rm -rf "$work/dump"; drop_target dir
 
 t_pgcopydb=""
 if command -v pgcopydb >/dev/null; then
   echo "== 3: pgcopydb clone --table-jobs $jobs --index-jobs $jobs"
-  fresh_target copydb; t=$(now)
+  fresh_target copydb; t=$(now); cpu_mark copydb
   if pgcopydb clone --source "$SRC" --target "$(dst copydb)" --table-jobs "$jobs" --index-jobs "$jobs" \
        --dir "$work/pgcopydb" --no-owner --no-acl >"$work/pgcopydb.log" 2>&1; then
-    t_pgcopydb=$(elapsed "$t"); echo "   $t_pgcopydb s"
+    t_pgcopydb=$(elapsed "$t"); cpu_mark copydb.end; cpu_pgcopydb=$(cpu_used copydb); echo "   $t_pgcopydb s, $cpu_pgcopydb CPU s"
+    drop_target copydb
   else
     echo "   pgcopydb failed:"; tail -5 "$work/pgcopydb.log"
   fi
 fi
 
 echo "== 4: rehome migrate postgres --jobs $jobs (verification included)"
-fresh_target rehome; load_before=$(cut -d' ' -f1-3 /proc/loadavg); t=$(now)
+fresh_target rehome; load_before=$(cut -d' ' -f1-3 /proc/loadavg); t=$(now); cpu_mark rehome
 "$rehome" migrate postgres --from "$SRC" --to "$(dst rehome)" --jobs "$jobs" --state "$work/state.json" --json \
   >"$work/rehome.json" 2>"$work/rehome.log" || { cat "$work/rehome.log"; exit 1; }
-t_rehome=$(elapsed "$t")
+t_rehome=$(elapsed "$t"); cpu_mark rehome.end; cpu_rehome=$(cpu_used rehome)
 read -r schema copy indexes verify copy_work verify_work index_work verified tables <<<"$(python3 -c '
 import json,sys; j=json.load(open(sys.argv[1])); s=j["seconds"]
 print(s["schema"], s["copy"], s["indexes"], s["verify"], s["copy_work"], s["verify_work"], s["index_work"],
       j["verified"], len(j["tables"]))' "$work/rehome.json")"
-echo "   $t_rehome s (schema $schema s, copy+per-table work $copy s, remaining post-data $indexes s," \
+echo "   $t_rehome s, $cpu_rehome CPU s (schema $schema s, copy+per-table work $copy s, remaining post-data $indexes s," \
      "final verify $verify s; $tables tables verified: $verified)"
 echo "   worker time: copying $copy_work s, proving $verify_work s, indexes+ANALYZE $index_work s"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg); drop_target rehome
+
+rehome_variant() {  # db extra-flag: prints the wall time and the CPU seconds
+  fresh_target "$1"; local t; t=$(now); cpu_mark "$1"
+  "$rehome" migrate postgres --from "$SRC" --to "$(dst "$1")" --jobs "$jobs" --state "$work/state-$1.json" "$2" \
+    >"$work/rehome-$1.log" 2>&1 || { cat "$work/rehome-$1.log" >&2; exit 1; }
+  cpu_mark "$1.end"; echo "$(elapsed "$t") $(cpu_used "$1")"; drop_target "$1"
+}
+echo "== 5: rehome migrate postgres --jobs $jobs --verify none (the copy without its proof)"
+read -r t_none cpu_none <<<"$(rehome_variant rehome_none "--verify=none")"; echo "   $t_none s, $cpu_none CPU s"
+echo "== 6: rehome migrate postgres --jobs $jobs --analyze (verified, statistics gathered like pgcopydb)"
+read -r t_analyze cpu_analyze <<<"$(rehome_variant rehome_analyze --analyze)"; echo "   $t_analyze s, $cpu_analyze CPU s"
 
 echo
 echo "== PostgreSQL results (${size_mb} MB, 24 tables, jobs $jobs)"
-printf '%-36s %8s %8s\n' "method" "seconds" "rehome x"
-printf '%-36s %8s %8s   target >= 2.0\n' "pg_dump | pg_restore" "$t_plain" "$(ratio "$t_plain" "$t_rehome")"
-printf '%-36s %8s %8s   target >= 1.3\n' "pg_dump -Fd -j + pg_restore -j" "$t_dir" "$(ratio "$t_dir" "$t_rehome")"
-[[ -n $t_pgcopydb ]] && printf '%-36s %8s %8s   target >= 1.0\n' "pgcopydb clone (no verification)" "$t_pgcopydb" "$(ratio "$t_pgcopydb" "$t_rehome")"
-printf '%-36s %8s\n' "rehome migrate postgres (verified)" "$t_rehome"
-# The proof (target read back, source rows counted in the server) overlaps the copy of other tables,
-# so its cost is measured in worker time: proving / copying, summed over the workers.
-printf 'verification overhead: %s s proving / %s s copying (worker time) = %s %%   target <= 25 %%\n' \
+# CPU s: both servers and the tools, summed; unlike wall time, not inflated by other load on the box.
+printf '%-36s %8s %8s %8s %8s\n' "method" "seconds" "rehome x" "CPU s" "CPU x"
+row() {  # label seconds cpu target [rehome seconds] [rehome cpu]
+  printf '%-36s %8s %8s %8s %8s   %s\n' "$1" "$2" "$(ratio "$2" "${5:-$t_rehome}")" "$3" \
+    "$(ratio "$3" "${6:-$cpu_rehome}")" "$4"
+}
+row "pg_dump | pg_restore" "$t_plain" "$cpu_plain" "target >= 2.0"
+row "pg_dump -Fd -j + pg_restore -j" "$t_dir" "$cpu_dir" "target >= 1.3"
+[[ -n $t_pgcopydb ]] && row "pgcopydb clone (no verification)" "$t_pgcopydb" "$cpu_pgcopydb" "target >= 1.0"
+printf '%-36s %8s %8s %8s\n' "rehome migrate postgres (verified)" "$t_rehome" "" "$cpu_rehome"
+[[ -n $t_pgcopydb ]] && row "pgcopydb vs rehome --analyze" "$t_pgcopydb" "$cpu_pgcopydb" \
+  "like with like: both gather statistics" "$t_analyze" "$cpu_analyze"
+printf '%-36s %8s %8s %8s\n' "rehome --analyze (verified)" "$t_analyze" "" "$cpu_analyze"
+printf '%-36s %8s %8s %8s\n' "rehome --verify none (no proof)" "$t_none" "" "$cpu_none"
+pct() { echo "100 * ($1 - $2) / $2" | bc -l | xargs printf '%.1f'; }
+printf 'verification overhead (wall): %s s verified / %s s without proof: +%s %%   target <= 25 %%\n' \
+  "$t_rehome" "$t_none" "$(pct "$t_rehome" "$t_none")"
+printf 'verification overhead (CPU):  %s s verified / %s s without proof: +%s %%\n' \
+  "$cpu_rehome" "$cpu_none" "$(pct "$cpu_rehome" "$cpu_none")"
+# The proof overlaps the copy of other tables; worker time sums each task's wall time over the
+# workers, so on a busy box tasks that wait for a core count as long as they wait.
+printf 'worker time: %s s proving / %s s copying = %s %%\n' \
   "$verify_work" "$copy_work" "$(echo "100 * $verify_work / $copy_work" | bc -l | xargs printf '%.1f')"
 printf '  (final verify step after the copy: %s s wall)\n' "$verify"
 echo "like with like: every contender ran against the same two servers (fsync on, wal_level=replica);"
-echo "  pgcopydb ends with VACUUM ANALYZE per table, rehome with ANALYZE per table (its whole-table"
-echo "  copies are COPY FREEZE, already frozen), pg_restore analyzes nothing; rehome's commits are"
-echo "  asynchronous per unit and flushed by a synchronous commit before it reports verified"
-echo "load average before rehome: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  pgcopydb ends with VACUUM ANALYZE per table; rehome, like pg_restore, leaves statistics to"
+echo "  autovacuum unless --analyze (ANALYZE per table; its whole-table copies are COPY FREEZE, already"
+echo "  frozen); rehome's commits are asynchronous per unit and flushed by a synchronous commit before"
+echo "  it reports verified"
+echo "load average before rehome: $load_before, after: $load_after; after all: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo
-bash "$(dirname "$0")/redis-bench.sh" "$build"
+if [[ -z ${SKIP_REDIS:-} ]]; then
+  echo
+  bash "$(dirname "$0")/redis-bench.sh" "$build"
+fi

@@ -1,6 +1,9 @@
 #include "migrate/catalog.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace rehome::migrate {
 namespace {
@@ -49,6 +52,44 @@ std::vector<TableInfo> read_tables(PgConnection& db) {
                       .columns = row[6].value_or("")});
   }
   return tables;
+}
+
+void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<TableInfo>& tables) {
+  // `source` is inside a transaction (the probes below use a savepoint). The target gets the same
+  // types from pg_dump, so only the source is probed.
+  for (auto* db : {&source, &target}) {
+    if (std::stoi(db->scalar("SELECT current_setting('server_version_num')")) < 140000) return;
+  }
+  std::map<TableName, std::vector<std::pair<std::string, std::string>>> columns;  // (name, type)
+  for (const auto& row : source.query(fmt::format(R"(
+      SELECT n.nspname, c.relname, quote_ident(a.attname), format_type(a.atttypid, NULL)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE c.relkind = 'r' AND {} ORDER BY 1, 2, a.attnum)",
+                                                  user_schemas_filter("n.nspname")))) {
+    columns[{*row[0], *row[1]}].emplace_back(*row[2], *row[3]);
+  }
+  // Whether a type has an extended hash function: the type cache refuses it (also for arrays,
+  // records and ranges of unhashable elements) even for a NULL value.
+  std::map<std::string, bool> hashable;
+  for (auto& t : tables) {
+    auto it = columns.find(t.name);
+    if (it == columns.end() || it->second.empty()) continue;
+    std::vector<std::string> parts;
+    for (const auto& [name, type] : it->second) {
+      auto h = hashable.find(type);
+      if (h == hashable.end()) {
+        // In a savepoint: the source connection holds the migration's snapshot transaction.
+        std::string sql = fmt::format("SELECT hash_record_extended(ROW(NULL::{}), 0)", type);
+        source.exec("SAVEPOINT rehome_probe");
+        bool ok = source.try_exec(sql).empty();
+        source.exec(ok ? "RELEASE SAVEPOINT rehome_probe" : "ROLLBACK TO SAVEPOINT rehome_probe");
+        h = hashable.emplace(type, ok).first;
+      }
+      parts.push_back(h->second ? "t." + name : fmt::format("t.{}::text", name));
+    }
+    t.row_hash = fmt::format("hash_record_extended(ROW({}), 0)", fmt::join(parts, ", "));
+  }
 }
 
 std::vector<ForeignKey> read_foreign_keys(PgConnection& db) {

@@ -9,8 +9,14 @@ namespace rehome::migrate {
 
 std::string checksum_sql(const std::string& qualified_table, const std::string& where_clause) {
   // hashtextextended: a fast built-in 64-bit hash; t::text: the whole row in its text form.
-  return fmt::format("SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)), 0) FROM {} t{}",
-                     qualified_table, where_clause);
+  return checksum_sql(qualified_table, where_clause, "hashtextextended(t::text, 0)");
+}
+
+std::string checksum_sql(const std::string& qualified_table, const std::string& where_clause,
+                         const std::string& row_hash) {
+  return fmt::format("SELECT count(*), coalesce(sum({}), 0) FROM {} t{}",
+                     row_hash.empty() ? "hashtextextended(t::text, 0)" : row_hash, qualified_table,
+                     where_clause);
 }
 
 void Checksum::add(int64_t part_rows, const std::string& part_sum) {

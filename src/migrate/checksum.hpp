@@ -9,6 +9,10 @@ namespace rehome::migrate {
 
 // SELECT count(*), sum(hash) of the rows of `qualified_table` matching `where_clause` (" WHERE ..." or "").
 std::string checksum_sql(const std::string& qualified_table, const std::string& where_clause);
+// The same with `row_hash` (an expression over the row, alias t, see set_row_hashes) as the per-row
+// hash; an empty `row_hash` is the text-form hash above.
+std::string checksum_sql(const std::string& qualified_table, const std::string& where_clause,
+                         const std::string& row_hash);
 
 // Session settings that make a row's text form the same on both servers whatever their defaults.
 inline constexpr const char* checksum_session_settings =

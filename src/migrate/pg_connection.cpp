@@ -168,6 +168,7 @@ void PgConnection::end_copy_in() {
   std::unique_ptr<PGresult, decltype(&PQclear)> result(PQgetResult(conn_), &PQclear);
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
     fail("COPY FROM failed", PQresultErrorMessage(result.get()));
+  last_copy_rows_ = std::atoll(PQcmdTuples(result.get()));
   while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
 }
 

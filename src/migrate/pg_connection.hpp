@@ -35,8 +35,8 @@ class PgConnection {
   // One row (or, for binary, the header with the first row); false at the end. The buffer stays
   // valid until the next call.
   bool next_copy_row(const char** data, int* size);
-  // COPY ... FROM STDIN: starts it; put_copy_data() for each chunk; end_copy_in() commits the COPY.
-  // Rows the last finished COPY reported ("COPY 1234").
+  // COPY ... FROM STDIN: starts it; put_copy_data() for each chunk; end_copy_in() ends the COPY.
+  // Rows the last finished COPY (either direction) reported ("COPY 1234").
   int64_t last_copy_rows() const { return last_copy_rows_; }
   void begin_copy_in(const std::string& copy_sql);
   void put_copy_data(const char* data, int size);

@@ -201,6 +201,7 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
           "check the name (schema.table; unqualified names are in public)");
     }
   }
+  set_row_hashes(coordinator, target_db, context.tables);
   if (context.tables.empty()) {
     throw UserError(
         fmt::format("nothing to migrate: {} of {} holds no table", report.selection, source.masked),

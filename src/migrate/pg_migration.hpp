@@ -16,11 +16,15 @@
 namespace rehome::migrate {
 
 // How the content is proven equal (both compare per-table row counts and sums of per-row hashes):
-// readback: the source's rows are hashed as they stream through the copy, the target's by reading the
-//   committed tables back (COPY, same format): no second pass over the source.
-// server: each server hashes the text form of its own rows in SQL (hashtextextended), independently
-//   of the copy path; about three times the cost.
-enum class VerifyMode { readback, server };
+// readback (default): the source's rows are hashed by rehome as they stream through the copy (no
+//   second pass over the source), the target's by reading each committed table back (COPY, same
+//   format) while other tables still copy; the source counts its rows itself, in SQL. Byte-exact.
+// server: each server counts and hashes its own rows in SQL, the source in the migration's snapshot
+//   (hash_record_extended over the row: each type's own hash function), the target once the table is
+//   committed, also overlapped with the copy; independent of rehome's copy path, but a pass on both
+//   servers (about twice readback's CPU).
+// none: no content proof; row counts only (each unit's COPY count on the source equals the target's).
+enum class VerifyMode { readback, server, none };
 
 struct PgMigrationOptions {
   std::string from;          // source URL
@@ -30,6 +34,7 @@ struct PgMigrationOptions {
   bool truncate = false;     // drop what the target holds in the migrated schemas/tables first
   bool keep_owners = false;  // keep object owners and grants (roles must exist on the target)
   VerifyMode verify = VerifyMode::readback;
+  bool analyze = false;  // ANALYZE each table once built (else left to autovacuum, like pg_restore)
   std::filesystem::path state_file;  // empty: default_state_file(from, to, selection)
   std::function<void(const Progress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};

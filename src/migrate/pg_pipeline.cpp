@@ -23,23 +23,28 @@
 namespace rehome::migrate {
 namespace {
 
-enum class TaskKind { copy, start, readback, count, post_data, analyze };
+// target_proof: a block range of the committed table on the target (readback or in-server hash);
+// source_proof: the source's side in the snapshot (its row count, or a block range's in-server hash).
+enum class TaskKind { copy, start, target_proof, source_proof, post_data, analyze };
 
 struct Task {
   TaskKind kind = TaskKind::copy;
   size_t table = 0;  // index into Pipeline::tables
-  WorkUnit unit;     // copy, readback
+  WorkUnit unit;     // copy, target_proof, source_proof (server mode)
   const DumpEntry* entry = nullptr;
 };
 
 struct TableWork {
   const TableInfo* info = nullptr;
   int copies_left = 0;                    // copy units not yet committed
-  int proofs_left = 0;                    // readback ranges and count not yet done
+  int proofs_left = 0;                    // proof tasks not yet done
   std::vector<const DumpEntry*> entries;  // wave-0 post-data not yet done, run in this order
   size_t next_entry = 0;
   bool analyze = true;  // ANALYZE still to do
-  Checksum target_sum;
+  Checksum target_sum, source_sum;
+  // Rows of the table's COPY when it was copied whole in this run: the source server counted them
+  // in the snapshot, so readback needs no count(*) of its own.
+  std::optional<int64_t> whole_copy_rows;
 };
 
 std::string analyze_id(const TableName& t) { return "ANALYZE " + t.display(); }
@@ -116,7 +121,7 @@ class Pipeline {
         entries.push_back(&entry);
     }
     for (size_t i = 0; i < tables_.size(); ++i) {
-      tables_[i].analyze = !done.count(analyze_id(tables_[i].info->name));
+      tables_[i].analyze = context_.options.analyze && !done.count(analyze_id(tables_[i].info->name));
       // A table copied by an earlier run goes straight to its proof.
       if (tables_[i].copies_left == 0) ready_.push_back({.kind = TaskKind::start, .table = i});
     }
@@ -124,16 +129,26 @@ class Pipeline {
   }
 
   // Queues what a table needs once its data is all committed (lock held; `ranges`: its target
-  // block ranges, queried beforehand).
+  // block ranges, queried beforehand). Readback: the target's ranges read back and the source's row
+  // count; server: the target's ranges and the source's (the copy's split) hashed in each server.
   void queue_proof(size_t table, const std::vector<WorkUnit>& ranges) {
     TableWork& t = tables_[table];
-    if (context_.options.verify == VerifyMode::readback) {
-      for (const auto& r : ranges) push({.kind = TaskKind::readback, .table = table, .unit = r});
-      push({.kind = TaskKind::count, .table = table});
-      t.proofs_left = static_cast<int>(ranges.size()) + 1;
-    } else {
+    const VerifyMode mode = context_.options.verify;
+    if (mode == VerifyMode::none) {
       queue_next_post(table);
+      return;
     }
+    for (const auto& r : ranges) push({.kind = TaskKind::target_proof, .table = table, .unit = r});
+    std::vector<WorkUnit> source_ranges;
+    if (mode == VerifyMode::server)
+      source_ranges = split_into_units({*t.info}, {.jobs = context_.options.jobs});
+    else if (t.whole_copy_rows)
+      t.source_sum.rows = *t.whole_copy_rows;  // the source's own count, from its COPY of the whole table
+    else
+      source_ranges = {{.id = t.info->name.display(), .table = t.info->name}};  // its count(*)
+    for (const auto& r : source_ranges) push({.kind = TaskKind::source_proof, .table = table, .unit = r});
+    t.proofs_left = static_cast<int>(ranges.size() + source_ranges.size());
+    if (t.proofs_left == 0) proof_complete(table);
   }
 
   // The next index statement of a table, or its ANALYZE (lock held).
@@ -197,15 +212,17 @@ class Pipeline {
     const TableName& name = t.info->name;
     switch (task.kind) {
       case TaskKind::copy: {
+        int64_t rows = 0;
         {
           WorkTimer timer(context_.copy_work_us);
-          copy_unit(context_, source, target, task.unit, *t.info);
+          rows = copy_unit(context_, source, target, task.unit, *t.info);
         }
         bool last = false;
         {
           std::lock_guard lock(mutex_);
           ++copied_;
           last = --t.copies_left == 0;
+          if (task.unit.whole_table()) t.whole_copy_rows = rows;
         }
         if (last) start_table(task.table, target);
         return;
@@ -213,22 +230,29 @@ class Pipeline {
       case TaskKind::start:
         start_table(task.table, target);
         return;
-      case TaskKind::readback: {
+      case TaskKind::target_proof: {
         Checksum part;
         {
           WorkTimer timer(context_.verify_work_us);
-          part = readback_checksum(target, task.unit, *t.info);
+          part = context_.options.verify == VerifyMode::server
+                     ? server_checksum(target, task.unit, *t.info)
+                     : readback_checksum(target, task.unit, *t.info);
         }
-        proof_done(task.table, &part, nullptr);
+        proof_done(task.table, part, false);
         return;
       }
-      case TaskKind::count: {
-        int64_t n = 0;
+      case TaskKind::source_proof: {
+        Checksum part;
         {
           WorkTimer timer(context_.verify_work_us);
-          n = source_row_count(source, context_.snapshot, name);
+          begin_snapshot_transaction(source, context_.snapshot);
+          if (context_.options.verify == VerifyMode::server)
+            part = server_checksum(source, task.unit, *t.info);
+          else
+            part.rows = source_row_count(source, name);
+          source.exec("COMMIT");
         }
-        proof_done(task.table, nullptr, &n);
+        proof_done(task.table, part, true);
         return;
       }
       case TaskKind::post_data: {
@@ -253,31 +277,32 @@ class Pipeline {
 
   void start_table(size_t table, PgConnection& target) {
     std::vector<WorkUnit> ranges;
-    if (context_.options.verify == VerifyMode::readback)
+    if (context_.options.verify != VerifyMode::none)
       ranges = target_ranges(target, *tables_[table].info, context_.options.jobs);
     std::lock_guard lock(mutex_);
     queue_proof(table, ranges);
   }
 
-  void proof_done(size_t table, const Checksum* part, const int64_t* count) {
+  // One proof task's part (`on_source`: the source's side). Readback's source part is its row count.
+  void proof_done(size_t table, const Checksum& part, bool on_source) {
     TableWork& t = tables_[table];
-    bool complete = false;
+    std::lock_guard lock(mutex_);
+    (on_source ? t.source_sum : t.target_sum).add(part);
+    if (--t.proofs_left == 0) proof_complete(table);
+  }
+
+  // A table's proof is all done (lock held): its sums for verify(), then its indexes.
+  void proof_complete(size_t table) {
+    TableWork& t = tables_[table];
     {
-      std::lock_guard lock(mutex_);
-      if (part) t.target_sum.add(*part);
-      if (count) {
-        std::lock_guard proof(context_.proof_mutex);
-        context_.source_counts[t.info->name] = *count;
-      }
-      complete = --t.proofs_left == 0;
-      if (complete) {
-        {
-          std::lock_guard proof(context_.proof_mutex);
-          context_.target_sums[t.info->name] = t.target_sum;
-        }
-        queue_next_post(table);
-      }
+      std::lock_guard proof(context_.proof_mutex);
+      context_.target_sums[t.info->name] = t.target_sum;
+      if (context_.options.verify == VerifyMode::server)
+        context_.source_sums[t.info->name] = t.source_sum;
+      else
+        context_.source_counts[t.info->name] = t.source_sum.rows;
     }
+    queue_next_post(table);
   }
 
   void fail(std::exception_ptr error) {

@@ -30,10 +30,12 @@ struct MigrationContext {
   StopFlag stop;
   std::atomic<int64_t> rows{0}, bytes{0};              // copy progress
   std::atomic<int64_t> steps_done{0}, steps_total{0};  // indexes and verify progress
-  // The part of the proof the pipeline already computed in this run (readback mode): per table, the
-  // target's readback sum and the source's own row count (in the snapshot). verify() does the rest.
+  // The part of the proof the pipeline already computed in this run: per table, the target's sum
+  // (readback or in-server), and the source's own row count (readback) or in-server sum (server).
+  // verify() does the rest.
   std::mutex proof_mutex;
-  std::map<TableName, Checksum> target_sums;
+  // Server mode: both sides' in-server sums.
+  std::map<TableName, Checksum> target_sums, source_sums;
   std::map<TableName, int64_t> source_counts;
   // Worker time spent, in microseconds (tasks overlap, so these add up to more than the wall time).
   std::atomic<int64_t> copy_work_us{0}, verify_work_us{0}, index_work_us{0};
@@ -76,9 +78,10 @@ void empty_target(MigrationContext& context, PgConnection& target);
 std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format);
 inline std::string copy_format(const TableInfo& table) { return table.binary_copy_safe ? "binary" : "text"; }
 
-// Copies one unit (source snapshot -> target) and commits it with its bookkeeping row.
-void copy_unit(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,
-               const TableInfo& table);
+// Copies one unit (source snapshot -> target) and commits it with its bookkeeping row; returns its
+// row count (the source's COPY count, which the target's equals).
+int64_t copy_unit(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,
+                  const TableInfo& table);
 // Session settings of every pipeline connection: text forms pinned (checksum_session_settings); on the
 // target, asynchronous commits (a lost unit commit is a unit copied again; the end syncs).
 void prepare_source_session(PgConnection& source);
@@ -107,8 +110,10 @@ void copy_sequences(PgConnection& source, PgConnection& target);
 Checksum readback_checksum(PgConnection& db, const WorkUnit& unit, const TableInfo& table);
 // The target's block ranges of a table for reading it back (`table` describes the source's copy).
 std::vector<WorkUnit> target_ranges(PgConnection& target, const TableInfo& table, int jobs);
-// count(*) of a table on the source, in the snapshot: independent of the copy's ranges.
-int64_t source_row_count(PgConnection& source, const std::string& snapshot, const TableName& table);
+// The in-server proof of a unit's rows on `db`: count(*) and the sum of table.row_hash, in SQL.
+Checksum server_checksum(PgConnection& db, const WorkUnit& unit, const TableInfo& table);
+// count(*) of a table on the source (the caller opened the snapshot): independent of the copy's ranges.
+int64_t source_row_count(PgConnection& source, const TableName& table);
 
 // verify step.
 void verify(MigrationContext& context, PgConnection& source, PgConnection& target, PgMigrationReport& report);

@@ -18,6 +18,9 @@ struct TableInfo {
   int64_t estimated_rows = 0;    // reltuples
   bool binary_copy_safe = true;  // only built-in types: binary COPY carries no OIDs the target lacks
   std::string columns;           // "\"a\",\"b\"": stored (not generated) columns, quoted
+  // SQL expression hashing one row of the table (alias t) to a bigint, the same on both servers
+  // (set_row_hashes); empty: the text-form hash of checksum_sql.
+  std::string row_hash;
 };
 
 struct WorkUnit {

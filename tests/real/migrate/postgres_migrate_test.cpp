@@ -64,6 +64,21 @@ TEST(MigratePostgres, CopiesEverythingAndProvesIt) {
             "201");
 }
 
+TEST(MigratePostgres, ProvesInEachServerAndGathersStatisticsOnRequest) {
+  Servers s;
+  s.source.create_database("app");
+  s.target.create_database("app");
+  fill_source(s.source, "app", 0);
+  auto run = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
+                         "--jobs", "2", state_flag(s.dir), "--verify", "server", "--analyze", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  json j = json_output(run);
+  EXPECT_TRUE(j["verified"].get<bool>());
+  EXPECT_EQ(j["tables"].size(), 36u);
+  EXPECT_EQ(table_fingerprints(s.source, "app"), table_fingerprints(s.target, "app"));
+  EXPECT_EQ(s.target.psql("SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NULL", "app"), "0");
+}
+
 TEST(MigratePostgres, DetectsADifferenceAndNamesTheTable) {
   Servers s;
   s.source.create_database("app");
@@ -79,6 +94,13 @@ TEST(MigratePostgres, DetectsADifferenceAndNamesTheTable) {
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("public.small_07: same row count (70) but different content"), std::string::npos)
       << run.output;
+  // The in-server proof (each server hashes its own rows in SQL) sees it too.
+  auto server = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
+                            state_flag(s.dir), "--verify", "server"});
+  EXPECT_EQ(server.exit_code, 1) << server.output;
+  EXPECT_NE(server.output.find("public.small_07: same row count (70) but different content"),
+            std::string::npos)
+      << server.output;
 }
 
 TEST(MigratePostgres, SplitsOneServiceIntoItsOwnDatabaseAndReportsCrossingKeys) {
