@@ -1,8 +1,7 @@
 // `rehome migrate <engine>`: move a database to another server, with proof.
 //
 //   rehome migrate postgres --from URL --to URL [--tables a,b | --schema s] [--jobs N] [--truncate]
-//                           [--state FILE] [--keep-owners] [--verify readback|server|none] [--analyze]
-//                           [--json]
+//                           [--state FILE] [--keep-owners] [--verify readback|server] [--json]
 //   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
 //
 // Adding a sub-subcommand (e.g. `rehome migrate run` from another file): declare
@@ -192,21 +191,17 @@ Runner setup_postgres(CLI::App& app) {
   app.add_flag("--keep-owners", options->keep_owners,
                "keep owners and grants (the roles must exist on the target)");
   auto verify = std::make_shared<std::string>("readback");
-  app.add_option("--verify", *verify,
-                 "readback: hash rows as copied, read the target back (byte-exact); server: each server "
-                 "counts and hashes its rows in SQL; none: row counts only")
-      ->check(CLI::IsMember({"readback", "server", "none"}))
+  app.add_option(
+         "--verify", *verify,
+         "readback: hash rows as copied, read the target back; server: each server hashes its rows in SQL")
+      ->check(CLI::IsMember({"readback", "server"}))
       ->capture_default_str();
-  app.add_flag("--analyze", options->analyze,
-               "ANALYZE each table once built (default: left to autovacuum, like pg_restore)");
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     migrate::PgMigrationOptions run = *options;
     run.selection = migrate::parse_selection(*tables, *schemas);
     run.state_file = *state;
-    run.verify = *verify == "server"     ? migrate::VerifyMode::server
-                 : *verify == "readback" ? migrate::VerifyMode::readback
-                                         : migrate::VerifyMode::none;
+    run.verify = *verify == "server" ? migrate::VerifyMode::server : migrate::VerifyMode::readback;
     auto printer = std::make_shared<ProgressPrinter>();
     run.progress_interval = printer->interval();
     run.on_progress = [printer](const migrate::Progress& p) { printer->show(p); };
@@ -232,7 +227,8 @@ Runner setup_redis(CLI::App& app) {
   app.add_option("--db", *db, "one database number, or all")->capture_default_str();
   app.add_option("--state", *state,
                  "state file for resuming (default: ./rehome-migrate-redis-<hash>.state.json)");
-  app.add_option("--batch", options->batch, "keys per pipelined round trip")->capture_default_str();
+  app.add_option("--batch", options->batch,
+                 "keys per SCAN step (default: 4000 by value, 1000 per DUMP script)");
   app.add_flag("--truncate", options->truncate, "empty the target databases first if they hold keys");
   app.add_option("--method", options->method,
                  "auto: strings of databases without TTLs by value (MGET/MSET), the rest DUMP/RESTORE; "

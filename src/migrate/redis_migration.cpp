@@ -456,7 +456,11 @@ std::vector<std::string> RedisMigrationReport::problems() const {
 RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   const auto started = Clock::now();
   RedisEndpoint from = parse_redis_url(options.from, "--from"), to = parse_redis_url(options.to, "--to");
-  if (options.batch < 1 || options.batch > 100000) throw UserError("--batch must be between 1 and 100000");
+  if (options.batch < 0 || options.batch > 100000) throw UserError("--batch must be between 1 and 100000");
+  // Keys per SCAN step: by value 4000 (each step blocks the source ~4 ms: SCAN, then MGET), per DUMP
+  // script 1000 (~4 ms of Lua); --batch sets both.
+  const size_t value_step = options.batch > 0 ? static_cast<size_t>(options.batch) : 4000;
+  const int script_step = options.batch > 0 ? options.batch : 1000;
   if (options.method != "auto" && options.method != "dump")
     throw UserError(fmt::format("--method must be auto or dump, not '{}'", options.method));
   const bool by_value_method = options.method == "auto";
@@ -654,7 +658,7 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
 
   try {
     RespStream in(source.fd(), "the source Redis " + from.masked);
-    const std::string count = std::to_string(options.batch), budget = std::to_string(kBatchBytes);
+    const std::string count = std::to_string(script_step), budget = std::to_string(kBatchBytes);
     std::string db_text;
     auto request = [&](const std::string& cursor) {
       std::string cmd;
@@ -691,7 +695,7 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
         std::vector<std::string> keys;
         std::string cursor_after;
       };
-      size_t step_count = std::min<size_t>(static_cast<size_t>(options.batch), 64);
+      size_t step_count = std::min<size_t>(value_step, 64);
       auto scan = [&](std::string& cmd, const std::string& cursor) {
         append_command(cmd, {"SCAN", cursor, "COUNT", std::to_string(step_count)});
       };
@@ -721,7 +725,7 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
           if (bytes > kBatchBytes) {
             step_count = std::max<size_t>(1, step_count * kBatchBytes / bytes);
           } else if (bytes * 4 < kBatchBytes) {
-            step_count = std::min(static_cast<size_t>(options.batch), step_count * 2);
+            step_count = std::min(value_step, step_count * 2);
           }
         }
         dump_into(db, others, builder);
@@ -834,14 +838,13 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
     for (const auto& s : suspects) {
       if (s.db == db) keys.push_back(s.key);
     }
-    for (size_t at = 0; at < keys.size(); at += static_cast<size_t>(options.batch)) {
-      std::vector<std::string> some(
-          keys.begin() + static_cast<std::ptrdiff_t>(at),
-          keys.begin() +
-              static_cast<std::ptrdiff_t>(std::min(keys.size(), at + static_cast<size_t>(options.batch))));
+    for (size_t at = 0; at < keys.size(); at += static_cast<size_t>(script_step)) {
+      std::vector<std::string> some(keys.begin() + static_cast<std::ptrdiff_t>(at),
+                                    keys.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                       keys.size(), at + static_cast<size_t>(script_step))));
       compare_keys(source, target, some, check);
     }
-    if (copied_before.count(db)) verify_by_rescan(source, target, options.batch, check, batches_rechecked);
+    if (copied_before.count(db)) verify_by_rescan(source, target, script_step, check, batches_rechecked);
     report.databases.push_back(check);
   }
   report.batches_rechecked = batches_rechecked;

@@ -20,7 +20,7 @@ namespace rehome::migrate {
 struct RedisMigrationOptions {
   std::string from, to;
   std::vector<int> databases;  // empty: every database holding keys (or the URL's /N)
-  int batch = 1000;            // SCAN COUNT: keys per batch
+  int batch = 0;               // SCAN COUNT, keys per step; 0: 4000 by value, 1000 per DUMP script
   bool truncate = false;       // FLUSHDB target databases that already hold keys
   // "auto": strings of databases without volatile keys by value (MGET/MSET), the rest DUMP/RESTORE;
   // "dump": DUMP/RESTORE for every key.
