@@ -1,7 +1,8 @@
 // `rehome migrate <engine>`: move a database to another server, with proof.
 //
 //   rehome migrate postgres --from URL --to URL [--tables a,b | --schema s] [--jobs N] [--truncate]
-//                           [--state FILE] [--keep-owners] [--verify readback|server] [--json]
+//                           [--state FILE] [--keep-owners] [--verify readback|server|none] [--analyze]
+//                           [--json]
 //   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
 //
 // Adding a sub-subcommand (e.g. `rehome migrate run` from another file): declare
@@ -191,17 +192,21 @@ Runner setup_postgres(CLI::App& app) {
   app.add_flag("--keep-owners", options->keep_owners,
                "keep owners and grants (the roles must exist on the target)");
   auto verify = std::make_shared<std::string>("readback");
-  app.add_option(
-         "--verify", *verify,
-         "readback: hash rows as copied, read the target back; server: each server hashes its rows in SQL")
-      ->check(CLI::IsMember({"readback", "server"}))
+  app.add_option("--verify", *verify,
+                 "readback: hash rows as copied, read the target back (byte-exact); server: each server "
+                 "counts and hashes its rows in SQL; none: row counts only")
+      ->check(CLI::IsMember({"readback", "server", "none"}))
       ->capture_default_str();
+  app.add_flag("--analyze", options->analyze,
+               "ANALYZE each table once built (default: left to autovacuum, like pg_restore)");
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     migrate::PgMigrationOptions run = *options;
     run.selection = migrate::parse_selection(*tables, *schemas);
     run.state_file = *state;
-    run.verify = *verify == "server" ? migrate::VerifyMode::server : migrate::VerifyMode::readback;
+    run.verify = *verify == "server"     ? migrate::VerifyMode::server
+                 : *verify == "readback" ? migrate::VerifyMode::readback
+                                         : migrate::VerifyMode::none;
     auto printer = std::make_shared<ProgressPrinter>();
     run.progress_interval = printer->interval();
     run.on_progress = [printer](const migrate::Progress& p) { printer->show(p); };
