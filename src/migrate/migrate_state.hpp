@@ -22,7 +22,7 @@ struct UnitProgress {
   int64_t rows = 0;
   int64_t bytes = 0;
   int attempts = 0;
-  std::string checksum;  // readback checksum of the rows sent (decimal), once done
+  std::string checksum;  // readback checksum of the rows sent (decimal), once done; empty unless readback
 };
 
 struct MigrationState {

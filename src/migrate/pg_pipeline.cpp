@@ -1,13 +1,15 @@
-// The pipeline: copy units, and per table, as soon as its last unit committed, the readback proof of
-// its target rows, its indexes and table constraints (post-data wave 0) and ANALYZE, while other
-// tables still copy. `jobs` copy workers take the biggest copy unit left (a finished table's work
-// once none is left) and `jobs` table workers take a finished table's work, like pgcopydb's
-// --table-jobs and --index-jobs; each worker has a source and a target connection. Nothing waits at
-// a step boundary, and a table is read back while it is still in the server's cache.
+// The pipeline: copy units, and per table, as soon as its last unit committed, its proof (readback
+// of its target rows, or both servers' in-server hashes), its indexes and table constraints
+// (post-data wave 0) and, with --analyze, ANALYZE, while other tables still copy. `jobs` copy workers
+// take the biggest copy unit left (a finished table's work once none is left) and `jobs` table
+// workers take a finished table's work, like pgcopydb's --table-jobs and --index-jobs; each worker
+// has a source and a target connection. Nothing waits at a step boundary, and a table is proved
+// while it is still in the server's cache.
 //
-// Per table the order is fixed: copy units (in parallel) -> readback ranges and the source's own row
-// count (in parallel) -> index statements (one at a time: ALTER TABLE ... ADD PRIMARY KEY locks the
-// table) -> ANALYZE. Foreign keys and the rest of post-data run after the pipeline (indexes step).
+// Per table the order is fixed: copy units (in parallel) -> proof ranges on the target, and the
+// source's count(*) (readback, unless the table was copied whole in this run) or its ranges' hashes
+// (server), in parallel -> index statements (one at a time: ALTER TABLE ... ADD PRIMARY KEY locks
+// the table) -> ANALYZE. Foreign keys and the rest of post-data run after the pipeline (indexes step).
 #include <condition_variable>
 #include <deque>
 #include <exception>
