@@ -107,23 +107,6 @@ bool ServerLoad::remove(const model::Service& s, ServiceId id) {
   return true;
 }
 
-bool is_production_workload(const model::Service& s) {
-  using C = model::Category;
-  if (s.tier != model::Tier::production || s.global) return false;
-  return s.category == C::app || s.category == C::frontend || s.category == C::proxy ||
-         s.category == C::auth || s.category == C::queue;
-}
-
-bool is_monitoring(const model::Service& s) {
-  return !s.global && (s.category == model::Category::monitoring || s.category == model::Category::logging);
-}
-
-bool is_spiky(const model::Service& s) { return !s.global && (s.spiky || s.category == model::Category::ci); }
-
-bool is_weak(const model::Server& s) {
-  return s.hints.weak || s.hints.reliability == model::Reliability::low;
-}
-
 bool needs_edge(const model::Service& s) {
   return std::any_of(s.ports.begin(), s.ports.end(),
                      [](const model::Port& p) { return p.published == 80 || p.published == 443; });

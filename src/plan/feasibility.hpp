@@ -89,11 +89,27 @@ struct PlacementContext {
 };
 
 // Helpers shared by rules, scorers and the check.
-bool is_production_workload(const model::Service& s);  // production tier, app/frontend/proxy/auth/queue
-bool is_monitoring(const model::Service& s);           // monitoring/logging, not a per-node agent
-bool is_spiky(const model::Service& s);                // spiky flag or CI category
-bool is_weak(const model::Server& s);                  // weak hardware or low reliability
-bool needs_edge(const model::Service& s);              // publishes port 80 or 443
+// (Inline: the solver asks them for every candidate and every move.)
+// Production tier, app/frontend/proxy/auth/queue.
+inline bool is_production_workload(const model::Service& s) {
+  using C = model::Category;
+  if (s.tier != model::Tier::production || s.global) return false;
+  return s.category == C::app || s.category == C::frontend || s.category == C::proxy ||
+         s.category == C::auth || s.category == C::queue;
+}
+// Monitoring/logging, not a per-node agent.
+inline bool is_monitoring(const model::Service& s) {
+  return !s.global && (s.category == model::Category::monitoring || s.category == model::Category::logging);
+}
+// Spiky flag or CI category.
+inline bool is_spiky(const model::Service& s) {
+  return !s.global && (s.spiky || s.category == model::Category::ci);
+}
+// Weak hardware or low reliability.
+inline bool is_weak(const model::Server& s) {
+  return s.hints.weak || s.hints.reliability == model::Reliability::low;
+}
+bool needs_edge(const model::Service& s);  // publishes port 80 or 443
 
 class FeasibilityRule {
  public:
