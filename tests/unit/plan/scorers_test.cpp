@@ -117,6 +117,26 @@ TEST(Scorers, BalanceAndPack) {
             pack->score(e.services[0], e.servers[0], half, ctx));
 }
 
+// A person's plan may list a service's replicas apart: each (service, server) is still judged once, and
+// the servers named are sorted and distinct.
+TEST(Scorers, VerdictsCountEachServiceAndServerOnce) {
+  auto api = service("api", 1, Category::app, 3);
+  api.depends_on = {"pg"};
+  auto e = three_servers({api, service("pg", 2, Category::database)});
+  auto p = placed(e, {{"api", 0, "weak"}, {"pg", 0, "big"}, {"api", 1, "weak"}, {"api", 2, "strong"}});
+  int on_weak = 0;
+  for (const auto& o : p.soft_rules) on_weak += o.rule == "weak-servers-staging-only" && o.service == "api";
+  EXPECT_EQ(on_weak, 1);
+  ASSERT_TRUE(outcome(p, "replicas-spread", "api"));
+  EXPECT_FALSE(outcome(p, "replicas-spread", "api")->met);
+  EXPECT_NE(outcome(p, "replicas-spread", "api")->reason.find("on only 2 server(s) (strong, weak)"),
+            std::string::npos);
+  ASSERT_TRUE(outcome(p, "partners-together", "api"));
+  EXPECT_EQ(outcome(p, "partners-together", "api")->server, "strong");
+  EXPECT_NE(outcome(p, "partners-together", "api")->reason.find("api (strong,weak) calls pg (big)"),
+            std::string::npos);
+}
+
 TEST(Scorers, ScoreIsTheWeightedShareMet) {
   auto e = three_servers({service("pg", 2, Category::database)});
   auto good = placed(e, {{"pg", 0, "big"}});
