@@ -197,6 +197,7 @@ struct CopyBatch {
   int db = 0, target_db = 0;
   std::string mset_head;  // "*N $4 MSET", sent before `mset`
   std::string mset;       // key value bulks
+  std::string expire;     // PEXPIRE key ms for each string copied by value that has a TTL, after MSET
   std::string restore;    // RESTORE key ttl payload REPLACE, one per key
   std::string readback;   // MGET; DUMP key [PTTL key] per restored key; PTTL per string key or INFO
   bool check_ttl = false;
@@ -205,6 +206,7 @@ struct CopyBatch {
     bool has_ttl;
   };
   std::vector<Key> plain;                   // in `mset`: values
+  size_t expiring = 0;                      // plain keys with a TTL (PEXPIRE replies due after MSET's)
   std::vector<Key> restored;                // in `restore`: DUMP payloads
   std::optional<std::string> cursor_after;  // the SCAN cursor once this batch is on the target
   bool last = false;                        // the database is copied once it is
@@ -230,13 +232,19 @@ class BatchBuilder {
       : db_(db), target_db_(target_db), volatile_keys_(volatile_keys) {
     reset();
   }
-  // A string without a TTL, copied by value (MSET).
-  void add_value(std::string_view key, std::string_view value) {
+  // A string copied by value (MSET), with its PTTL (-1: none; else PEXPIRE after the MSET).
+  void add_value(std::string_view key, std::string_view value, int64_t pttl) {
     append_bulk(batch_.mset, key);
     size_t key_at = batch_.mset.size() - 2 - key.size();
     append_bulk(batch_.mset, value);
-    batch_.plain.push_back({key_at, key.size(), batch_.mset.size() - 2 - value.size(), value.size(), false});
+    bool has_ttl = pttl >= 0;
+    batch_.plain.push_back(
+        {key_at, key.size(), batch_.mset.size() - 2 - value.size(), value.size(), has_ttl});
     bytes_ += value.size() + key.size();
+    if (!has_ttl) return;
+    append_command(batch_.expire, {"PEXPIRE", key, std::to_string(std::max<int64_t>(pttl, 1))});
+    ++batch_.expiring;
+    batch_.check_ttl = true;
   }
   // Any key by its DUMP payload (RESTORE).
   void add(std::string_view key, int64_t pttl, std::string_view payload) {
@@ -572,6 +580,10 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
                 fmt::format("MSET of {} keys failed on the target {}: {}", b.plain.size(), to.masked, *err));
           }
         }
+        for (size_t i = 0; i < b.expiring; ++i) {
+          if (out.integer() != 1)
+            throw UserError(fmt::format("PEXPIRE found no key on the target {} right after MSET", to.masked));
+        }
         for (size_t i = 0; i < b.restored.size(); ++i) {
           if (auto err = out.status_or_error()) {
             throw UserError(
@@ -598,7 +610,7 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
           suspects.push_back({b.db, std::string(b.key(i))});
         }
         for (size_t i = 0; i < b.plain.size(); ++i) {
-          if (b.check_ttl && out.integer() != -1) plain_bad[i] = 1;
+          if (b.check_ttl && (out.integer() > 0) != b.plain[i].has_ttl) plain_bad[i] = 1;
           if (!plain_bad[i]) continue;
           differs = true;
           suspects.push_back({b.db, std::string(b.plain_key(i))});
@@ -642,6 +654,7 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
           out.send(select);
           out.send(next->mset_head);
           out.send(next->mset);
+          out.send(next->expire);
           out.send(next->restore);
           out.send(next->readback);
         }
@@ -686,11 +699,12 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
         }
       }
     };
-    // A database without volatile keys: SCAN, then per step MULTI, INFO keyspace, MGET, EXEC (the
-    // values of the step's strings and, atomically, proof that none of them has a TTL). The next SCAN
-    // is sent with each MGET, so the source works on while a reply is turned round. COUNT starts
-    // small and follows the step's value bytes, so a step stays near the byte budget.
-    auto copy_by_value = [&](int db, const std::string& from_cursor, BatchBuilder& builder) {
+    // SCAN, then per step MULTI, INFO keyspace, MGET, EXEC: the values of the step's strings and,
+    // atomically, proof that none of them has a TTL; in a database holding volatile keys MULTI, PTTL
+    // of each key, MGET, EXEC instead. The next SCAN is sent with each MGET, so the source works on
+    // while a reply is turned round. COUNT starts small and follows the step's value bytes, so a
+    // step stays near the byte budget.
+    auto copy_by_value = [&](int db, const std::string& from_cursor, BatchBuilder& builder, bool with_ttls) {
       struct Step {
         std::vector<std::string> keys;
         std::string cursor_after;
@@ -702,23 +716,31 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
       auto process = [&](Step& step) {
         std::vector<std::string> others;
         if (!step.keys.empty()) {
-          for (const char* what : {"MULTI", "INFO", "MGET"}) {
+          size_t queued = 2 + (with_ttls ? step.keys.size() : 1);  // MULTI, INFO or PTTLs, MGET
+          for (size_t i = 0; i < queued; ++i) {
             if (auto err = in.status_or_error())
-              throw UserError(fmt::format("{} failed on the source Redis {}: {}", what, from.masked, *err));
+              throw UserError(fmt::format("MULTI/MGET failed on the source Redis {}: {}", from.masked, *err));
           }
-          if (in.array() != 2) throw UserError("unexpected EXEC reply from the source Redis " + from.masked);
-          auto keyspace_now = parse_keyspace(in.bulk().value_or(""));
-          bool ttl_seen = keyspace_now.count(db) && keyspace_now[db].expires > 0;
+          if (in.array() != static_cast<int64_t>(queued - 1))
+            throw UserError("unexpected EXEC reply from the source Redis " + from.masked);
+          std::vector<int64_t> pttls(step.keys.size(), -1);
+          bool ttl_seen = false;
+          if (with_ttls) {
+            for (auto& t : pttls) t = in.integer();
+          } else {
+            auto keyspace_now = parse_keyspace(in.bulk().value_or(""));
+            ttl_seen = keyspace_now.count(db) && keyspace_now[db].expires > 0;
+          }
           if (in.array() != static_cast<int64_t>(step.keys.size()))
             throw UserError("unexpected MGET reply from the source Redis " + from.masked);
           size_t bytes = 0;
-          for (auto& key : step.keys) {
+          for (size_t i = 0; i < step.keys.size(); ++i) {
             auto value = in.bulk();
             if (!value || ttl_seen) {
-              others.push_back(std::move(key));
+              others.push_back(std::move(step.keys[i]));
               continue;
             }
-            builder.add_value(key, *value);
+            builder.add_value(step.keys[i], *value, pttls[i]);
             bytes += value->size();
             if (builder.full()) queue.push(builder.take(std::nullopt, false));
           }
@@ -750,7 +772,11 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
           if (scanning) scan(cmd, fresh->cursor_after);
           if (!fresh->keys.empty()) {
             append_command(cmd, {"MULTI"});
-            append_command(cmd, {"INFO", "keyspace"});
+            if (with_ttls) {
+              for (const auto& k : fresh->keys) append_command(cmd, {"PTTL", k});
+            } else {
+              append_command(cmd, {"INFO", "keyspace"});
+            }
             append_array_header(cmd, 1 + fresh->keys.size());
             append_bulk(cmd, "MGET");
             for (const auto& k : fresh->keys) append_bulk(cmd, k);
@@ -773,8 +799,8 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
       auto entry = source_keyspace.find(db);
       BatchBuilder builder(db, target_db(db), entry != source_keyspace.end() && entry->second.expires > 0);
       std::string cursor = state.dbs[db].cursor;
-      if (by_value_method && (entry == source_keyspace.end() || entry->second.expires == 0)) {
-        copy_by_value(db, cursor, builder);
+      if (by_value_method) {
+        copy_by_value(db, cursor, builder, entry != source_keyspace.end() && entry->second.expires > 0);
         continue;
       }
       request(cursor);

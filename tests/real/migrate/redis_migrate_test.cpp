@@ -191,9 +191,10 @@ TEST(MigrateRedis, ByValueResumesAfterKillAndNamesDifferences) {
   EXPECT_EQ(again.cli({"GET", "key:4242"}, 0), "value-4242");
 }
 
-// A TTL set on the source between two runs sends the rest of that database down the DUMP path (PTTL
-// per key), and a bad --method is refused.
-TEST(MigrateRedis, TtlAppearingSwitchesToDumpAndBadMethod) {
+// A TTL set on the source between two runs: the rest of that database goes with PTTL per key (by
+// value, PEXPIRE on the target) and keeps it; --method dump (DUMP script per SCAN step) keeps them
+// too; a bad --method is refused.
+TEST(MigrateRedis, TtlAppearingBetweenRunsIsKeptAndBadMethod) {
   RedisServer source, target;
   std::ostringstream db0;
   for (int i = 0; i < 20000; ++i) db0 << "SET key:" << i << " v" << i << "\n";
@@ -212,6 +213,15 @@ TEST(MigrateRedis, TtlAppearingSwitchesToDumpAndBadMethod) {
   auto expires = info.find("expires=");
   ASSERT_NE(expires, std::string::npos) << info;
   EXPECT_GT(std::stoll(info.substr(expires + 8)), 150) << info;
+
+  RedisServer again;
+  TempDir dir2;
+  auto dump = run_rehome({"migrate", "redis", "--from", source.url(), "--to", again.url(), "--method", "dump",
+                          migrate_state(dir2)});
+  ASSERT_EQ(dump.exit_code, 0) << dump.output;
+  EXPECT_EQ(source.cli({"DBSIZE"}, 0), again.cli({"DBSIZE"}, 0));
+  EXPECT_GT(std::stoll(again.cli({"TTL", "key:97"}, 0)), 3500);
+  EXPECT_EQ(again.cli({"TTL", "key:98"}, 0), "-1");
 
   auto bad = run_rehome({"migrate", "redis", "--from", source.url(), "--to", target.url(), "--method", "copy",
                          migrate_state(dir)});
