@@ -37,6 +37,9 @@ std::vector<Type> types_of(const std::vector<const model::Service*>& replicas, d
   return types;
 }
 
+// Servers the hard rules cannot tell apart: the same room and every server attribute a rule reads
+// (labels, edge; the pin rule reads the name, so callers treat nothing as alike when a replica is pinned).
+// A new hard rule reading another attribute must be added here.
 bool alike(const PlacementState& st, ServerId a, ServerId b) {
   const auto& ctx = st.context();
   const auto &x = ctx.estate.servers[a], &y = ctx.estate.servers[b];
