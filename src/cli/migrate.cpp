@@ -236,7 +236,7 @@ Runner setup_redis(CLI::App& app) {
                  "keys per SCAN step (default: 4000 by value, 1000 per DUMP script)");
   app.add_flag("--truncate", options->truncate, "empty the target databases first if they hold keys");
   app.add_option("--method", options->method,
-                 "auto: strings of databases without TTLs by value (MGET/MSET), the rest DUMP/RESTORE; "
+                 "auto: strings by value (MGET/MSET, PEXPIRE for TTLs), the rest DUMP/RESTORE; "
                  "dump: DUMP/RESTORE for every key")
       ->capture_default_str();
   app.add_flag("--json", *json_out, "print a JSON summary");

@@ -1,11 +1,12 @@
 #pragma once
-// `rehome migrate redis`: per SCAN step on the source, strings without a TTL by value (MGET inside
-// MULTI with INFO keyspace proving the database holds no volatile key) and every other key by
-// PTTL + DUMP; on the target MSET and pipelined RESTORE (a reader and a writer thread overlap), TTLs
-// kept, every database. Each batch is read back from the target (MGET values, DUMP payloads, TTL
-// presence) and compared key by key with what was read from the source before its SCAN cursor is
-// recorded; keys that differ are compared again at the end. Then key counts per database. Resumable
-// from the recorded cursor (MSET and RESTORE ... REPLACE make a batch copied twice harmless).
+// `rehome migrate redis`: per SCAN step on the source, strings by value (MGET inside MULTI, with
+// INFO keyspace proving the database holds no volatile key, or with PTTL of each key where it does)
+// and every other key by PTTL + DUMP; on the target MSET (+ PEXPIRE) and pipelined RESTORE (a reader
+// and a writer thread overlap), TTLs kept, every database. Each batch is read back from the target
+// (MGET values, DUMP payloads, TTL presence) and compared key by key with what was read from the
+// source before its SCAN cursor is recorded; keys that differ are compared again at the end. Then
+// key counts per database. Resumable from the recorded cursor (MSET and RESTORE ... REPLACE make a
+// batch copied twice harmless).
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -22,7 +23,7 @@ struct RedisMigrationOptions {
   std::vector<int> databases;  // empty: every database holding keys (or the URL's /N)
   int batch = 0;               // SCAN COUNT, keys per step; 0: 4000 by value, 1000 per DUMP script
   bool truncate = false;       // FLUSHDB target databases that already hold keys
-  // "auto": strings of databases without volatile keys by value (MGET/MSET), the rest DUMP/RESTORE;
+  // "auto": strings by value (MGET/MSET, PEXPIRE for TTLs), the rest DUMP/RESTORE;
   // "dump": DUMP/RESTORE for every key.
   std::string method = "auto";
   std::filesystem::path state_file;
