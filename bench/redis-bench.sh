@@ -55,3 +55,8 @@ import json,sys; j=json.load(open(sys.argv[1])); print(round(j["keys_per_second"
 echo "redis-benchmark SET -P 16: $set_rate keys/s"
 migrate dump "DUMP/RESTORE for every key"
 migrate auto "strings by value with MGET/MSET, the rest DUMP/RESTORE; the default"
+# The box is shared: the same SET run again (into the emptied target) shows how much the load moved.
+redis-cli -p "$rd_port" FLUSHALL >/dev/null
+set_again=$(redis-benchmark -h 127.0.0.1 -p "$rd_port" -t set -n "$redis_keys" -r 100000000 -P 16 -d 64 -q --csv \
+  | tail -1 | cut -d, -f2 | tr -d '"')
+printf 'redis-benchmark SET -P 16 again after the copies: %s keys/s (the shares above use the first run)\n' "$set_again"
