@@ -39,6 +39,22 @@ void expect_same(const RedisServer& a, const RedisServer& b) {
   EXPECT_EQ(b.cli({"GET", "other"}, 5), "5");
 }
 
+// `rehome migrate redis` from source to target with SCAN steps of `batch` keys.
+std::vector<std::string> migrate_args(const RedisServer& source, const RedisServer& target,
+                                      const std::string& batch, const TempDir& dir) {
+  return {"migrate",    "redis",   "--from", source.url(),      "--to",
+          target.url(), "--batch", batch,    migrate_state(dir)};
+}
+
+// Runs rehome until its first batch is proved, kills it (-9) there, and checks that database 0 of the
+// target holds some but not all of the source's `all` keys.
+void kill_after_first_batch(const std::vector<std::string>& args, const RedisServer& target, long long all) {
+  run_rehome_and_kill_at(args, "redis:0");
+  auto partial = std::stoll(target.cli({"DBSIZE"}, 0));
+  EXPECT_GT(partial, 0);
+  EXPECT_LT(partial, all);
+}
+
 }  // namespace
 
 TEST(MigrateRedis, CopiesAllDatabasesWithTtlsAndVerifies) {
@@ -66,12 +82,8 @@ TEST(MigrateRedis, ResumesAfterKill) {
   RedisServer source, target;
   fill_redis(source, 30000);
   TempDir dir;
-  std::vector<std::string> args = {"migrate",    "redis",   "--from", source.url(),      "--to",
-                                   target.url(), "--batch", "500",    migrate_state(dir)};
-  run_rehome_and_kill_at(args, "redis:0");
-  auto partial = std::stoll(target.cli({"DBSIZE"}, 0));
-  EXPECT_GT(partial, 0);
-  EXPECT_LT(partial, 30000);
+  auto args = migrate_args(source, target, "500", dir);
+  kill_after_first_batch(args, target, 30000);
   auto run = run_rehome(args);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("resumed"), std::string::npos) << run.output;
@@ -148,12 +160,8 @@ TEST(MigrateRedis, ByValueResumesAfterKillAndNamesDifferences) {
   source.pipe(db3.str(), 3);
   source.cli({"SET", "binary", std::string("\x01\x02 \r\n\xff", 6)}, 3);
   TempDir dir;
-  std::vector<std::string> args = {"migrate",    "redis",   "--from", source.url(),      "--to",
-                                   target.url(), "--batch", "500",    migrate_state(dir)};
-  run_rehome_and_kill_at(args, "redis:0");
-  auto partial = std::stoll(target.cli({"DBSIZE"}, 0));
-  EXPECT_GT(partial, 0);
-  EXPECT_LT(partial, 30603);
+  auto args = migrate_args(source, target, "500", dir);
+  kill_after_first_batch(args, target, 30603);
   args.push_back("--json");
   auto run = run_rehome(args);
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -200,9 +208,8 @@ TEST(MigrateRedis, TtlAppearingBetweenRunsIsKeptAndBadMethod) {
   for (int i = 0; i < 20000; ++i) db0 << "SET key:" << i << " v" << i << "\n";
   source.pipe(db0.str(), 0);
   TempDir dir;
-  std::vector<std::string> args = {"migrate",    "redis",   "--from", source.url(),      "--to",
-                                   target.url(), "--batch", "200",    migrate_state(dir)};
-  run_rehome_and_kill_at(args, "redis:0");
+  auto args = migrate_args(source, target, "200", dir);
+  kill_after_first_batch(args, target, 20000);
   for (int i = 0; i < 20000; i += 97) source.cli({"EXPIRE", "key:" + std::to_string(i), "3600"}, 0);
   auto run = run_rehome(args);
   ASSERT_EQ(run.exit_code, 0) << run.output;
