@@ -109,6 +109,7 @@ json postgres_json(const migrate::PgMigrationReport& r) {
           {"state_file", r.state_file.string()},
           {"resumed", r.resumed},
           {"already_complete", r.already_complete},
+          {"content_proven", r.content_proven},
           {"verified", r.verified()},
           {"problems", r.problems()},
           {"rows_copied", r.rows_copied},
@@ -148,7 +149,8 @@ void print_postgres(const migrate::PgMigrationReport& r) {
   int64_t rows = 0;
   int ok_tables = 0;
   for (const auto& t : r.tables) {
-    table.add_row({t.table.display(), format_int(t.source_rows), t.source_checksum.substr(16),
+    table.add_row({t.table.display(), format_int(t.source_rows),
+                   r.content_proven ? t.source_checksum.substr(16) : "not verified",
                    migrate::format_bytes(t.source_bytes),
                    t.target_rows < 0 ? "missing" : migrate::format_bytes(t.target_bytes),
                    check_mark(t.ok())});
@@ -164,6 +166,7 @@ void print_postgres(const migrate::PgMigrationReport& r) {
                            format_int(rows), ok_sequences, r.sequences.size(),
                            check_mark(ok_sequences == static_cast<int>(r.sequences.size())),
                            r.resumed ? " (resumed after an interruption)" : "");
+  if (!r.content_proven) std::cout << "content not verified (--verify none): row counts only\n";
   std::cout << fmt::format(
       "time: schema {:.1f} s, copy {:.1f} s ({}), indexes {:.1f} s, verify {:.1f} s, total {:.1f} s\n"
       "worker time: copying {:.1f} s, proving {:.1f} s, indexes and ANALYZE {:.1f} s (overlapped)\n",

@@ -63,6 +63,7 @@ struct PgMigrationReport {
   std::filesystem::path state_file;
   bool resumed = false;           // continued an interrupted run
   bool already_complete = false;  // the state file said done: only verified again
+  bool content_proven = true;     // false with --verify none: row counts only, no checksums
   int64_t rows_copied = 0, bytes_copied = 0;
   int units = 0, units_copied_now = 0;
   int post_data_statements = 0;
