@@ -157,10 +157,13 @@ Step migrate_step(const DatabaseMove& m, int phase, const RunbookOptions& o) {
   // The copy's own proof (`--json`) is kept as evidence for the report; its state file makes a re-run
   // after an interruption resume rather than start over.
   std::string evidence = fmt::format("{}/evidence/migrate-{}.json", o.workdir, m.slug());
+  // The applications start on the new database right after the move, so its planner statistics are
+  // gathered by the copy (`--analyze`) rather than left to autovacuum's next round.
   std::string copy = fmt::format(
       "mkdir -p {0}/evidence {0}/migrate && {1} migrate {2} --from \"{3}\" --to \"{4}\" --state "
-      "{0}/migrate/{5}.state.json --json > {6}.part && mv {6}.part {6}",
-      o.workdir, o.rehome, m.engine, m.from_url, m.to_url, m.slug(), evidence);
+      "{0}/migrate/{5}.state.json{7} --json > {6}.part && mv {6}.part {6}",
+      o.workdir, o.rehome, m.engine, m.from_url, m.to_url, m.slug(), evidence,
+      m.engine == "postgres" ? " --analyze" : "");
   if (m.engine == "postgres") {
     // The target database must exist (empty) before the copy.
     std::string admin = m.to_url.substr(0, m.to_url.rfind('/')) + "/postgres";

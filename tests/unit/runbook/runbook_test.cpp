@@ -45,6 +45,11 @@ TEST(Runbook, OneMigrateStepPerDatabaseWithChecksumVerification) {
   const Step* m = rb.find_step("3.migrate.shop-postgres.shop");
   ASSERT_NE(m, nullptr);
   EXPECT_NE(m->command.find("rehome migrate postgres --from"), std::string::npos);
+  // Statistics are gathered by the copy: the applications query the new database right after the move.
+  EXPECT_NE(m->command.find(".state.json --analyze --json"), std::string::npos);
+  const Step* r = rb.find_step("3.migrate.shop-redis");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->command.find("--analyze"), std::string::npos);
   EXPECT_NE(m->command.find("${SHOP_POSTGRES_OLD_HOST:-10.0.0.84}:${SHOP_POSTGRES_OLD_PORT:-5435}/shop"),
             std::string::npos);
   EXPECT_NE(m->command.find("${SHOP_POSTGRES_NEW_HOST:-10.0.0.80}"), std::string::npos);
