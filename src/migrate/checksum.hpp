@@ -36,7 +36,7 @@ struct Checksum {
   std::string decimal() const;  // what add(rows, text) reads back
 };
 
-// A fast 64-bit hash of bytes (xxHash64 algorithm, seed 0): the same on every machine and build.
+// A fast 64-bit hash of bytes (libxxhash's XXH64, seed 0): the same on every machine and build.
 uint64_t hash_bytes(const char* data, size_t size);
 
 // The "readback" checksum: the rows of a COPY stream as the server sent them, each row hashed and the
