@@ -281,9 +281,9 @@ Runner setup_redis(CLI::App& app) {
                        format_int(d.digest_mismatches), check_mark(d.ok())});
       }
       std::cout << table.render();
-      std::cout << fmt::format("\nredis: {} databases {}, {} keys copied in {:.1f} s ({} keys/s){}\n",
-                               report.databases.size(), check_mark(report.verified()),
-                               format_int(report.keys_copied), report.seconds,
+      std::cout << fmt::format("\nredis: {} database{} {}, {} keys copied in {:.1f} s ({} keys/s){}\n",
+                               report.databases.size(), report.databases.size() == 1 ? "" : "s",
+                               check_mark(report.verified()), format_int(report.keys_copied), report.seconds,
                                format_int(static_cast<int64_t>(report.keys_per_second())),
                                report.resumed ? " (resumed after an interruption)" : "");
       for (const auto& p : report.problems()) std::cout << "  ✗ " << p << "\n";

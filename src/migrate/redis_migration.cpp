@@ -4,6 +4,7 @@
 // redis_copy_*.cpp and redis_compare.cpp.
 #include "migrate/redis_migration.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <set>
 #include <thread>
@@ -45,7 +46,8 @@ std::vector<std::string> RedisMigrationReport::problems() const {
 RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   const auto started = Clock::now();
   RedisEndpoint from = parse_redis_url(options.from, "--from"), to = parse_redis_url(options.to, "--to");
-  if (options.batch < 0 || options.batch > 100000) throw UserError("--batch must be between 1 and 100000");
+  if (options.batch < 0 || options.batch > 100000)
+    throw UserError("--batch must be between 1 and 100000 (0 or none: the default)");
   // Keys per SCAN step: by value 4000 (each step blocks the source ~4 ms: SCAN, then MGET), per DUMP
   // script 1000 (~4 ms of Lua); --batch sets both.
   const size_t value_step = options.batch > 0 ? static_cast<size_t>(options.batch) : 4000;
@@ -63,6 +65,9 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   RedisMigrationReport report{.source = from.masked, .target = to.masked, .method = options.method};
 
   std::vector<int> dbs = options.databases;
+  // `--db 1,1`: each database once (the reader and the writer thread share one progress entry per database).
+  std::sort(dbs.begin(), dbs.end());
+  dbs.erase(std::unique(dbs.begin(), dbs.end()), dbs.end());
   if (dbs.empty() && from.db >= 0) dbs = {from.db};
   if (dbs.empty()) {
     for (const auto& [db, entry] : keyspace(source)) dbs.push_back(db);
