@@ -47,7 +47,7 @@ struct RedisMigrationReport {
   std::string method;
   int64_t keys_copied = 0;
   int64_t keys_by_value = 0;      // strings copied with MGET/MSET (the rest with DUMP/RESTORE)
-  int64_t batches_rechecked = 0;  // batches whose digest differed, so compared key by key
+  int64_t batches_rechecked = 0;  // batches whose read-back differed from the source, so compared key by key
   double copy_seconds = 0, verify_seconds = 0, seconds = 0;
   std::vector<RedisDbCheck> databases;
   double keys_per_second() const {
