@@ -6,7 +6,8 @@ set -euo pipefail
 build=(cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
        libgtest-dev libgmock-dev libbenchmark-dev libpq-dev libhiredis-dev
        libssl-dev   # SHA-256 of backup artefacts (OpenSSL libcrypto)
-       libxxhash-dev)  # xxHash64 of the rows migrate streams and reads back
+       libxxhash-dev   # xxHash64 of the rows migrate streams and reads back
+       postgresql-server-dev-15)  # libpgcommon_shlib.a: PostgreSQL's own hash for migrate's row hashes
 # Real engines the tests start on loopback or in network namespaces they make themselves.
 real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io iproute2 iptables git
       restic coinor-cbc pgcopydb chromium)

@@ -1,0 +1,220 @@
+// RowHasher: hash_record_extended (rowtypes.c) and hash_array_extended (arrayfuncs.c) over a binary
+// COPY tuple, with each type's extended hash function applied to its binary send form.
+#include "migrate/pg_row_hash.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "migrate/pg_hash_detail.hpp"
+
+namespace rehome::migrate {
+
+namespace {
+
+using Kind = RowHasher::Kind;
+using namespace pghash;
+
+struct TypeInfo {
+  uint32_t oid;
+  uint32_t array_oid;
+  Kind kind;
+  int32_t fixed_len;  // binary length of every value, 0 when variable
+};
+
+// The built-in types rehome reproduces, with their array types (pg_type.typarray).
+constexpr TypeInfo kTypes[] = {
+    {16, 1000, Kind::kChar, 1},      // bool
+    {17, 1001, Kind::kBytes, 0},     // bytea
+    {18, 1002, Kind::kChar, 1},      // "char"
+    {19, 1003, Kind::kBytes, 0},     // name
+    {20, 1016, Kind::kInt8, 8},      // int8
+    {21, 1005, Kind::kInt2, 2},      // int2
+    {23, 1007, Kind::kInt4, 4},      // int4
+    {25, 1009, Kind::kBytes, 0},     // text
+    {26, 1028, Kind::kOid, 4},       // oid
+    {700, 1021, Kind::kFloat4, 4},   // float4
+    {701, 1022, Kind::kFloat8, 8},   // float8
+    {1042, 1014, Kind::kBpchar, 0},  // bpchar
+    {1043, 1015, Kind::kBytes, 0},   // varchar
+    {1082, 1182, Kind::kInt4, 4},    // date: days, hashed as int4
+    {1083, 1183, Kind::kInt8, 8},    // time: microseconds, hashed as int8
+    {1114, 1115, Kind::kInt8, 8},    // timestamp
+    {1184, 1185, Kind::kInt8, 8},    // timestamptz
+    {1700, 1231, Kind::kNumeric, 0}, {2950, 2951, Kind::kUuid, 16}, {3802, 3807, Kind::kJsonb, 0},
+};
+constexpr uint32_t kJsonOid = 114;
+
+constexpr uint64_t kCanonicalNaN = 0x7ff8000000000000ULL;  // get_float8_nan()
+
+uint64_t hash_float8(double d, uint64_t seed) {
+  if (d == 0.0) return seed;  // +0 and -0
+  uint64_t bits;
+  if (std::isnan(d)) {
+    bits = kCanonicalNaN;
+  } else {
+    std::memcpy(&bits, &d, sizeof bits);
+  }
+  return any(&bits, sizeof bits, seed);  // the double's bytes in host order
+}
+
+// One non-NULL value of `kind` (its length already checked against the kind's fixed length).
+uint64_t hash_value(Kind kind, const char* p, size_t n, uint64_t seed) {
+  switch (kind) {
+    case Kind::kChar:
+      return uint32(static_cast<uint32_t>(static_cast<int32_t>(static_cast<signed char>(p[0]))), seed);
+    case Kind::kInt2:
+      return uint32(static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(be16(p)))), seed);
+    case Kind::kInt4:
+    case Kind::kOid:
+      return uint32(be32(p), seed);
+    case Kind::kInt8:
+      return int8(static_cast<int64_t>(be64(p)), seed);
+    case Kind::kFloat4: {
+      uint32_t bits = be32(p);
+      float f;
+      std::memcpy(&f, &bits, sizeof f);
+      return hash_float8(static_cast<double>(f), seed);
+    }
+    case Kind::kFloat8: {
+      uint64_t bits = be64(p);
+      double d;
+      std::memcpy(&d, &bits, sizeof d);
+      return hash_float8(d, seed);
+    }
+    case Kind::kBytes:
+    case Kind::kUuid:
+      return any(p, n, seed);
+    case Kind::kBpchar:
+      while (n > 0 && p[n - 1] == ' ') --n;
+      return any(p, n, seed);
+    case Kind::kNumeric:
+      return numeric_binary(std::string_view(p, n), seed);
+    case Kind::kJsonb:
+      if (n < 1 || p[0] != 1) fail("jsonb of an unknown binary version");
+      return jsonb_text(std::string_view(p + 1, n - 1), seed);
+  }
+  fail("unknown hash kind");
+}
+
+// Reads fields off a binary COPY tuple or array body, bounds-checked.
+struct Reader {
+  const char* p;
+  const char* end;
+  void need(size_t n) const {
+    if (static_cast<size_t>(end - p) < n) fail("tuple ends early");
+  }
+  int32_t i32() {
+    need(4);
+    auto v = static_cast<int32_t>(be32(p));
+    p += 4;
+    return v;
+  }
+  int16_t i16() {
+    need(2);
+    auto v = static_cast<int16_t>(be16(p));
+    p += 2;
+    return v;
+  }
+};
+
+void check_len(int32_t fixed_len, size_t n) {
+  if (fixed_len != 0 && n != static_cast<size_t>(fixed_len)) fail("value of a wrong length for its type");
+}
+
+// hash_array_extended of an array's binary send form: 1, then result * 31 + element hash in storage
+// order (dimensions and bounds do not count), NULL elements hashing 0.
+uint64_t hash_array(Kind kind, uint32_t element, int32_t fixed_len, std::string_view field, uint64_t seed) {
+  Reader r{field.data(), field.data() + field.size()};
+  int32_t ndim = r.i32();
+  r.i32();  // has-nulls flag
+  r.need(4);
+  uint32_t elemtype = be32(r.p);
+  r.p += 4;
+  if (ndim < 0 || ndim > 6) fail("array with a bad number of dimensions");
+  if (elemtype != element) fail("array of an unexpected element type");
+  int64_t items = ndim == 0 ? 0 : 1;
+  for (int32_t d = 0; d < ndim; ++d) {
+    int32_t dim = r.i32();
+    r.i32();  // lower bound
+    if (dim < 0) fail("array with a negative dimension");
+    items *= dim;
+    if (items > (int64_t{1} << 28)) fail("array too large");
+  }
+  uint64_t result = 1;
+  for (int64_t i = 0; i < items; ++i) {
+    int32_t len = r.i32();
+    uint64_t h = 0;
+    if (len != -1) {
+      if (len < 0) fail("array element of a negative length");
+      r.need(static_cast<size_t>(len));
+      check_len(fixed_len, static_cast<size_t>(len));
+      h = hash_value(kind, r.p, static_cast<size_t>(len), seed);
+      r.p += len;
+    }
+    result = (result << 5) - result + h;
+  }
+  if (r.p != r.end) fail("array with trailing bytes");
+  return result;
+}
+
+}  // namespace
+
+std::optional<RowHasher> RowHasher::make(const std::vector<HashedColumn>& columns) {
+  RowHasher hasher;
+  hasher.columns_.reserve(columns.size());
+  for (const HashedColumn& c : columns) {
+    Column col;
+    bool known = false;
+    if (c.as_text) {
+      // Only json: its binary form is its text, which is what ::text gives.
+      if (c.oid != kJsonOid) return std::nullopt;
+      col.kind = Kind::kBytes;
+      known = true;
+    } else {
+      for (const TypeInfo& t : kTypes) {
+        if (c.oid == t.oid || c.oid == t.array_oid) {
+          col.kind = t.kind;
+          col.array = c.oid == t.array_oid;
+          col.element = t.oid;
+          col.fixed_len = t.fixed_len;
+          known = true;
+          break;
+        }
+      }
+    }
+    if (!known) return std::nullopt;
+    hasher.columns_.push_back(col);
+  }
+  return hasher;
+}
+
+uint64_t RowHasher::hash(std::string_view tuple) const {
+  constexpr uint64_t seed = 0;
+  Reader r{tuple.data(), tuple.data() + tuple.size()};
+  int16_t count = r.i16();
+  if (count < 0 || static_cast<size_t>(count) != columns_.size()) {
+    fail("tuple has " + std::to_string(count) + " fields, expected " + std::to_string(columns_.size()));
+  }
+  uint64_t result = 0;
+  for (const Column& col : columns_) {
+    int32_t len = r.i32();
+    uint64_t h = 0;
+    if (len != -1) {
+      if (len < 0) fail("field of a negative length");
+      r.need(static_cast<size_t>(len));
+      auto n = static_cast<size_t>(len);
+      if (col.array) {
+        h = hash_array(col.kind, col.element, col.fixed_len, std::string_view(r.p, n), seed);
+      } else {
+        check_len(col.fixed_len, n);
+        h = hash_value(col.kind, r.p, n, seed);
+      }
+      r.p += len;
+    }
+    result = (result << 5) - result + h;
+  }
+  if (r.p != r.end) fail("tuple with trailing bytes");
+  return result;
+}
+
+}  // namespace rehome::migrate

@@ -1,0 +1,76 @@
+#pragma once
+// Pure: PostgreSQL's hash_record_extended(ROW(columns...), 0) of one row, computed by rehome from the
+// row's binary COPY tuple as it streams from the source to the target.
+//
+// Why: to prove a copied table, rehome wants `count(*)` and `sum(hash_record_extended(ROW(t.c1, ...), 0))`
+// computed inside the target server (one aggregate query, nothing sent back) and the same two numbers for
+// the source. Reading the source a second time would double the source's I/O, so rehome computes the
+// source's side itself from the tuples it already has in hand. This file reproduces, bit for bit, the
+// server's per-type extended hash functions (hashfunc.c, numeric.c, jsonb_op.c, arrayfuncs.c, ...) on
+// the binary send form of each value, and combines them as hash_record_extended does
+// (result = result * 31 + column hash, NULL hashes 0). The lookup3 core itself is PostgreSQL's own,
+// linked from libpgcommon_shlib.a, never rewritten.
+//
+// Types: bool, bytea, "char", name, int2, int4, int8, oid, text, varchar, bpchar (trailing spaces do not
+// count), float4, float8 (±0 and every NaN hash alike), numeric (scale and sign do not count; NaN and
+// ±Infinity hash as the seed), date, time, timestamp, timestamptz, uuid, jsonb (its binary COPY form is
+// jsonb_out's text, parsed here into the iterator's token sequence), json only as `t.col::text`, and
+// arrays of any of those (not of json), of any number of dimensions and any lower bounds. Anything else
+// (enums, domains, ranges, composite types, ...) is refused by make(), and the caller reads back instead.
+//
+// Assumptions, which the caller must hold: the COPY session's client_encoding equals the server's
+// encoding (text bytes arrive unconverted), and text-like columns use a deterministic collation (a
+// nondeterministic ICU collation hashes its sort key instead of the bytes).
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace rehome::migrate {
+
+// One column as the target hashes it: `oid` its type (pg_attribute.atttypid); `as_text`: the type has
+// no extended hash function, so the SQL hashes `t.col::text` (rehome reproduces that only for json,
+// whose binary COPY form is its text).
+struct HashedColumn {
+  uint32_t oid = 0;
+  bool as_text = false;
+};
+
+class RowHasher {
+ public:
+  // nullopt when some column is of a type rehome does not reproduce (the caller then reads back instead).
+  static std::optional<RowHasher> make(const std::vector<HashedColumn>& columns);
+  // `tuple`: one binary COPY tuple (int16 field count, then per field an int32 length, -1 for NULL,
+  // and the bytes). Returns hash_record_extended(ROW(...), 0) as PostgreSQL's uint64. Throws
+  // std::runtime_error on a malformed tuple or a field count different from the columns'.
+  // Thread-safe; allocates nothing for common values (only for numerics of over 500 digits and for
+  // jsonb strings with escapes longer than any seen before on the thread).
+  uint64_t hash(std::string_view tuple) const;
+
+  // How one value is hashed; public only so that the implementation files can share it.
+  enum class Kind : uint8_t {
+    kChar,     // bool, "char": hashcharextended of the (signed) byte
+    kInt2,     // hashint2extended
+    kInt4,     // int4, date: hashint4extended
+    kOid,      // hashoidextended
+    kInt8,     // int8, time, timestamp, timestamptz: hashint8extended
+    kFloat4,   // hashfloat4extended
+    kFloat8,   // hashfloat8extended
+    kBytes,    // text, varchar, name, bytea, json as text: hash_any_extended of the bytes
+    kBpchar,   // hashbpcharextended: the bytes without trailing spaces
+    kUuid,     // uuid_hash_extended
+    kNumeric,  // hash_numeric_extended
+    kJsonb,    // jsonb_hash_extended
+  };
+
+ private:
+  struct Column {
+    Kind kind = Kind::kBytes;
+    bool array = false;     // an array of `kind` (hash_array_extended)
+    uint32_t element = 0;   // the array's element type OID, checked against each value's header
+    int32_t fixed_len = 0;  // the binary length a scalar of this kind must have, 0 when variable
+  };
+  std::vector<Column> columns_;
+};
+
+}  // namespace rehome::migrate
