@@ -23,24 +23,24 @@ struct TypeInfo {
 
 // The built-in types rehome reproduces, with their array types (pg_type.typarray).
 constexpr TypeInfo kTypes[] = {
-    {16, 1000, Kind::kChar, 1},      // bool
-    {17, 1001, Kind::kBytes, 0},     // bytea
-    {18, 1002, Kind::kChar, 1},      // "char"
-    {19, 1003, Kind::kBytes, 0},     // name
-    {20, 1016, Kind::kInt8, 8},      // int8
-    {21, 1005, Kind::kInt2, 2},      // int2
-    {23, 1007, Kind::kInt4, 4},      // int4
-    {25, 1009, Kind::kBytes, 0},     // text
-    {26, 1028, Kind::kOid, 4},       // oid
-    {700, 1021, Kind::kFloat4, 4},   // float4
-    {701, 1022, Kind::kFloat8, 8},   // float8
-    {1042, 1014, Kind::kBpchar, 0},  // bpchar
-    {1043, 1015, Kind::kBytes, 0},   // varchar
-    {1082, 1182, Kind::kInt4, 4},    // date: days, hashed as int4
-    {1083, 1183, Kind::kInt8, 8},    // time: microseconds, hashed as int8
-    {1114, 1115, Kind::kInt8, 8},    // timestamp
-    {1184, 1185, Kind::kInt8, 8},    // timestamptz
-    {1700, 1231, Kind::kNumeric, 0}, {2950, 2951, Kind::kUuid, 16}, {3802, 3807, Kind::kJsonb, 0},
+    {16, 1000, Kind::one_byte, 1},  // bool
+    {17, 1001, Kind::bytes, 0},     // bytea
+    {18, 1002, Kind::one_byte, 1},  // "char"
+    {19, 1003, Kind::bytes, 0},     // name
+    {20, 1016, Kind::int8, 8},      // int8
+    {21, 1005, Kind::int2, 2},      // int2
+    {23, 1007, Kind::int4, 4},      // int4
+    {25, 1009, Kind::bytes, 0},     // text
+    {26, 1028, Kind::oid, 4},       // oid
+    {700, 1021, Kind::float4, 4},   // float4
+    {701, 1022, Kind::float8, 8},   // float8
+    {1042, 1014, Kind::bpchar, 0},  // bpchar
+    {1043, 1015, Kind::bytes, 0},   // varchar
+    {1082, 1182, Kind::int4, 4},    // date: days, hashed as int4
+    {1083, 1183, Kind::int8, 8},    // time: microseconds, hashed as int8
+    {1114, 1115, Kind::int8, 8},    // timestamp
+    {1184, 1185, Kind::int8, 8},    // timestamptz
+    {1700, 1231, Kind::numeric, 0}, {2950, 2951, Kind::uuid, 16}, {3802, 3807, Kind::jsonb, 0},
 };
 constexpr uint32_t kJsonOid = 114;
 
@@ -60,36 +60,36 @@ uint64_t hash_float8(double d, uint64_t seed) {
 // One non-NULL value of `kind` (its length already checked against the kind's fixed length).
 uint64_t hash_value(Kind kind, const char* p, size_t n, uint64_t seed) {
   switch (kind) {
-    case Kind::kChar:
+    case Kind::one_byte:
       return uint32(static_cast<uint32_t>(static_cast<int32_t>(static_cast<signed char>(p[0]))), seed);
-    case Kind::kInt2:
+    case Kind::int2:
       return uint32(static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(be16(p)))), seed);
-    case Kind::kInt4:
-    case Kind::kOid:
+    case Kind::int4:
+    case Kind::oid:
       return uint32(be32(p), seed);
-    case Kind::kInt8:
+    case Kind::int8:
       return int8(static_cast<int64_t>(be64(p)), seed);
-    case Kind::kFloat4: {
+    case Kind::float4: {
       uint32_t bits = be32(p);
       float f;
       std::memcpy(&f, &bits, sizeof f);
       return hash_float8(static_cast<double>(f), seed);
     }
-    case Kind::kFloat8: {
+    case Kind::float8: {
       uint64_t bits = be64(p);
       double d;
       std::memcpy(&d, &bits, sizeof d);
       return hash_float8(d, seed);
     }
-    case Kind::kBytes:
-    case Kind::kUuid:
+    case Kind::bytes:
+    case Kind::uuid:
       return any(p, n, seed);
-    case Kind::kBpchar:
+    case Kind::bpchar:
       while (n > 0 && p[n - 1] == ' ') --n;
       return any(p, n, seed);
-    case Kind::kNumeric:
+    case Kind::numeric:
       return numeric_binary(std::string_view(p, n), seed);
-    case Kind::kJsonb:
+    case Kind::jsonb:
       if (n < 1 || p[0] != 1) fail("jsonb of an unknown binary version");
       return jsonb_text(std::string_view(p + 1, n - 1), seed);
   }
@@ -168,7 +168,7 @@ std::optional<RowHasher> RowHasher::make(const std::vector<HashedColumn>& column
     if (c.as_text) {
       // Only json: its binary form is its text, which is what ::text gives.
       if (c.oid != kJsonOid) return std::nullopt;
-      col.kind = Kind::kBytes;
+      col.kind = Kind::bytes;
       known = true;
     } else {
       for (const TypeInfo& t : kTypes) {

@@ -49,23 +49,23 @@ class RowHasher {
 
   // How one value is hashed; public only so that the implementation files can share it.
   enum class Kind : uint8_t {
-    kChar,     // bool, "char": hashcharextended of the (signed) byte
-    kInt2,     // hashint2extended
-    kInt4,     // int4, date: hashint4extended
-    kOid,      // hashoidextended
-    kInt8,     // int8, time, timestamp, timestamptz: hashint8extended
-    kFloat4,   // hashfloat4extended
-    kFloat8,   // hashfloat8extended
-    kBytes,    // text, varchar, name, bytea, json as text: hash_any_extended of the bytes
-    kBpchar,   // hashbpcharextended: the bytes without trailing spaces
-    kUuid,     // uuid_hash_extended
-    kNumeric,  // hash_numeric_extended
-    kJsonb,    // jsonb_hash_extended
+    one_byte,  // bool, "char": hashcharextended of the (signed) byte
+    int2,      // hashint2extended
+    int4,      // int4, date: hashint4extended
+    oid,       // hashoidextended
+    int8,      // int8, time, timestamp, timestamptz: hashint8extended
+    float4,    // hashfloat4extended
+    float8,    // hashfloat8extended
+    bytes,     // text, varchar, name, bytea, json as text: hash_any_extended of the bytes
+    bpchar,    // hashbpcharextended: the bytes without trailing spaces
+    uuid,      // uuid_hash_extended
+    numeric,   // hash_numeric_extended
+    jsonb,     // jsonb_hash_extended
   };
 
  private:
   struct Column {
-    Kind kind = Kind::kBytes;
+    Kind kind = Kind::bytes;
     bool array = false;     // an array of `kind` (hash_array_extended)
     uint32_t element = 0;   // the array's element type OID, checked against each value's header
     int32_t fixed_len = 0;  // the binary length a scalar of this kind must have, 0 when variable
