@@ -1,7 +1,7 @@
 // `rehome migrate <engine>`: move a database to another server, with proof.
 //
 //   rehome migrate postgres --from URL --to URL [--tables a,b | --schema s] [--jobs N] [--truncate]
-//                           [--state FILE] [--keep-owners] [--verify readback|server|none] [--analyze]
+//                           [--state FILE] [--keep-owners] [--verify stream|readback|server|none] [--analyze]
 //                           [--json]
 //   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
 //
@@ -20,6 +20,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/subcommand.hpp"
@@ -88,6 +89,8 @@ json postgres_json(const migrate::PgMigrationReport& r) {
                       {"target_checksum", t.target_checksum},
                       {"source_bytes", t.source_bytes},
                       {"target_bytes", t.target_bytes},
+                      {"proof", t.proof},
+                      {"reread", t.reread},
                       {"ok", t.ok()}});
   }
   for (const auto& s : r.sequences) {
@@ -145,19 +148,34 @@ void print_postgres(const migrate::PgMigrationReport& r) {
     }
     std::cout << keys.render() << "\n";
   }
-  Table table({"table", ">rows", "checksum", ">source size", ">target size", "ok"});
+  Table table({"table", ">rows", "checksum", "proof", ">source size", ">target size", "ok"});
   int64_t rows = 0;
   int ok_tables = 0;
+  std::map<std::string, int> proofs;
+  std::vector<std::string> reread;
   for (const auto& t : r.tables) {
     table.add_row({t.table.display(), format_int(t.source_rows),
-                   r.content_proven ? t.source_checksum.substr(16) : "not verified",
+                   r.content_proven ? t.source_checksum.substr(16) : "not verified", t.proof,
                    migrate::format_bytes(t.source_bytes),
                    t.target_rows < 0 ? "missing" : migrate::format_bytes(t.target_bytes),
                    check_mark(t.ok())});
     rows += t.source_rows;
     ok_tables += t.ok() ? 1 : 0;
+    ++proofs[t.proof];
+    if (t.reread) reread.push_back(t.table.display());
   }
   std::cout << table.render();
+  if (r.content_proven) {
+    // stream: the target's in-server hash against rehome's of the source stream; readback: both
+    // sides' bytes; server: each server's in-server hash.
+    std::vector<std::string> parts;
+    for (const auto& [proof, count] : proofs) parts.push_back(fmt::format("{} {}", proof, count));
+    std::cout << fmt::format("proof by table: {}\n", fmt::join(parts, ", "));
+  }
+  if (!reread.empty()) {
+    std::cout << fmt::format("read back byte-exact after the stream hashes differed: {}\n",
+                             fmt::join(reread, ", "));
+  }
   int ok_sequences = 0;
   for (const auto& s : r.sequences) ok_sequences += s.ok() ? 1 : 0;
   std::string database = r.target.substr(r.target.rfind('/') + 1);
@@ -194,11 +212,12 @@ Runner setup_postgres(CLI::App& app) {
                  "state file for resuming (default: ./rehome-migrate-<db>-<hash>.state.json)");
   app.add_flag("--keep-owners", options->keep_owners,
                "keep owners and grants (the roles must exist on the target)");
-  auto verify = std::make_shared<std::string>("readback");
+  auto verify = std::make_shared<std::string>("stream");
   app.add_option("--verify", *verify,
+                 "stream: the target hashes its rows in SQL, rehome the source's stream the same way; "
                  "readback: hash rows as copied, read the target back (byte-exact); server: each server "
                  "counts and hashes its rows in SQL; none: row counts only")
-      ->check(CLI::IsMember({"readback", "server", "none"}))
+      ->check(CLI::IsMember({"stream", "readback", "server", "none"}))
       ->capture_default_str();
   app.add_flag("--analyze", options->analyze,
                "ANALYZE each table once built (default: left to autovacuum, like pg_restore)");
@@ -207,7 +226,8 @@ Runner setup_postgres(CLI::App& app) {
     migrate::PgMigrationOptions run = *options;
     run.selection = migrate::parse_selection(*tables, *schemas);
     run.state_file = *state;
-    run.verify = *verify == "server"     ? migrate::VerifyMode::server
+    run.verify = *verify == "stream"     ? migrate::VerifyMode::stream
+                 : *verify == "server"   ? migrate::VerifyMode::server
                  : *verify == "readback" ? migrate::VerifyMode::readback
                                          : migrate::VerifyMode::none;
     auto printer = std::make_shared<ProgressPrinter>();

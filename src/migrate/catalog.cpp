@@ -60,14 +60,33 @@ void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<Tabl
   for (auto* db : {&source, &target}) {
     if (std::stoi(db->scalar("SELECT current_setting('server_version_num')")) < 140000) return;
   }
-  std::map<TableName, std::vector<std::pair<std::string, std::string>>> columns;  // (name, type)
+  // rehome hashes text as the bytes it receives, which are in the client encoding; the servers hash
+  // theirs in the server encoding. Only when all of them agree can --verify stream compare the two.
+  const std::string encodings =
+      "SELECT current_setting('server_encoding') || '/' || "
+      "current_setting('client_encoding')";
+  const std::string source_encodings = source.scalar(encodings);
+  const bool same_encoding = source_encodings == target.scalar(encodings) &&
+                             source_encodings.substr(0, source_encodings.find('/')) ==
+                                 source_encodings.substr(source_encodings.find('/') + 1);
+  struct Column {
+    std::string name, type;
+    uint32_t oid = 0;
+    bool deterministic = true;  // its collation compares (and hashes) strings as bytes
+  };
+  // The copied columns (not generated ones: the target computes those itself), in COPY's order.
+  std::map<TableName, std::vector<Column>> columns;
   for (const auto& row : source.query(fmt::format(R"(
-      SELECT n.nspname, c.relname, quote_ident(a.attname), format_type(a.atttypid, NULL)
+      SELECT n.nspname, c.relname, quote_ident(a.attname), format_type(a.atttypid, NULL), a.atttypid,
+             coalesce((SELECT co.collisdeterministic FROM pg_collation co WHERE co.oid = a.attcollation), true)
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
       WHERE c.relkind = 'r' AND {} ORDER BY 1, 2, a.attnum)",
                                                   user_schemas_filter("n.nspname")))) {
-    columns[{*row[0], *row[1]}].emplace_back(*row[2], *row[3]);
+    columns[{*row[0], *row[1]}].push_back({.name = *row[2],
+                                           .type = *row[3],
+                                           .oid = static_cast<uint32_t>(std::stoul(*row[4])),
+                                           .deterministic = row[5] == std::optional<std::string>("t")});
   }
   // Whether a type has an extended hash function: the type cache refuses it (also for arrays,
   // records and ranges of unhashable elements) even for a NULL value.
@@ -76,19 +95,26 @@ void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<Tabl
     auto it = columns.find(t.name);
     if (it == columns.end() || it->second.empty()) continue;
     std::vector<std::string> parts;
-    for (const auto& [name, type] : it->second) {
-      auto h = hashable.find(type);
+    std::vector<HashedColumn> hashed;
+    bool deterministic = true;
+    for (const auto& column : it->second) {
+      auto h = hashable.find(column.type);
       if (h == hashable.end()) {
         // In a savepoint: the source connection holds the migration's snapshot transaction.
-        std::string sql = fmt::format("SELECT hash_record_extended(ROW(NULL::{}), 0)", type);
+        std::string sql = fmt::format("SELECT hash_record_extended(ROW(NULL::{}), 0)", column.type);
         source.exec("SAVEPOINT rehome_probe");
         bool ok = source.try_exec(sql).empty();
         source.exec(ok ? "RELEASE SAVEPOINT rehome_probe" : "ROLLBACK TO SAVEPOINT rehome_probe");
-        h = hashable.emplace(type, ok).first;
+        h = hashable.emplace(column.type, ok).first;
       }
-      parts.push_back(h->second ? "t." + name : fmt::format("t.{}::text", name));
+      parts.push_back(h->second ? "t." + column.name : fmt::format("t.{}::text", column.name));
+      hashed.push_back({.oid = column.oid, .as_text = !h->second});
+      deterministic = deterministic && column.deterministic;
     }
     t.row_hash = fmt::format("hash_record_extended(ROW({}), 0)", fmt::join(parts, ", "));
+    t.stream_hashable =
+        t.binary_copy_safe && same_encoding && deterministic && RowHasher::make(hashed).has_value();
+    t.stream_hash_columns = std::move(hashed);
   }
 }
 

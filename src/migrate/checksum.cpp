@@ -64,7 +64,10 @@ void StreamChecksum::add_message(const char* data, size_t size) {
     if (size == 0) return;
   }
   ++total_.rows;
-  total_.sum += static_cast<Int128>(hash_bytes(data, size));
+  if (row_hasher_ != nullptr)  // PostgreSQL's bigint: the server sums it signed
+    total_.sum += static_cast<int64_t>(row_hasher_->hash(std::string_view(data, size)));
+  else
+    total_.sum += static_cast<Int128>(hash_bytes(data, size));
 }
 
 std::string Checksum::hex() const {

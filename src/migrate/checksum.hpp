@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "migrate/pg_row_hash.hpp"
+
 namespace rehome::migrate {
 
 // SELECT count(*), sum(hash) of the rows of `qualified_table` matching `where_clause` (" WHERE ..." or "").
@@ -44,14 +46,19 @@ uint64_t hash_bytes(const char* data, size_t size);
 // by reading the committed table back with the same COPY format, so equal sums prove the target holds
 // exactly the rows the source sent. Binary streams carry a header (merged into the first row's
 // message) and a trailer message; both are left out.
+//
+// With a RowHasher (binary streams only), each row is hashed as PostgreSQL's hash_record_extended
+// hashes it instead (--verify stream): the sum then equals the target's in-server sum.
 class StreamChecksum {
  public:
-  explicit StreamChecksum(bool binary) : binary_(binary) {}
+  explicit StreamChecksum(bool binary, const RowHasher* row_hasher = nullptr)
+      : binary_(binary), row_hasher_(row_hasher) {}
   void add_message(const char* data, size_t size);
   const Checksum& total() const { return total_; }
 
  private:
   bool binary_;
+  const RowHasher* row_hasher_;
   bool first_ = true;
   Checksum total_;
 };

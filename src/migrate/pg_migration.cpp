@@ -271,7 +271,7 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
       state.update([](MigrationState& s) { s.copy_done = true; });
       report.copy_seconds = seconds_since(t);
       say(
-          fmt::format("copy       {} units in {:.1f} s (with the readback, indexes and ANALYZE of each "
+          fmt::format("copy       {} units in {:.1f} s (with the proof, indexes and ANALYZE of each "
                       "table as it finished)",
                       report.units_copied_now, report.copy_seconds));
 

@@ -15,16 +15,22 @@
 
 namespace rehome::migrate {
 
-// How the content is proven equal (both compare per-table row counts and sums of per-row hashes):
-// readback (default): the source's rows are hashed by rehome as they stream through the copy (no
+// How the content is proven equal (all compare per-table row counts and sums of per-row hashes):
+// stream (default): the target hashes its rows in SQL (count(*) and sum(hash_record_extended(ROW(
+//   columns), 0)), each type's own hash function) as soon as a table committed, overlapped with the
+//   copy of others; the source's side is the same hash, computed by rehome from the source's binary
+//   COPY stream as it passes (RowHasher: no second pass over the source, none of the target's rows
+//   sent back). A table with a type rehome does not hash that way is proven by readback instead,
+//   and a table whose sums differ is read back byte-exact on both sides before it is reported.
+// readback: the source's rows are hashed by rehome as they stream through the copy (no
 //   second pass over the source), the target's by reading each committed table back (COPY, same
 //   format) while other tables still copy; the source counts its rows itself, in SQL. Byte-exact.
 // server: each server counts and hashes its own rows in SQL, the source in the migration's snapshot
 //   (hash_record_extended over the row: each type's own hash function), the target once the table is
 //   committed, also overlapped with the copy; independent of rehome's copy path, but a pass on both
-//   servers (about twice readback's CPU).
+//   servers.
 // none: no content proof; row counts only (each unit's COPY count on the source equals the target's).
-enum class VerifyMode { readback, server, none };
+enum class VerifyMode { stream, readback, server, none };
 
 struct PgMigrationOptions {
   std::string from;          // source URL
@@ -33,7 +39,7 @@ struct PgMigrationOptions {
   int jobs = 4;              // parallel connections on each side
   bool truncate = false;     // drop what the target holds in the migrated schemas/tables first
   bool keep_owners = false;  // keep object owners and grants (roles must exist on the target)
-  VerifyMode verify = VerifyMode::readback;
+  VerifyMode verify = VerifyMode::stream;
   bool analyze = false;  // ANALYZE each table once built (else left to autovacuum, like pg_restore)
   std::filesystem::path state_file;  // empty: default_state_file(from, to, selection)
   std::function<void(const Progress&)> on_progress;
@@ -46,6 +52,9 @@ struct TableCheck {
   int64_t source_rows = -1, target_rows = -1;  // -1: table missing on that side
   std::string source_checksum, target_checksum;
   int64_t source_bytes = 0, target_bytes = 0;  // total relation size (heap + indexes + toast)
+  std::string proof;  // how its content was proven: "stream", "readback", "server" or "none"
+  // stream: the sums differed, so both sides were read back byte-exact (proof is then "readback").
+  bool reread = false;
   bool ok() const {
     return source_rows >= 0 && source_rows == target_rows && source_checksum == target_checksum;
   }

@@ -1,5 +1,6 @@
-// The pipeline: copy units, and per table, as soon as its last unit committed, its proof (readback
-// of its target rows, or both servers' in-server hashes), its indexes and table constraints
+// The pipeline: copy units, and per table, as soon as its last unit committed, its proof (the
+// target's in-server hash for stream, a readback of its target rows, or both servers' in-server
+// hashes for server), its indexes and table constraints
 // (post-data wave 0) and, with --analyze, ANALYZE, while other tables still copy. `jobs` copy workers
 // take the biggest copy unit left (a finished table's work once none is left) and `jobs` table
 // workers take a finished table's work, like pgcopydb's --table-jobs and --index-jobs; each worker
@@ -7,9 +8,9 @@
 // while it is still in the server's cache.
 //
 // Per table the order is fixed: copy units (in parallel) -> proof ranges on the target, and the
-// source's count(*) (readback, unless the table was copied whole in this run) or its ranges' hashes
-// (server), in parallel -> index statements (one at a time: ALTER TABLE ... ADD PRIMARY KEY locks
-// the table) -> ANALYZE. Foreign keys and the rest of post-data run after the pipeline (indexes step).
+// source's count(*) (stream and readback, unless the table was copied whole in this run) or its
+// ranges' hashes (server), in parallel -> index statements (one at a time: ALTER TABLE ... ADD PRIMARY KEY
+// locks the table) -> ANALYZE. Foreign keys and the rest of post-data run after the pipeline (indexes step).
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -135,7 +136,7 @@ class Pipeline {
   // count; server: the target's ranges and the source's (the copy's split) hashed in each server.
   void queue_proof(size_t table, const std::vector<WorkUnit>& ranges) {
     TableWork& t = tables_[table];
-    const VerifyMode mode = context_.options.verify;
+    const VerifyMode mode = proof_method(*t.info, context_.options.verify);
     if (mode == VerifyMode::none) {
       queue_next_post(table);
       return;
@@ -236,9 +237,9 @@ class Pipeline {
         Checksum part;
         {
           WorkTimer timer(context_.verify_work_us);
-          part = context_.options.verify == VerifyMode::server
-                     ? server_checksum(target, task.unit, *t.info)
-                     : readback_checksum(target, task.unit, *t.info);
+          part = proof_method(*t.info, context_.options.verify) == VerifyMode::readback
+                     ? readback_checksum(target, task.unit, *t.info)
+                     : server_checksum(target, task.unit, *t.info);
         }
         proof_done(task.table, part, false);
         return;
@@ -299,7 +300,7 @@ class Pipeline {
     {
       std::lock_guard proof(context_.proof_mutex);
       context_.target_sums[t.info->name] = t.target_sum;
-      if (context_.options.verify == VerifyMode::server)
+      if (proof_method(*t.info, context_.options.verify) == VerifyMode::server)
         context_.source_sums[t.info->name] = t.source_sum;
       else
         context_.source_counts[t.info->name] = t.source_sum.rows;

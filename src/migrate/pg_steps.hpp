@@ -78,6 +78,13 @@ void empty_target(MigrationContext& context, PgConnection& target);
 std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format);
 inline std::string copy_format(const TableInfo& table) { return table.binary_copy_safe ? "binary" : "text"; }
 
+// How a table's content is proven under the run's --verify: stream, for a table rehome cannot hash
+// as its server does (TableInfo::stream_hashable), is readback.
+inline VerifyMode proof_method(const TableInfo& table, VerifyMode mode) {
+  return mode == VerifyMode::stream && !table.stream_hashable ? VerifyMode::readback : mode;
+}
+const char* proof_name(VerifyMode mode);
+
 // Copies one unit (source snapshot -> target) and commits it with its bookkeeping row; returns its
 // row count (the source's COPY count, which the target's equals).
 int64_t copy_unit(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,

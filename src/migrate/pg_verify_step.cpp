@@ -20,12 +20,14 @@ struct VerifyTask {
   bool count_only = false;  // the source's own row count of the whole table (readback mode)
 };
 
-// One task's part of a table's checksum, by the chosen method (a table only on the target: the
-// text-form hash, its count is what matters).
+// One task's part of a table's checksum, by the table's method (a table only on the target: the
+// text-form hash, its count is what matters). Stream's sums, when not taken from the copy, are the
+// server's own hash_record_extended on either side: what rehome's RowHasher reproduces.
 Checksum part_checksum(PgConnection& db, const VerifyTask& task, VerifyMode mode,
                        const TableInfo* source_table) {
   if (source_table == nullptr) return server_checksum(db, task.unit, TableInfo{.name = task.unit.table});
-  if (mode == VerifyMode::readback) return readback_checksum(db, task.unit, *source_table);
+  if (proof_method(*source_table, mode) == VerifyMode::readback)
+    return readback_checksum(db, task.unit, *source_table);
   return server_checksum(db, task.unit, *source_table);
 }
 
@@ -47,7 +49,91 @@ std::vector<TableInfo> selected(const std::vector<TableInfo>& tables, const Sele
   return out;
 }
 
+// Where run_verify_tasks adds each task's part.
+struct ProofSums {
+  std::map<TableName, Checksum>& source;
+  std::map<TableName, Checksum>& target;
+  std::map<TableName, int64_t>& source_counts;
+};
+
+// Runs the tasks on `jobs` pairs of connections (the source's in the migration's snapshot).
+void run_verify_tasks(MigrationContext& context, const std::vector<VerifyTask>& tasks, VerifyMode mode,
+                      const std::map<TableName, const TableInfo*>& source_info, ProofSums sums) {
+  std::mutex mutex;
+  context.steps_total = static_cast<int64_t>(tasks.size());
+  context.steps_done = 0;
+  run_parallel(context.options.jobs, tasks.size(), context.stop, [&](int) {
+    auto src = std::make_shared<PgConnection>(context.source, "source");
+    auto dst = std::make_shared<PgConnection>(context.target, "target");
+    src->exec(checksum_session_settings);
+    dst->exec(checksum_session_settings);
+    begin_snapshot_transaction(*src, context.snapshot);  // kept open: every task reads the copy's instant
+    return [&, src, dst](size_t i) {
+      const VerifyTask& task = tasks[i];
+      WorkTimer timer(context.verify_work_us);
+      if (task.count_only) {
+        int64_t n = std::stoll(src->scalar("SELECT count(*) FROM " +
+                                           qualified_name(task.unit.table.schema, task.unit.table.name)));
+        std::lock_guard lock(mutex);
+        sums.source_counts[task.unit.table] = n;
+        ++context.steps_done;
+        return;
+      }
+      auto it = source_info.find(task.unit.table);
+      Checksum part = part_checksum(task.on_source ? *src : *dst, task, mode,
+                                    it == source_info.end() ? nullptr : it->second);
+      std::lock_guard lock(mutex);
+      (task.on_source ? sums.source : sums.target)[task.unit.table].add(part);
+      ++context.steps_done;
+    };
+  });
+}
+
+// Stream: a table whose sums differ although its row counts agree is read back byte-exact on both
+// sides (the source in the snapshot) before anything is reported: either rehome's RowHasher and the
+// server hash some value differently, or the content does differ, and the readback tells which.
+void reread_differences(MigrationContext& context, PgMigrationReport& report,
+                        const std::map<TableName, const TableInfo*>& source_info,
+                        const std::map<TableName, TableInfo>& target_info) {
+  std::vector<VerifyTask> tasks;
+  for (const auto& check : report.tables) {
+    if (check.ok() || check.proof != "stream" || check.source_rows != check.target_rows) continue;
+    for (const auto& u : split_into_units({*source_info.at(check.table)}, {.jobs = context.options.jobs}))
+      tasks.push_back({true, u});
+    for (const auto& u : split_into_units({target_info.at(check.table)}, {.jobs = context.options.jobs}))
+      tasks.push_back({false, u});
+  }
+  if (tasks.empty()) return;
+  std::map<TableName, Checksum> source_sums, target_sums;
+  std::map<TableName, int64_t> unused_counts;
+  run_verify_tasks(context, tasks, VerifyMode::readback, source_info,
+                   {.source = source_sums, .target = target_sums, .source_counts = unused_counts});
+  for (auto& check : report.tables) {
+    if (!source_sums.count(check.table)) continue;
+    check.source_checksum = source_sums[check.table].hex();
+    check.target_checksum = target_sums[check.table].hex();
+    check.source_rows = source_sums[check.table].rows;
+    check.target_rows = target_sums[check.table].rows;
+    check.proof = "readback";
+    check.reread = true;
+  }
+}
+
 }  // namespace
+
+const char* proof_name(VerifyMode mode) {
+  switch (mode) {
+    case VerifyMode::stream:
+      return "stream";
+    case VerifyMode::readback:
+      return "readback";
+    case VerifyMode::server:
+      return "server";
+    case VerifyMode::none:
+      return "none";
+  }
+  return "none";
+}
 
 Checksum readback_checksum(PgConnection& db, const WorkUnit& unit, const TableInfo& table) {
   StreamChecksum stream(table.binary_copy_safe);
@@ -110,10 +196,11 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
   }
   std::vector<VerifyTask> tasks;
   const auto units = context.state.snapshot().units;
-  // Readback: the source's sums were taken while copying (when every unit has one); else the source
-  // is read in the copy's units (same snapshot, same ranges). The target is read in its own ranges.
+  // Readback and stream: the source's sums were taken while copying (when every unit has one); else
+  // the source is read in the copy's units (same snapshot, same ranges). The target is read in its
+  // own ranges.
   bool source_from_copy =
-      options.verify == VerifyMode::readback &&
+      (options.verify == VerifyMode::readback || options.verify == VerifyMode::stream) &&
       std::all_of(units.begin(), units.end(), [](const UnitProgress& u) { return !u.checksum.empty(); });
   // --verify none: row counts only, each unit's as both servers reported it during the copy.
   const bool counts_only = options.verify == VerifyMode::none;
@@ -145,40 +232,14 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
     return a.unit.estimated_bytes > b.unit.estimated_bytes;
   });
 
-  std::mutex mutex;
-  context.steps_total = static_cast<int64_t>(tasks.size());
-  context.steps_done = 0;
-  run_parallel(options.jobs, tasks.size(), context.stop, [&](int) {
-    auto src = std::make_shared<PgConnection>(context.source, "source");
-    auto dst = std::make_shared<PgConnection>(context.target, "target");
-    src->exec(checksum_session_settings);
-    dst->exec(checksum_session_settings);
-    begin_snapshot_transaction(*src, context.snapshot);  // kept open: every task reads the copy's instant
-    return [&, src, dst](size_t i) {
-      const VerifyTask& task = tasks[i];
-      WorkTimer timer(context.verify_work_us);
-      if (task.count_only) {
-        int64_t n = std::stoll(src->scalar("SELECT count(*) FROM " +
-                                           qualified_name(task.unit.table.schema, task.unit.table.name)));
-        std::lock_guard lock(mutex);
-        source_counts[task.unit.table] = n;
-        ++context.steps_done;
-        return;
-      }
-      auto it = source_info.find(task.unit.table);
-      Checksum part = part_checksum(task.on_source ? *src : *dst, task, options.verify,
-                                    it == source_info.end() ? nullptr : it->second);
-      std::lock_guard lock(mutex);
-      (task.on_source ? source_sums : target_sums)[task.unit.table].add(part);
-      ++context.steps_done;
-    };
-  });
+  run_verify_tasks(context, tasks, options.verify, source_info,
+                   {.source = source_sums, .target = target_sums, .source_counts = source_counts});
 
   auto source_sizes = total_sizes(source), target_sizes = total_sizes(target);
   report.content_proven = !counts_only;
   report.tables.clear();
   for (const auto& name : source_names) {
-    TableCheck check{.table = name};
+    TableCheck check{.table = name, .proof = proof_name(proof_method(*source_info.at(name), options.verify))};
     check.source_rows = source_sums[name].rows;
     // Rows the copy's ranges sent but the source does not count (or the reverse) fail as a row
     // difference: the target holds what was sent.
@@ -192,6 +253,9 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
     }
     report.tables.push_back(check);
   }
+  std::map<TableName, TableInfo> target_info;
+  for (const auto& t : target_tables) target_info[t.name] = t;
+  reread_differences(context, report, source_info, target_info);
   report.extra_target_tables.clear();
   for (const auto& name : target_names) {
     if (!source_names.count(name)) report.extra_target_tables.push_back(name.display());

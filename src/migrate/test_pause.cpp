@@ -15,4 +15,9 @@ void pause_point(const std::string& phase, const std::string& object) {
   for (;;) ::pause();
 }
 
+bool skew_stream_hash(const std::string& table) {
+  static const char* wanted = std::getenv("REHOME_TEST_SKEW_STREAM_HASH");
+  return wanted != nullptr && table == wanted;
+}
+
 }  // namespace rehome::migrate

@@ -9,4 +9,9 @@ namespace rehome::migrate {
 
 void pause_point(const std::string& phase, const std::string& object);
 
+// Test-only: true when REHOME_TEST_SKEW_STREAM_HASH names `table` ("public.small_03"); the copy then
+// records a wrong stream sum for it, as a RowHasher that hashes some value unlike the server would,
+// so tests see the byte-exact readback that follows. Unset (always, outside tests): false.
+bool skew_stream_hash(const std::string& table);
+
 }  // namespace rehome::migrate

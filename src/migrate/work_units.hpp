@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "migrate/pg_row_hash.hpp"
 #include "migrate/selection.hpp"
 
 namespace rehome::migrate {
@@ -21,6 +22,10 @@ struct TableInfo {
   // SQL expression hashing one row of the table (alias t) to a bigint, the same on both servers
   // (set_row_hashes); empty: the text-form hash of checksum_sql.
   std::string row_hash;
+  // The columns of row_hash as rehome reproduces them from the binary COPY stream (RowHasher), when
+  // it can for every column: then --verify stream proves this table; else it is read back.
+  std::vector<HashedColumn> stream_hash_columns;
+  bool stream_hashable = false;
 };
 
 struct WorkUnit {

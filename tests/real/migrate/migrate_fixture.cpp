@@ -106,6 +106,25 @@ INSERT INTO public.events VALUES (NULL, NULL, NULL), (NULL, NULL, NULL);
 INSERT INTO billing.invoices (order_id, total, issued) SELECT i, i * 1.5, '2024-01-01'::date + i FROM generate_series(1, 1000) i;
 SELECT nextval('billing.invoice_numbers') FROM generate_series(1, 42);
 INSERT INTO public.audit (who, amount_cents) SELECT 'user' || i, i * 137 FROM generate_series(1, 200) i;
+-- Every type the stream proof hashes like the server (no enum here, unlike public.orders).
+CREATE TABLE public.documents (id smallint PRIMARY KEY, doc jsonb, raw json, tags text[], grid int[][],
+  amount numeric, ratio real, score double precision, code char(10), label varchar(40), ref uuid,
+  day date, at time, stamp timestamp, ok boolean, flag "char", owner name, rel oid, blob bytea);
+INSERT INTO public.documents
+  SELECT i, jsonb_build_object('n', i, 'neg', -i * 1.5, 'exp', 1e-7 * i, 'nested', jsonb_build_array(i, jsonb_build_array(), '{}'::jsonb,
+           'esc "q" \ ' || chr(9) || chr(1) || ' ü✓'), 'empty', '', 'f', i % 2 = 0, 'nil', NULL),
+         ('{"b": ' || i || ', "a":  [1, 2]}')::json, ARRAY['t' || i, NULL, ''], ARRAY[[i, -i], [0, NULL]],
+         (i - 150) * 1.05 / 7, i / 3.0, -i / 7.0, 'c' || i, 'label ' || i, md5(i::text)::uuid,
+         '2024-02-29'::date + i, '12:00'::time + i * interval '1 minute', '2000-01-01'::timestamp - i * interval '1 day',
+         i % 3 = 0, chr(65 + i % 26)::"char", ('n' || i)::name, i, decode(repeat('00ff', i % 5), 'hex')
+  FROM generate_series(1, 300) i;
+INSERT INTO public.documents (id, doc, amount, ratio, score, day, stamp, tags, grid) VALUES
+  (1001, '"a scalar"', 'NaN', 'NaN', '-0', 'infinity', '-infinity', '{}', '[0:1][2:3]={{1,2},{3,4}}'),
+  (1002, '[]', 'Infinity', '-Infinity', 'Infinity', '-infinity', 'infinity', '{NULL}', '{}'),
+  (1003, '{}', '-Infinity', '0', '1e-310', '1999-12-31', '1999-12-31 23:59:59.999999', NULL, NULL),
+  (1004, '[[1], 2, [[3]], -0.0, 1.50, 12345678901234567890.000000001]', '0.000', NULL, '2.5e300', NULL, NULL,
+   '{"a b","{c}","\\"}', NULL),
+  (1005, 'null', '-0.00001', NULL, NULL, NULL, NULL, NULL, NULL);
 DO $$ BEGIN
   FOR i IN 1..30 LOOP
     EXECUTE format('CREATE TABLE public.small_%s (id serial PRIMARY KEY, v text, n int)', lpad(i::text, 2, '0'));

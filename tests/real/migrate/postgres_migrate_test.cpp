@@ -38,8 +38,11 @@ TEST(MigratePostgres, CopiesEverythingAndProvesIt) {
                          "--jobs", "3", state_flag(s.dir)});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("✓"), std::string::npos) << run.output;
+  // The default proof: the target's in-server hash against rehome's of the source stream, except
+  // public.orders (an enum column: read back).
+  EXPECT_NE(run.output.find("proof by table: readback 1, stream 36"), std::string::npos) << run.output;
   EXPECT_EQ(table_fingerprints(s.source, "app"), table_fingerprints(s.target, "app"));
-  EXPECT_EQ(table_fingerprints(s.target, "app").size(), 36u);  // 30 small + 6 others
+  EXPECT_EQ(table_fingerprints(s.target, "app").size(), 37u);  // 30 small + 7 others
   // Sequences, identity, indexes, constraints, triggers and the enum made it.
   EXPECT_EQ(s.target.psql("SELECT last_value FROM billing.invoice_numbers", "app"), "1041");
   EXPECT_EQ(s.target.psql("SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_customer_idx'", "app"),
@@ -56,7 +59,7 @@ TEST(MigratePostgres, CopiesEverythingAndProvesIt) {
   json j = json_output(again);
   EXPECT_TRUE(j["verified"].get<bool>());
   EXPECT_TRUE(j["already_complete"].get<bool>());
-  EXPECT_EQ(j["tables"].size(), 36u);
+  EXPECT_EQ(j["tables"].size(), 37u);
   EXPECT_EQ(j["table_count"]["source"], j["table_count"]["target"]);
   // The sequences go on from the source's values.
   EXPECT_EQ(s.target.psql("SELECT nextval('public.orders_id_seq')", "app"), "3002");
@@ -74,7 +77,7 @@ TEST(MigratePostgres, ProvesInEachServerAndGathersStatisticsOnRequest) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   json j = json_output(run);
   EXPECT_TRUE(j["verified"].get<bool>());
-  EXPECT_EQ(j["tables"].size(), 36u);
+  EXPECT_EQ(j["tables"].size(), 37u);
   EXPECT_EQ(table_fingerprints(s.source, "app"), table_fingerprints(s.target, "app"));
   EXPECT_EQ(s.target.psql("SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NULL", "app"), "0");
 }
@@ -94,6 +97,17 @@ TEST(MigratePostgres, DetectsADifferenceAndNamesTheTable) {
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("public.small_07: same row count (70) but different content"), std::string::npos)
       << run.output;
+  // The stream sums differed, so both sides were read back byte-exact before it was reported.
+  EXPECT_NE(run.output.find("read back byte-exact after the stream hashes differed: public.small_07"),
+            std::string::npos)
+      << run.output;
+  // Readback from the start sees it too.
+  auto readback = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to",
+                              s.target.url("app"), state_flag(s.dir), "--verify", "readback"});
+  EXPECT_EQ(readback.exit_code, 1) << readback.output;
+  EXPECT_NE(readback.output.find("public.small_07: same row count (70) but different content"),
+            std::string::npos)
+      << readback.output;
   // The in-server proof (each server hashes its own rows in SQL) sees it too.
   auto server = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
                             state_flag(s.dir), "--verify", "server"});
@@ -101,6 +115,31 @@ TEST(MigratePostgres, DetectsADifferenceAndNamesTheTable) {
   EXPECT_NE(server.output.find("public.small_07: same row count (70) but different content"),
             std::string::npos)
       << server.output;
+}
+
+TEST(MigratePostgres, StreamHashesThatDisagreeAreSettledByReadingBack) {
+  Servers s;
+  s.source.create_database("app");
+  s.target.create_database("app");
+  fill_source(s.source, "app", 0);
+  // As if rehome hashed some value of public.small_03 unlike the server: the sums differ, both sides
+  // are read back byte-exact, they are equal, and the migration is verified.
+  auto run = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
+                         state_flag(s.dir), "--json"},
+                        {{"REHOME_TEST_SKEW_STREAM_HASH", "public.small_03"}});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  json j = json_output(run);
+  EXPECT_TRUE(j["verified"].get<bool>());
+  int reread = 0;
+  for (const auto& t : j["tables"]) {
+    if (t["table"] == "public.small_03") {
+      EXPECT_TRUE(t["reread"].get<bool>());
+      EXPECT_EQ(t["proof"], "readback");
+    }
+    reread += t["reread"].get<bool>() ? 1 : 0;
+  }
+  EXPECT_EQ(reread, 1);
+  EXPECT_EQ(table_fingerprints(s.source, "app"), table_fingerprints(s.target, "app"));
 }
 
 TEST(MigratePostgres, SplitsOneServiceIntoItsOwnDatabaseAndReportsCrossingKeys) {
