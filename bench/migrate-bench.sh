@@ -8,8 +8,9 @@
 # three medium, twenty small; primary keys plus a secondary index each) is copied to another local
 # server by (1) pg_dump -Fc | pg_restore, (2) pg_dump -Fd -j JOBS + pg_restore -j JOBS,
 # (3) pgcopydb clone, (4) rehome migrate postgres --jobs JOBS, verification included; then, for the
-# like-with-like figures, (5) rehome --verify none (the copy alone: the proof's wall-time cost) and
-# (6) rehome --analyze (statistics gathered, as pgcopydb's VACUUM ANALYZE does). Each target database
+# like-with-like figures, (5) the proof's cost: rehome --verify none (the copy alone), stream (the
+# default) and readback (byte-exact), interleaved for REPEAT rounds (default 5), medians compared,
+# and (6) rehome --analyze (statistics gathered, as pgcopydb's VACUUM ANALYZE does). Each target database
 # is dropped once timed, so autovacuum of an earlier contender's tables does not load a later one.
 # Redis: bench/redis-bench.sh (keys/s of rehome migrate redis against redis-benchmark's SET rate).
 # Targets (issue 5): rehome >= 2.0x (1) and >= 1.3x (2), <= pgcopydb's time, verify <= 25 % of copy,
@@ -113,7 +114,12 @@ psql_src -c "VACUUM ANALYZE" >/dev/null
 db_size=$(psql_src -At -c "SELECT pg_database_size('bench')")
 echo "generated $(echo "$db_size / 1000000" | bc) MB (with indexes) in $(elapsed "$t") s"
 
-fresh_target() { psql_dst -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
+# A checkpoint on both servers before each contender: none of an earlier one's dirty pages and WAL
+# lands in its measured window.
+fresh_target() {
+  psql_dst -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" -c "CHECKPOINT" >/dev/null
+  psql_src -c "CHECKPOINT" >/dev/null
+}
 drop_target() { psql_dst -d postgres -c "DROP DATABASE $1" >/dev/null; }
 
 echo "== 1: pg_dump -Fc | pg_restore"
@@ -152,16 +158,43 @@ print(s["schema"], s["copy"], s["indexes"], s["verify"], s["copy_work"], s["veri
 echo "   $t_rehome s, $cpu_rehome CPU s (schema $schema s, copy+per-table work $copy s, remaining post-data $indexes s," \
      "final verify $verify s; $tables tables verified: $verified)"
 echo "   worker time: copying $copy_work s, proving $verify_work s, indexes+ANALYZE $index_work s"
+echo "   proof by table: $(python3 -c '
+import collections,json,sys; j=json.load(open(sys.argv[1]))
+c=collections.Counter(t["proof"] + (" (read back after differing)" if t["reread"] else "") for t in j["tables"])
+print(", ".join(f"{k} {v}" for k, v in sorted(c.items())))' "$work/rehome.json")"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg); drop_target rehome
 
 rehome_variant() {  # db extra-flag: prints the wall time and the CPU seconds
-  fresh_target "$1"; local t; t=$(now); cpu_mark "$1"
+  fresh_target "$1"; rm -f "$work/state-$1.json"; local t; t=$(now); cpu_mark "$1"
   "$rehome" migrate postgres --from "$SRC" --to "$(dst "$1")" --jobs "$jobs" --state "$work/state-$1.json" "$2" \
     >"$work/rehome-$1.log" 2>&1 || { cat "$work/rehome-$1.log" >&2; exit 1; }
   cpu_mark "$1.end"; echo "$(elapsed "$t") $(cpu_used "$1")"; drop_target "$1"
 }
-echo "== 5: rehome migrate postgres --jobs $jobs --verify none (the copy without its proof)"
-read -r t_none cpu_none <<<"$(rehome_variant rehome_none "--verify=none")"; echo "   $t_none s, $cpu_none CPU s"
+# The proof's cost is a difference of two noisy times: the three proofs run interleaved, REPEAT
+# rounds (default 5), and their medians are compared. Autovacuum is off on both servers meanwhile:
+# its ANALYZE and VACUUM of the new tables (work the copy causes, whatever the proof) start at
+# random moments, land inside one run's window and not another's, and would be counted as the
+# proof's whenever a longer run catches more of them.
+autovacuum() {  # on|off, on both servers
+  psql_src -c "ALTER SYSTEM SET autovacuum = $1" -c "SELECT pg_reload_conf()" >/dev/null
+  psql_dst -d postgres -c "ALTER SYSTEM SET autovacuum = $1" -c "SELECT pg_reload_conf()" >/dev/null
+}
+rounds=${REPEAT:-5}
+echo "== 5: rehome --verify none / stream (the default) / readback, interleaved, $rounds rounds, autovacuum off"
+autovacuum off
+declare -A walls cpus
+for r in $(seq 1 "$rounds"); do
+  for m in none stream readback; do
+    read -r w c <<<"$(rehome_variant "rehome_$m" "--verify=$m")"
+    walls[$m]+="$w "; cpus[$m]+="$c "
+    echo "   round $r, --verify $m: $w s, $c CPU s"
+  done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+autovacuum on
+for m in none stream readback; do
+  declare "t_$m=$(echo "${walls[$m]}" | median)" "cpu_$m=$(echo "${cpus[$m]}" | median)"
+done
 echo "== 6: rehome migrate postgres --jobs $jobs --analyze (verified, statistics gathered like pgcopydb)"
 read -r t_analyze cpu_analyze <<<"$(rehome_variant rehome_analyze --analyze)"; echo "   $t_analyze s, $cpu_analyze CPU s"
 
@@ -180,12 +213,15 @@ printf '%-36s %8s %8s %8s\n' "rehome migrate postgres (verified)" "$t_rehome" ""
 [[ -n $t_pgcopydb ]] && row "pgcopydb vs rehome --analyze" "$t_pgcopydb" "$cpu_pgcopydb" \
   "like with like: both gather statistics" "$t_analyze" "$cpu_analyze"
 printf '%-36s %8s %8s %8s\n' "rehome --analyze (verified)" "$t_analyze" "" "$cpu_analyze"
+printf '%-36s %8s %8s %8s   (medians of %s rounds)\n' "rehome --verify stream (default)" "$t_stream" "" "$cpu_stream" "$rounds"
+printf '%-36s %8s %8s %8s\n' "rehome --verify readback (byte-exact)" "$t_readback" "" "$cpu_readback"
 printf '%-36s %8s %8s %8s\n' "rehome --verify none (no proof)" "$t_none" "" "$cpu_none"
 pct() { echo "100 * ($1 - $2) / $2" | bc -l | xargs printf '%.1f'; }
-printf 'verification overhead (wall): %s s verified / %s s without proof: +%s %%   target <= 25 %%\n' \
-  "$t_rehome" "$t_none" "$(pct "$t_rehome" "$t_none")"
-printf 'verification overhead (CPU):  %s s verified / %s s without proof: +%s %%\n' \
-  "$cpu_rehome" "$cpu_none" "$(pct "$cpu_rehome" "$cpu_none")"
+printf 'verification overhead, medians against --verify none (autovacuum off):\n'
+printf '  --verify stream (default): +%s %% wall, +%s %% CPU   target <= 25 %%\n' \
+  "$(pct "$t_stream" "$t_none")" "$(pct "$cpu_stream" "$cpu_none")"
+printf '  --verify readback:         +%s %% wall, +%s %% CPU\n' \
+  "$(pct "$t_readback" "$t_none")" "$(pct "$cpu_readback" "$cpu_none")"
 # The proof overlaps the copy of other tables; worker time sums each task's wall time over the
 # workers, so on a busy box tasks that wait for a core count as long as they wait.
 printf 'worker time: %s s proving / %s s copying = %s %%\n' \
