@@ -7,7 +7,8 @@
 # PostgreSQL: a generated database of SIZE_MB (>= 1 GB) in 24 tables of mixed sizes (one large,
 # three medium, twenty small; primary keys plus a secondary index each) is copied to another local
 # server by (1) pg_dump -Fc | pg_restore, (2) pg_dump -Fd -j JOBS + pg_restore -j JOBS,
-# (3) pgcopydb clone, (4) rehome migrate postgres --jobs JOBS, verification included; then, for the
+# (3) pgcopydb clone and (4) rehome migrate postgres --jobs JOBS, verification included, interleaved
+# for PAIRS rounds (default 3, medians compared: the two are close); then, for the
 # like-with-like figures, (5) the proof's cost: rehome --verify none (the copy alone), stream (the
 # default) and readback (byte-exact), interleaved for REPEAT rounds (default 5), medians compared,
 # and (6) rehome --analyze (statistics gathered, as pgcopydb's VACUUM ANALYZE does). Each target database
@@ -133,36 +134,65 @@ fresh_target dir; t=$(now); cpu_mark dir
 "$bin/pg_restore" -j "$jobs" -d "$(dst dir)" "$work/dump"
 t_dir=$(elapsed "$t"); cpu_mark dir.end; cpu_dir=$(cpu_used dir); echo "   $t_dir s, $cpu_dir CPU s"; rm -rf "$work/dump"; drop_target dir
 
-t_pgcopydb=""
-if command -v pgcopydb >/dev/null; then
-  echo "== 3: pgcopydb clone --table-jobs $jobs --index-jobs $jobs"
-  fresh_target copydb; t=$(now); cpu_mark copydb
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# pgcopydb and rehome are close, and a single run of each moves by 20 % with the box: they run
+# interleaved for PAIRS rounds (default 3, the order turning each round), and their medians are
+# compared.
+run_pgcopydb() {  # prints wall and CPU seconds, or nothing when pgcopydb fails
+  fresh_target copydb; rm -rf "$work/pgcopydb"; local t; t=$(now); cpu_mark copydb
   if pgcopydb clone --source "$SRC" --target "$(dst copydb)" --table-jobs "$jobs" --index-jobs "$jobs" \
        --dir "$work/pgcopydb" --no-owner --no-acl >"$work/pgcopydb.log" 2>&1; then
-    t_pgcopydb=$(elapsed "$t"); cpu_mark copydb.end; cpu_pgcopydb=$(cpu_used copydb); echo "   $t_pgcopydb s, $cpu_pgcopydb CPU s"
-    drop_target copydb
-  else
-    echo "   pgcopydb failed:"; tail -5 "$work/pgcopydb.log"
+    cpu_mark copydb.end; echo "$(elapsed "$t") $(cpu_used copydb)"
   fi
+  drop_target copydb
+}
+run_rehome() {  # prints wall and CPU seconds; its --json summary in $work/rehome.json
+  fresh_target rehome; rm -f "$work/state.json"; local t; t=$(now); cpu_mark rehome
+  "$rehome" migrate postgres --from "$SRC" --to "$(dst rehome)" --jobs "$jobs" --state "$work/state.json" --json \
+    >"$work/rehome.json" 2>"$work/rehome.log" || { cat "$work/rehome.log" >&2; exit 1; }
+  cpu_mark rehome.end; echo "$(elapsed "$t") $(cpu_used rehome)"; drop_target rehome
+}
+pairs=${PAIRS:-3}
+have_pgcopydb=$(command -v pgcopydb >/dev/null && echo yes || true)
+echo "== 3+4: pgcopydb clone --table-jobs $jobs --index-jobs $jobs, and rehome migrate postgres --jobs $jobs" \
+     "(verification included), interleaved, $pairs rounds"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+walls_copydb="" cpus_copydb="" walls_rehome="" cpus_rehome="" copydb_ratios=""
+for r in $(seq 1 "$pairs"); do
+  for turn in 0 1; do
+    if (( (turn + r) % 2 == 1 )); then
+      [[ -n $have_pgcopydb ]] || continue
+      read -r w c <<<"$(run_pgcopydb)"
+      if [[ -z $w ]]; then echo "   pgcopydb failed:"; tail -5 "$work/pgcopydb.log"; have_pgcopydb=""; continue; fi
+      walls_copydb+="$w "; cpus_copydb+="$c "; w_copydb=$w
+      echo "   round $r, pgcopydb: $w s, $c CPU s"
+    else
+      read -r w c <<<"$(run_rehome)"
+      walls_rehome+="$w "; cpus_rehome+="$c "; w_rehome=$w
+      echo "   round $r, rehome:   $w s, $c CPU s"
+    fi
+  done
+  [[ -n $have_pgcopydb ]] && copydb_ratios+="$(echo "$w_copydb / $w_rehome" | bc -l) "
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+t_rehome=$(echo "$walls_rehome" | median); cpu_rehome=$(echo "$cpus_rehome" | median)
+t_pgcopydb=""
+if [[ -n $have_pgcopydb ]]; then
+  t_pgcopydb=$(echo "$walls_copydb" | median); cpu_pgcopydb=$(echo "$cpus_copydb" | median)
+  copydb_paired=$(echo "$copydb_ratios" | median | xargs printf '%.2f')
 fi
-
-echo "== 4: rehome migrate postgres --jobs $jobs (verification included)"
-fresh_target rehome; load_before=$(cut -d' ' -f1-3 /proc/loadavg); t=$(now); cpu_mark rehome
-"$rehome" migrate postgres --from "$SRC" --to "$(dst rehome)" --jobs "$jobs" --state "$work/state.json" --json \
-  >"$work/rehome.json" 2>"$work/rehome.log" || { cat "$work/rehome.log"; exit 1; }
-t_rehome=$(elapsed "$t"); cpu_mark rehome.end; cpu_rehome=$(cpu_used rehome)
 read -r schema copy indexes verify copy_work verify_work index_work verified tables <<<"$(python3 -c '
 import json,sys; j=json.load(open(sys.argv[1])); s=j["seconds"]
 print(s["schema"], s["copy"], s["indexes"], s["verify"], s["copy_work"], s["verify_work"], s["index_work"],
       j["verified"], len(j["tables"]))' "$work/rehome.json")"
-echo "   $t_rehome s, $cpu_rehome CPU s (schema $schema s, copy+per-table work $copy s, remaining post-data $indexes s," \
-     "final verify $verify s; $tables tables verified: $verified)"
+echo "   rehome's last run: schema $schema s, copy+per-table work $copy s, remaining post-data $indexes s," \
+     "final verify $verify s; $tables tables verified: $verified"
 echo "   worker time: copying $copy_work s, proving $verify_work s, indexes+ANALYZE $index_work s"
 echo "   proof by table: $(python3 -c '
 import collections,json,sys; j=json.load(open(sys.argv[1]))
 c=collections.Counter(t["proof"] + (" (read back after differing)" if t["reread"] else "") for t in j["tables"])
 print(", ".join(f"{k} {v}" for k, v in sorted(c.items())))' "$work/rehome.json")"
-load_after=$(cut -d' ' -f1-3 /proc/loadavg); drop_target rehome
 
 rehome_variant() {  # db extra-flag: prints the wall time and the CPU seconds
   fresh_target "$1"; rm -f "$work/state-$1.json"; local t; t=$(now); cpu_mark "$1"
@@ -182,19 +212,28 @@ autovacuum() {  # on|off, on both servers
 rounds=${REPEAT:-5}
 echo "== 5: rehome --verify none / stream (the default) / readback, interleaved, $rounds rounds, autovacuum off"
 autovacuum off
-declare -A walls cpus
+declare -A walls cpus ratios
+modes=(none stream readback)
 for r in $(seq 1 "$rounds"); do
-  for m in none stream readback; do
-    read -r w c <<<"$(rehome_variant "rehome_$m" "--verify=$m")"
-    walls[$m]+="$w "; cpus[$m]+="$c "
-    echo "   round $r, --verify $m: $w s, $c CPU s"
+  declare -A w c
+  # The order turns each round, so no proof always runs right after the same other one.
+  for i in 0 1 2; do
+    m=${modes[$(( (i + r - 1) % 3 ))]}
+    read -r "w[$m]" "c[$m]" <<<"$(rehome_variant "rehome_$m" "--verify=$m")"
+    walls[$m]+="${w[$m]} "; cpus[$m]+="${c[$m]} "
+    echo "   round $r, --verify $m: ${w[$m]} s, ${c[$m]} CPU s"
+  done
+  # Paired: each proof against --verify none of the same round (drifts of the box between rounds
+  # cancel out).
+  for m in stream readback; do
+    ratios[$m.wall]+="$(echo "${w[$m]} / ${w[none]}" | bc -l) "; ratios[$m.cpu]+="$(echo "${c[$m]} / ${c[none]}" | bc -l) "
   done
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 autovacuum on
 for m in none stream readback; do
   declare "t_$m=$(echo "${walls[$m]}" | median)" "cpu_$m=$(echo "${cpus[$m]}" | median)"
 done
+paired() { echo "${ratios[$1]}" | median | xargs -I{} echo "100 * ({} - 1)" | bc -l | xargs printf '%.1f'; }
 echo "== 6: rehome migrate postgres --jobs $jobs --analyze (verified, statistics gathered like pgcopydb)"
 read -r t_analyze cpu_analyze <<<"$(rehome_variant rehome_analyze --analyze)"; echo "   $t_analyze s, $cpu_analyze CPU s"
 
@@ -208,8 +247,9 @@ row() {  # label seconds cpu target [rehome seconds] [rehome cpu]
 }
 row "pg_dump | pg_restore" "$t_plain" "$cpu_plain" "target >= 2.0"
 row "pg_dump -Fd -j + pg_restore -j" "$t_dir" "$cpu_dir" "target >= 1.3"
-[[ -n $t_pgcopydb ]] && row "pgcopydb clone (no verification)" "$t_pgcopydb" "$cpu_pgcopydb" "target >= 1.0"
-printf '%-36s %8s %8s %8s\n' "rehome migrate postgres (verified)" "$t_rehome" "" "$cpu_rehome"
+[[ -n $t_pgcopydb ]] && row "pgcopydb clone (no verification)" "$t_pgcopydb" "$cpu_pgcopydb" \
+  "target >= 1.0 (medians of $pairs; paired ratios' median $copydb_paired)"
+printf '%-36s %8s %8s %8s   (median of %s)\n' "rehome migrate postgres (verified)" "$t_rehome" "" "$cpu_rehome" "$pairs"
 [[ -n $t_pgcopydb ]] && row "pgcopydb vs rehome --analyze" "$t_pgcopydb" "$cpu_pgcopydb" \
   "like with like: both gather statistics" "$t_analyze" "$cpu_analyze"
 printf '%-36s %8s %8s %8s\n' "rehome --analyze (verified)" "$t_analyze" "" "$cpu_analyze"
@@ -217,10 +257,12 @@ printf '%-36s %8s %8s %8s   (medians of %s rounds)\n' "rehome --verify stream (d
 printf '%-36s %8s %8s %8s\n' "rehome --verify readback (byte-exact)" "$t_readback" "" "$cpu_readback"
 printf '%-36s %8s %8s %8s\n' "rehome --verify none (no proof)" "$t_none" "" "$cpu_none"
 pct() { echo "100 * ($1 - $2) / $2" | bc -l | xargs printf '%.1f'; }
-printf 'verification overhead, medians against --verify none (autovacuum off):\n'
+printf 'verification overhead against --verify none (autovacuum off), median of the %s rounds'"'"' paired ratios:\n' "$rounds"
 printf '  --verify stream (default): +%s %% wall, +%s %% CPU   target <= 25 %%\n' \
-  "$(pct "$t_stream" "$t_none")" "$(pct "$cpu_stream" "$cpu_none")"
-printf '  --verify readback:         +%s %% wall, +%s %% CPU\n' \
+  "$(paired stream.wall)" "$(paired stream.cpu)"
+printf '  --verify readback:         +%s %% wall, +%s %% CPU\n' "$(paired readback.wall)" "$(paired readback.cpu)"
+printf '  (ratio of the medians: stream +%s %% wall, +%s %% CPU; readback +%s %% wall, +%s %% CPU)\n' \
+  "$(pct "$t_stream" "$t_none")" "$(pct "$cpu_stream" "$cpu_none")" \
   "$(pct "$t_readback" "$t_none")" "$(pct "$cpu_readback" "$cpu_none")"
 # The proof overlaps the copy of other tables; worker time sums each task's wall time over the
 # workers, so on a busy box tasks that wait for a core count as long as they wait.
