@@ -89,7 +89,7 @@ json postgres_json(const migrate::PgMigrationReport& r) {
                       {"target_checksum", t.target_checksum},
                       {"source_bytes", t.source_bytes},
                       {"target_bytes", t.target_bytes},
-                      {"proof", t.proof},
+                      {"proof", migrate::verify_mode_name(t.proof)},
                       {"reread", t.reread},
                       {"ok", t.ok()}});
   }
@@ -155,13 +155,13 @@ void print_postgres(const migrate::PgMigrationReport& r) {
   std::vector<std::string> reread;
   for (const auto& t : r.tables) {
     table.add_row({t.table.display(), format_int(t.source_rows),
-                   r.content_proven ? t.source_checksum.substr(16) : "not verified", t.proof,
-                   migrate::format_bytes(t.source_bytes),
+                   r.content_proven ? t.source_checksum.substr(16) : "not verified",
+                   migrate::verify_mode_name(t.proof), migrate::format_bytes(t.source_bytes),
                    t.target_rows < 0 ? "missing" : migrate::format_bytes(t.target_bytes),
                    check_mark(t.ok())});
     rows += t.source_rows;
     ok_tables += t.ok() ? 1 : 0;
-    ++proofs[t.proof];
+    ++proofs[migrate::verify_mode_name(t.proof)];
     if (t.reread) reread.push_back(t.table.display());
   }
   std::cout << table.render();
@@ -226,10 +226,10 @@ Runner setup_postgres(CLI::App& app) {
     migrate::PgMigrationOptions run = *options;
     run.selection = migrate::parse_selection(*tables, *schemas);
     run.state_file = *state;
-    run.verify = *verify == "stream"     ? migrate::VerifyMode::stream
-                 : *verify == "server"   ? migrate::VerifyMode::server
-                 : *verify == "readback" ? migrate::VerifyMode::readback
-                                         : migrate::VerifyMode::none;
+    for (auto mode : {migrate::VerifyMode::stream, migrate::VerifyMode::readback, migrate::VerifyMode::server,
+                      migrate::VerifyMode::none}) {
+      if (*verify == migrate::verify_mode_name(mode)) run.verify = mode;
+    }
     auto printer = std::make_shared<ProgressPrinter>();
     run.progress_interval = printer->interval();
     run.on_progress = [printer](const migrate::Progress& p) { printer->show(p); };

@@ -63,12 +63,11 @@ void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<Tabl
   // rehome hashes text as the bytes it receives, which are in the client encoding; the servers hash
   // theirs in the server encoding. Only when all of them agree can --verify stream compare the two.
   const std::string encodings =
-      "SELECT current_setting('server_encoding') || '/' || "
-      "current_setting('client_encoding')";
-  const std::string source_encodings = source.scalar(encodings);
-  const bool same_encoding = source_encodings == target.scalar(encodings) &&
-                             source_encodings.substr(0, source_encodings.find('/')) ==
-                                 source_encodings.substr(source_encodings.find('/') + 1);
+      "SELECT current_setting('server_encoding'), current_setting('client_encoding')";
+  const auto source_encodings = source.query(encodings).at(0),
+             target_encodings = target.query(encodings).at(0);
+  const bool same_encoding =
+      source_encodings == target_encodings && source_encodings[0] == source_encodings[1];
   struct Column {
     std::string name, type;
     uint32_t oid = 0;
@@ -112,9 +111,7 @@ void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<Tabl
       deterministic = deterministic && column.deterministic;
     }
     t.row_hash = fmt::format("hash_record_extended(ROW({}), 0)", fmt::join(parts, ", "));
-    t.stream_hashable =
-        t.binary_copy_safe && same_encoding && deterministic && RowHasher::make(hashed).has_value();
-    t.stream_hash_columns = std::move(hashed);
+    if (t.binary_copy_safe && same_encoding && deterministic) t.stream_hasher = RowHasher::make(hashed);
   }
 }
 

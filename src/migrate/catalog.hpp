@@ -24,7 +24,7 @@ std::vector<ForeignKey> read_foreign_keys(PgConnection& db);
 // on, stable across versions), a column whose type has none (json, xml, point ...) hashed in its
 // text form. Left empty (text-form hash of the whole row) when a server is older than 14 (no
 // hash_record_extended). Also whether rehome can compute the same hash from the binary COPY stream
-// (stream_hashable: types it reproduces, deterministic collations, one encoding everywhere).
+// (stream_hasher: types it reproduces, deterministic collations, one encoding everywhere).
 void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<TableInfo>& tables);
 
 struct SequenceValue {

@@ -3,7 +3,6 @@
 // so a unit is on the target exactly once whatever moment the process is killed at.
 #include <map>
 #include <memory>
-#include <optional>
 
 #include <fmt/format.h>
 
@@ -58,9 +57,8 @@ int64_t copy_unit(MigrationContext& context, PgConnection& source, PgConnection&
   // target server will hash its rows for stream (server and none do not need it).
   const VerifyMode method = proof_method(table, context.options.verify);
   const bool hash_stream = method == VerifyMode::readback || method == VerifyMode::stream;
-  std::optional<RowHasher> row_hasher;
-  if (method == VerifyMode::stream) row_hasher = RowHasher::make(table.stream_hash_columns);
-  StreamChecksum checksum(table.binary_copy_safe, row_hasher ? &*row_hasher : nullptr);
+  StreamChecksum checksum(table.binary_copy_safe,
+                          method == VerifyMode::stream ? &*table.stream_hasher : nullptr);
 
   begin_snapshot_transaction(source, context.snapshot);
   target.exec("BEGIN");

@@ -32,6 +32,9 @@ namespace rehome::migrate {
 // none: no content proof; row counts only (each unit's COPY count on the source equals the target's).
 enum class VerifyMode { stream, readback, server, none };
 
+// "stream", "readback", "server", "none": the --verify word, and what reports call the proof.
+const char* verify_mode_name(VerifyMode mode);
+
 struct PgMigrationOptions {
   std::string from;          // source URL
   std::string to;            // target URL (the database must exist)
@@ -52,7 +55,7 @@ struct TableCheck {
   int64_t source_rows = -1, target_rows = -1;  // -1: table missing on that side
   std::string source_checksum, target_checksum;
   int64_t source_bytes = 0, target_bytes = 0;  // total relation size (heap + indexes + toast)
-  std::string proof;  // how its content was proven: "stream", "readback", "server" or "none"
+  VerifyMode proof = VerifyMode::stream;       // how its content was proven
   // stream: the sums differed, so both sides were read back byte-exact (proof is then "readback").
   bool reread = false;
   bool ok() const {

@@ -79,11 +79,10 @@ std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std
 inline std::string copy_format(const TableInfo& table) { return table.binary_copy_safe ? "binary" : "text"; }
 
 // How a table's content is proven under the run's --verify: stream, for a table rehome cannot hash
-// as its server does (TableInfo::stream_hashable), is readback.
+// as its server does (no TableInfo::stream_hasher), is readback.
 inline VerifyMode proof_method(const TableInfo& table, VerifyMode mode) {
-  return mode == VerifyMode::stream && !table.stream_hashable ? VerifyMode::readback : mode;
+  return mode == VerifyMode::stream && !table.stream_hasher ? VerifyMode::readback : mode;
 }
-const char* proof_name(VerifyMode mode);
 
 // Copies one unit (source snapshot -> target) and commits it with its bookkeeping row; returns its
 // row count (the source's COPY count, which the target's equals).

@@ -97,7 +97,7 @@ void reread_differences(MigrationContext& context, PgMigrationReport& report,
                         const std::map<TableName, TableInfo>& target_info) {
   std::vector<VerifyTask> tasks;
   for (const auto& check : report.tables) {
-    if (check.ok() || check.proof != "stream" || check.source_rows != check.target_rows) continue;
+    if (check.ok() || check.proof != VerifyMode::stream || check.source_rows != check.target_rows) continue;
     for (const auto& u : split_into_units({*source_info.at(check.table)}, {.jobs = context.options.jobs}))
       tasks.push_back({true, u});
     for (const auto& u : split_into_units({target_info.at(check.table)}, {.jobs = context.options.jobs}))
@@ -114,14 +114,14 @@ void reread_differences(MigrationContext& context, PgMigrationReport& report,
     check.target_checksum = target_sums[check.table].hex();
     check.source_rows = source_sums[check.table].rows;
     check.target_rows = target_sums[check.table].rows;
-    check.proof = "readback";
+    check.proof = VerifyMode::readback;
     check.reread = true;
   }
 }
 
 }  // namespace
 
-const char* proof_name(VerifyMode mode) {
+const char* verify_mode_name(VerifyMode mode) {
   switch (mode) {
     case VerifyMode::stream:
       return "stream";
@@ -239,7 +239,7 @@ void verify(MigrationContext& context, PgConnection& source, PgConnection& targe
   report.content_proven = !counts_only;
   report.tables.clear();
   for (const auto& name : source_names) {
-    TableCheck check{.table = name, .proof = proof_name(proof_method(*source_info.at(name), options.verify))};
+    TableCheck check{.table = name, .proof = proof_method(*source_info.at(name), options.verify)};
     check.source_rows = source_sums[name].rows;
     // Rows the copy's ranges sent but the source does not count (or the reverse) fail as a row
     // difference: the target holds what was sent.

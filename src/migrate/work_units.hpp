@@ -4,6 +4,7 @@
 // with or without a primary key and reads the source sequentially. Units run biggest first. Only a
 // table too big for one worker's share is cut (whole tables copy with FREEZE).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,9 @@ struct TableInfo {
   // SQL expression hashing one row of the table (alias t) to a bigint, the same on both servers
   // (set_row_hashes); empty: the text-form hash of checksum_sql.
   std::string row_hash;
-  // The columns of row_hash as rehome reproduces them from the binary COPY stream (RowHasher), when
-  // it can for every column: then --verify stream proves this table; else it is read back.
-  std::vector<HashedColumn> stream_hash_columns;
-  bool stream_hashable = false;
+  // row_hash as rehome reproduces it from the binary COPY stream, when it can for every column (and
+  // the collations and encodings allow): then --verify stream proves this table; else it is read back.
+  std::optional<RowHasher> stream_hasher;
 };
 
 struct WorkUnit {
