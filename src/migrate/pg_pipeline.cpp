@@ -11,6 +11,7 @@
 // source's count(*) (stream and readback, unless the table was copied whole in this run) or its
 // ranges' hashes (server), in parallel -> index statements (one at a time: ALTER TABLE ... ADD PRIMARY KEY
 // locks the table) -> ANALYZE. Foreign keys and the rest of post-data run after the pipeline (indexes step).
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -163,6 +164,18 @@ class Pipeline {
       push({.kind = TaskKind::analyze, .table = table});
   }
 
+  // The ready task of the biggest table (the oldest of equals, lock held). A big table's chain
+  // (proof, then its indexes one at a time) is what the last copies wait on: taken in arrival
+  // order, each of its steps queued behind the small tables' work that arrived meanwhile.
+  Task take_ready() {
+    auto best = std::max_element(ready_.begin(), ready_.end(), [&](const Task& a, const Task& b) {
+      return tables_[a.table].info->bytes < tables_[b.table].info->bytes;
+    });
+    Task task = std::move(*best);
+    ready_.erase(best);
+    return task;
+  }
+
   void push(Task task) {
     ready_.push_back(std::move(task));
     ++pending_;
@@ -192,8 +205,7 @@ class Pipeline {
           task = std::move(copies_.front());
           copies_.pop_front();
         } else {
-          task = std::move(ready_.front());
-          ready_.pop_front();
+          task = take_ready();
         }
       }
       try {
