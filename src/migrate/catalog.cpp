@@ -93,7 +93,6 @@ void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<Tabl
   for (auto& t : tables) {
     auto it = columns.find(t.name);
     if (it == columns.end() || it->second.empty()) continue;
-    std::vector<std::string> parts;
     std::vector<HashedColumn> hashed;
     bool deterministic = true;
     for (const auto& column : it->second) {
@@ -106,11 +105,10 @@ void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<Tabl
         source.exec(ok ? "RELEASE SAVEPOINT rehome_probe" : "ROLLBACK TO SAVEPOINT rehome_probe");
         h = hashable.emplace(column.type, ok).first;
       }
-      parts.push_back(h->second ? "t." + column.name : fmt::format("t.{}::text", column.name));
-      hashed.push_back({.oid = column.oid, .as_text = !h->second});
+      hashed.push_back({.oid = column.oid, .as_text = !h->second, .name = column.name});
       deterministic = deterministic && column.deterministic;
     }
-    t.row_hash = fmt::format("hash_record_extended(ROW({}), 0)", fmt::join(parts, ", "));
+    t.row_hash = row_hash_sql(hashed);
     if (t.binary_copy_safe && same_encoding && deterministic) t.stream_hasher = RowHasher::make(hashed);
   }
 }

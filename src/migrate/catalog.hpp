@@ -19,10 +19,10 @@ inline constexpr const char* bookkeeping_schema = "_rehome_migrate";
 std::vector<TableInfo> read_tables(PgConnection& db);
 std::vector<ForeignKey> read_foreign_keys(PgConnection& db);
 
-// Fills each table's row_hash for the in-server proof: hash_record_extended over the row's copied
-// (not generated) columns (each type's own extended hash function, the one hash partitioning relies
-// on, stable across versions), a column whose type has none (json, xml, point ...) hashed in its
-// text form. Left empty (text-form hash of the whole row) when a server is older than 14 (no
+// Fills each table's row_hash for the in-server proof: row_hash_sql (pg_row_hash.hpp) over the row's
+// copied (not generated) columns (each type's own extended hash function, the one hash partitioning
+// relies on, stable across versions), a column whose type has none (json, xml, point ...) hashed in
+// its text form. Left empty (text-form hash of the whole row) when a server is older than 14 (no
 // hash_record_extended). Also whether rehome can compute the same hash from the binary COPY stream
 // (stream_hasher: types it reproduces, deterministic collations, one encoding everywhere).
 void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<TableInfo>& tables);

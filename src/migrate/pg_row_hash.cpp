@@ -1,9 +1,13 @@
-// RowHasher: hash_record_extended (rowtypes.c) and hash_array_extended (arrayfuncs.c) over a binary
-// COPY tuple, with each type's extended hash function applied to its binary send form.
+// The row hash (pg_row_hash.hpp): its SQL for the server, and RowHasher, which applies each type's
+// extended hash function (and hash_array_extended, arrayfuncs.c) to its binary send form.
 #include "migrate/pg_row_hash.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+
+#include <fmt/format.h>
 
 #include "migrate/pg_hash_detail.hpp"
 
@@ -18,31 +22,55 @@ struct TypeInfo {
   uint32_t oid;
   uint32_t array_oid;
   Kind kind;
-  int32_t fixed_len;  // binary length of every value, 0 when variable
+  int32_t fixed_len;          // binary length of every value, 0 when variable
+  const char* sql_fn;         // the SQL-callable extended hash; nullptr: hash_record_extended(ROW(col), seed)
+  const char* sql_cast = "";  // applied to the column before sql_fn
 };
 
-// The built-in types rehome reproduces, with their array types (pg_type.typarray).
+// The built-in types rehome reproduces, with their array types (pg_type.typarray) and how the SQL calls
+// their hash (the default hash opclass's extended function, pg_amproc number 2).
 constexpr TypeInfo kTypes[] = {
-    {16, 1000, Kind::one_byte, 1},  // bool
-    {17, 1001, Kind::bytes, 0},     // bytea
-    {18, 1002, Kind::one_byte, 1},  // "char"
-    {19, 1003, Kind::bytes, 0},     // name
-    {20, 1016, Kind::int8, 8},      // int8
-    {21, 1005, Kind::int2, 2},      // int2
-    {23, 1007, Kind::int4, 4},      // int4
-    {25, 1009, Kind::bytes, 0},     // text
-    {26, 1028, Kind::oid, 4},       // oid
-    {700, 1021, Kind::float4, 4},   // float4
-    {701, 1022, Kind::float8, 8},   // float8
-    {1042, 1014, Kind::bpchar, 0},  // bpchar
-    {1043, 1015, Kind::bytes, 0},   // varchar
-    {1082, 1182, Kind::int4, 4},    // date: days, hashed as int4
-    {1083, 1183, Kind::int8, 8},    // time: microseconds, hashed as int8
-    {1114, 1115, Kind::int8, 8},    // timestamp
-    {1184, 1185, Kind::int8, 8},    // timestamptz
-    {1700, 1231, Kind::numeric, 0}, {2950, 2951, Kind::uuid, 16}, {3802, 3807, Kind::jsonb, 0},
+    // bool's is hashcharextended, which takes "char": hashint4extended of 0 or 1 is the same hash.
+    {16, 1000, Kind::one_byte, 1, "hashint4extended", "::int4"},
+    {17, 1001, Kind::bytes, 0, nullptr},  // bytea's hashvarlenaextended takes `internal`
+    {18, 1002, Kind::one_byte, 1, "hashcharextended"},
+    {19, 1003, Kind::bytes, 0, "hashnameextended"},
+    {20, 1016, Kind::int8, 8, "hashint8extended"},
+    {21, 1005, Kind::int2, 2, "hashint2extended"},
+    {23, 1007, Kind::int4, 4, "hashint4extended"},
+    {25, 1009, Kind::bytes, 0, "hashtextextended"},
+    {26, 1028, Kind::oid, 4, "hashoidextended"},
+    {700, 1021, Kind::float4, 4, "hashfloat4extended"},
+    {701, 1022, Kind::float8, 8, "hashfloat8extended"},
+    {1042, 1014, Kind::bpchar, 0, "hashbpcharextended"},
+    {1043, 1015, Kind::bytes, 0, "hashtextextended"},   // varchar is text to the function
+    {1082, 1182, Kind::int4, 4, nullptr},               // date: days, hashed as int4 (no cast to it)
+    {1083, 1183, Kind::int8, 8, "time_hash_extended"},  // time: microseconds, hashed as int8
+    {1114, 1115, Kind::int8, 8, "timestamp_hash_extended"},
+    // timestamptz's opclass uses timestamp_hash_extended; in UTC the cast keeps the microseconds.
+    {1184, 1185, Kind::int8, 8, "timestamp_hash_extended", "::timestamp"},
+    {1700, 1231, Kind::numeric, 0, "hash_numeric_extended"},
+    {2950, 2951, Kind::uuid, 16, "uuid_hash_extended"},
+    {3802, 3807, Kind::jsonb, 0, "jsonb_hash_extended"},
 };
 constexpr uint32_t kJsonOid = 114;
+
+constexpr int kMaxShift = 47;
+
+const TypeInfo* find_type(uint32_t oid) {
+  for (const TypeInfo& t : kTypes) {
+    if (oid == t.oid || oid == t.array_oid) return &t;
+  }
+  return nullptr;
+}
+
+// Whether a column's hash can ignore its seed (arrays, jsonb, and types rehome does not know), so that
+// it is shifted by its rank among such columns.
+bool may_ignore_seed(const HashedColumn& c) {
+  if (c.as_text) return false;  // hashtextextended always mixes the seed in
+  const TypeInfo* t = find_type(c.oid);
+  return t == nullptr || c.oid == t->array_oid || t->kind == Kind::jsonb;
+}
 
 constexpr uint64_t kCanonicalNaN = 0x7ff8000000000000ULL;  // get_float8_nan()
 
@@ -159,11 +187,48 @@ uint64_t hash_array(Kind kind, uint32_t element, int32_t fixed_len, std::string_
 
 }  // namespace
 
+uint64_t column_seed(size_t i) {
+  uint64_t z = i + 1 + 0x9e3779b97f4a7c15ULL;  // splitmix64
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::string row_hash_sql(const std::vector<HashedColumn>& columns) {
+  std::string sql;
+  int rank = 0;  // among the columns whose hash may ignore the seed
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const HashedColumn& c = columns[i];
+    const auto seed = static_cast<int64_t>(column_seed(i));
+    // An int8 literal: the lowest int8's digits alone would not fit, so it is written as a difference.
+    const std::string seed_sql =
+        seed == std::numeric_limits<int64_t>::min() ? "(-9223372036854775807 - 1)" : fmt::format("{}", seed);
+    const TypeInfo* t = c.as_text ? nullptr : find_type(c.oid);
+    std::string hash;
+    if (c.as_text)
+      hash = fmt::format("hashtextextended(t.{}::text, {})", c.name, seed_sql);
+    else if (t != nullptr && c.oid == t->array_oid)
+      hash = fmt::format("hash_array_extended(t.{}, {})", c.name, seed_sql);
+    else if (t != nullptr && t->sql_fn != nullptr)
+      hash = fmt::format("{}(t.{}{}, {})", t->sql_fn, c.name, t->sql_cast, seed_sql);
+    else
+      hash = fmt::format("hash_record_extended(ROW(t.{}), {})", c.name, seed_sql);
+    if (may_ignore_seed(c)) {
+      if (int shift = std::min(rank++, kMaxShift); shift > 0) hash = fmt::format("({} << {})", hash, shift);
+    }
+    sql += fmt::format("{}coalesce({}, 0)", i == 0 ? "" : " # ", hash);
+  }
+  return sql;
+}
+
 std::optional<RowHasher> RowHasher::make(const std::vector<HashedColumn>& columns) {
   RowHasher hasher;
   hasher.columns_.reserve(columns.size());
+  int rank = 0;
   for (const HashedColumn& c : columns) {
     Column col;
+    col.seed = column_seed(hasher.columns_.size());
+    if (may_ignore_seed(c)) col.shift = std::min(rank++, kMaxShift);
     bool known = false;
     if (c.as_text) {
       // Only json: its binary form is its text, which is what ::text gives.
@@ -171,15 +236,12 @@ std::optional<RowHasher> RowHasher::make(const std::vector<HashedColumn>& column
       col.kind = Kind::bytes;
       known = true;
     } else {
-      for (const TypeInfo& t : kTypes) {
-        if (c.oid == t.oid || c.oid == t.array_oid) {
-          col.kind = t.kind;
-          col.array = c.oid == t.array_oid;
-          col.element = t.oid;
-          col.fixed_len = t.fixed_len;
-          known = true;
-          break;
-        }
+      if (const TypeInfo* t = find_type(c.oid)) {
+        col.kind = t->kind;
+        col.array = c.oid == t->array_oid;
+        col.element = t->oid;
+        col.fixed_len = t->fixed_len;
+        known = true;
       }
     }
     if (!known) return std::nullopt;
@@ -189,7 +251,6 @@ std::optional<RowHasher> RowHasher::make(const std::vector<HashedColumn>& column
 }
 
 uint64_t RowHasher::hash(std::string_view tuple) const {
-  constexpr uint64_t seed = 0;
   Reader r{tuple.data(), tuple.data() + tuple.size()};
   int16_t count = r.i16();
   if (count < 0 || static_cast<size_t>(count) != columns_.size()) {
@@ -204,14 +265,14 @@ uint64_t RowHasher::hash(std::string_view tuple) const {
       r.need(static_cast<size_t>(len));
       auto n = static_cast<size_t>(len);
       if (col.array) {
-        h = hash_array(col.kind, col.element, col.fixed_len, std::string_view(r.p, n), seed);
+        h = hash_array(col.kind, col.element, col.fixed_len, std::string_view(r.p, n), col.seed);
       } else {
         check_len(col.fixed_len, n);
-        h = hash_value(col.kind, r.p, n, seed);
+        h = hash_value(col.kind, r.p, n, col.seed);
       }
       r.p += len;
     }
-    result = (result << 5) - result + h;
+    result ^= h << col.shift;
   }
   if (r.p != r.end) fail("tuple with trailing bytes");
   return result;
