@@ -6,7 +6,8 @@
 #
 # PostgreSQL: a generated database of SIZE_MB (>= 1 GB) in 24 tables of mixed sizes (one large,
 # three medium, twenty small; primary keys plus a secondary index each) is copied to another local
-# server by (1) pg_dump -Fc | pg_restore, (2) pg_dump -Fd -j JOBS + pg_restore -j JOBS,
+# server by (1) pg_dump -Fc | pg_restore, (2) pg_dump -Fd -j JOBS + pg_restore -j JOBS (each also
+# compared with a rehome run right after it),
 # (3) pgcopydb clone and (4) rehome migrate postgres --jobs JOBS, verification included, interleaved
 # for PAIRS rounds (default 3, medians compared: the two are close); then, for the
 # like-with-like figures, (5) the proof's cost: rehome --verify none (the copy alone), stream (the
@@ -123,16 +124,27 @@ fresh_target() {
 }
 drop_target() { psql_dst -d postgres -c "DROP DATABASE $1" >/dev/null; }
 
+run_rehome() {  # prints wall and CPU seconds; its --json summary in $work/rehome.json
+  fresh_target rehome; rm -f "$work/state.json"; local t; t=$(now); cpu_mark rehome
+  "$rehome" migrate postgres --from "$SRC" --to "$(dst rehome)" --jobs "$jobs" --state "$work/state.json" --json \
+    >"$work/rehome.json" 2>"$work/rehome.log" || { cat "$work/rehome.log" >&2; exit 1; }
+  cpu_mark rehome.end; echo "$(elapsed "$t") $(cpu_used rehome)"; drop_target rehome
+}
+# The dump-and-restore contenders run once each (a minute apiece), so each is also compared with a
+# rehome run right after it: the box's speed drifts by up to a factor of two within minutes, and a
+# ratio of runs minutes apart would measure the drift.
 echo "== 1: pg_dump -Fc | pg_restore"
 fresh_target plain; t=$(now); cpu_mark plain
 "$bin/pg_dump" -Fc "$SRC" | "$bin/pg_restore" -d "$(dst plain)"
 t_plain=$(elapsed "$t"); cpu_mark plain.end; cpu_plain=$(cpu_used plain); echo "   $t_plain s, $cpu_plain CPU s"; drop_target plain
+read -r w_next_plain _ <<<"$(run_rehome)"; echo "   rehome right after: $w_next_plain s"
 
 echo "== 2: pg_dump -Fd -j$jobs + pg_restore -j$jobs"
 fresh_target dir; t=$(now); cpu_mark dir
 "$bin/pg_dump" -Fd -j "$jobs" -f "$work/dump" "$SRC"
 "$bin/pg_restore" -j "$jobs" -d "$(dst dir)" "$work/dump"
 t_dir=$(elapsed "$t"); cpu_mark dir.end; cpu_dir=$(cpu_used dir); echo "   $t_dir s, $cpu_dir CPU s"; rm -rf "$work/dump"; drop_target dir
+read -r w_next_dir _ <<<"$(run_rehome)"; echo "   rehome right after: $w_next_dir s"
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
@@ -146,12 +158,6 @@ run_pgcopydb() {  # prints wall and CPU seconds, or nothing when pgcopydb fails
     cpu_mark copydb.end; echo "$(elapsed "$t") $(cpu_used copydb)"
   fi
   drop_target copydb
-}
-run_rehome() {  # prints wall and CPU seconds; its --json summary in $work/rehome.json
-  fresh_target rehome; rm -f "$work/state.json"; local t; t=$(now); cpu_mark rehome
-  "$rehome" migrate postgres --from "$SRC" --to "$(dst rehome)" --jobs "$jobs" --state "$work/state.json" --json \
-    >"$work/rehome.json" 2>"$work/rehome.log" || { cat "$work/rehome.log" >&2; exit 1; }
-  cpu_mark rehome.end; echo "$(elapsed "$t") $(cpu_used rehome)"; drop_target rehome
 }
 pairs=${PAIRS:-3}
 have_pgcopydb=$(command -v pgcopydb >/dev/null && echo yes || true)
@@ -245,8 +251,8 @@ row() {  # label seconds cpu target [rehome seconds] [rehome cpu]
   printf '%-36s %8s %8s %8s %8s   %s\n' "$1" "$2" "$(ratio "$2" "${5:-$t_rehome}")" "$3" \
     "$(ratio "$3" "${6:-$cpu_rehome}")" "$4"
 }
-row "pg_dump | pg_restore" "$t_plain" "$cpu_plain" "target >= 2.0"
-row "pg_dump -Fd -j + pg_restore -j" "$t_dir" "$cpu_dir" "target >= 1.3"
+row "pg_dump | pg_restore" "$t_plain" "$cpu_plain" "target >= 2.0 ($(ratio "$t_plain" "$w_next_plain")x the rehome run right after)"
+row "pg_dump -Fd -j + pg_restore -j" "$t_dir" "$cpu_dir" "target >= 1.3 ($(ratio "$t_dir" "$w_next_dir")x the rehome run right after)"
 [[ -n $t_pgcopydb ]] && row "pgcopydb clone (no verification)" "$t_pgcopydb" "$cpu_pgcopydb" \
   "target >= 1.0 (medians of $pairs; paired ratios' median $copydb_paired)"
 printf '%-36s %8s %8s %8s   (median of %s)\n' "rehome migrate postgres (verified)" "$t_rehome" "" "$cpu_rehome" "$pairs"
