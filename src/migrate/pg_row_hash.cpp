@@ -72,6 +72,17 @@ bool may_ignore_seed(const HashedColumn& c) {
   return t == nullptr || c.oid == t->array_oid || t->kind == Kind::jsonb;
 }
 
+// Each column's left shift: the k-th column whose hash may ignore its seed is shifted by k (at most
+// kMaxShift), every other column by 0. The SQL and RowHasher both take it from here.
+std::vector<int> column_shifts(const std::vector<HashedColumn>& columns) {
+  std::vector<int> shifts;
+  shifts.reserve(columns.size());
+  int rank = 0;
+  for (const HashedColumn& c : columns)
+    shifts.push_back(may_ignore_seed(c) ? std::min(rank++, kMaxShift) : 0);
+  return shifts;
+}
+
 constexpr uint64_t kCanonicalNaN = 0x7ff8000000000000ULL;  // get_float8_nan()
 
 uint64_t hash_float8(double d, uint64_t seed) {
@@ -196,7 +207,7 @@ uint64_t column_seed(size_t i) {
 
 std::string row_hash_sql(const std::vector<HashedColumn>& columns) {
   std::string sql;
-  int rank = 0;  // among the columns whose hash may ignore the seed
+  const std::vector<int> shifts = column_shifts(columns);
   for (size_t i = 0; i < columns.size(); ++i) {
     const HashedColumn& c = columns[i];
     const auto seed = static_cast<int64_t>(column_seed(i));
@@ -213,9 +224,7 @@ std::string row_hash_sql(const std::vector<HashedColumn>& columns) {
       hash = fmt::format("{}(t.{}{}, {})", t->sql_fn, c.name, t->sql_cast, seed_sql);
     else
       hash = fmt::format("hash_record_extended(ROW(t.{}), {})", c.name, seed_sql);
-    if (may_ignore_seed(c)) {
-      if (int shift = std::min(rank++, kMaxShift); shift > 0) hash = fmt::format("({} << {})", hash, shift);
-    }
+    if (shifts[i] > 0) hash = fmt::format("({} << {})", hash, shifts[i]);
     sql += fmt::format("{}coalesce({}, 0)", i == 0 ? "" : " # ", hash);
   }
   return sql;
@@ -224,11 +233,11 @@ std::string row_hash_sql(const std::vector<HashedColumn>& columns) {
 std::optional<RowHasher> RowHasher::make(const std::vector<HashedColumn>& columns) {
   RowHasher hasher;
   hasher.columns_.reserve(columns.size());
-  int rank = 0;
+  const std::vector<int> shifts = column_shifts(columns);
   for (const HashedColumn& c : columns) {
     Column col;
     col.seed = column_seed(hasher.columns_.size());
-    if (may_ignore_seed(c)) col.shift = std::min(rank++, kMaxShift);
+    col.shift = shifts[hasher.columns_.size()];
     bool known = false;
     if (c.as_text) {
       // Only json: its binary form is its text, which is what ::text gives.

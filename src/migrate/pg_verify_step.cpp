@@ -72,8 +72,7 @@ void run_verify_tasks(MigrationContext& context, const std::vector<VerifyTask>& 
       const VerifyTask& task = tasks[i];
       WorkTimer timer(context.verify_work_us);
       if (task.count_only) {
-        int64_t n = std::stoll(src->scalar("SELECT count(*) FROM " +
-                                           qualified_name(task.unit.table.schema, task.unit.table.name)));
+        int64_t n = source_row_count(*src, task.unit.table);
         std::lock_guard lock(mutex);
         sums.source_counts[task.unit.table] = n;
         ++context.steps_done;
