@@ -51,8 +51,8 @@ uint64_t hash_bytes(const char* data, size_t size);
 // exactly the rows the source sent. Binary streams carry a header (merged into the first row's
 // message) and a trailer message; both are left out.
 //
-// With a RowHasher (binary streams only), each row is hashed as PostgreSQL's hash_record_extended
-// hashes it instead (--verify stream): the sum then equals the target's in-server sum.
+// With a RowHasher (binary streams only), each row is hashed as the server computes row_hash_sql
+// instead (--verify stream): the sum then equals the target's in-server sum.
 class StreamChecksum {
  public:
   explicit StreamChecksum(bool binary, const RowHasher* row_hasher = nullptr)

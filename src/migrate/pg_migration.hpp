@@ -16,8 +16,8 @@
 namespace rehome::migrate {
 
 // How the content is proven equal (all compare per-table row counts and sums of per-row hashes):
-// stream (default): the target hashes its rows in SQL (count(*) and sum(hash_record_extended(ROW(
-//   columns), 0)), each type's own hash function) as soon as a table committed, overlapped with the
+// stream (default): the target hashes its rows in SQL (count(*) and the sum of row_hash_sql,
+//   pg_row_hash.hpp: each type's own hash function) as soon as a table committed, overlapped with the
 //   copy of others; the source's side is the same hash, computed by rehome from the source's binary
 //   COPY stream as it passes (RowHasher: no second pass over the source, none of the target's rows
 //   sent back). A table with a type rehome does not hash that way is proven by readback instead,
@@ -26,7 +26,7 @@ namespace rehome::migrate {
 //   second pass over the source), the target's by reading each committed table back (COPY, same
 //   format) while other tables still copy; the source counts its rows itself, in SQL. Byte-exact.
 // server: each server counts and hashes its own rows in SQL, the source in the migration's snapshot
-//   (hash_record_extended over the row: each type's own hash function), the target once the table is
+//   (row_hash_sql over the row: each type's own hash function), the target once the table is
 //   committed, also overlapped with the copy; independent of rehome's copy path, but a pass on both
 //   servers.
 // none: no content proof; row counts only (each unit's COPY count on the source equals the target's).

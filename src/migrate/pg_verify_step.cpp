@@ -22,7 +22,7 @@ struct VerifyTask {
 
 // One task's part of a table's checksum, by the table's method (a table only on the target: the
 // text-form hash, its count is what matters). Stream's sums, when not taken from the copy, are the
-// server's own hash_record_extended on either side: what rehome's RowHasher reproduces.
+// server's own row_hash_sql on either side: what rehome's RowHasher reproduces.
 Checksum part_checksum(PgConnection& db, const VerifyTask& task, VerifyMode mode,
                        const TableInfo* source_table) {
   if (source_table == nullptr) return server_checksum(db, task.unit, TableInfo{.name = task.unit.table});
