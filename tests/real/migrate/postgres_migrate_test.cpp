@@ -18,6 +18,13 @@ struct Servers {
   TempDir dir;
 };
 
+// An "app" database on both servers, the source's filled with the fixture's tables.
+void create_filled_app(Servers& s) {
+  s.source.create_database("app");
+  s.target.create_database("app");
+  fill_source(s.source, "app", 0);
+}
+
 std::string state_flag(const TempDir& dir, const std::string& name = "state.json") {
   return "--state=" + (dir.path / name).string();
 }
@@ -31,9 +38,7 @@ json json_output(const RehomeRun& run) {
 
 TEST(MigratePostgres, CopiesEverythingAndProvesIt) {
   Servers s;
-  s.source.create_database("app");
-  s.target.create_database("app");
-  fill_source(s.source, "app", 0);
+  create_filled_app(s);
   auto run = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
                          "--jobs", "3", state_flag(s.dir)});
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -69,9 +74,7 @@ TEST(MigratePostgres, CopiesEverythingAndProvesIt) {
 
 TEST(MigratePostgres, ProvesInEachServerAndGathersStatisticsOnRequest) {
   Servers s;
-  s.source.create_database("app");
-  s.target.create_database("app");
-  fill_source(s.source, "app", 0);
+  create_filled_app(s);
   auto run = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
                          "--jobs", "2", state_flag(s.dir), "--verify", "server", "--analyze", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -84,9 +87,7 @@ TEST(MigratePostgres, ProvesInEachServerAndGathersStatisticsOnRequest) {
 
 TEST(MigratePostgres, DetectsADifferenceAndNamesTheTable) {
   Servers s;
-  s.source.create_database("app");
-  s.target.create_database("app");
-  fill_source(s.source, "app", 0);
+  create_filled_app(s);
   ASSERT_EQ(run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
                         state_flag(s.dir)})
                 .exit_code,
@@ -119,9 +120,7 @@ TEST(MigratePostgres, DetectsADifferenceAndNamesTheTable) {
 
 TEST(MigratePostgres, StreamHashesThatDisagreeAreSettledByReadingBack) {
   Servers s;
-  s.source.create_database("app");
-  s.target.create_database("app");
-  fill_source(s.source, "app", 0);
+  create_filled_app(s);
   // As if rehome hashed some value of public.small_03 unlike the server: the sums differ, both sides
   // are read back byte-exact, they are equal, and the migration is verified.
   auto run = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
@@ -172,9 +171,7 @@ TEST(MigratePostgres, SplitsOneServiceIntoItsOwnDatabaseAndReportsCrossingKeys) 
 
 TEST(MigratePostgres, RefusesANonEmptyTargetUnlessTruncate) {
   Servers s;
-  s.source.create_database("app");
-  s.target.create_database("app");
-  fill_source(s.source, "app", 0);
+  create_filled_app(s);
   s.target.psql("CREATE TABLE public.leftover (x int); INSERT INTO public.leftover VALUES (1)", "app");
   std::vector<std::string> args = {"migrate", "postgres",          "--from",         s.source.url("app"),
                                    "--to",    s.target.url("app"), state_flag(s.dir)};
