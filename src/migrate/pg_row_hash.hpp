@@ -21,10 +21,10 @@
 //
 // Types: bool, bytea, "char", name, int2, int4, int8, oid, text, varchar, bpchar (trailing spaces do not
 // count), float4, float8 (±0 and every NaN hash alike), numeric (scale and sign do not count; NaN and
-// ±Infinity hash as the seed), date, time, timestamp, timestamptz (the SQL casts it to timestamp: the
-// session's time zone must be UTC), uuid, jsonb (its binary COPY form is jsonb_out's text, parsed here
-// into the iterator's token sequence), json only as `t.col::text`, and arrays of any of those (not of
-// json), of any number of dimensions and any lower bounds. Anything else (enums, domains, ranges,
+// ±Infinity hash as the seed), date, time, timestamp, timestamptz (the SQL takes it AT TIME ZONE
+// INTERVAL '0', its UTC microseconds as a timestamp), uuid, jsonb (its binary COPY form is jsonb_out's text,
+// parsed here into the iterator's token sequence), json only as `t.col::text`, and arrays of any of those
+// (not of json), of any number of dimensions and any lower bounds. Anything else (enums, domains, ranges,
 // composite types, ...) is refused by make(), and the caller reads back instead; row_hash_sql still
 // hashes it in the server, as hash_record_extended(ROW(col), seed), for --verify server.
 //

@@ -407,3 +407,19 @@ TEST_F(RowHashReal, EveryTypeSideBySideMatchesTheServer) {
   ASSERT_EQ(twins.size(), 2u);
   EXPECT_NE(twins[0], twins[1]);
 }
+
+TEST_F(RowHashReal, TimestamptzHashesAlikeInEveryTimeZone) {
+  // The SQL takes a timestamptz AT TIME ZONE INTERVAL '0': its hash is its UTC microseconds' whatever
+  // the session's zone, as RowHasher's is from the binary COPY form (which is always UTC).
+  run(c, "CREATE TABLE tz (k int PRIMARY KEY, u timestamptz, a timestamptz[])");
+  run(c,
+      "INSERT INTO tz SELECT g, '2024-03-10 06:30+00'::timestamptz + g * interval '17 minutes', "
+      "ARRAY['2024-11-03 05:00+00'::timestamptz + g * interval '7 minutes'] FROM generate_series(1, 300) g");
+  run(c,
+      "INSERT INTO tz VALUES (-1, 'infinity', ARRAY['-infinity'::timestamptz]), (-2, NULL, NULL), "
+      "(-3, '4713-01-01 00:00+00 BC', NULL), (-4, '294276-12-31 23:59:59+00', NULL)");
+  for (const char* zone : {"UTC", "America/New_York", "Asia/Kathmandu", "Pacific/Chatham"}) {
+    run(c, std::string("SET timezone = '") + zone + "'");
+    EXPECT_EQ(compare_rows(c, "tz", "k"), 304u) << zone;
+  }
+}

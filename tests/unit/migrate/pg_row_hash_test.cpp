@@ -137,7 +137,7 @@ TEST(RowHash, SqlCallsEachColumnsHashWithItsSeed) {
                                         {.oid = 114, .as_text = true, .name = "j"},
                                         {.oid = 1186, .name = "i"}});
   EXPECT_EQ(sql, fmt::format("coalesce(hashint8extended(t.id, {}), 0) # "
-                             "coalesce(timestamp_hash_extended(t.\"at\"::timestamp, {}), 0) # "
+                             "coalesce(timestamp_hash_extended(t.\"at\" AT TIME ZONE INTERVAL '0', {}), 0) # "
                              "coalesce(hash_array_extended(t.a, {}), 0) # "
                              "coalesce((jsonb_hash_extended(t.b, {}) << 1), 0) # "
                              "coalesce(hashtextextended(t.j::text, {}), 0) # "
