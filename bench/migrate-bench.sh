@@ -8,11 +8,11 @@
 # three medium, twenty small; primary keys plus a secondary index each) is copied to another local
 # server by (1) pg_dump -Fc | pg_restore, (2) pg_dump -Fd -j JOBS + pg_restore -j JOBS (each also
 # compared with a rehome run right after it),
-# (3) pgcopydb clone and (4) rehome migrate postgres --jobs JOBS, verification included, interleaved
-# for PAIRS rounds (default 3, medians compared: the two are close); then, for the
-# like-with-like figures, (5) the proof's cost: rehome --verify none (the copy alone), stream (the
-# default) and readback (byte-exact), interleaved for REPEAT rounds (default 5), medians compared,
-# and (6) rehome --analyze (statistics gathered, as pgcopydb's VACUUM ANALYZE does). Each target database
+# (3) pgcopydb clone and (4) rehome migrate postgres --jobs JOBS, verification included, and rehome
+# --analyze (statistics gathered, as pgcopydb's VACUUM ANALYZE does), interleaved for PAIRS rounds
+# (default 3, medians compared: they are close); then, for the like-with-like figures, (5) the
+# proof's cost: rehome --verify none (the copy alone), stream (the default) and readback
+# (byte-exact), interleaved for REPEAT rounds (default 5), medians compared. Each target database
 # is dropped once timed, so autovacuum of an earlier contender's tables does not load a later one.
 # Redis: bench/redis-bench.sh (keys/s of rehome migrate redis against redis-benchmark's SET rate).
 # Targets (issue 5): rehome >= 2.0x (1) and >= 1.3x (2), <= pgcopydb's time, verify <= 25 % of copy,
@@ -43,9 +43,9 @@ trap cleanup EXIT
 # CPU seconds used so far by both servers (exited backends are in the postmaster's cutime/cstime) and
 # by this script's finished children (pg_dump, pg_restore, pgcopydb, rehome): a figure other load on
 # the box does not inflate, unlike wall time.
-server_cpu() {
+server_cpu() {  # [servers]: src dst by default
   local ticks=0 pm c
-  for d in src dst; do
+  for d in ${1:-src dst}; do
     pm=$(head -1 "$work/$d/postmaster.pid")
     ticks=$((ticks + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")))
     for c in $(cat /proc/"$pm"/task/*/children); do
@@ -62,8 +62,12 @@ cpu_mark() {
   local tools
   tools=$(tail -1 "$work/times.txt" | sed 's/m/ /g; s/s//g' | awk '{print $1 * 60 + $2 + $3 * 60 + $4}')
   echo "$(server_cpu) + $tools" | bc -l >"$work/cpu.$1"
+  server_cpu src >"$work/srccpu.$1"
 }
 cpu_used() { echo "$(cat "$work/cpu.$1.end") - $(cat "$work/cpu.$1")" | bc -l | xargs printf '%.1f'; }
+# The source server's share alone: the source's work (COPY out of the same snapshot) is the same
+# whichever proof the target runs, so its CPU seconds gauge how fast the box was during that run.
+src_cpu_used() { echo "$(cat "$work/srccpu.$1.end") - $(cat "$work/srccpu.$1")" | bc -l | xargs printf '%.2f'; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
@@ -159,12 +163,18 @@ run_pgcopydb() {  # prints wall and CPU seconds, or nothing when pgcopydb fails
   fi
   drop_target copydb
 }
+rehome_variant() {  # db extra-flag: prints the wall time, the CPU seconds and the source's CPU seconds
+  fresh_target "$1"; rm -f "$work/state-$1.json"; local t; t=$(now); cpu_mark "$1"
+  "$rehome" migrate postgres --from "$SRC" --to "$(dst "$1")" --jobs "$jobs" --state "$work/state-$1.json" "$2" \
+    >"$work/rehome-$1.log" 2>&1 || { cat "$work/rehome-$1.log" >&2; exit 1; }
+  cpu_mark "$1.end"; echo "$(elapsed "$t") $(cpu_used "$1") $(src_cpu_used "$1")"; drop_target "$1"
+}
 pairs=${PAIRS:-3}
 have_pgcopydb=$(command -v pgcopydb >/dev/null && echo yes || true)
-echo "== 3+4: pgcopydb clone --table-jobs $jobs --index-jobs $jobs, and rehome migrate postgres --jobs $jobs" \
-     "(verification included), interleaved, $pairs rounds"
+echo "== 3+4: pgcopydb clone --table-jobs $jobs --index-jobs $jobs, rehome migrate postgres --jobs $jobs" \
+     "(verification included) and the same with --analyze, interleaved, $pairs rounds"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-walls_copydb="" cpus_copydb="" walls_rehome="" cpus_rehome="" copydb_ratios=""
+walls_copydb="" cpus_copydb="" walls_rehome="" cpus_rehome="" copydb_ratios="" walls_analyze="" cpus_analyze=""
 for r in $(seq 1 "$pairs"); do
   for turn in 0 1; do
     if (( (turn + r) % 2 == 1 )); then
@@ -180,9 +190,14 @@ for r in $(seq 1 "$pairs"); do
     fi
   done
   [[ -n $have_pgcopydb ]] && copydb_ratios+="$(echo "$w_copydb / $w_rehome" | bc -l) "
+  # A single --analyze run against pgcopydb's median compared two moments of the box (0.81x to 1.13x).
+  read -r w c _ <<<"$(rehome_variant rehome_analyze --analyze)"
+  walls_analyze+="$w "; cpus_analyze+="$c "
+  echo "   round $r, rehome --analyze: $w s, $c CPU s"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 t_rehome=$(echo "$walls_rehome" | median); cpu_rehome=$(echo "$cpus_rehome" | median)
+t_analyze=$(echo "$walls_analyze" | median); cpu_analyze=$(echo "$cpus_analyze" | median)
 t_pgcopydb=""
 if [[ -n $have_pgcopydb ]]; then
   t_pgcopydb=$(echo "$walls_copydb" | median); cpu_pgcopydb=$(echo "$cpus_copydb" | median)
@@ -200,12 +215,6 @@ import collections,json,sys; j=json.load(open(sys.argv[1]))
 c=collections.Counter(t["proof"] + (" (read back after differing)" if t["reread"] else "") for t in j["tables"])
 print(", ".join(f"{k} {v}" for k, v in sorted(c.items())))' "$work/rehome.json")"
 
-rehome_variant() {  # db extra-flag: prints the wall time and the CPU seconds
-  fresh_target "$1"; rm -f "$work/state-$1.json"; local t; t=$(now); cpu_mark "$1"
-  "$rehome" migrate postgres --from "$SRC" --to "$(dst "$1")" --jobs "$jobs" --state "$work/state-$1.json" "$2" \
-    >"$work/rehome-$1.log" 2>&1 || { cat "$work/rehome-$1.log" >&2; exit 1; }
-  cpu_mark "$1.end"; echo "$(elapsed "$t") $(cpu_used "$1")"; drop_target "$1"
-}
 # The proof's cost is a difference of two noisy times: the three proofs run interleaved, REPEAT
 # rounds (default 5), and their medians are compared. Autovacuum is off on both servers meanwhile:
 # its ANALYZE and VACUUM of the new tables (work the copy causes, whatever the proof) start at
@@ -221,18 +230,21 @@ autovacuum off
 declare -A walls cpus ratios
 modes=(none stream readback)
 for r in $(seq 1 "$rounds"); do
-  declare -A w c
+  declare -A w c s
   # The order turns each round, so no proof always runs right after the same other one.
   for i in 0 1 2; do
     m=${modes[$(( (i + r - 1) % 3 ))]}
-    read -r "w[$m]" "c[$m]" <<<"$(rehome_variant "rehome_$m" "--verify=$m")"
+    read -r "w[$m]" "c[$m]" "s[$m]" <<<"$(rehome_variant "rehome_$m" "--verify=$m")"
     walls[$m]+="${w[$m]} "; cpus[$m]+="${c[$m]} "
-    echo "   round $r, --verify $m: ${w[$m]} s, ${c[$m]} CPU s"
+    echo "   round $r, --verify $m: ${w[$m]} s, ${c[$m]} CPU s (source server ${s[$m]})"
   done
   # Paired: each proof against --verify none of the same round (drifts of the box between rounds
   # cancel out).
   for m in stream readback; do
     ratios[$m.wall]+="$(echo "${w[$m]} / ${w[none]}" | bc -l) "; ratios[$m.cpu]+="$(echo "${c[$m]} / ${c[none]}" | bc -l) "
+    # CPU per source-server CPU second: the box's speed, which moves the same work's CPU time by
+    # up to 30 % between consecutive runs, divides out.
+    ratios[$m.norm]+="$(echo "(${c[$m]} / ${s[$m]}) / (${c[none]} / ${s[none]})" | bc -l) "
   done
 done
 autovacuum on
@@ -240,8 +252,6 @@ for m in none stream readback; do
   declare "t_$m=$(echo "${walls[$m]}" | median)" "cpu_$m=$(echo "${cpus[$m]}" | median)"
 done
 paired() { echo "${ratios[$1]}" | median | xargs -I{} echo "100 * ({} - 1)" | bc -l | xargs printf '%.1f'; }
-echo "== 6: rehome migrate postgres --jobs $jobs --analyze (verified, statistics gathered like pgcopydb)"
-read -r t_analyze cpu_analyze <<<"$(rehome_variant rehome_analyze --analyze)"; echo "   $t_analyze s, $cpu_analyze CPU s"
 
 echo
 echo "== PostgreSQL results (${size_mb} MB, 24 tables, jobs $jobs)"
@@ -258,7 +268,7 @@ row "pg_dump -Fd -j + pg_restore -j" "$t_dir" "$cpu_dir" "target >= 1.3 ($(ratio
 printf '%-36s %8s %8s %8s   (median of %s)\n' "rehome migrate postgres (verified)" "$t_rehome" "" "$cpu_rehome" "$pairs"
 [[ -n $t_pgcopydb ]] && row "pgcopydb vs rehome --analyze" "$t_pgcopydb" "$cpu_pgcopydb" \
   "like with like: both gather statistics" "$t_analyze" "$cpu_analyze"
-printf '%-36s %8s %8s %8s\n' "rehome --analyze (verified)" "$t_analyze" "" "$cpu_analyze"
+printf '%-36s %8s %8s %8s   (median of %s)\n' "rehome --analyze (verified)" "$t_analyze" "" "$cpu_analyze" "$pairs"
 printf '%-36s %8s %8s %8s   (medians of %s rounds)\n' "rehome --verify stream (default)" "$t_stream" "" "$cpu_stream" "$rounds"
 printf '%-36s %8s %8s %8s\n' "rehome --verify readback (byte-exact)" "$t_readback" "" "$cpu_readback"
 printf '%-36s %8s %8s %8s\n' "rehome --verify none (no proof)" "$t_none" "" "$cpu_none"
@@ -267,6 +277,8 @@ printf 'verification overhead against --verify none (autovacuum off), median of 
 printf '  --verify stream (default): +%s %% wall, +%s %% CPU   target <= 25 %%\n' \
   "$(paired stream.wall)" "$(paired stream.cpu)"
 printf '  --verify readback:         +%s %% wall, +%s %% CPU\n' "$(paired readback.wall)" "$(paired readback.cpu)"
+printf '  CPU per source-server CPU second (the box'"'"'s speed divided out: the source does the same work in\n'
+printf '  every mode): stream +%s %%, readback +%s %%\n' "$(paired stream.norm)" "$(paired readback.norm)"
 printf '  (ratio of the medians: stream +%s %% wall, +%s %% CPU; readback +%s %% wall, +%s %% CPU)\n' \
   "$(pct "$t_stream" "$t_none")" "$(pct "$cpu_stream" "$cpu_none")" \
   "$(pct "$t_readback" "$t_none")" "$(pct "$cpu_readback" "$cpu_none")"
