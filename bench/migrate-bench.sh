@@ -128,12 +128,15 @@ fresh_target() {
 }
 drop_target() { psql_dst -d postgres -c "DROP DATABASE $1" >/dev/null; }
 
-run_rehome() {  # prints wall and CPU seconds; its --json summary in $work/rehome.json
-  fresh_target rehome; rm -f "$work/state.json"; local t; t=$(now); cpu_mark rehome
-  "$rehome" migrate postgres --from "$SRC" --to "$(dst rehome)" --jobs "$jobs" --state "$work/state.json" --json \
-    >"$work/rehome.json" 2>"$work/rehome.log" || { cat "$work/rehome.log" >&2; exit 1; }
-  cpu_mark rehome.end; echo "$(elapsed "$t") $(cpu_used rehome)"; drop_target rehome
+# A rehome run into a fresh database DB with one extra flag: prints the wall time, the CPU seconds and
+# the source's CPU seconds; what it printed in $work/rehome-DB.out (its --json summary with --json).
+rehome_variant() {  # DB extra-flag
+  fresh_target "$1"; rm -f "$work/state-$1.json"; local t; t=$(now); cpu_mark "$1"
+  "$rehome" migrate postgres --from "$SRC" --to "$(dst "$1")" --jobs "$jobs" --state "$work/state-$1.json" "$2" \
+    >"$work/rehome-$1.out" 2>"$work/rehome-$1.log" || { cat "$work/rehome-$1.out" "$work/rehome-$1.log" >&2; exit 1; }
+  cpu_mark "$1.end"; echo "$(elapsed "$t") $(cpu_used "$1") $(src_cpu_used "$1")"; drop_target "$1"
 }
+run_rehome() { rehome_variant rehome --json; }  # the verified run, its summary in $work/rehome-rehome.out
 # The dump-and-restore contenders run once each (a minute apiece), so each is also compared with a
 # rehome run right after it: the box's speed drifts by up to a factor of two within minutes, and a
 # ratio of runs minutes apart would measure the drift.
@@ -163,12 +166,6 @@ run_pgcopydb() {  # prints wall and CPU seconds, or nothing when pgcopydb fails
   fi
   drop_target copydb
 }
-rehome_variant() {  # db extra-flag: prints the wall time, the CPU seconds and the source's CPU seconds
-  fresh_target "$1"; rm -f "$work/state-$1.json"; local t; t=$(now); cpu_mark "$1"
-  "$rehome" migrate postgres --from "$SRC" --to "$(dst "$1")" --jobs "$jobs" --state "$work/state-$1.json" "$2" \
-    >"$work/rehome-$1.log" 2>&1 || { cat "$work/rehome-$1.log" >&2; exit 1; }
-  cpu_mark "$1.end"; echo "$(elapsed "$t") $(cpu_used "$1") $(src_cpu_used "$1")"; drop_target "$1"
-}
 pairs=${PAIRS:-3}
 have_pgcopydb=$(command -v pgcopydb >/dev/null && echo yes || true)
 echo "== 3+4: pgcopydb clone --table-jobs $jobs --index-jobs $jobs, rehome migrate postgres --jobs $jobs" \
@@ -184,7 +181,7 @@ for r in $(seq 1 "$pairs"); do
       walls_copydb+="$w "; cpus_copydb+="$c "; w_copydb=$w
       echo "   round $r, pgcopydb: $w s, $c CPU s"
     else
-      read -r w c <<<"$(run_rehome)"
+      read -r w c _ <<<"$(run_rehome)"
       walls_rehome+="$w "; cpus_rehome+="$c "; w_rehome=$w
       echo "   round $r, rehome:   $w s, $c CPU s"
     fi
@@ -206,14 +203,14 @@ fi
 read -r schema copy indexes verify copy_work verify_work index_work verified tables <<<"$(python3 -c '
 import json,sys; j=json.load(open(sys.argv[1])); s=j["seconds"]
 print(s["schema"], s["copy"], s["indexes"], s["verify"], s["copy_work"], s["verify_work"], s["index_work"],
-      j["verified"], len(j["tables"]))' "$work/rehome.json")"
+      j["verified"], len(j["tables"]))' "$work/rehome-rehome.out")"
 echo "   rehome's last run: schema $schema s, copy+per-table work $copy s, remaining post-data $indexes s," \
      "final verify $verify s; $tables tables verified: $verified"
 echo "   worker time: copying $copy_work s, proving $verify_work s, indexes+ANALYZE $index_work s"
 echo "   proof by table: $(python3 -c '
 import collections,json,sys; j=json.load(open(sys.argv[1]))
 c=collections.Counter(t["proof"] + (" (read back after differing)" if t["reread"] else "") for t in j["tables"])
-print(", ".join(f"{k} {v}" for k, v in sorted(c.items())))' "$work/rehome.json")"
+print(", ".join(f"{k} {v}" for k, v in sorted(c.items())))' "$work/rehome-rehome.out")"
 
 # The proof's cost is a difference of two noisy times: the three proofs run interleaved, REPEAT
 # rounds (default 5), and their medians are compared. Autovacuum is off on both servers meanwhile:

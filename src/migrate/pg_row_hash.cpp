@@ -216,7 +216,7 @@ std::string row_hash_sql(const std::vector<HashedColumn>& columns) {
     // An int8 literal: the lowest int8's digits alone would not fit, so it is written as a difference.
     const std::string seed_sql =
         seed == std::numeric_limits<int64_t>::min() ? "(-9223372036854775807 - 1)" : fmt::format("{}", seed);
-    const TypeInfo* t = c.as_text ? nullptr : find_type(c.oid);
+    const TypeInfo* t = find_type(c.oid);
     std::string hash;
     if (c.as_text)
       hash = fmt::format("hashtextextended(t.{}::text, {})", c.name, seed_sql);
@@ -236,26 +236,23 @@ std::optional<RowHasher> RowHasher::make(const std::vector<HashedColumn>& column
   RowHasher hasher;
   hasher.columns_.reserve(columns.size());
   const std::vector<int> shifts = column_shifts(columns);
-  for (const HashedColumn& c : columns) {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const HashedColumn& c = columns[i];
     Column col;
-    col.seed = column_seed(hasher.columns_.size());
-    col.shift = shifts[hasher.columns_.size()];
-    bool known = false;
+    col.seed = column_seed(i);
+    col.shift = shifts[i];
     if (c.as_text) {
       // Only json: its binary form is its text, which is what ::text gives.
       if (c.oid != kJsonOid) return std::nullopt;
       col.kind = Kind::bytes;
-      known = true;
     } else {
-      if (const TypeInfo* t = find_type(c.oid)) {
-        col.kind = t->kind;
-        col.array = c.oid == t->array_oid;
-        col.element = t->oid;
-        col.fixed_len = t->fixed_len;
-        known = true;
-      }
+      const TypeInfo* t = find_type(c.oid);
+      if (t == nullptr) return std::nullopt;
+      col.kind = t->kind;
+      col.array = c.oid == t->array_oid;
+      col.element = t->oid;
+      col.fixed_len = t->fixed_len;
     }
-    if (!known) return std::nullopt;
     hasher.columns_.push_back(col);
   }
   return hasher;
