@@ -7,6 +7,7 @@ build=(cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
        libgtest-dev libgmock-dev libbenchmark-dev libpq-dev libhiredis-dev
        libssl-dev   # SHA-256 of backup artefacts (OpenSSL libcrypto)
        libxxhash-dev   # xxHash64 of the rows migrate streams and reads back
+       ccache   # rebuilds and other work trees reuse compiled objects
        postgresql-server-dev-15)  # libpgcommon_shlib.a: PostgreSQL's own hash for migrate's row hashes
 # Real engines the tests start on loopback or in network namespaces they make themselves.
 real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io iproute2 iptables git
