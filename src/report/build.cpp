@@ -143,7 +143,11 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
   r.backups = ev.backups;
 
   bool validated = ev.validation && ev.validation->value("ok", false);
-  bool validation_failed = ev.validation && !ev.validation->value("ok", false);
+  // Evidence written before the INCOMPLETE verdict has no "status": then "ok" false meant a failure.
+  bool validation_failed = ev.validation && !validated &&
+                           (ev.validation->value("status", "FAILED") == "FAILED" ||
+                            (*ev.validation)["overall"].value("failed", 0) > 0);
+  bool validation_incomplete = ev.validation && !validated && !validation_failed;
   double score = ev.validation ? (*ev.validation)["overall"].value("score_percent", 0.0) : 0.0;
   if (failed || validation_failed) {
     r.verdict = Verdict::failed;
@@ -157,6 +161,10 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
         last_done >= 7
             ? fmt::format("Migrated and cleaned up: phases 0–7 done, validation passed ({:.0f}%)", score)
             : fmt::format("Migrated: phases 0–6 done, validation passed ({:.0f}%)", score);
+  } else if (last_done >= 6 && validation_incomplete) {
+    r.verdict = Verdict::in_progress;
+    r.headline = fmt::format("Moved, not yet proven: validation INCOMPLETE ({})",
+                             ev.validation->value("status_reason", std::string("probes skipped")));
   } else if (ev.phases) {
     r.verdict = Verdict::in_progress;
     r.headline = fmt::format("In progress: phases done up to {}",

@@ -162,7 +162,8 @@ std::vector<Step> security(const Context& c) {
           "for ipt in iptables ip6tables; do $ipt -D INPUT -j rehome-input; $ipt -F rehome-input; $ipt -X "
           "rehome-input; done";
     } else {
-      s.command = fmt::format("sh {}/firewall/{}.sh", generated(c), server.name);
+      // The UFW script is bash (set -o pipefail): under dash, `sh script` stops at its first line.
+      s.command = fmt::format("bash {}/firewall/{}.sh", generated(c), server.name);
       s.verify = "ufw status | grep -q 'Status: active'";
       s.rollback = "ufw disable  # then fix the rules and run the step again";
     }

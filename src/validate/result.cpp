@@ -79,7 +79,11 @@ void count(Score& s, Outcome o) {
 
 std::string pct(const Score& s) { return s.total() ? fmt::format("{:.0f}%", std::round(s.percent())) : "—"; }
 
-std::string verdict(const Suite& suite) { return suite.ok() ? "PASSED" : "FAILED"; }
+std::string verdict(const Suite& suite) {
+  std::string reason = status_reason(suite);
+  return reason.empty() ? to_string(suite.status())
+                        : fmt::format("{} ({})", to_string(suite.status()), reason);
+}
 
 }  // namespace
 
@@ -88,6 +92,37 @@ Score Suite::score(Area area) const {
   for (const auto& r : results)
     if (r.area == area) count(s, r.outcome);
   return s;
+}
+
+Status Suite::status() const {
+  Score o = overall();
+  if (o.failed > 0) return Status::failed;
+  if (o.skipped > 0 || o.partial > 0 || o.total() == 0) return Status::incomplete;
+  return Status::passed;
+}
+
+std::string to_string(Status s) {
+  switch (s) {
+    case Status::passed:
+      return "PASSED";
+    case Status::incomplete:
+      return "INCOMPLETE";
+    case Status::failed:
+      return "FAILED";
+  }
+  return "FAILED";
+}
+
+std::string status_reason(const Suite& suite) {
+  Score o = suite.overall();
+  if (o.total() == 0) return "no probe ran";
+  std::vector<std::string> parts;
+  if (o.failed > 0) parts.push_back(fmt::format("{} of {} probes failed", o.failed, o.total()));
+  if (o.skipped > 0) parts.push_back(fmt::format("{} of {} probes skipped", o.skipped, o.total()));
+  if (o.partial > 0) parts.push_back(fmt::format("{} partial", o.partial));
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
 }
 
 Score Suite::overall() const {
@@ -155,6 +190,8 @@ nlohmann::json to_json(const Suite& suite) {
   }
   return {{"kind", "rehome.validation"},
           {"ok", suite.ok()},
+          {"status", to_string(suite.status())},
+          {"status_reason", status_reason(suite)},
           {"categories", cats},
           {"overall", score_json(suite.overall())},
           {"probes", probes}};

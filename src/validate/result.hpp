@@ -27,12 +27,20 @@ struct Score {
   double percent() const { return total() ? 100.0 * passed / total() : 0.0; }  // as 000: passed / all
 };
 
+// The verdict. A run that skipped or only partly passed a probe never says PASSED: what was not proven
+// is not proven, so it says INCOMPLETE and why (seed 000 printed PASSED with 39 of 41 probes skipped).
+enum class Status { passed, incomplete, failed };
+
 struct Suite {
   std::vector<ProbeResult> results;
   Score score(Area area) const;
   Score overall() const;
-  bool ok() const { return overall().failed == 0; }
+  Status status() const;
+  bool ok() const { return status() == Status::passed; }
 };
+
+std::string to_string(Status s);                // "PASSED", "INCOMPLETE", "FAILED"
+std::string status_reason(const Suite& suite);  // "" when passed; else "3 of 41 probes skipped, 1 partial"
 
 std::string to_string(Outcome o);  // "Passed", ...
 std::string to_string(Area a);     // "Database Services", ...

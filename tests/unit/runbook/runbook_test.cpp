@@ -114,7 +114,7 @@ TEST(Runbook, FirewallIsUfwByDefaultAndProvenFromOutside) {
   auto rb = make();
   const Step* f = rb.find_step("1.firewall.db");
   ASSERT_NE(f, nullptr);
-  EXPECT_EQ(f->command, "sh rehome-work/generated/firewall/db.sh");
+  EXPECT_EQ(f->command, "bash rehome-work/generated/firewall/db.sh");
   EXPECT_EQ(f->host, "db");
   const Step* check = rb.find_step("1.firewall-check");
   ASSERT_NE(check, nullptr);

@@ -42,12 +42,26 @@ TEST(Scores, AsSeed000CountsThem) {
   EXPECT_EQ(s.overall().passed, 20);
   EXPECT_EQ(s.overall().total(), 23);
   EXPECT_EQ(static_cast<int>(s.overall().percent()), 86);
-  EXPECT_TRUE(s.ok());
+  // 000 called this PASSED; with two probes skipped and one partial it is not proven: INCOMPLETE.
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.status(), Status::incomplete);
   auto table = render_table(s);
   EXPECT_NE(table.find("20/23"), std::string::npos);
   EXPECT_NE(table.find("87%"), std::string::npos);
   EXPECT_NE(table.find("67%"), std::string::npos);  // security 2/3, rounded like 000
-  EXPECT_NE(table.find("PASSED"), std::string::npos);
+  EXPECT_NE(table.find("Overall status: INCOMPLETE (2 of 23 probes skipped, 1 partial)"), std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("PASSED"), std::string::npos);
+  EXPECT_EQ(to_json(s)["status"], "INCOMPLETE");
+}
+
+TEST(Scores, OnlyEveryProbePassedIsPassed) {
+  Suite s;
+  s.results.push_back({Area::network, "hpr reachable", Outcome::passed, "answers", std::nullopt});
+  EXPECT_TRUE(s.ok());
+  EXPECT_NE(render_table(s).find("Overall status: PASSED\n"), std::string::npos);
+  EXPECT_EQ(Suite{}.status(), Status::incomplete);  // nothing probed proves nothing
+  EXPECT_EQ(status_reason(Suite{}), "no probe ran");
 }
 
 TEST(Scores, AnyFailureFailsTheSuite) {
