@@ -167,11 +167,13 @@ class BinCompletion {
   std::vector<std::pair<std::uint32_t, ServerId>> placed_;
 };
 
-// Choices of `k` servers not in use (as counts per kind of server) whose room covers the demand in both
-// dimensions, at most `limit`, the roomiest first.
+// Choices of `k` servers not in use (as counts per kind of server) whose room covers `need_*` (the
+// demand less the room of the servers in use) in both dimensions, at most `limit`, the roomiest first
+// (room weighed against the demand, `memory` and `cpu`).
 std::vector<std::vector<ServerId>> server_choices(const PlacementState& st,
                                                   const std::vector<ServerId>& unused, bool pinned, int k,
-                                                  Bytes memory, MilliCpu cpu, size_t limit) {
+                                                  Bytes memory, MilliCpu cpu, Bytes need_memory,
+                                                  MilliCpu need_cpu, size_t limit) {
   std::vector<std::vector<ServerId>> kinds;  // interchangeable servers, roomiest kind first
   for (ServerId s : unused) {
     auto it = pinned ? kinds.end() : std::find_if(kinds.begin(), kinds.end(), [&](const auto& kind) {
@@ -224,7 +226,7 @@ std::vector<std::vector<ServerId>> server_choices(const PlacementState& st,
       chosen.resize(chosen.size() - static_cast<size_t>(c));
     }
   };
-  pick(pick, 0, k, memory, cpu);
+  pick(pick, 0, k, need_memory, need_cpu);
   std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
     double ra = 0, rb = 0;
     for (ServerId s : a) ra += room(s);
@@ -247,6 +249,10 @@ std::optional<ExactPackResult> pack_exact(PlacementState& st,
   for (ServerId s = 0; s < st.loads().size(); ++s) (st.load(s).total > 0 ? used : unused).push_back(s);
   const bool pinned = std::any_of(replicas.begin(), replicas.end(),
                                   [](const model::Service* r) { return !r->placement.pin.empty(); });
+  // The servers in use hold part of the demand whatever the choice.
+  Bytes need_memory = memory;
+  MilliCpu need_cpu = cpu;
+  for (ServerId s : used) need_memory -= st.free_memory(s), need_cpu -= st.free_cpu(s);
   auto inverse = [](auto x) { return 1.0 / (1.0 + static_cast<double>(x)); };
   for (int k = std::max(lower_bound, static_cast<int>(used.size())); k < best && budget > 0; ++k) {
     // Arms: each choice of servers with two orders of the replicas, biggest first by demand-weighted
@@ -257,8 +263,8 @@ std::optional<ExactPackResult> pack_exact(PlacementState& st,
       bool open = true;
     };
     std::vector<Arm> arms;
-    for (auto& bins :
-         server_choices(st, unused, pinned, k - static_cast<int>(used.size()), memory, cpu, 32)) {
+    for (auto& bins : server_choices(st, unused, pinned, k - static_cast<int>(used.size()), memory, cpu,
+                                     need_memory, need_cpu, 32)) {
       bins.insert(bins.begin(), used.begin(), used.end());
       std::stable_sort(bins.begin(), bins.end(),
                        [&](ServerId a, ServerId b) { return st.free_memory(a) > st.free_memory(b); });
@@ -292,6 +298,12 @@ std::optional<ExactPackResult> pack_exact(PlacementState& st,
     }
   }
   return std::nullopt;
+}
+
+std::optional<ExactPackResult> place_exact(PlacementState& st,
+                                           const std::vector<const model::Service*>& replicas, long budget) {
+  const int all = static_cast<int>(st.loads().size());
+  return pack_exact(st, replicas, all + 1, all, budget);
 }
 
 }  // namespace rehome::plan

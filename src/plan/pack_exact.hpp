@@ -33,4 +33,9 @@ std::optional<ExactPackResult> pack_exact(PlacementState& state,
                                           const std::vector<const model::Service*>& replicas, int best,
                                           int lower_bound, long budget);
 
+// Any placement at all on every server (k = all of them): the solver's exact search when greedy finds
+// no place for a replica on a small estate. nullopt when there is none or `budget` steps did not decide.
+std::optional<ExactPackResult> place_exact(PlacementState& state,
+                                           const std::vector<const model::Service*>& replicas, long budget);
+
 }  // namespace rehome::plan

@@ -9,6 +9,7 @@ namespace {
 class CpuRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "cpu"; }
+  bool is_capacity() const override { return true; }
   bool allows(const model::Service& svc, const model::Server& server, const ServerLoad& load,
               const PlacementContext& ctx) const override {
     return load.cpu + svc.resources.cpu_reservation <= ctx.cpu_capacity(server);

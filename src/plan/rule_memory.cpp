@@ -9,6 +9,7 @@ namespace {
 class MemoryRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "memory"; }
+  bool is_capacity() const override { return true; }
   bool allows(const model::Service& svc, const model::Server& server, const ServerLoad& load,
               const PlacementContext& ctx) const override {
     return load.memory + svc.resources.memory_reservation <= ctx.memory_capacity(server);
