@@ -134,6 +134,14 @@ class FeasibilityRule {
   virtual bool eligible(const model::Service&, const model::Server&, const PlacementContext&) const {
     return true;
   }
+  // Whether the rule may judge these two servers differently for one of `services` when both hold the
+  // same load and room: true when unsure. The exact search (pack_exact.hpp) treats servers no rule tells
+  // apart, with the same room, as interchangeable. A rule reading only the load and the room says false;
+  // one reading a server attribute compares it.
+  virtual bool tells_apart(const model::Server&, const model::Server&,
+                           const std::vector<const model::Service*>& /*services*/) const {
+    return true;
+  }
 };
 
 using FeasibilityRules = std::vector<std::unique_ptr<FeasibilityRule>>;

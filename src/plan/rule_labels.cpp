@@ -11,6 +11,10 @@ namespace {
 class LabelRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "labels"; }
+  bool tells_apart(const model::Server& a, const model::Server& b,
+                   const std::vector<const model::Service*>&) const override {
+    return a.labels != b.labels;
+  }
   bool confines(const model::Service& svc) const override { return !svc.placement.labels.empty(); }
   bool eligible(const model::Service& svc, const model::Server& server,
                 const PlacementContext&) const override {

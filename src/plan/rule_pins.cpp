@@ -11,6 +11,12 @@ namespace {
 class PinRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "pin"; }
+  // Any pinned service tells every two servers apart (by name).
+  bool tells_apart(const model::Server& a, const model::Server& b,
+                   const std::vector<const model::Service*>& services) const override {
+    return a.name != b.name && std::any_of(services.begin(), services.end(),
+                                           [](const model::Service* s) { return !s->placement.pin.empty(); });
+  }
   bool confines(const model::Service& svc) const override { return !svc.placement.pin.empty(); }
   bool eligible(const model::Service& svc, const model::Server& server,
                 const PlacementContext&) const override {

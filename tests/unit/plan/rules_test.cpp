@@ -68,6 +68,16 @@ TEST(Rules, PinsAndLabelsConfineAServiceWhateverIsPlaced) {
   int capacity = 0;
   for (const auto& rule : st.rules()) capacity += rule->is_capacity();
   EXPECT_EQ(capacity, 2);  // memory and CPU
+  // Which rules tell servers apart for the exact search: b and c differ only by name, a by its labels.
+  std::vector<const model::Service*> unpinned{&e.services[1], &e.services[2]}, all{&e.services[0]};
+  auto apart = [&](size_t x, size_t y, const std::vector<const model::Service*>& services) {
+    int n = 0;
+    for (const auto& rule : st.rules()) n += rule->tells_apart(e.servers[x], e.servers[y], services);
+    return n;
+  };
+  EXPECT_EQ(apart(1, 2, unpinned), 0);
+  EXPECT_EQ(apart(1, 2, all), 1);       // the pin rule, db being pinned
+  EXPECT_EQ(apart(0, 1, unpinned), 1);  // the label rule
 }
 
 TEST(Rules, MaxReplicasPerNode) {
