@@ -85,7 +85,7 @@ void check_other_rules(const model::Estate& estate, PlacementState& state, const
     const size_t idx = state.context().index_of(*server);
     state.remove(*svc, idx);
     for (const auto& rule : rules) {
-      if (rule->name() == "memory" || rule->name() == "cpu") continue;
+      if (rule->is_capacity()) continue;  // check_capacity reports room per server
       if (auto why = rule->check(*svc, *server, state.load(idx), state.context())) {
         auto message = fmt::format("{} on {}: {}", svc->name, server->name, *why);
         if (said.insert(message).second)

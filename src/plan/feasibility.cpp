@@ -125,6 +125,22 @@ FeasibilityRules default_feasibility_rules() {
   return rules;
 }
 
+std::optional<std::vector<std::uint32_t>> eligible_servers(const FeasibilityRules& rules,
+                                                           const model::Service& service,
+                                                           const PlacementContext& ctx) {
+  std::vector<const FeasibilityRule*> confining;
+  for (const auto& rule : rules)
+    if (rule->confines(service)) confining.push_back(rule.get());
+  if (confining.empty()) return std::nullopt;
+  std::vector<std::uint32_t> out;
+  const auto& servers = ctx.estate.servers;
+  for (std::uint32_t s = 0; s < servers.size(); ++s)
+    if (std::all_of(confining.begin(), confining.end(),
+                    [&](const FeasibilityRule* r) { return r->eligible(service, servers[s], ctx); }))
+      out.push_back(s);
+  return out;
+}
+
 std::optional<std::string> first_refusal(const FeasibilityRules& rules, const model::Service& service,
                                          const model::Server& server, const ServerLoad& load,
                                          const PlacementContext& ctx) {

@@ -123,6 +123,25 @@ class FeasibilityRule {
                       const PlacementContext& ctx) const {
     return !check(svc, server, load, ctx);
   }
+  // A capacity rule refuses for want of room (memory, CPU). An infeasible plan is explained by asking the
+  // other rules first and then measuring how far the closest server is short; the check of a proposal
+  // reports capacity on its own.
+  virtual bool is_capacity() const { return false; }
+  // Static eligibility: a rule that confines a service to a fixed set of servers, whatever is placed on
+  // them (pins, labels), says so for that service and answers eligible() without a load. The solver asks
+  // once per service and server, places confined services first and scores every server they may use.
+  virtual bool confines(const model::Service&) const { return false; }
+  virtual bool eligible(const model::Service&, const model::Server&, const PlacementContext&) const {
+    return true;
+  }
+  // Whether the rule may judge these two servers differently for one of `services` when both hold the
+  // same load and room: true when unsure. The exact search (pack_exact.hpp) treats servers no rule tells
+  // apart, with the same room, as interchangeable. A rule reading only the load and the room says false;
+  // one reading a server attribute compares it.
+  virtual bool tells_apart(const model::Server&, const model::Server&,
+                           const std::vector<const model::Service*>& /*services*/) const {
+    return true;
+  }
 };
 
 using FeasibilityRules = std::vector<std::unique_ptr<FeasibilityRule>>;
@@ -136,6 +155,12 @@ std::unique_ptr<FeasibilityRule> make_label_rule();
 std::unique_ptr<FeasibilityRule> make_max_per_node_rule();
 std::unique_ptr<FeasibilityRule> make_conflict_rule();
 std::unique_ptr<FeasibilityRule> make_edge_rule();
+
+// The servers (indexes into estate.servers) a service may use whatever is placed, as the rules that
+// confine it say; nullopt when no rule confines it (every server, subject to the other rules).
+std::optional<std::vector<std::uint32_t>> eligible_servers(const FeasibilityRules& rules,
+                                                           const model::Service& service,
+                                                           const PlacementContext& ctx);
 
 // First rule that refuses (its reason prefixed by nothing), or nullopt when every rule accepts.
 std::optional<std::string> first_refusal(const FeasibilityRules& rules, const model::Service&,

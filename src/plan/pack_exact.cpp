@@ -37,23 +37,31 @@ std::vector<Type> types_of(const std::vector<const model::Service*>& replicas, d
   return types;
 }
 
-// Servers the hard rules cannot tell apart: the same room and every server attribute a rule reads
-// (labels, edge; the pin rule reads the name, so callers treat nothing as alike when a replica is pinned).
-// A new hard rule reading another attribute must be added here.
-bool alike(const PlacementState& st, ServerId a, ServerId b) {
-  const auto& ctx = st.context();
-  const auto &x = ctx.estate.servers[a], &y = ctx.estate.servers[b];
-  return st.free_memory(a) == st.free_memory(b) && st.free_cpu(a) == st.free_cpu(b) && x.labels == y.labels &&
-         x.hints.edge == y.hints.edge;
-}
+// Servers the hard rules cannot tell apart for these replicas: the same room, and no rule reads a server
+// attribute in which they differ (FeasibilityRule::tells_apart).
+class Alike {
+ public:
+  Alike(const PlacementState& st, const std::vector<const model::Service*>& replicas)
+      : st_(st), replicas_(replicas) {}
+  bool operator()(ServerId a, ServerId b) const {
+    if (st_.free_memory(a) != st_.free_memory(b) || st_.free_cpu(a) != st_.free_cpu(b)) return false;
+    const auto& servers = st_.context().estate.servers;
+    return std::none_of(st_.rules().begin(), st_.rules().end(), [&](const auto& rule) {
+      return rule->tells_apart(servers[a], servers[b], replicas_);
+    });
+  }
+
+ private:
+  const PlacementState& st_;
+  const std::vector<const model::Service*>& replicas_;
+};
 
 // Fills the chosen servers one after another (see pack_exact.hpp). `placed_` records every replica
 // added, so a success can be read back and everything undone.
 class BinCompletion {
  public:
-  // `pinned`: some replica is pinned by name, so no two servers are interchangeable.
-  BinCompletion(PlacementState& st, std::vector<Type>& types, bool pinned, long& budget)
-      : st_(st), types_(types), pinned_(pinned), budget_(budget) {}
+  BinCompletion(PlacementState& st, std::vector<Type>& types, const Alike& alike, long& budget)
+      : st_(st), types_(types), alike_(alike), budget_(budget) {}
 
   // True when `bins` hold every replica; the placement stays in `state` until undo().
   bool solve(const std::vector<ServerId>& bins) {
@@ -68,8 +76,8 @@ class BinCompletion {
     // their contents gives the same placement), so the second is filled within the first's counts.
     twin_.assign(bins.size(), 0);
     for (size_t b = 1; b < bins.size(); ++b)
-      twin_[b] = !pinned_ && st_.load(bins[b]).total == 0 && st_.load(bins[b - 1]).total == 0 &&
-                 alike(st_, bins[b - 1], bins[b]);
+      twin_[b] =
+          st_.load(bins[b]).total == 0 && st_.load(bins[b - 1]).total == 0 && alike_(bins[b - 1], bins[b]);
     counts_.assign(bins.size(), std::vector<int>(types_.size(), 0));
     return bins.size() == 1 ? last(0) : fill(0, 0, 0, 0, twin_[0]);
   }
@@ -157,7 +165,7 @@ class BinCompletion {
 
   PlacementState& st_;
   std::vector<Type>& types_;
-  bool pinned_;
+  const Alike& alike_;
   long& budget_;
   std::vector<ServerId> bins_;
   std::vector<char> twin_;                // per server: the twin of the one before
@@ -167,16 +175,16 @@ class BinCompletion {
   std::vector<std::pair<std::uint32_t, ServerId>> placed_;
 };
 
-// Choices of `k` servers not in use (as counts per kind of server) whose room covers the demand in both
-// dimensions, at most `limit`, the roomiest first.
+// Choices of `k` servers not in use (as counts per kind of server) whose room covers `need_*` (the
+// demand less the room of the servers in use) in both dimensions, at most `limit`, the roomiest first
+// (room weighed against the demand, `memory` and `cpu`).
 std::vector<std::vector<ServerId>> server_choices(const PlacementState& st,
-                                                  const std::vector<ServerId>& unused, bool pinned, int k,
-                                                  Bytes memory, MilliCpu cpu, size_t limit) {
+                                                  const std::vector<ServerId>& unused, const Alike& alike,
+                                                  int k, Bytes memory, MilliCpu cpu, Bytes need_memory,
+                                                  MilliCpu need_cpu, size_t limit) {
   std::vector<std::vector<ServerId>> kinds;  // interchangeable servers, roomiest kind first
   for (ServerId s : unused) {
-    auto it = pinned ? kinds.end() : std::find_if(kinds.begin(), kinds.end(), [&](const auto& kind) {
-      return alike(st, kind[0], s);
-    });
+    auto it = std::find_if(kinds.begin(), kinds.end(), [&](const auto& kind) { return alike(kind[0], s); });
     if (it == kinds.end())
       kinds.push_back({s});
     else
@@ -224,7 +232,7 @@ std::vector<std::vector<ServerId>> server_choices(const PlacementState& st,
       chosen.resize(chosen.size() - static_cast<size_t>(c));
     }
   };
-  pick(pick, 0, k, memory, cpu);
+  pick(pick, 0, k, need_memory, need_cpu);
   std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
     double ra = 0, rb = 0;
     for (ServerId s : a) ra += room(s);
@@ -245,8 +253,11 @@ std::optional<ExactPackResult> pack_exact(PlacementState& st,
     memory += r->resources.memory_reservation, cpu += r->resources.cpu_reservation;
   std::vector<ServerId> used, unused;
   for (ServerId s = 0; s < st.loads().size(); ++s) (st.load(s).total > 0 ? used : unused).push_back(s);
-  const bool pinned = std::any_of(replicas.begin(), replicas.end(),
-                                  [](const model::Service* r) { return !r->placement.pin.empty(); });
+  const Alike alike(st, replicas);
+  // The servers in use hold part of the demand whatever the choice.
+  Bytes need_memory = memory;
+  MilliCpu need_cpu = cpu;
+  for (ServerId s : used) need_memory -= st.free_memory(s), need_cpu -= st.free_cpu(s);
   auto inverse = [](auto x) { return 1.0 / (1.0 + static_cast<double>(x)); };
   for (int k = std::max(lower_bound, static_cast<int>(used.size())); k < best && budget > 0; ++k) {
     // Arms: each choice of servers with two orders of the replicas, biggest first by demand-weighted
@@ -257,8 +268,8 @@ std::optional<ExactPackResult> pack_exact(PlacementState& st,
       bool open = true;
     };
     std::vector<Arm> arms;
-    for (auto& bins :
-         server_choices(st, unused, pinned, k - static_cast<int>(used.size()), memory, cpu, 32)) {
+    for (auto& bins : server_choices(st, unused, alike, k - static_cast<int>(used.size()), memory, cpu,
+                                     need_memory, need_cpu, 32)) {
       bins.insert(bins.begin(), used.begin(), used.end());
       std::stable_sort(bins.begin(), bins.end(),
                        [&](ServerId a, ServerId b) { return st.free_memory(a) > st.free_memory(b); });
@@ -276,7 +287,7 @@ std::optional<ExactPackResult> pack_exact(PlacementState& st,
         if (!arm.open || budget <= 0) continue;
         long steps = std::min(limit, budget);
         const long given = steps;
-        BinCompletion search(st, arm.types, pinned, steps);
+        BinCompletion search(st, arm.types, alike, steps);
         const bool found = search.solve(arm.bins);
         budget -= given - std::max(0L, steps);
         if (steps >= 0) arm.open = false;  // searched to the end
@@ -292,6 +303,12 @@ std::optional<ExactPackResult> pack_exact(PlacementState& st,
     }
   }
   return std::nullopt;
+}
+
+std::optional<ExactPackResult> place_exact(PlacementState& st,
+                                           const std::vector<const model::Service*>& replicas, long budget) {
+  const int all = static_cast<int>(st.loads().size());
+  return pack_exact(st, replicas, all + 1, all, budget);
 }
 
 }  // namespace rehome::plan

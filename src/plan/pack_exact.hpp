@@ -10,7 +10,8 @@ namespace rehome::plan {
 // Pack mode's exact search for small instances: "can k servers hold every replica?", decided for
 // k = lower bound, lower bound + 1, ... below the best placement found so far.
 //   - Servers: the ones already in use (they cost nothing) plus a choice of k of the others. Servers alike
-//     (capacity, labels, edge; nothing pinned) are interchangeable, so a choice is a count per kind; only
+//     (the same room, and no rule tells them apart: FeasibilityRule::tells_apart) are interchangeable, so
+//     a choice is a count per kind; only
 //     choices whose memory and CPU both cover the demand are tried, the roomiest first.
 //   - Replicas: counted per service, not one by one (a service's replicas are interchangeable).
 //   - Bin completion: the chosen servers are filled one at a time, each with a set of replica counts per
@@ -32,5 +33,10 @@ struct ExactPackResult {
 std::optional<ExactPackResult> pack_exact(PlacementState& state,
                                           const std::vector<const model::Service*>& replicas, int best,
                                           int lower_bound, long budget);
+
+// Any placement at all on every server (k = all of them): the solver's exact search when greedy finds
+// no place for a replica on a small estate. nullopt when there is none or `budget` steps did not decide.
+std::optional<ExactPackResult> place_exact(PlacementState& state,
+                                           const std::vector<const model::Service*>& replicas, long budget);
 
 }  // namespace rehome::plan

@@ -19,6 +19,7 @@ class PlacementState {
 
   const PlacementContext& context() const { return context_; }
   const model::Estate& estate() const { return context_.estate; }
+  const FeasibilityRules& rules() const { return rules_; }
   const ServerLoad& load(size_t server) const { return loads_[server]; }
   const std::vector<ServerLoad>& loads() const { return loads_; }
 

@@ -10,6 +10,10 @@ namespace {
 class ConflictRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "anti-affinity"; }
+  bool tells_apart(const model::Server&, const model::Server&,
+                   const std::vector<const model::Service*>&) const override {
+    return false;  // reads the load only
+  }
   std::optional<std::string> check(const model::Service& svc, const model::Server&, const ServerLoad& load,
                                    const PlacementContext& ctx) const override {
     for (ServiceId other : ctx.conflicts[ctx.id_of(svc)])

@@ -9,6 +9,11 @@ namespace {
 class CpuRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "cpu"; }
+  bool is_capacity() const override { return true; }
+  bool tells_apart(const model::Server&, const model::Server&,
+                   const std::vector<const model::Service*>&) const override {
+    return false;  // reads the load and the room only
+  }
   bool allows(const model::Service& svc, const model::Server& server, const ServerLoad& load,
               const PlacementContext& ctx) const override {
     return load.cpu + svc.resources.cpu_reservation <= ctx.cpu_capacity(server);

@@ -8,6 +8,10 @@ namespace {
 class EdgeRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "edge"; }
+  bool tells_apart(const model::Server& a, const model::Server& b,
+                   const std::vector<const model::Service*>&) const override {
+    return a.hints.edge != b.hints.edge;
+  }
   std::optional<std::string> check(const model::Service& svc, const model::Server& server, const ServerLoad&,
                                    const PlacementContext& ctx) const override {
     if (!ctx.has_edge_servers || server.hints.edge || svc.global || !needs_edge(svc)) return std::nullopt;

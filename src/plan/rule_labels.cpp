@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "plan/feasibility.hpp"
@@ -9,6 +11,18 @@ namespace {
 class LabelRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "labels"; }
+  bool tells_apart(const model::Server& a, const model::Server& b,
+                   const std::vector<const model::Service*>&) const override {
+    return a.labels != b.labels;
+  }
+  bool confines(const model::Service& svc) const override { return !svc.placement.labels.empty(); }
+  bool eligible(const model::Service& svc, const model::Server& server,
+                const PlacementContext&) const override {
+    return std::all_of(svc.placement.labels.begin(), svc.placement.labels.end(), [&](const auto& kv) {
+      auto it = server.labels.find(kv.first);
+      return it != server.labels.end() && it->second == kv.second;
+    });
+  }
   std::optional<std::string> check(const model::Service& svc, const model::Server& server, const ServerLoad&,
                                    const PlacementContext&) const override {
     for (const auto& [key, value] : svc.placement.labels) {

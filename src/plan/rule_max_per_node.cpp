@@ -9,6 +9,10 @@ namespace {
 class MaxPerNodeRule final : public FeasibilityRule {
  public:
   std::string_view name() const override { return "max-replicas-per-node"; }
+  bool tells_apart(const model::Server&, const model::Server&,
+                   const std::vector<const model::Service*>&) const override {
+    return false;  // reads the load only
+  }
   std::optional<std::string> check(const model::Service& svc, const model::Server&, const ServerLoad& load,
                                    const PlacementContext& ctx) const override {
     const int max = svc.placement.max_replicas_per_node;

@@ -24,11 +24,18 @@ Scorers default_scorers(Strategy strategy) {
   return s;
 }
 
-double weighted_score(const Scorers& scorers, const model::Service& svc, const model::Server& server,
-                      const ServerLoad& load, const PlacementContext& ctx) {
-  double total = 0;
+std::vector<const Scorer*> applicable_scorers(const Scorers& scorers, const model::Service& svc,
+                                              const PlacementContext& ctx) {
+  std::vector<const Scorer*> out;
   for (const auto& s : scorers)
-    if (s->applies(svc, ctx)) total += s->weight() * s->score(svc, server, load, ctx);
+    if (s->applies(svc, ctx)) out.push_back(s.get());
+  return out;
+}
+
+double weighted_score(const std::vector<const Scorer*>& applicable, const model::Service& svc,
+                      const model::Server& server, const ServerLoad& load, const PlacementContext& ctx) {
+  double total = 0;
+  for (const auto* s : applicable) total += s->weight() * s->score(svc, server, load, ctx);
   return total;
 }
 

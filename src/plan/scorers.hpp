@@ -53,9 +53,12 @@ std::unique_ptr<Scorer> make_production_on_strongest_scorer();    // production-
 std::unique_ptr<Scorer> make_stack_together_scorer();             // stack-together
 std::unique_ptr<Scorer> make_balance_scorer(Strategy strategy);   // balance | pack
 
-// Weighted sum of the scorers for one candidate (higher is better).
-double weighted_score(const Scorers& scorers, const model::Service&, const model::Server&, const ServerLoad&,
-                      const PlacementContext&);
+// The scorers that apply to a service, in order (ask once per service, score many candidates).
+std::vector<const Scorer*> applicable_scorers(const Scorers& scorers, const model::Service&,
+                                              const PlacementContext&);
+// Weighted sum of the applicable scorers for one candidate (higher is better).
+double weighted_score(const std::vector<const Scorer*>& applicable, const model::Service&,
+                      const model::Server&, const ServerLoad&, const PlacementContext&);
 
 // Every scorer's verdicts for a finished plan, and the plan's score: the weighted share of soft-rule
 // outcomes met, 0..100.

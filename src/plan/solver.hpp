@@ -14,7 +14,7 @@ struct PlanOptions {
   Strategy strategy = Strategy::balance;
   int candidates = 4;                 // servers scored per replica (drawn from the free-capacity index)
   int improvement_rounds = 2;         // local moves/swaps passes after the greedy placement
-  long search_budget = 200000;        // backtracking steps tried when greedy finds no place (small estates)
+  long search_budget = 200000;        // exact search steps tried when greedy finds no place (small estates)
   long pack_search_budget = 1000000;  // pack: exact search steps on small instances (~50-80 ms at most)
 };
 

@@ -115,6 +115,31 @@ TEST(Pack, ExactSearchKeepsTheHardRules) {
   }
 }
 
+TEST(Pack, PlaceExactCountsTheRoomOfServersInUse) {
+  // A global agent on every server leaves no server unused: the servers in use must hold the demand.
+  auto e = ffd_needs_five();
+  e.services.push_back(service("agent", 0.25));
+  e.services.back().global = true;
+  std::vector<const model::Service*> reps;
+  for (size_t i = 0; i < 2; ++i)
+    for (int r = 0; r < e.services[i].replicas; ++r) reps.push_back(&e.services[i]);
+  PlacementState st(e, 0);
+  for (size_t s = 0; s < e.servers.size(); ++s) st.add(e.services[2], s);
+  auto placed = place_exact(st, reps, 100000);
+  ASSERT_TRUE(placed);
+  ASSERT_EQ(placed->server.size(), reps.size());
+  for (size_t i = 0; i < reps.size(); ++i) {
+    EXPECT_FALSE(st.why_not(*reps[i], placed->server[i])) << i;
+    st.add(*reps[i], placed->server[i]);
+  }
+  for (const auto& l : st.loads()) EXPECT_GE(l.total, 1);
+  // Twice the demand fits nowhere.
+  auto twice = reps;
+  twice.insert(twice.end(), reps.begin(), reps.end());
+  PlacementState fresh(e, 0);
+  EXPECT_FALSE(place_exact(fresh, twice, 100000));
+}
+
 // Random small estates with pins, labels, max-per-node and anti-affinity: the pipeline's placement is
 // legal, never above first fit, and equals the exhaustive optimum.
 TEST(Pack, SmallEstatesReachTheExhaustiveOptimum) {

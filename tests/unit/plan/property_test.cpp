@@ -104,6 +104,31 @@ TEST(Property, SmallEstatesAgreeWithExhaustiveSearch) {
   EXPECT_GT(infeasible, 30);
 }
 
+// The same estates with the exact search switched off: greedy alone misses some placements, which the
+// exact search (pack_exact.hpp's place_exact) finds, so the test above exercises it.
+TEST(Property, TheExactSearchRescuesGreedysDeadEnds) {
+  std::mt19937 rng(20260101);
+  PlanOptions greedy_only;
+  greedy_only.search_budget = 0;
+  int rescued = 0;
+  for (int i = 0; i < 3000; ++i) {
+    auto e = random_estate(rng, 4, 4, 3);
+    if (e.replica_count() > 8) continue;
+    auto greedy = solve(e, greedy_only);
+    auto full = solve(e);
+    if (greedy.plan) {
+      ASSERT_TRUE(full.plan) << "case " << i;
+    }
+    if (!greedy.plan && full.plan) {
+      ++rescued;
+      expect_legal(e, *full.plan);
+      // The failure names the replica greedy could not place either way.
+      EXPECT_FALSE(greedy.failure->service.empty());
+    }
+  }
+  EXPECT_GT(rescued, 0);
+}
+
 TEST(Property, LargerEstatesArePlacedLegally) {
   std::mt19937 rng(84);
   int placed = 0;

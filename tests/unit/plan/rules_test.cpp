@@ -52,6 +52,34 @@ TEST(Rules, Labels) {
   EXPECT_TRUE(st.fits(e.services[0], 1));
 }
 
+TEST(Rules, PinsAndLabelsConfineAServiceWhateverIsPlaced) {
+  auto e = estate({server("a", 8), server("b", 8), server("c", 8)},
+                  {service("db", 1), service("web", 1), service("cache", 1)});
+  e.servers[1].labels["disk"] = "ssd";
+  e.servers[2].labels["disk"] = "ssd";
+  e.services[0].placement.pin = {"b", "a"};
+  e.services[0].placement.labels["disk"] = "ssd";
+  e.services[2].placement.labels["disk"] = "ssd";
+  PlacementState st(e, 0.1);
+  const auto& ctx = st.context();
+  EXPECT_EQ(eligible_servers(st.rules(), e.services[0], ctx), (std::vector<std::uint32_t>{1}));
+  EXPECT_EQ(eligible_servers(st.rules(), e.services[1], ctx), std::nullopt);  // nothing confines web
+  EXPECT_EQ(eligible_servers(st.rules(), e.services[2], ctx), (std::vector<std::uint32_t>{1, 2}));
+  int capacity = 0;
+  for (const auto& rule : st.rules()) capacity += rule->is_capacity();
+  EXPECT_EQ(capacity, 2);  // memory and CPU
+  // Which rules tell servers apart for the exact search: b and c differ only by name, a by its labels.
+  std::vector<const model::Service*> unpinned{&e.services[1], &e.services[2]}, all{&e.services[0]};
+  auto apart = [&](size_t x, size_t y, const std::vector<const model::Service*>& services) {
+    int n = 0;
+    for (const auto& rule : st.rules()) n += rule->tells_apart(e.servers[x], e.servers[y], services);
+    return n;
+  };
+  EXPECT_EQ(apart(1, 2, unpinned), 0);
+  EXPECT_EQ(apart(1, 2, all), 1);       // the pin rule, db being pinned
+  EXPECT_EQ(apart(0, 1, unpinned), 1);  // the label rule
+}
+
 TEST(Rules, MaxReplicasPerNode) {
   auto e = estate({server("a", 8)}, {service("web", 1, model::Category::app, 3)});
   e.services[0].placement.max_replicas_per_node = 2;
