@@ -4,21 +4,23 @@
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
-#include "estate_builder.hpp"
 #include "plan/plan_yaml.hpp"
 #include "plan/solver.hpp"
+#include "support/estate_builder.hpp"
 
 namespace rehome::plan {
 namespace {
 
-using namespace rehome::plan::test;
+using namespace rehome::test;
 
 // alpha declared manager; beta reliable; gamma weak; delta plain with the most memory.
 model::Estate four() {
-  auto proxy = service("proxy", 0.5, model::Category::proxy);
+  auto proxy = service("proxy", gib(0.5), 1, model::Category::proxy);
   proxy.ports = {{80, 80, "tcp", "ingress"}, {443, 443, "tcp", "ingress"}};
-  auto e = estate({server("alpha", 8), server("beta", 8), server("gamma", 8), server("delta", 16)},
-                  {proxy, service("web", 1, model::Category::app, 2)});
+  auto e = estate(
+      "test",
+      {server("alpha", gib(8)), server("beta", gib(8)), server("gamma", gib(8)), server("delta", gib(16))},
+      {proxy, service("web", gib(1), 2, model::Category::app)});
   e.servers[0].role = model::SwarmRole::manager;
   e.servers[1].hints.reliability = model::Reliability::high;
   e.servers[2].hints.weak = true;
