@@ -18,6 +18,10 @@ extern char** environ;
 namespace rehome::cli {
 namespace {
 
+// An alias, not `import::`: clang-format reads a line starting `import` as a C++20 module import and
+// leaves the rest of the file unformatted.
+namespace estate_import = rehome::import;
+
 struct ImportFlags {
   std::vector<std::string> files;
   std::string env_file;
@@ -31,25 +35,26 @@ struct ImportFlags {
   bool json = false;
 };
 
-import::Variables process_environment(){import::Variables vars;
-for (char** e = environ; e && *e; ++e) {
-  std::string kv = *e;
-  size_t eq = kv.find('=');
-  if (eq != std::string::npos) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+estate_import::Variables process_environment() {
+  estate_import::Variables vars;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return vars;
 }
-return vars;
-}  // namespace
 
 // Servers, the read-back check, then the estate file (or stdout) and the summary.
-int finish(import::ImportResult result, const ImportFlags& f) {
+int finish(estate_import::ImportResult result, const ImportFlags& f) {
   std::optional<std::filesystem::path> servers;
   if (!f.servers.empty()) servers = f.servers;
-  import::attach_servers(result, servers, import::local_host_server());
+  estate_import::attach_servers(result, servers, estate_import::local_host_server());
   if (!f.name.empty()) result.estate.name = f.name;
-  std::string yaml = import::estate_yaml_checked(result);
+  std::string yaml = estate_import::estate_yaml_checked(result);
   if (!f.output.empty()) write_file_atomically(f.output, yaml);
   if (f.json) {
-    auto j = import::summary_json(result);
+    auto j = estate_import::summary_json(result);
     if (!f.output.empty())
       j["written"] = f.output;
     else
@@ -57,9 +62,9 @@ int finish(import::ImportResult result, const ImportFlags& f) {
     std::cout << j.dump(2) << "\n";
   } else if (f.output.empty()) {
     std::cout << yaml;
-    std::cerr << import::render_summary(result);
+    std::cerr << estate_import::render_summary(result);
   } else {
-    std::cout << import::render_summary(result) << "\nwrote " << f.output << "\n";
+    std::cout << estate_import::render_summary(result) << "\nwrote " << f.output << "\n";
   }
   return exit_code::ok;
 }
@@ -93,31 +98,32 @@ Register r{
       common_options(*docker, f);
       return [f, compose, docker]() {
         if (compose->parsed()) {
-          import::ComposeOptions options;
+          estate_import::ComposeOptions options;
           options.environment = process_environment();
           if (!f->env_file.empty()) options.env_file = f->env_file;
           options.profiles = f->profiles;
           options.project_name = f->project;
           std::vector<std::filesystem::path> files(f->files.begin(), f->files.end());
-          return finish(import::import_compose(files, options, import::disk_reader()), *f);
+          return finish(estate_import::import_compose(files, options, estate_import::disk_reader()), *f);
         }
         if (docker->parsed()) {
           auto window = model::parse_duration(f->sample);
           if (!window || *window < 0 || *window > 3600 * 1000)
             throw UserError("--sample " + f->sample + ": not a duration up to 1h", "write it like 10s or 1m");
-          import::DockerClient client(import::socket_path_from_host(f->host, std::getenv("DOCKER_HOST")));
+          estate_import::DockerClient client(
+              estate_import::socket_path_from_host(f->host, std::getenv("DOCKER_HOST")));
           bool show = !f->json;
-          auto snap =
-              import::read_engine(client, std::chrono::milliseconds(*window), [show](int done, int total) {
-                if (show)
-                  std::cerr << "\rsampling stats " << done << "/" << total << (done == total ? "\n" : "")
-                            << std::flush;
-              });
-          return finish(import::map_engine(snap), *f);
+          auto snap = estate_import::read_engine(client, std::chrono::milliseconds(*window),
+                                                 [show](int done, int total) {
+                                                   if (show)
+                                                     std::cerr << "\rsampling stats " << done << "/" << total
+                                                               << (done == total ? "\n" : "") << std::flush;
+                                                 });
+          return finish(estate_import::map_engine(snap), *f);
         }
         return exit_code::bad_input;
       };
     }};
 
-}  // namespace rehome::cli
+}  // namespace
 }  // namespace rehome::cli

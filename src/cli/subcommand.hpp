@@ -27,9 +27,4 @@ struct Register {
   }
 };
 
-// Options most subcommands share.
-struct CommonOptions {
-  bool json = false;
-};
-
 }  // namespace rehome::cli

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "plan/roles.hpp"
 
 namespace rehome::generate {
 namespace {
@@ -22,18 +23,6 @@ bool encrypted_by_default(const std::string& network) {
 
 std::string plan_origin(const plan::Plan& plan) {
   return plan.where.file.empty() ? std::string("the plan") : plan.where.str();
-}
-
-int rank_reliability(model::Reliability r) {
-  switch (r) {
-    case model::Reliability::high:
-      return 0;
-    case model::Reliability::normal:
-      return 1;
-    case model::Reliability::low:
-      return 2;
-  }
-  return 1;
 }
 
 }  // namespace
@@ -94,8 +83,7 @@ Topology::Topology(const model::Estate& estate, const plan::Plan& plan) : estate
   }
   for (const auto& server : estate.servers) node_labels_[server.name] = server.labels;
   place_services();
-  choose_managers();
-  find_edge();
+  take_roles();
   collect_networks();
 }
 
@@ -142,31 +130,24 @@ void Topology::place_services() {
   }
 }
 
-void Topology::choose_managers() {
-  std::vector<const model::Server*> declared, others;
-  for (const auto& server : estate_->servers) {
-    (server.role == model::SwarmRole::manager ? declared : others).push_back(&server);
-  }
-  // Topping up to the recommended count: reliable, capable machines first (a flaky or weak manager
-  // costs quorum when it reboots).
-  std::stable_sort(others.begin(), others.end(), [](const model::Server* a, const model::Server* b) {
-    if (a->hints.weak != b->hints.weak) return !a->hints.weak;
-    int ra = rank_reliability(a->hints.reliability), rb = rank_reliability(b->hints.reliability);
-    if (ra != rb) return ra < rb;
-    return a->memory > b->memory;
-  });
-  managers_ = declared;
-  size_t wanted = static_cast<size_t>(std::max(1, estate_->managers));
-  for (const auto* server : others) {
-    if (managers_.size() < wanted)
-      managers_.push_back(server);
-    else
-      workers_.push_back(server);
-  }
-  // Workers join in estate order, so the script reads like the estate.
-  std::stable_sort(workers_.begin(), workers_.end(), [&](const model::Server* a, const model::Server* b) {
-    return a - estate_->servers.data() < b - estate_->servers.data();
-  });
+// The plan's roles, read, not decided: managers in the plan's join order, workers in estate order (so
+// the script reads like the estate), the edge servers as the plan names them.
+void Topology::take_roles() {
+  const auto roles = plan::roles_of(*plan_, *estate_);
+  auto server = [&](const std::string& name) {
+    const auto* s = estate_->find_server(name);
+    if (!s)
+      throw UserError(fmt::format("{}: role for server {}, which is not in estate {}", plan_origin(*plan_),
+                                  name, estate_->name),
+                      "make the plan again from this estate (rehome plan), or fix the server name");
+    return s;
+  };
+  for (const auto& m : roles.managers) managers_.push_back(server(m.server));
+  for (const auto& s : estate_->servers)
+    if (!roles.is_manager(s.name)) workers_.push_back(&s);
+  for (const auto& e : roles.edge) edge_servers_.push_back(server(e.server)->name);
+  for (const auto& s : estate_->services)
+    if (plan::is_edge_proxy(s, *estate_)) edge_proxies_.insert(s.name);
 }
 
 bool Topology::is_manager(const std::string& server) const {
@@ -175,28 +156,6 @@ bool Topology::is_manager(const std::string& server) const {
 
 bool Topology::is_edge_proxy(const model::Service& service) const {
   return edge_proxies_.count(service.name) > 0;
-}
-
-void Topology::find_edge() {
-  for (const auto& s : estate_->services) {
-    bool web_port = std::any_of(s.ports.begin(), s.ports.end(),
-                                [](const model::Port& p) { return p.published == 80 || p.published == 443; });
-    bool on_public = std::any_of(s.networks.begin(), s.networks.end(), [&](const std::string& n) {
-      const auto* net = estate_->find_network(n);
-      return (net && net->public_) || n == "public";
-    });
-    if (web_port || (s.category == Category::proxy && on_public)) edge_proxies_.insert(s.name);
-  }
-  for (const auto& server : estate_->servers) {
-    if (server.hints.edge) edge_servers_.push_back(server.name);
-  }
-  if (!edge_servers_.empty()) return;
-  for (const auto& server : estate_->servers) {
-    bool hosts_proxy = std::any_of(edge_proxies_.begin(), edge_proxies_.end(), [&](const std::string& proxy) {
-      return placements_.at(proxy).per_server.count(server.name) > 0;
-    });
-    if (hosts_proxy) edge_servers_.push_back(server.name);
-  }
 }
 
 std::vector<std::string> Topology::networks_of(const model::Service& s) const {

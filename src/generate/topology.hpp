@@ -1,8 +1,9 @@
 #pragma once
 // The decisions every generated file shares, made once from the estate and the plan: which stack a
 // service belongs to, how its placement is expressed to Swarm, which node labels and networks the
-// bootstrap creates, which servers are managers and which take public traffic. The writers (stacks,
-// bootstrap, firewall, monitoring, k8s) only format these; none of them re-decides placement.
+// bootstrap creates. Which servers are managers and which take public traffic are the plan's roles
+// (plan/roles.hpp), read here. The writers (stacks, bootstrap, firewall, monitoring, k8s) only format
+// these; none of them re-decides placement or roles.
 #include <map>
 #include <set>
 #include <string>
@@ -37,8 +38,8 @@ struct PublishedPort {
 
 class Topology {
  public:
-  // Throws UserError when the plan names a service or server the estate lacks, or gives a
-  // replicated service a replica count different from the estate's.
+  // Throws UserError when the plan names a service or server the estate lacks (in its assignments or
+  // roles), or gives a replicated service a replica count different from the estate's.
   Topology(const model::Estate& estate, const plan::Plan& plan);
 
   const model::Estate& estate() const { return *estate_; }
@@ -62,12 +63,12 @@ class Topology {
     return node_labels_;
   }
 
-  // Managers in join order (the first runs `swarm init`), then the workers.
+  // The plan's managers in join order (the first runs `swarm init`), then the workers in estate order.
   const std::vector<const model::Server*>& managers() const { return managers_; }
   const std::vector<const model::Server*>& workers() const { return workers_; }
   bool is_manager(const std::string& server) const;
 
-  // Servers that take public traffic (80/443), and the edge proxy services.
+  // The plan's edge servers (they take public traffic, 80/443), and the edge proxy services.
   const std::vector<std::string>& edge_servers() const { return edge_servers_; }
   bool is_edge_proxy(const model::Service& service) const;
 
@@ -77,8 +78,7 @@ class Topology {
 
  private:
   void place_services();
-  void choose_managers();
-  void find_edge();
+  void take_roles();
   void collect_networks();
 
   const model::Estate* estate_;

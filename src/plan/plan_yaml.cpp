@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "model/did_you_mean.hpp"
 #include "model/problem.hpp"
+#include "plan/roles.hpp"
 
 namespace rehome::plan {
 namespace {
@@ -47,6 +48,50 @@ std::string quoted(const std::string& name) {
     out += c;
   }
   return out + "\"";
+}
+
+// `roles: {managers: [...], edge: [...]}`: kept as written; a list left out is decided (decide_roles).
+void read_roles(const YAML::Node& node, const std::string& filename, const model::Estate& estate, Plan& plan,
+                std::vector<model::Problem>& problems) {
+  auto problem = [&](const YAML::Node& n, std::string path, std::string message, std::string hint = {}) {
+    problems.push_back({at(filename, n), std::move(path), std::move(message), std::move(hint)});
+  };
+  if (!node.IsMap()) {
+    problem(node, "roles", "expected `managers: [...]` and `edge: [...]`");
+    return;
+  }
+  Roles roles = decide_roles(plan, estate);
+  const auto server_names = names_of(estate.servers);
+  for (const auto& kv : node) {
+    const auto key = kv.first.as<std::string>();
+    const std::string path = "roles." + key;
+    if (key != "managers" && key != "edge") {
+      problem(kv.first, path, "unknown key", suggestion(key, {"managers", "edge"}));
+      continue;
+    }
+    if (!kv.second.IsSequence() && !kv.second.IsNull()) {
+      problem(kv.second, path, "expected a list of servers, like [gmktec, hppavilion]");
+      continue;
+    }
+    std::vector<RoleChoice> chosen;
+    for (const auto& item : kv.second) {
+      const auto name = item.IsScalar() ? item.Scalar() : std::string{};
+      if (!estate.find_server(name))
+        problem(item, path,
+                fmt::format("unknown server '{}' (the estate has {})", name, fmt::join(server_names, ", ")),
+                suggestion(name, server_names));
+      else if (std::any_of(chosen.begin(), chosen.end(),
+                           [&](const RoleChoice& c) { return c.server == name; }))
+        problem(item, path, fmt::format("server '{}' listed twice", name));
+      else
+        chosen.push_back({name, fmt::format("written in {}", at(filename, item).str())});
+    }
+    if (key == "managers" && chosen.empty() && kv.second.size() == 0)
+      problem(kv.second.IsNull() ? kv.first : kv.second, path, "a Swarm needs at least one manager",
+              "list one or three servers, or leave `managers:` out to have them chosen");
+    (key == "managers" ? roles.managers : roles.edge) = std::move(chosen);
+  }
+  plan.roles = std::move(roles);
 }
 
 }  // namespace
@@ -91,6 +136,7 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
   std::map<std::string, int> count;                   // service -> replicas placed
   std::map<std::string, model::SourceLocation> last;  // service -> where it was last mentioned
   YAML::Node servers_node;
+  std::optional<YAML::Node> roles_node;
   for (const auto& kv : root) {
     const auto key = kv.first.as<std::string>();
     if (key == "estate") {
@@ -107,8 +153,10 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
         plan.headroom = *share;
     } else if (key == "servers") {
       servers_node = kv.second;
+    } else if (key == "roles") {
+      roles_node = kv.second;  // a default YAML::Node counts as present: hence the optional
     } else if (key != "score" && key != "strategy") {
-      problem(kv.first, key, "unknown key", suggestion(key, {"estate", "headroom", "servers"}));
+      problem(kv.first, key, "unknown key", suggestion(key, {"estate", "headroom", "servers", "roles"}));
     }
   }
   if (!servers_node || !servers_node.IsMap()) {
@@ -162,6 +210,7 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
            "list the service once per replica, or change replicas in the estate"});
     }
   }
+  if (roles_node) read_roles(*roles_node, filename, estate, plan, problems);
   if (!problems.empty())
     throw UserError(fmt::format("{} is not a valid plan for estate '{}':\n{}", filename, estate.name,
                                 model::format_problems(problems)),
@@ -191,6 +240,17 @@ std::string plan_to_yaml(const Plan& plan, const model::Estate& estate) {
     for (const auto& n : by_server[s.name]) names.push_back(quoted(n));
     out += fmt::format("  {}: [{}]\n", quoted(s.name), fmt::join(names, ", "));
   }
+  const auto roles = roles_of(plan, estate);
+  auto listed = [](const std::vector<RoleChoice>& choices) {
+    std::vector<std::string> names;
+    for (const auto& c : choices) names.push_back(quoted(c.server));
+    return fmt::format("[{}]", fmt::join(names, ", "));
+  };
+  out +=
+      "# Swarm managers in join order (the first runs swarm init) and the servers taking public traffic.\n";
+  out += "roles:\n";
+  out += fmt::format("  managers: {}\n", listed(roles.managers));
+  out += fmt::format("  edge: {}\n", listed(roles.edge));
   return out;
 }
 

@@ -15,8 +15,13 @@ namespace rehome::plan {
 //   servers:
 //     hppavilion: [gitlab, gitlab-runner, gibd-postgres]
 //     gmktec: [traefik, ws-gateway, ws-gateway]
-// Throws UserError naming file:line for syntax errors, unknown servers or services, and replica
-// counts that differ from the estate's. The returned plan carries no soft-rule outcomes (see annotate).
+//   roles:                                   # optional (older plan files have none)
+//     managers: [gmktec, hppavilion, wsasus] # Swarm managers, join order: the first runs swarm init
+//     edge: [gmktec]                         # servers that take the public traffic (80/443)
+// Roles written are kept as written; a plan without `roles:` (or a list left out) gets them decided by
+// plan::decide_roles, exactly as a new plan does. Throws UserError naming file:line for syntax errors,
+// unknown servers or services, and replica counts that differ from the estate's. The returned plan carries
+// no soft-rule outcomes (see annotate).
 Plan load_plan(const std::filesystem::path& path, const model::Estate& estate);
 Plan parse_plan(const std::string& yaml, const std::string& filename, const model::Estate& estate);
 

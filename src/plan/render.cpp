@@ -7,6 +7,7 @@
 
 #include "common/table.hpp"
 #include "plan/feasibility.hpp"
+#include "plan/roles.hpp"
 
 namespace rehome::plan {
 namespace {
@@ -118,6 +119,15 @@ std::string render_plan(const Plan& plan, const model::Estate& estate) {
         fmt::format("  {} ({} of {} after headroom): {}\n", s.name, model::format_bytes(u.memory),
                     model::format_bytes(ctx.memory_capacity(s)), u.services.empty() ? "-" : service_list(u));
   }
+  const auto roles = roles_of(plan, estate);
+  out += "\nCluster roles:\n\n";
+  Table role_table({"Role", "Server", "Why"});
+  for (size_t i = 0; i < roles.managers.size(); ++i)
+    role_table.add_row(
+        {i == 0 ? "manager (swarm init)" : "manager", roles.managers[i].server, roles.managers[i].reason});
+  for (const auto& e : roles.edge) role_table.add_row({"edge", e.server, e.reason});
+  if (roles.edge.empty()) role_table.add_row({"edge", "-", "none: no server takes public traffic"});
+  out += role_table.render();
   std::vector<const SoftRuleOutcome*> missed;
   for (const auto& o : plan.soft_rules)
     if (!o.met) missed.push_back(&o);
@@ -126,7 +136,8 @@ std::string render_plan(const Plan& plan, const model::Estate& estate) {
   std::vector<Finding> as_findings;
   for (const auto* o : missed)
     as_findings.push_back({Finding::Severity::warning, o->rule, o->server, o->service, o->reason});
-  for (const auto& line : group_soft_findings(as_findings)) out += fmt::format("  ✗ {}: {}\n", line.rule, line.text);
+  for (const auto& line : group_soft_findings(as_findings))
+    out += fmt::format("  ✗ {}: {}\n", line.rule, line.text);
   if (missed.empty()) out += "  ✓ every soft rule is met\n";
   return out;
 }
@@ -154,6 +165,13 @@ nlohmann::json plan_to_json(const Plan& plan, const model::Estate& estate) {
                             {"cpu_used_millicores", u.cpu},
                             {"services", services}});
   }
+  const auto roles = roles_of(plan, estate);
+  auto choices = [](const std::vector<RoleChoice>& list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : list) out.push_back({{"server", c.server}, {"reason", c.reason}});
+    return out;
+  };
+  j["roles"] = {{"managers", choices(roles.managers)}, {"edge", choices(roles.edge)}};
   j["assignments"] = nlohmann::json::array();
   for (const auto& a : plan.assignments)
     j["assignments"].push_back({{"service", a.service}, {"replica", a.replica}, {"server", a.server}});
@@ -179,7 +197,8 @@ std::string render_check(const CheckReport& report, const model::Estate& estate)
   std::vector<Finding> soft;
   for (const auto& f : report.findings)
     if (f.severity == Finding::Severity::warning) soft.push_back(f);
-  for (const auto& line : group_soft_findings(soft)) out += fmt::format("  ! [{}] {}\n", line.rule, line.text);
+  for (const auto& line : group_soft_findings(soft))
+    out += fmt::format("  ! [{}] {}\n", line.rule, line.text);
   out += "\nProposal beside the recommended plan:\n";
   Table table({"Server", ">Memory (after headroom)", ">Proposal", ">Recommended", "Proposal services",
                "Recommended services"});

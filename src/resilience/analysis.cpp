@@ -232,19 +232,7 @@ FailureResult analyse_failure(const Cluster& cluster, const Scenario& scenario, 
 std::vector<int> edge_servers(const Cluster& cluster) {
   std::vector<int> out;
   for (int n = 0; n < cluster.server_count(); ++n)
-    if (cluster.server(n).hints.edge) out.push_back(n);
-  if (!out.empty()) return out;
-  for (int n = 0; n < cluster.server_count(); ++n) {
-    bool proxy = false;
-    for (int s : cluster.replicas_on_server(n))
-      proxy = proxy || cluster.service(s).category == model::Category::proxy;
-    for (int s = 0; s < cluster.service_count() && !proxy; ++s)
-      if (cluster.service(s).category == model::Category::proxy) {
-        const auto& g = cluster.global_servers(s);
-        proxy = std::find(g.begin(), g.end(), n) != g.end();
-      }
-    if (proxy) out.push_back(n);
-  }
+    if (cluster.is_edge(n)) out.push_back(n);
   return out;
 }
 

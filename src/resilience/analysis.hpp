@@ -94,7 +94,7 @@ PartitionResult analyse_partition(const Cluster& cluster, const Scenario& scenar
 // The local (not shared, writable) volume that ties a service to its server, for messages.
 std::string local_volume_of(const model::Service& svc);
 
-// Servers that take public traffic: those with hints.edge, else those the plan gives a proxy.
+// Servers that take public traffic: the plan's edge servers (plan::roles_of), in estate order.
 std::vector<int> edge_servers(const Cluster& cluster);
 
 }  // namespace rehome::resilience

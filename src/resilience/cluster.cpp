@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "plan/placement_state.hpp"
+#include "plan/roles.hpp"
 
 namespace rehome::resilience {
 namespace {
@@ -39,10 +40,24 @@ Cluster::Cluster(const model::Estate& estate, const plan::Plan& plan, double fai
                    [](const auto& a, const auto& b) { return rule_rank(a->name()) < rule_rank(b->name()); });
   plan::PlacementState loads(estate, failover_headroom);
   const int N = server_count(), S = service_count();
-  for (int n = 0; n < N; ++n) {
-    server_ids_[estate.servers[n].name] = n;
-    if (is_manager(n)) ++managers_;
-  }
+  for (int n = 0; n < N; ++n) server_ids_[estate.servers[n].name] = n;
+  const std::string where = plan.where.file.empty() ? "plan" : plan.where.str();
+  manager_.assign(N, false);
+  edge_.assign(N, false);
+  auto mark = [&](const std::vector<plan::RoleChoice>& choices, std::vector<bool>& flags, const char* role) {
+    for (const auto& c : choices) {
+      int n = server_id(c.server);
+      if (n < 0)
+        throw UserError(fmt::format("{}: the plan makes '{}' {}, which is not a server of estate '{}'", where,
+                                    c.server, role, estate.name),
+                        "make the plan again from this estate (rehome plan) or fix the server name");
+      flags[n] = true;
+    }
+  };
+  const auto roles = plan::roles_of(plan, estate);
+  mark(roles.managers, manager_, "a manager");
+  mark(roles.edge, edge_, "an edge server");
+  managers_ = static_cast<int>(std::count(manager_.begin(), manager_.end(), true));
   for (int s = 0; s < S; ++s) service_ids_[estate.services[s].name] = s;
   mem_cap_.resize(N);
   cpu_cap_.resize(N);
@@ -93,7 +108,6 @@ Cluster::Cluster(const model::Estate& estate, const plan::Plan& plan, double fai
   std::vector<bool> global_listed(S, false);
   for (const auto& a : plan.assignments) {
     int s = service_id(a.service), n = server_id(a.server);
-    std::string where = plan.where.file.empty() ? "plan" : plan.where.str();
     if (s < 0)
       throw UserError(fmt::format("{}: the plan places '{}', which is not a service of estate '{}'", where,
                                   a.service, estate.name),

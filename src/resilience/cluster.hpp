@@ -19,7 +19,7 @@ class Cluster {
   // `failover_headroom`: share of each server's memory and CPU that rescheduling must leave free.
   // Swarm itself fills a node up to its reservations, so the default is 0: the plan's headroom is
   // precisely the reserve that failover spends. UserError when the plan names an unknown server or
-  // service (with the plan's file:line when it came from a file).
+  // service, in its assignments or roles (with the plan's file:line when it came from a file).
   Cluster(const model::Estate& estate, const plan::Plan& plan, double failover_headroom = 0.0);
 
   const model::Estate& estate() const { return *estate_; }
@@ -35,8 +35,10 @@ class Cluster {
   const plan::PlacementContext& context() const { return *context_; }
   const plan::ServerLoad& load(int n) const { return loads_[n]; }
 
-  bool is_manager(int n) const { return estate_->servers[n].role == model::SwarmRole::manager; }
+  // The plan's roles (plan::roles_of): the Swarm managers and the servers that take public traffic.
+  bool is_manager(int n) const { return manager_[n]; }
   int manager_count() const { return managers_; }
+  bool is_edge(int n) const { return edge_[n]; }
 
   // Capacity the scheduler may fill (memory and CPU minus the failover headroom).
   model::Bytes memory_capacity(int n) const { return mem_cap_[n]; }
@@ -63,6 +65,7 @@ class Cluster {
   std::vector<plan::ServerLoad> loads_;
   std::unordered_map<std::string, int> server_ids_, service_ids_;
   int managers_ = 0;
+  std::vector<bool> manager_, edge_;
   std::vector<model::Bytes> mem_cap_, mem_used_;
   std::vector<model::MilliCpu> cpu_cap_, cpu_used_;
   std::vector<int> tasks_;

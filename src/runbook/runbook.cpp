@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "plan/roles.hpp"
 #include "runbook/databases.hpp"
 #include "runbook/phases.hpp"
 
@@ -41,10 +42,12 @@ const model::Server& resolve_old_server(const model::Estate& e, const RunbookOpt
                   "name the host the containers run on today, as listed under `servers:`");
 }
 
-const model::Server& resolve_first_manager(const model::Estate& e) {
-  for (const auto& s : e.servers)
-    if (s.role == model::SwarmRole::manager) return s;
-  return e.servers.front();
+// The plan's first manager (it runs `swarm init`).
+const model::Server& resolve_first_manager(const model::Estate& e, const plan::Plan& p) {
+  const auto roles = plan::roles_of(p, e);
+  if (!roles.managers.empty())
+    if (const auto* s = e.find_server(roles.managers.front().server)) return *s;
+  return e.servers.front();  // no servers: resolve_old_server has refused already
 }
 
 void check_plan(const model::Estate& e, const plan::Plan& p) {
@@ -58,6 +61,13 @@ void check_plan(const model::Estate& e, const plan::Plan& p) {
                                   p.where.str(), a.service, a.server, e.name),
                       "use a server name from the estate's servers list");
   }
+  const auto roles = plan::roles_of(p, e);
+  for (const auto* list : {&roles.managers, &roles.edge})
+    for (const auto& r : *list)
+      if (!e.find_server(r.server))
+        throw UserError(fmt::format("{}: the plan gives a role to '{}', which is not a server of estate '{}'",
+                                    p.where.str(), r.server, e.name),
+                        "use a server name from the estate's servers list");
 }
 
 }  // namespace
@@ -67,7 +77,7 @@ Runbook make_runbook(const model::Estate& estate, const plan::Plan& plan, const 
   RunbookOptions o = options;
   if (o.targets_file.empty()) o.targets_file = o.workdir + "/targets.yaml";
   const model::Server& old_server = resolve_old_server(estate, o);
-  Context c{estate, plan, o, old_server, resolve_first_manager(estate)};
+  Context c{estate, plan, o, old_server, resolve_first_manager(estate, plan)};
 
   Runbook rb;
   rb.estate = estate.name;

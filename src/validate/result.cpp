@@ -152,21 +152,6 @@ std::string render_table(const Suite& suite) {
   return out;
 }
 
-std::string render_markdown(const Suite& suite) {
-  std::string md =
-      "| Test Category | Passed | Skipped | Partial | Failed | Score |\n|---|---|---|---|---|---|\n";
-  for (Area a : kAreas) {
-    Score s = suite.score(a);
-    md += fmt::format("| {} | {}/{} | {} | {} | {} | {} |\n", to_string(a), s.passed, s.total(), s.skipped,
-                      s.partial, s.failed, pct(s));
-  }
-  Score o = suite.overall();
-  md +=
-      fmt::format("| **TOTAL** | **{}/{}** | **{}** | **{}** | **{}** | **{}** |\n\n**Overall status:** {}\n",
-                  o.passed, o.total(), o.skipped, o.partial, o.failed, pct(o), verdict(suite));
-  return md;
-}
-
 nlohmann::json to_json(const Suite& suite) {
   nlohmann::json cats = nlohmann::json::array();
   auto score_json = [](const Score& s) {

@@ -49,7 +49,6 @@ std::string area_key(Area a);      // "databases", ...
 // 000's table: Test Category | Passed | Skipped | Partial | Failed | Score, then TOTAL, then the
 // verdict; followed by every probe not passed with its reason.
 std::string render_table(const Suite& suite);
-std::string render_markdown(const Suite& suite);
 nlohmann::json to_json(const Suite& suite);  // evidence: {kind: rehome.validation, categories, probes, ok}
 
 }  // namespace rehome::validate

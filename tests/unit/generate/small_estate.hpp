@@ -1,19 +1,15 @@
 #pragma once
 // A three-server estate built in code, with its plan, for the generator tests.
-#include "model/estate.hpp"
-#include "plan/plan.hpp"
+#include "support/estate_builder.hpp"
 
 namespace rehome::generate::test {
 
-inline model::Service service(const std::string& name, const std::string& stack, int replicas,
-                              model::Category category = model::Category::app) {
-  model::Service s;
-  s.name = name;
-  s.image = "example/" + name + ":1";
+using rehome::test::server;
+using rehome::test::service;
+
+// 256 MB reserved (512 MB limit), 0.25 CPU (1.5 limit), in `stack`.
+inline model::Service in_stack(model::Service s, const std::string& stack) {
   s.stack = stack;
-  s.replicas = replicas;
-  s.category = category;
-  s.resources.memory_reservation = 256 * model::MiB;
   s.resources.memory_limit = 512 * model::MiB;
   s.resources.cpu_reservation = 250;
   s.resources.cpu_limit = 1500;
@@ -21,30 +17,21 @@ inline model::Service service(const std::string& name, const std::string& stack,
 }
 
 inline model::Estate small_estate() {
-  model::Estate e;
-  e.name = "acme";
-  auto server = [](const std::string& name, const std::string& address, model::SwarmRole role) {
-    model::Server s;
-    s.name = name;
-    s.address = address;
-    s.memory = 8 * model::GiB;
-    s.cpu_threads = 4;
-    s.role = role;
-    return s;
-  };
-  e.servers = {server("alpha", "10.0.0.1", model::SwarmRole::manager),
-               server("beta", "10.0.0.2", model::SwarmRole::worker),
-               server("gamma", "10.0.0.3", model::SwarmRole::worker)};
+  auto e = rehome::test::estate("acme",
+                                {server("alpha", 8 * model::GiB, 4, model::SwarmRole::manager),
+                                 server("beta", 8 * model::GiB), server("gamma", 8 * model::GiB)},
+                                {});
+  for (size_t i = 0; i < e.servers.size(); ++i) e.servers[i].address = "10.0.0." + std::to_string(i + 1);
   e.servers[0].hints.edge = true;
   e.servers[1].hints.reliability = model::Reliability::high;
   e.servers[2].hints.weak = true;
 
-  auto proxy = service("proxy", "edge", 1, model::Category::proxy);
+  auto proxy = in_stack(service("proxy", 256 * model::MiB, 1, model::Category::proxy), "edge");
   proxy.ports = {{80, 80, "tcp", "ingress"}, {443, 443, "tcp", "ingress"}};
   proxy.networks = {"public", "backend"};
   proxy.cap_add = {"NET_BIND_SERVICE"};
 
-  auto web = service("web", "production", 3);
+  auto web = in_stack(service("web", 256 * model::MiB, 3), "production");
   web.networks = {"backend", "database"};
   web.secrets = {"db_password"};
   web.read_only_root = true;
@@ -53,7 +40,7 @@ inline model::Estate small_estate() {
   web.ports = {{0, 8080, "tcp", "ingress"}};
   web.metrics = {{"port", "8080"}, {"path", "/metrics"}};
 
-  auto db = service("db", "databases", 1, model::Category::database);
+  auto db = in_stack(service("db", 256 * model::MiB, 1, model::Category::database), "databases");
   db.stateful = true;
   db.networks = {"database"};
   db.secrets = {"db_password"};
@@ -61,7 +48,8 @@ inline model::Estate small_estate() {
   db.data = model::DataSpec{"postgres", {"app"}, 3 * model::GiB, std::nullopt};
   db.healthcheck = model::HealthCheck{{"CMD-SHELL", "pg_isready -U app"}, 10000, 5000, 30000, 5};
 
-  auto exporter = service("node-exporter", "monitoring", 1, model::Category::monitoring);
+  auto exporter =
+      in_stack(service("node-exporter", 256 * model::MiB, 1, model::Category::monitoring), "monitoring");
   exporter.global = true;
   exporter.metrics = {{"port", "9100"}};
 

@@ -111,11 +111,11 @@ TEST(Topology, PlanThatDisagreesWithTheEstateIsRefusedByName) {
 }
 
 TEST(Topology, DefaultStacksAndSlugs) {
-  auto db = test::service("x", "", 1, model::Category::database);
+  auto db = test::service("x", model::MiB, 1, model::Category::database);
   EXPECT_EQ(default_stack(db), "databases");
-  auto mon = test::service("x", "", 1, model::Category::monitoring);
+  auto mon = test::service("x", model::MiB, 1, model::Category::monitoring);
   EXPECT_EQ(default_stack(mon), "monitoring");
-  auto staging = test::service("x", "", 1);
+  auto staging = test::service("x", model::MiB);
   staging.tier = model::Tier::staging;
   EXPECT_EQ(default_stack(staging), "staging");
   EXPECT_EQ(slug("Keycloak_DB password"), "keycloak-db-password");

@@ -56,9 +56,11 @@ TEST(Check, SoftFindingsOfOneRuleAreGroupedPastThree) {
     return Finding{S::warning, "partners-together", sa, a,
                    a + " (" + sa + ") calls " + b + " (" + sb + ") across servers: ~1-5 ms more per call"};
   };
-  std::vector<Finding> warnings = {call("a", "gmktec", "a-db", "hppavilion"), call("b", "gmktec", "b-db", "hppavilion"),
+  std::vector<Finding> warnings = {call("a", "gmktec", "a-db", "hppavilion"),
+                                   call("b", "gmktec", "b-db", "hppavilion"),
                                    {S::warning, "other", "hpr", "x", "x is lonely"},
-                                   call("c", "wsasus", "c-db", "gmktec"), call("d", "gmktec", "d-db", "hppavilion")};
+                                   call("c", "wsasus", "c-db", "gmktec"),
+                                   call("d", "gmktec", "d-db", "hppavilion")};
   const auto lines = group_soft_findings(warnings);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].rule, "partners-together");

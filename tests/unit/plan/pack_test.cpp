@@ -4,15 +4,17 @@
 
 #include <random>
 
-#include "estate_builder.hpp"
+#include <fmt/format.h>
+
 #include "plan/pack.hpp"
 #include "plan/pack_exact.hpp"
 #include "plan/placement_state.hpp"
+#include "support/estate_builder.hpp"
 
 namespace rehome::plan {
 namespace {
 
-using namespace rehome::plan::test;
+using namespace rehome::test;
 
 std::vector<const model::Service*> replicas_of(const model::Estate& e) {
   std::vector<const model::Service*> out;
@@ -68,9 +70,10 @@ int fewest_servers_exhaustively(const model::Estate& e, double headroom) {
 // 2+2+2, 2+2: five servers, and no single move empties one. Four servers hold 3+2+2 each.
 model::Estate ffd_needs_five() {
   std::vector<model::Server> servers;
-  for (int i = 0; i < 6; ++i) servers.push_back(server("n" + std::to_string(i), 7));
-  return estate(std::move(servers),
-                {service("a", 3, model::Category::app, 4), service("b", 2, model::Category::app, 8)});
+  for (int i = 0; i < 6; ++i) servers.push_back(server(fmt::format("n{}", i), gib(7)));
+  return estate(
+      "test", std::move(servers),
+      {service("a", gib(3), 4, model::Category::app), service("b", gib(2), 8, model::Category::app)});
 }
 
 TEST(Pack, ExactSearchFindsFourServersWhereGreedyNeedsFive) {
@@ -102,7 +105,7 @@ TEST(Pack, ExactSearchKeepsTheHardRules) {
   // from a, which is on all four. Without that rule four servers do; with it, five.
   auto e = ffd_needs_five();
   for (auto& s : e.servers) s.memory = static_cast<model::Bytes>(7.5 * model::GiB);
-  e.services.push_back(service("c", 0.5));
+  e.services.push_back(service("c", gib(0.5)));
   for (bool apart : {false, true}) {
     e.services[2].placement.anti_affinity =
         apart ? std::vector<std::string>{"a"} : std::vector<std::string>{};
@@ -144,20 +147,20 @@ TEST(Pack, PlaceExactCountsTheRoomOfServersInUse) {
 // legal, never above first fit, and equals the exhaustive optimum.
 TEST(Pack, SmallEstatesReachTheExhaustiveOptimum) {
   std::mt19937 rng(2026);
-  std::uniform_int_distribution<int> gib(4, 12), mib(512, 4096), pct(0, 99), reps(1, 3);
+  std::uniform_int_distribution<int> mem_gib(4, 12), mib(512, 4096), pct(0, 99), reps(1, 3);
   int checked = 0;
   for (int i = 0; i < 300; ++i) {
     std::vector<model::Server> servers;
     const int ns = 2 + pct(rng) % 4;
     for (int s = 0; s < ns; ++s) {
-      auto srv = server("s" + std::to_string(s), gib(rng), 2 + pct(rng) % 6);
+      auto srv = server("s" + std::to_string(s), gib(mem_gib(rng)), 2 + pct(rng) % 6);
       if (pct(rng) < 30) srv.labels["disk"] = "ssd";
       servers.push_back(srv);
     }
     std::vector<model::Service> services;
     const int nv = 1 + pct(rng) % 4;
     for (int v = 0; v < nv; ++v) {
-      auto svc = service("v" + std::to_string(v), 0, model::Category::app, reps(rng));
+      auto svc = service("v" + std::to_string(v), gib(0), reps(rng), model::Category::app);
       svc.resources.memory_reservation = mib(rng) * model::MiB;
       svc.resources.cpu_reservation = 100 * (1 + pct(rng) % 15);
       if (pct(rng) < 10) svc.placement.pin = {"s" + std::to_string(pct(rng) % ns)};
@@ -166,7 +169,7 @@ TEST(Pack, SmallEstatesReachTheExhaustiveOptimum) {
       if (v > 0 && pct(rng) < 25) svc.placement.anti_affinity = {"v" + std::to_string(pct(rng) % v)};
       services.push_back(svc);
     }
-    auto e = estate(std::move(servers), std::move(services));
+    auto e = estate("test", std::move(servers), std::move(services));
     if (e.replica_count() > 9) continue;
     const int optimum = fewest_servers_exhaustively(e, 0.1);
     const auto list = replicas_of(e);

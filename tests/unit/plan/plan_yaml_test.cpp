@@ -7,19 +7,19 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
-#include "estate_builder.hpp"
 #include "plan/plan_yaml.hpp"
 #include "plan/solver.hpp"
+#include "support/estate_builder.hpp"
 
 namespace rehome::plan {
 namespace {
 
-using namespace rehome::plan::test;
+using namespace rehome::test;
 
 model::Estate small() {
-  auto e = estate({server("gmktec", 28, 16), server("hppavilion", 31, 8)},
-                  {service("traefik", 0.5), service("ws-gateway", 0.6, model::Category::app, 2),
-                   service("node-exporter", 0.1, model::Category::monitoring)});
+  auto e = estate("test", {server("gmktec", gib(28), 16), server("hppavilion", gib(31), 8)},
+                  {service("traefik", gib(0.5)), service("ws-gateway", gib(0.6), 2, model::Category::app),
+                   service("node-exporter", gib(0.1), 1, model::Category::monitoring)});
   e.name = "wizardsofts";
   e.services[2].global = true;
   return e;

@@ -4,14 +4,14 @@
 
 #include <random>
 
-#include "estate_builder.hpp"
 #include "plan/placement_state.hpp"
 #include "plan/solver.hpp"
+#include "support/estate_builder.hpp"
 
 namespace rehome::plan {
 namespace {
 
-using namespace rehome::plan::test;
+using namespace rehome::test;
 
 model::Estate random_estate(std::mt19937& rng, int max_servers, int max_services, int max_replicas) {
   std::uniform_int_distribution<int> n_servers(1, max_servers), n_services(1, max_services),
@@ -19,7 +19,7 @@ model::Estate random_estate(std::mt19937& rng, int max_servers, int max_services
   std::vector<model::Server> servers;
   const int ns = n_servers(rng);
   for (int i = 0; i < ns; ++i) {
-    auto s = server("s" + std::to_string(i), mem_gib(rng), threads(rng));
+    auto s = server("s" + std::to_string(i), gib(mem_gib(rng)), threads(rng));
     if (pct(rng) < 20) s.hints.weak = true;
     if (pct(rng) < 30) s.labels["disk"] = pct(rng) < 50 ? "ssd" : "hdd";
     servers.push_back(s);
@@ -27,7 +27,8 @@ model::Estate random_estate(std::mt19937& rng, int max_servers, int max_services
   std::vector<model::Service> services;
   const int nv = n_services(rng);
   for (int i = 0; i < nv; ++i) {
-    auto v = service("v" + std::to_string(i), 0, static_cast<model::Category>(pct(rng) % 15), replicas(rng));
+    auto v =
+        service("v" + std::to_string(i), gib(0), replicas(rng), static_cast<model::Category>(pct(rng) % 15));
     v.resources.memory_reservation = mem_mib(rng) * model::MiB;
     v.resources.cpu_reservation = 100 * (1 + pct(rng) % 20);
     if (pct(rng) < 15) v.tier = model::Tier::staging;
@@ -38,7 +39,7 @@ model::Estate random_estate(std::mt19937& rng, int max_servers, int max_services
     if (i > 0 && pct(rng) < 20) v.depends_on = {"v" + std::to_string(pct(rng) % i)};
     services.push_back(v);
   }
-  return estate(std::move(servers), std::move(services));
+  return estate("test", std::move(servers), std::move(services));
 }
 
 // Replays the plan through the rules: every replica placed once, each fits given the ones before it.
@@ -150,7 +151,7 @@ TEST(Property, LargerEstatesArePlacedLegally) {
 }
 
 TEST(Property, InfeasibleNamesTheServiceAndTheClosestServer) {
-  auto e = estate({server("wsasus", 11), server("hpr", 5.7)}, {service("gitlab", 12)});
+  auto e = estate("test", {server("wsasus", gib(11)), server("hpr", gib(5.7))}, {service("gitlab", gib(12))});
   auto result = solve(e);
   ASSERT_FALSE(result.plan);
   EXPECT_EQ(result.failure->service, "gitlab");

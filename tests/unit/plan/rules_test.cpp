@@ -1,17 +1,18 @@
 // Each hard rule on its own.
 #include <gtest/gtest.h>
 
-#include "estate_builder.hpp"
 #include "plan/feasibility.hpp"
 #include "plan/placement_state.hpp"
+#include "support/estate_builder.hpp"
 
 namespace rehome::plan {
 namespace {
 
-using namespace rehome::plan::test;
+using namespace rehome::test;
 
 TEST(Rules, MemoryKeepsTheHeadroomFreeAndSaysTheNumbers) {
-  auto e = estate({server("small", 11)}, {service("gitlab", 4), service("prometheus", 6)});
+  auto e =
+      estate("test", {server("small", gib(11))}, {service("gitlab", gib(4)), service("prometheus", gib(6))});
   PlacementState st(e, 0.10);
   EXPECT_TRUE(st.fits(e.services[0], 0));
   st.add(e.services[0], 0);  // 4 of 9.9 GB used
@@ -24,7 +25,7 @@ TEST(Rules, MemoryKeepsTheHeadroomFreeAndSaysTheNumbers) {
 }
 
 TEST(Rules, CpuReservations) {
-  auto e = estate({server("a", 64, 2)}, {service("build", 1)});
+  auto e = estate("test", {server("a", gib(64), 2)}, {service("build", gib(1))});
   e.services[0].resources.cpu_reservation = 1500;
   PlacementState st(e, 0.10);
   EXPECT_TRUE(st.fits(e.services[0], 0));  // 1.5 of 1.8
@@ -35,7 +36,7 @@ TEST(Rules, CpuReservations) {
 }
 
 TEST(Rules, Pins) {
-  auto e = estate({server("a", 8), server("b", 8)}, {service("db", 1)});
+  auto e = estate("test", {server("a", gib(8)), server("b", gib(8))}, {service("db", gib(1))});
   e.services[0].placement.pin = {"b"};
   PlacementState st(e, 0.1);
   EXPECT_EQ(st.why_not(e.services[0], 0).value_or(""), "is pinned to b");
@@ -43,7 +44,7 @@ TEST(Rules, Pins) {
 }
 
 TEST(Rules, Labels) {
-  auto e = estate({server("a", 8), server("b", 8)}, {service("db", 1)});
+  auto e = estate("test", {server("a", gib(8)), server("b", gib(8))}, {service("db", gib(1))});
   e.servers[1].labels["disk"] = "ssd";
   e.servers[0].labels["disk"] = "hdd";
   e.services[0].placement.labels["disk"] = "ssd";
@@ -81,7 +82,7 @@ TEST(Rules, PinsAndLabelsConfineAServiceWhateverIsPlaced) {
 }
 
 TEST(Rules, MaxReplicasPerNode) {
-  auto e = estate({server("a", 8)}, {service("web", 1, model::Category::app, 3)});
+  auto e = estate("test", {server("a", gib(8))}, {service("web", gib(1), 3, model::Category::app)});
   e.services[0].placement.max_replicas_per_node = 2;
   PlacementState st(e, 0.1);
   st.add(e.services[0], 0);
@@ -93,8 +94,9 @@ TEST(Rules, MaxReplicasPerNode) {
 }
 
 TEST(Rules, AntiAffinityBothWaysReplicaApartAndHostPorts) {
-  auto e = estate({server("a", 16)}, {service("x", 1), service("y", 1), service("db", 1),
-                                      service("db-replica", 1), service("p1", 1), service("p2", 1)});
+  auto e = estate("test", {server("a", gib(16))},
+                  {service("x", gib(1)), service("y", gib(1)), service("db", gib(1)),
+                   service("db-replica", gib(1)), service("p1", gib(1)), service("p2", gib(1))});
   e.services[0].placement.anti_affinity = {"y"};
   e.services[3].data = model::DataSpec{};
   e.services[3].data->replica_of = "db";
@@ -116,7 +118,8 @@ TEST(Rules, AntiAffinityBothWaysReplicaApartAndHostPorts) {
 }
 
 TEST(Rules, EdgePortsOnlyOnEdgeServers) {
-  auto e = estate({server("edge", 8), server("inner", 8)}, {service("traefik", 1, model::Category::proxy)});
+  auto e = estate("test", {server("edge", gib(8)), server("inner", gib(8))},
+                  {service("traefik", gib(1), 1, model::Category::proxy)});
   model::Port https;
   https.published = 443;
   e.services[0].ports = {https};
@@ -129,7 +132,8 @@ TEST(Rules, EdgePortsOnlyOnEdgeServers) {
 }
 
 TEST(Rules, PlacementStateStartsFromAPlan) {
-  auto e = estate({server("a", 8), server("b", 8)}, {service("web", 2, model::Category::app, 2)});
+  auto e = estate("test", {server("a", gib(8)), server("b", gib(8))},
+                  {service("web", gib(2), 2, model::Category::app)});
   Plan p;
   p.assignments = {{"web", 0, "a"}, {"web", 1, "a"}};
   PlacementState st(e, 0.1, p);

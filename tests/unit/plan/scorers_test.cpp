@@ -1,21 +1,22 @@
 // Each soft rule: its score for candidates and its verdict on a finished plan.
 #include <gtest/gtest.h>
 
-#include "estate_builder.hpp"
 #include "plan/placement_state.hpp"
 #include "plan/scorers.hpp"
 #include "plan/solver.hpp"
+#include "support/estate_builder.hpp"
 
 namespace rehome::plan {
 namespace {
 
-using namespace rehome::plan::test;
+using namespace rehome::test;
 using model::Category;
 
 // big: most memory; strong: most CPU (the production server); weak: old and unreliable.
 model::Estate three_servers(std::vector<model::Service> services) {
   auto e =
-      estate({server("big", 32, 8), server("strong", 28, 16), server("weak", 6, 8)}, std::move(services));
+      estate("test", {server("big", gib(32), 8), server("strong", gib(28), 16), server("weak", gib(6), 8)},
+             std::move(services));
   e.servers[2].hints.weak = true;
   e.servers[2].hints.reliability = model::Reliability::low;
   return e;
@@ -40,7 +41,7 @@ Plan placed(const model::Estate& e, std::vector<Assignment> a) {
 }
 
 TEST(Scorers, DatabasesGoWhereMemoryIsLargest) {
-  auto e = three_servers({service("pg", 2, Category::database)});
+  auto e = three_servers({service("pg", gib(2), 1, Category::database)});
   PlacementContext ctx(e, 0.1);
   auto s = make_databases_on_memory_scorer();
   ASSERT_TRUE(s->applies(e.services[0], ctx));
@@ -52,8 +53,9 @@ TEST(Scorers, DatabasesGoWhereMemoryIsLargest) {
 }
 
 TEST(Scorers, MonitoringAndCiOffTheProductionServer) {
-  auto e = three_servers({service("web", 1, Category::app), service("prometheus", 2, Category::monitoring),
-                          service("runner", 2, Category::ci)});
+  auto e = three_servers({service("web", gib(1), 1, Category::app),
+                          service("prometheus", gib(2), 1, Category::monitoring),
+                          service("runner", gib(2), 1, Category::ci)});
   PlacementContext ctx(e, 0.1);
   EXPECT_TRUE(ctx.is_production_server(e.servers[1]));
   EXPECT_FALSE(ctx.is_production_server(e.servers[0]));
@@ -68,7 +70,7 @@ TEST(Scorers, MonitoringAndCiOffTheProductionServer) {
 }
 
 TEST(Scorers, PartnersTogether) {
-  auto e = three_servers({service("api", 1), service("cache", 1, Category::app)});
+  auto e = three_servers({service("api", gib(1)), service("cache", gib(1), 1, Category::app)});
   e.services[0].depends_on = {"cache"};
   PlacementContext ctx(e, 0.1);
   auto s = make_partners_together_scorer();
@@ -83,7 +85,7 @@ TEST(Scorers, PartnersTogether) {
 }
 
 TEST(Scorers, ReplicasSpread) {
-  auto e = three_servers({service("web", 1, Category::app, 2)});
+  auto e = three_servers({service("web", gib(1), 2, Category::app)});
   auto plan = make_plan(e);
   auto where = plan.servers_of("web");
   ASSERT_EQ(where.size(), 2u);
@@ -93,9 +95,9 @@ TEST(Scorers, ReplicasSpread) {
 }
 
 TEST(Scorers, WeakServersGetStagingOnly) {
-  auto staging = service("staging-web", 1);
+  auto staging = service("staging-web", gib(1));
   staging.tier = model::Tier::staging;
-  auto e = three_servers({service("web", 1), staging});
+  auto e = three_servers({service("web", gib(1)), staging});
   auto plan = make_plan(e);
   EXPECT_EQ(plan.servers_of("staging-web"), std::vector<std::string>{"weak"});
   EXPECT_NE(plan.servers_of("web")[0], "weak");
@@ -105,7 +107,7 @@ TEST(Scorers, WeakServersGetStagingOnly) {
 }
 
 TEST(Scorers, BalanceAndPack) {
-  auto e = estate({server("a", 16), server("b", 16)}, {service("x", 4)});
+  auto e = estate("test", {server("a", gib(16)), server("b", gib(16))}, {service("x", gib(4))});
   PlacementContext ctx(e, 0.0);
   ServerLoad half;
   half.memory = 8 * model::GiB;
@@ -120,9 +122,9 @@ TEST(Scorers, BalanceAndPack) {
 // A person's plan may list a service's replicas apart: each (service, server) is still judged once, and
 // the servers named are sorted and distinct.
 TEST(Scorers, VerdictsCountEachServiceAndServerOnce) {
-  auto api = service("api", 1, Category::app, 3);
+  auto api = service("api", gib(1), 3, Category::app);
   api.depends_on = {"pg"};
-  auto e = three_servers({api, service("pg", 2, Category::database)});
+  auto e = three_servers({api, service("pg", gib(2), 1, Category::database)});
   auto p = placed(e, {{"api", 0, "weak"}, {"pg", 0, "big"}, {"api", 1, "weak"}, {"api", 2, "strong"}});
   int on_weak = 0;
   for (const auto& o : p.soft_rules) on_weak += o.rule == "weak-servers-staging-only" && o.service == "api";
@@ -138,7 +140,7 @@ TEST(Scorers, VerdictsCountEachServiceAndServerOnce) {
 }
 
 TEST(Scorers, ScoreIsTheWeightedShareMet) {
-  auto e = three_servers({service("pg", 2, Category::database)});
+  auto e = three_servers({service("pg", gib(2), 1, Category::database)});
   auto good = placed(e, {{"pg", 0, "big"}});
   auto bad = placed(e, {{"pg", 0, "weak"}});
   EXPECT_EQ(good.score, 100.0);

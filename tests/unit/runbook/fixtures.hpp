@@ -1,39 +1,40 @@
 #pragma once
-#include "model/estate.hpp"
-#include "plan/plan.hpp"
+#include "support/estate_builder.hpp"
 
 namespace rehome::runbook::test {
 
 // A small estate built in code: old host `old`, database server `db`, app server `app`.
 inline model::Estate small_estate() {
-  model::Estate e;
-  e.name = "shop";
-  e.servers = {{.name = "old", .address = "10.0.0.84", .memory = 32 * model::GiB, .cpu_threads = 16},
-               {.name = "db",
-                .address = "10.0.0.80",
-                .memory = 32 * model::GiB,
-                .cpu_threads = 8,
-                .labels = {{"role", "data"}},
-                .role = model::SwarmRole::manager},
-               {.name = "app", .address = "10.0.0.81", .memory = 16 * model::GiB, .cpu_threads = 8}};
-  model::Service pg{.name = "shop-postgres",
-                    .image = "postgres:15",
-                    .stack = "databases",
-                    .category = model::Category::database};
+  using rehome::test::server;
+  using rehome::test::service;
+  auto e = rehome::test::estate(
+      "shop",
+      {server("old", 32 * model::GiB, 16), server("db", 32 * model::GiB, 8, model::SwarmRole::manager),
+       server("app", 16 * model::GiB, 8)},
+      {});
+  e.servers[0].address = "10.0.0.84";
+  e.servers[1].address = "10.0.0.80";
+  e.servers[1].labels = {{"role", "data"}};
+  e.servers[2].address = "10.0.0.81";
+  // No reservations: the runbook reads names, images, stacks and data, not sizes.
+  auto sized_none = [](model::Service s, std::string image, std::string stack) {
+    s.image = std::move(image);
+    s.stack = std::move(stack);
+    s.resources = {};
+    return s;
+  };
+  auto pg = sized_none(service("shop-postgres", 0, 1, model::Category::database), "postgres:15", "databases");
   pg.ports = {{.published = 5435, .target = 5432}};
   pg.data = model::DataSpec{.engine = "postgres", .databases = {"shop", "audit"}};
-  model::Service redis{
-      .name = "shop-redis", .image = "redis:7", .stack = "databases", .category = model::Category::cache};
+  auto redis = sized_none(service("shop-redis", 0, 1, model::Category::cache), "redis:7", "databases");
   redis.data = model::DataSpec{.engine = "redis"};
-  model::Service eureka{.name = "ws-discovery", .image = "eureka:1", .stack = "production"};
-  model::Service api{.name = "shop-api", .image = "api:1", .stack = "production"};
+  auto eureka = sized_none(service("ws-discovery", 0), "eureka:1", "production");
+  auto api = sized_none(service("shop-api", 0), "api:1", "production");
   api.depends_on = {"shop-postgres", "ws-discovery", "shop-redis"};
-  model::Service web{.name = "shop-web", .image = "web:1", .stack = "frontend"};
+  auto web = sized_none(service("shop-web", 0), "web:1", "frontend");
   web.depends_on = {"shop-api"};
-  model::Service prom{.name = "prometheus",
-                      .image = "prom/prometheus",
-                      .stack = "monitoring",
-                      .category = model::Category::monitoring};
+  auto prom =
+      sized_none(service("prometheus", 0, 1, model::Category::monitoring), "prom/prometheus", "monitoring");
   e.services = {pg, redis, web, api, eureka, prom};
   e.networks = {{.name = "backend", .encrypted = true, .internal = true}};
   return e;
