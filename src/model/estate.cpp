@@ -67,12 +67,6 @@ const Server* Estate::find_server(const std::string& n) const { return find_by_n
 const Service* Estate::find_service(const std::string& n) const { return find_by_name(services, n); }
 const Network* Estate::find_network(const std::string& n) const { return find_by_name(networks, n); }
 
-Bytes Estate::total_memory() const {
-  Bytes total = 0;
-  for (const auto& s : servers) total += s.memory;
-  return total;
-}
-
 int Estate::replica_count() const {
   int n = 0;
   for (const auto& s : services) n += s.global ? static_cast<int>(servers.size()) : s.replicas;

@@ -199,7 +199,6 @@ struct Estate {
   const Server* find_server(const std::string& name) const;
   const Service* find_service(const std::string& name) const;
   const Network* find_network(const std::string& name) const;
-  Bytes total_memory() const;
   int replica_count() const;  // sum of replicas (global services count once per server)
 
   bool operator==(const Estate&) const = default;
