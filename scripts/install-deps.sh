@@ -14,6 +14,8 @@ real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io ipro
       restic coinor-cbc pgcopydb chromium)
 # generate: validators of the generated stacks, monitoring files and scripts.
 real+=(docker-compose prometheus shellcheck)
+# Test images from Debian packages (scripts/build-images.sh) and the private registry the Swarm pulls from.
+real+=(mmdebstrap docker-registry)
 if [[ "${1:-}" == "--build-only" ]]; then real=(); fi
 
 missing=()
@@ -29,3 +31,8 @@ if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# docker-registry's package enables a registry on every address of this machine (port 5000): the tests
+# start their own on the test network only, so the system one stays off where systemd runs.
+if [[ -d /run/systemd/system ]] && systemctl is-enabled docker-registry >/dev/null 2>&1; then
+  $sudo systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi

@@ -32,6 +32,7 @@ struct ImportFlags {
   std::string output;
   std::string servers;
   std::string name;
+  std::string registry;
   bool json = false;
 };
 
@@ -51,6 +52,7 @@ int finish(estate_import::ImportResult result, const ImportFlags& f) {
   if (!f.servers.empty()) servers = f.servers;
   estate_import::attach_servers(result, servers, estate_import::local_host_server());
   if (!f.name.empty()) result.estate.name = f.name;
+  if (!f.registry.empty()) result.estate.registry = f.registry;
   std::string yaml = estate_import::estate_yaml_checked(result);
   if (!f.output.empty()) write_file_atomically(f.output, yaml);
   if (f.json) {
@@ -74,6 +76,9 @@ void common_options(CLI::App& app, const std::shared_ptr<ImportFlags>& f) {
   app.add_option("--servers", f->servers,
                  "an estate.yaml holding just the servers (default: one placeholder server for this host)");
   app.add_option("--name", f->name, "the estate's name (default: the first project, or the engine's host)");
+  app.add_option(
+      "--registry", f->registry,
+      "host[:port] of the registry every server pulls from; images built locally are pushed there");
   app.add_flag("--json", f->json, "print JSON for programs");
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "generate/generate.hpp"
+#include "generate/images.hpp"
 #include "generate/yaml_writer.hpp"
 
 namespace rehome::generate {
@@ -131,7 +132,7 @@ void write_deploy(YamlWriter& y, const Topology& t, const model::Service& s) {
 
 void write_service(YamlWriter& y, const Topology& t, const model::Service& s) {
   y.key(s.name).map();
-  y.kv("image", s.image);
+  y.kv("image", deployed_image(t.estate(), s));
   auto nets = t.networks_of(s);
   if (!nets.empty()) y.key("networks").block(nets);
   write_ports(y, t, s);

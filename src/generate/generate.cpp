@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "generate/images.hpp"
+
 namespace rehome::generate {
 
 std::string generated_header(const Topology& t, const std::string& comment) {
@@ -28,7 +30,12 @@ std::string readme(const Topology& t, const Files& files) {
   s << "3. `./bootstrap.sh` on " << first
     << ": swarm init, joins, node labels, networks, secrets (values from\n"
        "   `$SECRETS_DIR/<name>` or typed in; never stored here).\n";
-  s << "4. `docker stack deploy -c stacks/<stack>.yml <stack>` for each stack, the ones holding data first:\n\n";
+  s << "4. `./images.sh push` where the build folders are (images built locally are built, tagged\n"
+       "   <registry>/<image> and pushed), then `./images.sh pull <server>` on every server: each pulls "
+       "every\n"
+       "   image it will run, so a node that cannot pull is found before any deploy.\n";
+  s << "5. `docker stack deploy -c stacks/<stack>.yml <stack>` for each stack, the ones holding data "
+       "first:\n\n";
   // Stacks holding stateful services first (the others connect to them), then the rest; name order within.
   for (bool stateful_pass : {true, false}) {
     for (const auto& [stack, services] : t.stacks()) {
@@ -40,7 +47,7 @@ std::string readme(const Topology& t, const Files& files) {
       s << "\n";
     }
   }
-  s << "\n5. Prometheus: `monitoring/prometheus.yml` with `monitoring/alerts.yml` beside it.\n\n";
+  s << "\n6. Prometheus: `monitoring/prometheus.yml` with `monitoring/alerts.yml` beside it.\n\n";
   s << "Managers (" << t.managers().size() << "): ";
   for (size_t i = 0; i < t.managers().size(); ++i) s << (i ? ", " : "") << t.managers()[i]->name;
   s << ". Edge: ";
@@ -61,6 +68,7 @@ Files generate_all(const model::Estate& estate, const plan::Plan& plan) {
   Topology t(estate, plan);
   Files files = stack_files(t);
   files["bootstrap.sh"] = bootstrap_script(t);
+  files["images.sh"] = images_script(t);
   files.merge(firewall_scripts(t));
   files["monitoring/prometheus.yml"] = prometheus_config(t);
   files["monitoring/alerts.yml"] = alert_rules(t);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "generate/generate.hpp"
+#include "generate/images.hpp"
 #include "generate/yaml_writer.hpp"
 
 namespace rehome::generate {
@@ -81,7 +82,7 @@ bool uses_claims(const model::Service& s) { return s.stateful; }
 
 void container(YamlWriter& y, const Topology& t, const model::Service& s) {
   const auto& r = s.resources;
-  y.seq().map().kv("name", slug(s.name)).kv("image", s.image);
+  y.seq().map().kv("name", slug(s.name)).kv("image", deployed_image(t.estate(), s));
   std::vector<const model::Port*> ports;
   for (const auto& p : s.ports) {
     if (p.target > 0 || p.published > 0) ports.push_back(&p);

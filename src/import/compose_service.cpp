@@ -203,11 +203,28 @@ struct Mapper {
 
   void map_image(const YAML::Node& node) {
     if (child(node, "image")) service.image = text(child(node, "image"), "image");
+    if (const auto build = child(node, "build")) {
+      // `build: ./dir` or `build: {context: ./dir, dockerfile: ...}`; the folder made absolute so the
+      // registry step (generate's images.sh) finds it from anywhere.
+      model::BuildSpec spec;
+      if (build.IsMap()) {
+        spec.context = child(build, "context") ? text(child(build, "context"), "build.context") : ".";
+        if (child(build, "dockerfile"))
+          spec.dockerfile = text(child(build, "dockerfile"), "build.dockerfile");
+      } else {
+        spec.context = text(build, "build");
+      }
+      bool remote = spec.context.find("://") != std::string::npos || spec.context.rfind("git@", 0) == 0;
+      if (!remote)
+        spec.context = std::filesystem::absolute(raw.dir / spec.context).lexically_normal().string();
+      service.build = spec;
+    }
     if (service.image.empty() && child(node, "build")) {
       // Compose names a built image <project>-<service>; the target servers need it in a registry.
       service.image = project.name + "-" + raw.name;
       note(child(node, "build"), "built locally as " + service.image +
-                                     ": push it to a registry every server can pull from before the move");
+                                     ": `rehome generate` writes images.sh, which builds it and pushes it to "
+                                     "the estate's registry (set `registry:`) before the move");
     }
     if (service.image.empty())
       throw UserError(at(node) + ": service " + raw.name + " has neither image nor build",

@@ -114,9 +114,19 @@ struct DataSpec {
   bool operator==(const DataSpec&) const = default;
 };
 
+// An image built locally from a folder (compose `build:`): rehome's registry step builds it, tags it
+// <registry>/<image> and pushes it there, since the servers cannot pull what only one host built.
+struct BuildSpec {
+  std::string context;     // the build folder (import writes it absolute)
+  std::string dockerfile;  // relative to the context; empty = Dockerfile
+
+  bool operator==(const BuildSpec&) const = default;
+};
+
 struct Service {
   std::string name;
   std::string image;
+  std::optional<BuildSpec> build;  // set when the image is built locally, not pulled
   std::string stack;  // group that becomes one Swarm stack (databases, monitoring, production, ...)
   Category category = Category::app;
   bool category_guessed = false;
@@ -192,6 +202,7 @@ struct Estate {
   std::vector<Service> services;
   std::vector<Network> networks;
   BackupSettings backup;
+  std::string registry;       // host[:port] every server pulls built images from ("" = none)
   int managers = 3;           // desired Swarm managers
   double headroom = 0.10;     // share of memory and CPU kept free on every server
   std::string source_file;

@@ -14,8 +14,10 @@
 namespace rehome::model {
 namespace {
 
+// clang-format off
 const std::vector<std::string> kTopKeys{"name",    "description", "headroom", "managers",
-                                        "servers", "networks",    "services", "backup"};
+                                        "servers", "networks",    "services", "backup",
+                                        "registry"};
 const std::vector<std::string> kServerKeys{"address", "memory",      "cpu",         "cpu_model",
                                            "disk",    "labels",      "role",        "edge",
                                            "weak",    "reliability", "uptime_days", "note"};
@@ -23,7 +25,10 @@ const std::vector<std::string> kServiceKeys{
     "image",          "stack",     "category", "tier",        "memory", "limit",     "cpu",
     "cpu_limit",      "estimated", "replicas", "global",      "ports",  "volumes",   "stateful",
     "depends_on",     "networks",  "secrets",  "healthcheck", "spiky",  "placement", "cap_add",
-    "read_only_root", "restart",   "data",     "metrics",     "category_guessed", "measured"};
+    "read_only_root", "restart",   "data",     "metrics",     "category_guessed", "measured",
+    "build"};
+// clang-format on
+const std::vector<std::string> kBuildKeys{"context", "dockerfile"};
 const std::vector<std::string> kNetworkKeys{"encrypted", "internal", "public"};
 const std::vector<std::string> kPortKeys{"published", "target", "protocol", "mode"};
 const std::vector<std::string> kVolumeKeys{"name", "target", "shared", "bind", "read_only"};
@@ -96,6 +101,8 @@ class EstateReader {
                           read_services(v, path);
                         else if (key == "backup")
                           read_backup(v, path);
+                        else if (key == "registry")
+                          set(estate().registry, r_.text(v, path));
                       });
     if (!root.IsMap()) return;
     if (!root["servers"])
@@ -284,6 +291,8 @@ class EstateReader {
       }
     } else if (key == "data")
       read_data(s, f, fp);
+    else if (key == "build")
+      read_build(s, f, fp);
     else if (key == "metrics")
       s.metrics = r_.string_map(f, fp);
   }
@@ -448,6 +457,25 @@ class EstateReader {
                         else if (key == "anti_affinity")
                           pl.anti_affinity = r_.names(v, p);
                       });
+  }
+
+  // `build: ./app` (the context) or `build: {context: ./app, dockerfile: Dockerfile.prod}`.
+  void read_build(Service& s, const YAML::Node& f, const std::string& fp) {
+    BuildSpec b;
+    if (f.IsMap()) {
+      r_.for_each_entry(f, fp, kBuildKeys,
+                        [&](const std::string& key, const YAML::Node& v, const std::string& p) {
+                          set(key == "context" ? b.context : b.dockerfile, r_.text(v, p));
+                        });
+    } else {
+      set(b.context, r_.text(f, fp));
+    }
+    if (b.context.empty()) {
+      r_.problem(f, fp, "a build needs its folder",
+                 "write build: /path/to/folder (or build: {context: ...})");
+      return;
+    }
+    s.build = std::move(b);
   }
 
   void read_data(Service& s, const YAML::Node& f, const std::string& fp) {

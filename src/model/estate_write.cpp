@@ -184,6 +184,13 @@ void write_service(YAML::Emitter& out, const Service& s) {
   if (s.restart != defaults.restart) out << YAML::Key << "restart" << YAML::Value << s.restart;
   if (s.data) write_data(out, *s.data);
   flow_map(out, "metrics", s.metrics);
+  if (s.build && s.build->dockerfile.empty()) {
+    out << YAML::Key << "build" << YAML::Value << s.build->context;
+  } else if (s.build) {
+    out << YAML::Key << "build" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "context"
+        << YAML::Value << s.build->context << YAML::Key << "dockerfile" << YAML::Value << s.build->dockerfile
+        << YAML::EndMap;
+  }
   out << YAML::EndMap;
 }
 
@@ -218,6 +225,7 @@ std::string to_yaml(const Estate& estate) {
   if (!estate.description.empty()) out << YAML::Key << "description" << YAML::Value << estate.description;
   out << YAML::Key << "headroom" << YAML::Value << share_text(estate.headroom);
   out << YAML::Key << "managers" << YAML::Value << estate.managers;
+  if (!estate.registry.empty()) out << YAML::Key << "registry" << YAML::Value << estate.registry;
   out << YAML::Key << "servers" << YAML::Value << YAML::BeginMap;
   for (const auto& s : estate.servers) write_server(out, s);
   out << YAML::EndMap;

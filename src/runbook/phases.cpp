@@ -254,6 +254,7 @@ std::vector<Step> swarm_bootstrap(const Context& c) {
           ? "nothing to undo"
           : "docker secret rm " + join({topology.secrets().begin(), topology.secrets().end()}, " ");
   out.push_back(secrets);
+  for (auto& s : image_steps(c)) out.push_back(std::move(s));
   return out;
 }
 

@@ -26,6 +26,9 @@ std::vector<Step> services(const Context& c);
 std::vector<Step> validation(const Context& c);
 std::vector<Step> cleanup(const Context& c);
 
+// Phase 2's registry step (images.cpp): push the locally built images, then each server pulls its own.
+std::vector<Step> image_steps(const Context& c);
+
 // Deploys one generated stack and waits until every service of it has all its replicas running.
 Step deploy_stack_step(const Context& c, int phase, const std::string& stack);
 

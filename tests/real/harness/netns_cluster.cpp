@@ -87,6 +87,7 @@ NetnsCluster::NetnsCluster(NetnsClusterOptions options) : options_(std::move(opt
       o.name = hostname(i);
       o.netns = namespaces_[i]->name();
       o.hostname = hostname(i);
+      if (registry_) o.extra_args = {"--insecure-registry", registry_->endpoint()};
       engines_.push_back(std::make_unique<DockerEngine>(o));
       if (!options_.image.empty()) build_probe_image(*engines_.back(), options_.image);
     }
@@ -100,6 +101,8 @@ NetnsCluster::NetnsCluster(NetnsClusterOptions options) : options_(std::move(opt
 NetnsCluster::~NetnsCluster() { teardown(); }
 
 std::string NetnsCluster::address(size_t i) const { return fmt::format("198.18.0.{}", 10 + i); }
+
+std::string NetnsCluster::registry() const { return registry_ ? registry_->endpoint() : ""; }
 
 std::vector<std::string> NetnsCluster::engine_flags() const {
   std::vector<std::string> out;
@@ -124,6 +127,16 @@ void NetnsCluster::make_network() {
     must({"ip", "-n", ns, "addr", "add", address(i) + "/24", "dev", ns_end});
     must({"ip", "-n", ns, "link", "set", ns_end, "up"});
   }
+  if (!options_.registry) return;
+  registry_ns_ = std::make_unique<NetworkNamespace>(kNetnsPrefix);
+  const std::string ns = registry_ns_->name();
+  const std::string host_end = fmt::format("rhv{}hr", id_), ns_end = fmt::format("rhv{}nr", id_);
+  must({"ip", "link", "add", host_end, "type", "veth", "peer", "name", ns_end});
+  must({"ip", "link", "set", ns_end, "netns", ns});
+  must({"ip", "link", "set", host_end, "master", bridge_, "up"});
+  must({"ip", "-n", ns, "addr", "add", "198.18.0.2/24", "dev", ns_end});
+  must({"ip", "-n", ns, "link", "set", ns_end, "up"});
+  registry_ = std::make_unique<ImageRegistry>(ns, "198.18.0.2");
 }
 
 void NetnsCluster::form_swarm() {
@@ -163,9 +176,12 @@ void NetnsCluster::teardown() {
     for (auto it = engines_.rbegin(); it != engines_.rend(); ++it)
       if (*it) (*it)->stop();
     engines_.clear();
+    registry_.reset();
     namespaces_.clear();  // ip netns delete (the veth ends inside go with them)
+    registry_ns_.reset();
     for (size_t i = 0; i < options_.hostnames.size(); ++i)
       run_process({"ip", "link", "delete", fmt::format("rhv{}h{}", id_, i)});
+    run_process({"ip", "link", "delete", fmt::format("rhv{}hr", id_)});
     if (rule_added_) run_process({"iptables", "-D", "FORWARD", "-i", bridge_, "-o", bridge_, "-j", "ACCEPT"});
     rule_added_ = false;
     if (bridge_made_) run_process({"ip", "link", "delete", bridge_});

@@ -8,8 +8,8 @@
 //   cluster.stop(3);                              // the worker's dockerd stops (by pid)
 //   // ~NetnsCluster: engines by pid, namespaces, veths, bridge, iptables rule, folders.
 //
-// Names carry the test's pid (rhb<pid>, rhv<pid>h<i>, rhfo-<pid>-<n>), so a crashed earlier run does
-// not collide; leftovers of dead pids are swept when a cluster starts.
+// Names carry the test's pid (rhb<pid>, rhv<pid>h<i>, rhv<pid>hr, rhfo-<pid>-<n>), so a crashed earlier run
+// does not collide; leftovers of dead pids are swept when a cluster starts.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "real/harness/dockerd.hpp"
+#include "real/harness/registry.hpp"
 
 namespace rehome::test {
 
@@ -25,6 +26,9 @@ struct NetnsClusterOptions {
   int managers = 3;                         // the first `managers` hostnames are managers
   std::string dispatcher_heartbeat = "2s";  // docker swarm init --dispatcher-heartbeat
   std::string image;                        // built on every engine when not empty (build_probe_image)
+  // A private registry (ImageRegistry) in its own namespace on the bridge at 198.18.0.2:5000, trusted
+  // by every engine (--insecure-registry): push once, every node pulls.
+  bool registry = false;
 };
 
 class NetnsCluster {
@@ -41,6 +45,11 @@ class NetnsCluster {
   bool is_manager(size_t i) const { return static_cast<int>(i) < options_.managers; }
   // "hostname=unix:///.../docker.sock" for every engine, as `rehome drill --engine` takes them.
   std::vector<std::string> engine_flags() const;
+  // "198.18.0.2:5000" when the cluster has a registry, else "".
+  std::string registry() const;
+  ImageRegistry& image_registry() { return *registry_; }  // only with .registry = true
+  // The namespace of engine i (to run a client inside, e.g. nsenter --net=/var/run/netns/<name>).
+  const std::string& netns(size_t i) const { return namespaces_[i]->name(); }
 
   void stop(size_t i);  // the engine's dockerd stops (SIGTERM by pid, then cleanup); idempotent
   void teardown();      // everything, in reverse order; idempotent
@@ -55,6 +64,8 @@ class NetnsCluster {
   bool bridge_made_ = false, rule_added_ = false;
   std::vector<std::unique_ptr<NetworkNamespace>> namespaces_;
   std::vector<std::unique_ptr<DockerEngine>> engines_;
+  std::unique_ptr<NetworkNamespace> registry_ns_;
+  std::unique_ptr<ImageRegistry> registry_;
 };
 
 // Deletes namespaces, links and iptables rules left by clusters of test processes that are gone.

@@ -164,6 +164,9 @@ TEST(ComposeSpec, InterpolationExtendsProfilesAnchorsAndUnmapped) {
 
   const auto& worker = service(r, "worker");  // extends api in the same file, which extends common.yml
   EXPECT_EQ(worker.image, "ghcr.io/wizardsofts/quant-api:2.2.0");  // image wins over build
+  ASSERT_TRUE(worker.build);  // ... and the build is kept for the registry step, its folder absolute
+  EXPECT_EQ(worker.build->context, fixture("spec/worker").string());
+  EXPECT_EQ(worker.build->dockerfile, "");
   EXPECT_EQ(worker.resources.cpu_limit, 500);
   EXPECT_EQ(worker.resources.memory_limit, 1536 * MiB);
 
@@ -176,7 +179,9 @@ TEST(ComposeSpec, InterpolationExtendsProfilesAnchorsAndUnmapped) {
   const auto& tools = service(r, "tools");  // build only; in profile debug: imported, with a note
   EXPECT_EQ(tools.image, "quant-tools");
   EXPECT_TRUE(has_finding(r.notes, "tools", "in profile debug"));
-  EXPECT_TRUE(has_finding(r.notes, "tools", "push it to a registry"));
+  EXPECT_TRUE(has_finding(r.notes, "tools", "pushes it to the estate's registry"));
+  ASSERT_TRUE(tools.build);
+  EXPECT_EQ(tools.build->context, fixture("spec/tools").string());
   EXPECT_TRUE(has_finding(r.unmapped, "tools", "network_mode host"));
   EXPECT_TRUE(has_finding(r.unmapped, "tools", "privileged"));
   EXPECT_TRUE(has_finding(r.unmapped, "tools", "host devices"));

@@ -73,5 +73,25 @@ TEST(RoundTrip, CornerCases) {
   expect_round_trip(r.estate);
 }
 
+// A locally built image (both forms) and the estate's registry survive the file.
+TEST(RoundTrip, KeepsBuildFoldersAndTheRegistry) {
+  auto r = test_text::read(test_text::with_services(
+      "  app: {image: shop/app:1, build: /src/app}\n"
+      "  worker: {image: shop/worker:1, build: {context: /src/w, dockerfile: Dockerfile.prod}}\n"));
+  ASSERT_TRUE(r.ok()) << format_problems(r.problems);
+  ASSERT_TRUE(r.estate.services[0].build);
+  EXPECT_EQ(r.estate.services[0].build->context, "/src/app");
+  ASSERT_TRUE(r.estate.services[1].build);
+  EXPECT_EQ(r.estate.services[1].build->dockerfile, "Dockerfile.prod");
+  r.estate.registry = "registry.lan:5000";
+  std::string yaml = to_yaml(r.estate);
+  EXPECT_NE(yaml.find("registry: registry.lan:5000"), std::string::npos) << yaml;
+  expect_round_trip(r.estate);
+  // A build without its folder is a problem with its place.
+  auto bad = test_text::read(test_text::with_services("  app: {image: a:1, build: {dockerfile: D}}\n"));
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(format_problems(bad.problems).find("a build needs its folder"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rehome::model

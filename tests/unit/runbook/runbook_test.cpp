@@ -81,14 +81,45 @@ TEST(Runbook, PrechecksCoverToolsServersDiskCredentialsAndHashedBackup) {
 
 TEST(Runbook, SwarmBootstrapRunsTheGeneratedScriptPartByPartOnTheFirstManager) {
   auto rb = make();
-  EXPECT_EQ(ids(rb.phases[2]), (std::vector<std::string>{"2.swarm", "2.labels", "2.networks", "2.secrets"}));
-  for (const auto& s : rb.phases[2].steps) {
-    EXPECT_EQ(s.host, "db");
-    EXPECT_NE(s.command.find("rehome-work/generated/bootstrap.sh"), std::string::npos);
+  auto p2 = ids(rb.phases[2]);
+  ASSERT_GE(p2.size(), 4u);
+  EXPECT_EQ(std::vector<std::string>(p2.begin(), p2.begin() + 4),
+            (std::vector<std::string>{"2.swarm", "2.labels", "2.networks", "2.secrets"}));
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(rb.phases[2].steps[i].host, "db");
+    EXPECT_NE(rb.phases[2].steps[i].command.find("rehome-work/generated/bootstrap.sh"), std::string::npos);
   }
   const Step* n = rb.find_step("2.networks");
   EXPECT_NE(n->verify.find("docker network inspect backend"), std::string::npos);
   EXPECT_NE(rb.find_step("2.labels")->verify.find("role"), std::string::npos);
+}
+
+TEST(Runbook, EveryServerShowsItCanPullItsImagesBeforeTheFirstDeploy) {
+  auto rb = make();
+  // Nothing is built locally: no push, one pull check per server that runs something, on that server.
+  EXPECT_EQ(rb.find_step("2.images.push"), nullptr);
+  const Step* db = rb.find_step("2.images.db");
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(db->host, "db");
+  EXPECT_NE(db->command.find("postgres:15"), std::string::npos) << db->command;
+  EXPECT_NE(db->command.find("docker pull --quiet"), std::string::npos);
+  EXPECT_NE(db->verify.find("docker image inspect"), std::string::npos);
+
+  // A service built locally: pushed to the estate's registry, pulled by its server under that name.
+  auto estate = test::small_estate();
+  estate.registry = "registry.lan:5000";
+  for (auto& s : estate.services)
+    if (s.name == "shop-api") s.build = model::BuildSpec{.context = "/src/api"};
+  auto built = make_runbook(estate, test::small_plan(), {.old_server = "old"});
+  const Step* push = built.find_step("2.images.push");
+  ASSERT_NE(push, nullptr);
+  EXPECT_EQ(push->command, "bash rehome-work/generated/images.sh push");
+  EXPECT_NE(push->what.find("registry.lan:5000/api:1"), std::string::npos) << push->what;
+  bool pulled = false;
+  for (const auto* s : built.steps())
+    pulled = pulled || (s->id.rfind("2.images.", 0) == 0 &&
+                        s->command.find("registry.lan:5000/api:1") != std::string::npos);
+  EXPECT_TRUE(pulled);
 }
 
 TEST(Runbook, ServicesFollowDependencyOrderWithDiscoveryFirst) {
