@@ -19,13 +19,14 @@ const char* hex_digits = "0123456789ABCDEF";
 CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, const Table& table,
                       const Chunk& chunk, const TableName& target_table, const std::string& run_id,
                       size_t max_statement_bytes, bool clear_first) {
+  // Every column is read (generated ones too: the proof covers them); only stored ones are inserted.
   std::vector<const Column*> columns;
   std::string names, reads;
   for (const auto& c : table.columns) {
-    if (c.generated) continue;
     columns.push_back(&c);
     if (!reads.empty()) reads += ",";
     reads += c.read_expr();
+    if (c.generated) continue;
     if (!names.empty()) names += ",";
     names += MariadbConnection::quote_name(c.name);
   }
@@ -39,7 +40,7 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
   CopyResult result;
   std::string statement = head;
   size_t rows_in_statement = 0;
-  std::string escaped;
+  RowSum sum;
   auto flush = [&] {
     if (rows_in_statement == 0) return;
     target.exec(statement);
@@ -51,9 +52,13 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
       source.stream(fmt::format("SELECT {} FROM {}{}", reads, qualified(table.name.schema, table.name.name),
                                 chunk_where(table, chunk, source_quote)),
                     [&](const engines::MariadbRowView& row) {
+                      sum.add(columns, row);
                       statement += rows_in_statement == 0 ? "(" : ",(";
+                      bool first = true;
                       for (unsigned i = 0; i < row.count; ++i) {
-                        if (i) statement += ',';
+                        if (columns[i]->generated) continue;
+                        if (!first) statement += ',';
+                        first = false;
                         if (row.null(i)) {
                           statement += "NULL";
                         } else if (columns[i]->numeric()) {
@@ -75,6 +80,7 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
                       if (statement.size() >= max_statement_bytes) flush();
                     });
   flush();
+  result.source_sum = sum.result();
   target.exec(
       fmt::format("INSERT INTO {}.chunks (run_id, chunk_id, rows_copied) VALUES ({}, {}, {}) "
                   "ON DUPLICATE KEY UPDATE rows_copied = VALUES(rows_copied)",

@@ -141,6 +141,7 @@ std::vector<MariadbObjectCheck> check_objects(MariadbConnection& target, const O
 // ---- copy.cpp
 struct CopyResult {
   int64_t rows = 0, bytes = 0;
+  ChunkSum source_sum;  // the proof's source side, computed by rehome from the rows as they passed
 };
 // Copies the chunk from `source` (in the snapshot) into `target_table` in one target transaction that
 // first deletes the chunk's range (when `clear_first`: a resumed run) and ends by recording the chunk in the
@@ -155,6 +156,18 @@ std::string chunk_sum_sql(const Table& table, const TableName& where_table, cons
 ChunkSum chunk_sum(MariadbConnection& c, const Table& table, const TableName& at, const Chunk& chunk);
 // An order-independent digest of a table's chunk sums (what the table line shows).
 std::string table_digest(const std::vector<ChunkSum>& sums);
+// The same sum computed by rehome from rows read with read_expr() in SET NAMES binary: the row's
+// values joined by '#' (NULLs skipped, as CONCAT_WS does), then '#' and the null flags.
+class RowSum {
+ public:
+  void add(const std::vector<const Column*>& columns, const engines::MariadbRowView& row);
+  ChunkSum result() const;
+
+ private:
+  uint64_t high_ = 0, low_ = 0;  // 128-bit sum
+  int64_t rows_ = 0;
+  std::string buffer_;
+};
 // FNV-1a 64 of `text` (digests and fingerprints, not security).
 uint64_t fnv1a(std::string_view text);
 
