@@ -33,32 +33,34 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_server() {  # name port
+start_server() {  # name port [binlog]
   mkdir -p "$work/$1"; [[ $(id -u) -eq 0 ]] && chown mysql "$work/$1"
   mariadb-install-db --no-defaults --user="$user" --datadir="$work/$1/data" --auth-root-authentication-method=normal \
     --skip-test-db >"$work/$1/install.log" 2>&1
   /usr/sbin/mariadbd --no-defaults --user="$user" --datadir="$work/$1/data" --socket="$work/$1/sock" --port="$2" \
     --bind-address=127.0.0.1 --skip-name-resolve --innodb-buffer-pool-size=512M --innodb-log-file-size=512M \
-    --innodb-flush-log-at-trx-commit=2 --log-bin="$work/$1/data/binlog" --server-id="$2" --sync-binlog=0 \
+    --innodb-flush-log-at-trx-commit=2 ${3:+--log-bin="$work/$1/data/binlog" --server-id="$2" --sync-binlog=0} \
     --max-allowed-packet=64M >"$work/$1/server.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 300); do mariadb-admin --no-defaults -uroot --socket="$work/$1/sock" ping >/dev/null 2>&1 && return; sleep 0.1; done
   echo "mariadbd $1 did not start"; tail "$work/$1/server.log"; exit 1
 }
-sql() { mariadb --no-defaults -uroot --socket="$work/$1/sock" -N -e "$2"; }
+sql() { mariadb --no-defaults -uroot --socket="$work/$1/sock" --default-character-set=utf8mb4 -N -e "$2"; }
 
 src_port=$((20000 + RANDOM % 10000)); dst_port=$((src_port + 1))
-start_server src "$src_port"
+# The source logs binlog (rehome records its position); the target does not, for every contender alike
+# (myloader turns it off in its sessions by default, the others would write it).
+start_server src "$src_port" binlog
 start_server dst "$dst_port"
 
 echo "generating ~${size_mb} MB in ${tables} tables ..."
-sql src "CREATE DATABASE bench"
+sql src "CREATE DATABASE bench CHARACTER SET utf8mb4"
 # Row ~ 200 bytes: the large table gets 40 %, three medium 10 % each, the small ones share the rest.
 rows_total=$((size_mb * 1024 * 1024 / 200))
 for i in $(seq 1 "$tables"); do
   if ((i == 1)); then n=$((rows_total * 40 / 100)); elif ((i <= 4)); then n=$((rows_total * 10 / 100));
   else n=$((rows_total * 30 / 100 / (tables - 4))); fi
-  sql src "CREATE TABLE bench.t$i (id BIGINT PRIMARY KEY, grp INT NOT NULL, amount DECIMAL(18,4), ratio DOUBLE,
+  sql src "USE bench; CREATE TABLE bench.t$i (id BIGINT PRIMARY KEY, grp INT NOT NULL, amount DECIMAL(18,4), ratio DOUBLE,
     at DATETIME, name VARCHAR(64), body VARCHAR(120), KEY (grp)) ENGINE=InnoDB;
     INSERT INTO bench.t$i SELECT seq, seq % 1000, seq / 7, seq * 1.5, '2024-01-01' + INTERVAL seq SECOND,
       CONCAT('name ', seq, ' ✓'), CONCAT(MD5(seq), MD5(seq + 1), MD5(seq + 2)) FROM seq_1_to_$n;"
@@ -84,8 +86,8 @@ mydumper_myloader() {
   mydumper -u root -S "$work/src/sock" -B bench -t "$jobs" -o "$work/dump" >/dev/null 2>&1
   myloader -u root -S "$work/dst/sock" -d "$work/dump" -t "$jobs" -o >/dev/null 2>&1
 }
-rehome_run() {
-  "$rehome" migrate mariadb --from "mariadb://root@127.0.0.1:$src_port/bench" \
+rehome_run() {  # rehome's own CPU seconds at the end of its output (user, system)
+  /usr/bin/time -f "rehome cpu: %U s user, %S s system" "$rehome" migrate mariadb --from "mariadb://root@127.0.0.1:$src_port/bench" \
     --to "mariadb://root@127.0.0.1:$dst_port/bench" --jobs "$jobs" --state "$work/state" --no-accounts "$@"
 }
 for r in $(seq 1 "$rounds"); do
@@ -105,4 +107,4 @@ printf '%-44s %8.1f s\n' "mariadb-dump | mariadb" "$d" "mydumper | myloader -t $
 printf 'rehome vs mariadb-dump | mariadb:   %.2fx (target >= 2x)\n' "$(echo "$d / $r" | bc -l)"
 printf 'rehome vs mydumper/myloader:        %.2fx (target >= 1.0x)\n' "$(echo "$m / $r" | bc -l)"
 printf 'verification overhead:              %+.1f %% (target <= 25 %%)\n' "$(echo "($r / $n - 1) * 100" | bc -l)"
-grep -E "^time|^worker" "$work/rehome.out" || true
+grep -E "^time|^worker|^rehome cpu" "$work/rehome.out" "$work/rehome_noverify.out" || true

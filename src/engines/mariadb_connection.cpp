@@ -159,12 +159,18 @@ int64_t MariadbConnection::stream(const std::string& sql,
 }
 
 std::string MariadbConnection::quote(std::string_view text) const {
-  std::string out(text.size() * 2 + 3, '\0');
-  out[0] = '\'';
-  unsigned long n = mysql_real_escape_string(mysql_, out.data() + 1, text.data(), text.size());
-  out[n + 1] = '\'';
-  out.resize(n + 2);
+  std::string out;
+  append_quoted(out, text);
   return out;
+}
+
+void MariadbConnection::append_quoted(std::string& out, std::string_view text) const {
+  size_t start = out.size();
+  out.resize(start + text.size() * 2 + 3);
+  out[start] = '\'';
+  unsigned long n = mysql_real_escape_string(mysql_, out.data() + start + 1, text.data(), text.size());
+  out[start + n + 1] = '\'';
+  out.resize(start + n + 2);
 }
 
 std::string MariadbConnection::quote_name(std::string_view name) {

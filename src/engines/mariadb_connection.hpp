@@ -67,6 +67,8 @@ class MariadbConnection {
 
   // 'text' escaped for this connection's character set (binary-safe).
   std::string quote(std::string_view text) const;
+  // The same, appended to `out` (no temporary string: the copy's inner loop).
+  void append_quoted(std::string& out, std::string_view text) const;
   // `name` with backticks doubled.
   static std::string quote_name(std::string_view name);
 

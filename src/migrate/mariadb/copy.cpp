@@ -39,6 +39,7 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
   if (clear_first) target.exec("DELETE FROM " + into + chunk_where(table, chunk, target_quote));
   CopyResult result;
   std::string statement = head;
+  statement.reserve(max_statement_bytes + (64u << 10));
   size_t rows_in_statement = 0;
   RowSum sum;
   auto flush = [&] {
@@ -72,7 +73,7 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
                           }
                           statement += '\'';
                         } else {
-                          statement += target.quote(row.text(i));
+                          target.append_quoted(statement, row.text(i));
                         }
                       }
                       statement += ')';
