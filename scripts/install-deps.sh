@@ -7,11 +7,14 @@ build=(cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
        libgtest-dev libgmock-dev libbenchmark-dev libpq-dev libhiredis-dev
        libssl-dev   # SHA-256 of backup artefacts (OpenSSL libcrypto)
        libxxhash-dev   # xxHash64 of the rows migrate streams and reads back
+       libmariadb-dev   # migrate mariadb: the MariaDB client library (MySQL servers too)
        ccache   # rebuilds and other work trees reuse compiled objects
        postgresql-server-dev-15)  # libpgcommon_shlib.a: PostgreSQL's own hash for migrate's row hashes
 # Real engines the tests start on loopback or in network namespaces they make themselves.
 real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io iproute2 iptables git
-      restic coinor-cbc pgcopydb chromium)
+      restic coinor-cbc pgcopydb chromium
+      mariadb-server mariadb-client   # migrate mariadb's real tests start mariadbd on loopback
+      mydumper)   # bench/mariadb-bench.sh compares with mydumper/myloader
 # generate: validators of the generated stacks, monitoring files and scripts.
 real+=(docker-compose prometheus shellcheck)
 # Test images from Debian packages (scripts/build-images.sh) and the private registry the Swarm pulls from.

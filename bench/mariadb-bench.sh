@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Benchmark of `rehome migrate mariadb`, all contenders timed in one run on the same two servers.
+#
+#   bash bench/mariadb-bench.sh [build-dir]     SIZE_MB=1100 TABLES=24 JOBS=2 ROUNDS=3 by default
+#
+# A generated database `bench` of about SIZE_MB in TABLES InnoDB tables (one large, three medium, the
+# rest small; integer primary key, a secondary index, text, decimal, double and datetime columns) is
+# copied from one local mariadbd to another by, interleaved for ROUNDS rounds (medians compared):
+#   (1) mariadb-dump --single-transaction | mariadb          (one stream)
+#   (2) mydumper -t JOBS | myloader -t JOBS                  (files in a temp folder, same thread count)
+#   (3) rehome migrate mariadb --jobs JOBS                   (verification included: per-chunk checksums)
+#   (4) rehome migrate mariadb --jobs JOBS --verify none     (the copy alone: the proof's overhead)
+# Each contender gets an empty target database. Targets (issue 19): (3) >= 2x (1), >= 1.0x (2),
+# (3)/(4) - 1 <= 25 %. Figures, latest first: docs/migrate.md, "Benchmark (MariaDB)". The servers run as the mysql user on 127.0.0.1 in a temp folder, stopped at exit.
+set -euo pipefail
+
+build=${1:-build}
+rehome=$(cd "$build" && pwd)/rehome
+size_mb=${SIZE_MB:-1100}
+tables=${TABLES:-24}
+jobs=${JOBS:-2}
+rounds=${ROUNDS:-3}
+work=$(mktemp -d /tmp/rehome-mariadb-bench-XXXXXX)
+chmod 755 "$work"
+user=$(id -un)
+if [[ $(id -u) -eq 0 ]]; then user=mysql; chown mysql "$work"; fi
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_server() {  # name port [binlog]
+  mkdir -p "$work/$1"; [[ $(id -u) -eq 0 ]] && chown mysql "$work/$1"
+  mariadb-install-db --no-defaults --user="$user" --datadir="$work/$1/data" --auth-root-authentication-method=normal \
+    --skip-test-db >"$work/$1/install.log" 2>&1
+  /usr/sbin/mariadbd --no-defaults --user="$user" --datadir="$work/$1/data" --socket="$work/$1/sock" --port="$2" \
+    --bind-address=127.0.0.1 --skip-name-resolve --innodb-buffer-pool-size=512M --innodb-log-file-size=512M \
+    --innodb-flush-log-at-trx-commit=2 ${3:+--log-bin="$work/$1/data/binlog" --server-id="$2" --sync-binlog=0} \
+    --max-allowed-packet=64M >"$work/$1/server.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 300); do mariadb-admin --no-defaults -uroot --socket="$work/$1/sock" ping >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "mariadbd $1 did not start"; tail "$work/$1/server.log"; exit 1
+}
+sql() { mariadb --no-defaults -uroot --socket="$work/$1/sock" --default-character-set=utf8mb4 -N -e "$2"; }
+
+src_port=$((20000 + RANDOM % 10000)); dst_port=$((src_port + 1))
+# The source logs binlog (rehome records its position); the target does not, for every contender alike
+# (myloader turns it off in its sessions by default, the others would write it).
+start_server src "$src_port" binlog
+start_server dst "$dst_port"
+
+echo "generating ~${size_mb} MB in ${tables} tables ..."
+sql src "CREATE DATABASE bench CHARACTER SET utf8mb4"
+# Row ~ 200 bytes: the large table gets 40 %, three medium 10 % each, the small ones share the rest.
+rows_total=$((size_mb * 1024 * 1024 / 200))
+for i in $(seq 1 "$tables"); do
+  if ((i == 1)); then n=$((rows_total * 40 / 100)); elif ((i <= 4)); then n=$((rows_total * 10 / 100));
+  else n=$((rows_total * 30 / 100 / (tables - 4))); fi
+  sql src "USE bench; CREATE TABLE bench.t$i (id BIGINT PRIMARY KEY, grp INT NOT NULL, amount DECIMAL(18,4), ratio DOUBLE,
+    at DATETIME, name VARCHAR(64), body VARCHAR(120), KEY (grp)) ENGINE=InnoDB;
+    INSERT INTO bench.t$i SELECT seq, seq % 1000, seq / 7, seq * 1.5, '2024-01-01' + INTERVAL seq SECOND,
+      CONCAT('name ', seq, ' ✓'), CONCAT(MD5(seq), MD5(seq + 1), MD5(seq + 2)) FROM seq_1_to_$n;"
+done
+sql src "ANALYZE TABLE $(seq -s, -f 'bench.t%g' 1 "$tables")" >/dev/null
+echo "source: $(sql src "SELECT ROUND(SUM(DATA_LENGTH + INDEX_LENGTH) / 1048576) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'") MB on disk"
+
+fresh_target() { sql dst "DROP DATABASE IF EXISTS bench; DROP DATABASE IF EXISTS _rehome"; rm -rf "$work/state" "$work/dump"; }
+now() { date +%s.%N; }
+declare -A times
+run() {  # name command...
+  fresh_target
+  local t0; t0=$(now)
+  "${@:2}" >"$work/$1.out" 2>&1 || { echo "$1 failed:"; tail -20 "$work/$1.out"; exit 1; }
+  times[$1]+="$(echo "$(now) - $t0" | bc -l) "
+}
+dump_restore() {
+  sql dst "CREATE DATABASE bench"
+  mariadb-dump --no-defaults -uroot --socket="$work/src/sock" --single-transaction --skip-dump-date bench |
+    mariadb --no-defaults -uroot --socket="$work/dst/sock" bench
+}
+mydumper_myloader() {
+  mydumper -u root -S "$work/src/sock" -B bench -t "$jobs" -o "$work/dump" >/dev/null 2>&1
+  myloader -u root -S "$work/dst/sock" -d "$work/dump" -t "$jobs" -o >/dev/null 2>&1
+}
+rehome_run() {  # rehome's own CPU seconds at the end of its output (user, system)
+  /usr/bin/time -f "rehome cpu: %U s user, %S s system" "$rehome" migrate mariadb --from "mariadb://root@127.0.0.1:$src_port/bench" \
+    --to "mariadb://root@127.0.0.1:$dst_port/bench" --jobs "$jobs" --state "$work/state" --no-accounts "$@"
+}
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds"
+  run dump dump_restore
+  run mydumper mydumper_myloader
+  run rehome rehome_run
+  run rehome_noverify rehome_run --verify none
+done
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+d=$(echo "${times[dump]}" | median); m=$(echo "${times[mydumper]}" | median)
+r=$(echo "${times[rehome]}" | median); n=$(echo "${times[rehome_noverify]}" | median)
+printf '\nmedians of %d interleaved rounds, %s MB, %s tables, %s jobs (all runs: dump %s| mydumper %s| rehome %s| rehome --verify none %s)\n' \
+  "$rounds" "$size_mb" "$tables" "$jobs" "${times[dump]}" "${times[mydumper]}" "${times[rehome]}" "${times[rehome_noverify]}"
+printf '%-44s %8.1f s\n' "mariadb-dump | mariadb" "$d" "mydumper | myloader -t $jobs" "$m" \
+  "rehome migrate mariadb (verified)" "$r" "rehome migrate mariadb --verify none" "$n"
+printf 'rehome vs mariadb-dump | mariadb:   %.2fx (target >= 2x)\n' "$(echo "$d / $r" | bc -l)"
+printf 'rehome vs mydumper/myloader:        %.2fx (target >= 1.0x)\n' "$(echo "$m / $r" | bc -l)"
+printf 'verification overhead:              %+.1f %% (target <= 25 %%)\n' "$(echo "($r / $n - 1) * 100" | bc -l)"
+grep -E "^time|^worker|^rehome cpu" "$work/rehome.out" "$work/rehome_noverify.out" || true

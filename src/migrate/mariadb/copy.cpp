@@ -1,0 +1,94 @@
+// Copying one chunk: the source's rows of the key range, read in the worker's snapshot and streamed
+// (nothing buffered beyond one statement), become multi-row INSERTs on the target inside one
+// transaction that first deletes the range (rows a killed run may have left in a non-transactional
+// table) and ends by recording the chunk in the bookkeeping table, so a chunk is on the target
+// entirely, recorded, or not at all. Values travel as the bytes the server stores (SET NAMES binary):
+// strings in their own character set, binary and spatial columns as they are; numbers unquoted, BIT
+// as hex. Generated columns are left to the target to compute.
+#include <fmt/format.h>
+
+#include "migrate/mariadb/steps.hpp"
+
+namespace rehome::migrate::mariadb {
+namespace {
+
+const char* hex_digits = "0123456789ABCDEF";
+
+}  // namespace
+
+CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, const Table& table,
+                      const Chunk& chunk, const TableName& target_table, const std::string& run_id,
+                      size_t max_statement_bytes, bool clear_first) {
+  // Every column is read (generated ones too: the proof covers them); only stored ones are inserted.
+  std::vector<const Column*> columns;
+  std::string names, reads;
+  for (const auto& c : table.columns) {
+    columns.push_back(&c);
+    if (!reads.empty()) reads += ",";
+    reads += c.read_expr();
+    if (c.generated) continue;
+    if (!names.empty()) names += ",";
+    names += MariadbConnection::quote_name(c.name);
+  }
+  Quote source_quote = [&](const Column& c, const std::string& v) { return key_literal(source, c, v); };
+  Quote target_quote = [&](const Column& c, const std::string& v) { return key_literal(target, c, v); };
+  const std::string into = qualified(target_table.schema, target_table.name);
+  const std::string head = fmt::format("INSERT INTO {} ({}) VALUES ", into, names);
+
+  target.exec("START TRANSACTION");
+  if (clear_first) target.exec("DELETE FROM " + into + chunk_where(table, chunk, target_quote));
+  CopyResult result;
+  std::string statement = head;
+  statement.reserve(max_statement_bytes + (64u << 10));
+  size_t rows_in_statement = 0;
+  RowSum sum;
+  auto flush = [&] {
+    if (rows_in_statement == 0) return;
+    target.exec(statement);
+    result.bytes += static_cast<int64_t>(statement.size());
+    statement.resize(head.size());
+    rows_in_statement = 0;
+  };
+  result.rows =
+      source.stream(fmt::format("SELECT {} FROM {}{}", reads, qualified(table.name.schema, table.name.name),
+                                chunk_where(table, chunk, source_quote)),
+                    [&](const engines::MariadbRowView& row) {
+                      sum.add(columns, row);
+                      statement += rows_in_statement == 0 ? "(" : ",(";
+                      bool first = true;
+                      for (unsigned i = 0; i < row.count; ++i) {
+                        if (columns[i]->generated) continue;
+                        if (!first) statement += ',';
+                        first = false;
+                        if (row.null(i)) {
+                          statement += "NULL";
+                        } else if (columns[i]->numeric()) {
+                          statement.append(row.values[i], row.lengths[i]);
+                        } else if (columns[i]->bit()) {
+                          statement += "X'";
+                          for (unsigned long b = 0; b < row.lengths[i]; ++b) {
+                            auto ch = static_cast<unsigned char>(row.values[i][b]);
+                            statement += hex_digits[ch >> 4];
+                            statement += hex_digits[ch & 15];
+                          }
+                          statement += '\'';
+                        } else {
+                          target.append_quoted(statement, row.text(i));
+                        }
+                      }
+                      statement += ')';
+                      ++rows_in_statement;
+                      if (statement.size() >= max_statement_bytes) flush();
+                    });
+  flush();
+  result.source_sum = sum.result();
+  target.exec(
+      fmt::format("INSERT INTO {}.chunks (run_id, chunk_id, rows_copied) VALUES ({}, {}, {}) "
+                  "ON DUPLICATE KEY UPDATE rows_copied = VALUES(rows_copied)",
+                  MariadbConnection::quote_name(bookkeeping_db), target.quote(run_id), target.quote(chunk.id),
+                  result.rows));
+  target.exec("COMMIT");
+  return result;
+}
+
+}  // namespace rehome::migrate::mariadb

@@ -1,0 +1,181 @@
+// The resume state, in two places. The state file (in the work folder) holds the plan: the run id,
+// the snapshot it started from, every chunk with its key range and proof. The target holds the
+// truth about what was committed: _rehome.runs names each run (id, source identity, binlog position)
+// and _rehome.chunks each chunk committed, in the same transaction as its rows. A state file whose
+// run the target does not know describes another target (recreated, emptied, or another server):
+// it is stale, and the command says so and starts over.
+#include <random>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "migrate/mariadb/steps.hpp"
+
+namespace rehome::migrate::mariadb {
+namespace {
+
+using nlohmann::json;
+
+std::string to_hex(const std::string& bytes) {
+  std::string out;
+  for (unsigned char ch : bytes) out += fmt::format("{:02x}", ch);
+  return out;
+}
+
+std::string from_hex(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i + 1 < text.size(); i += 2)
+    out += static_cast<char>(std::stoi(text.substr(i, 2), nullptr, 16));
+  return out;
+}
+
+json key_json(const std::optional<Key>& key) {
+  if (!key) return nullptr;
+  json out = json::array();
+  for (const auto& v : *key) out.push_back(to_hex(v));
+  return out;
+}
+
+std::optional<Key> key_from(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  Key k;
+  for (const auto& v : j) k.push_back(from_hex(v.get<std::string>()));
+  return k;
+}
+
+std::string bk() { return MariadbConnection::quote_name(bookkeeping_db); }
+
+}  // namespace
+
+std::string state_to_json(const State& s) {
+  json chunks = json::array();
+  for (const auto& c : s.chunks) {
+    chunks.push_back({{"id", c.chunk.id},
+                      {"database", c.chunk.table.schema},
+                      {"table", c.chunk.table.name},
+                      {"index", c.chunk.index},
+                      {"lower_hex", key_json(c.chunk.lower)},
+                      {"upper_hex", key_json(c.chunk.upper)},
+                      {"estimated_rows", c.chunk.estimated_rows},
+                      {"status", c.status == ChunkStatus::done ? "done" : "pending"},
+                      {"rows", c.rows},
+                      {"source", {{"rows", c.source.rows}, {"sum", c.source.sum}}},
+                      {"target", {{"rows", c.target.rows}, {"sum", c.target.sum}}},
+                      {"verified", c.verified}});
+  }
+  json j = {{"kind", "rehome-migrate-mariadb-state"},
+            {"version", 1},
+            {"fingerprint", s.fingerprint},
+            {"run_id", s.run_id},
+            {"source", s.source},
+            {"target", s.target},
+            {"selection", s.selection},
+            {"source_identity", s.source_identity},
+            {"binlog_position", s.binlog_position},
+            {"runs", s.runs},
+            {"steps",
+             {{"schema", s.schema_done},
+              {"copy", s.copy_done},
+              {"triggers", s.triggers_done},
+              {"events", s.events_done},
+              {"verify", s.verified}}},
+            {"chunks", chunks}};
+  return j.dump(1) + "\n";
+}
+
+State state_from_json(const std::string& text, const std::filesystem::path& path) {
+  try {
+    json j = json::parse(text);
+    if (j.value("kind", "") != "rehome-migrate-mariadb-state") throw std::runtime_error("not a state file");
+    State s;
+    s.fingerprint = j.at("fingerprint");
+    s.run_id = j.at("run_id");
+    s.source = j.value("source", "");
+    s.target = j.value("target", "");
+    s.selection = j.value("selection", "");
+    s.source_identity = j.value("source_identity", "");
+    s.binlog_position = j.value("binlog_position", "");
+    s.runs = j.value("runs", 0);
+    const json& steps = j.at("steps");
+    s.schema_done = steps.value("schema", false);
+    s.copy_done = steps.value("copy", false);
+    s.triggers_done = steps.value("triggers", false);
+    s.events_done = steps.value("events", false);
+    s.verified = steps.value("verify", false);
+    for (const auto& c : j.at("chunks")) {
+      ChunkState cs;
+      cs.chunk = Chunk{.id = c.at("id"),
+                       .table = {c.at("database"), c.at("table")},
+                       .index = c.at("index"),
+                       .lower = key_from(c.at("lower_hex")),
+                       .upper = key_from(c.at("upper_hex")),
+                       .estimated_rows = c.value("estimated_rows", 0)};
+      cs.status = c.at("status") == "done" ? ChunkStatus::done : ChunkStatus::pending;
+      cs.rows = c.value("rows", 0);
+      cs.source = {c.at("source").value("rows", 0), c.at("source").value("sum", "")};
+      cs.target = {c.at("target").value("rows", 0), c.at("target").value("sum", "")};
+      cs.verified = c.value("verified", false);
+      s.chunks.push_back(std::move(cs));
+    }
+    return s;
+  } catch (const std::exception& e) {
+    throw UserError(
+        fmt::format("{}: not a readable migrate mariadb state file ({})", path.string(), e.what()),
+        "delete it (the target's bookkeeping decides what is done) or give another --state");
+  }
+}
+
+void ensure_bookkeeping(MariadbConnection& target) {
+  target.exec(fmt::format("CREATE DATABASE IF NOT EXISTS {} DEFAULT CHARACTER SET utf8mb4", bk()));
+  target.exec(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {}.runs (run_id VARCHAR(32) PRIMARY KEY, fingerprint VARCHAR(64) NOT NULL, "
+      "source_identity VARCHAR(512) NOT NULL, binlog_position TEXT NOT NULL, started DATETIME NOT NULL, "
+      "copied DATETIME NULL, verified DATETIME NULL) ENGINE=InnoDB",
+      bk()));
+  target.exec(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {}.chunks (run_id VARCHAR(32) NOT NULL, chunk_id VARCHAR(700) NOT NULL, "
+      "rows_copied BIGINT NOT NULL, committed TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, "
+      "PRIMARY KEY (run_id, chunk_id)) ENGINE=InnoDB DEFAULT CHARSET=binary",
+      bk()));
+}
+
+bool target_knows_run(MariadbConnection& target, const std::string& run_id) {
+  try {
+    return target.scalar(fmt::format("SELECT COUNT(*) FROM {}.runs WHERE run_id = {}", bk(),
+                                     target.quote(run_id))) == "1";
+  } catch (const engines::MariadbError& e) {
+    if (e.code() == 1146 || e.code() == 1049) return false;  // no such table / database
+    throw;
+  }
+}
+
+void record_run(MariadbConnection& target, const State& s) {
+  target.exec(
+      fmt::format("INSERT INTO {}.runs (run_id, fingerprint, source_identity, binlog_position, started) "
+                  "VALUES ({}, {}, {}, {}, UTC_TIMESTAMP()) ON DUPLICATE KEY UPDATE source_identity = "
+                  "VALUES(source_identity)",
+                  bk(), target.quote(s.run_id), target.quote(s.fingerprint), target.quote(s.source_identity),
+                  target.quote(s.binlog_position)));
+}
+
+void mark_run(MariadbConnection& target, const std::string& run_id, const std::string& what) {
+  target.exec(fmt::format("UPDATE {}.runs SET {} = UTC_TIMESTAMP() WHERE run_id = {}", bk(),
+                          what == "verified" ? "verified" : "copied", target.quote(run_id)));
+}
+
+std::map<std::string, int64_t> committed_chunks(MariadbConnection& target, const std::string& run_id) {
+  std::map<std::string, int64_t> out;
+  for (const auto& row : target.query(fmt::format(
+           "SELECT chunk_id, rows_copied FROM {}.chunks WHERE run_id = {}", bk(), target.quote(run_id)))) {
+    out[row[0].value_or("")] = std::stoll(row[1].value_or("0"));
+  }
+  return out;
+}
+
+std::string new_run_id() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+}  // namespace rehome::migrate::mariadb
