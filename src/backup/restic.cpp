@@ -170,10 +170,8 @@ ResticProbe Restic::probe() const {
   if (r.exit_code == 0) return {Reach::ok, ""};
   std::string why = trim(r.err);
   if (contains(why, "wrong password")) return {Reach::wrong_password, why};
-  if (contains(why, "Is there a repository") || contains(why, "unable to open config file"))
-    if (!contains(why, "connection") && !contains(why, "ssh") && !contains(why, "dial") &&
-        !contains(why, "EOF"))
-      return {Reach::no_repository, why};
+  // restic asks this only after it reached the storage (the folder, the sftp session, the REST server).
+  if (contains(why, "Is there a repository at the following location")) return {Reach::no_repository, why};
   return {Reach::unreachable, why};
 }
 
