@@ -12,7 +12,7 @@ build=(cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
        postgresql-server-dev-15)  # libpgcommon_shlib.a: PostgreSQL's own hash for migrate's row hashes
 # Real engines the tests start on loopback or in network namespaces they make themselves.
 real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io iproute2 iptables git
-      restic coinor-cbc pgcopydb chromium
+      restic openssh-server coinor-cbc pgcopydb chromium
       mariadb-server mariadb-client   # migrate mariadb's real tests start mariadbd on loopback
       mydumper)   # bench/mariadb-bench.sh compares with mydumper/myloader
 # generate: validators of the generated stacks, monitoring files and scripts.

@@ -20,7 +20,6 @@
 namespace fs = std::filesystem;
 
 namespace rehome::backup {
-namespace {
 
 std::string hostname() {
   char buf[256] = {};
@@ -38,13 +37,26 @@ void make_folder(const fs::path& dir, const char* what) {
         "check that the path is right, writable by this user and its disk is mounted");
 }
 
-std::vector<Artefact> take(const Source& source, const fs::path& folder) {
+std::vector<Artefact> take_artefacts(const Source& source, const fs::path& folder) {
   if (source.kind == "volume") return {archive_volume(source.target, folder)};
   if (source.kind == "redis") return {snapshot_redis(source.target, folder)};
-  return {dump_postgres(source.target, folder)};
+  if (source.kind == "postgres") return {dump_postgres(source.target, folder)};
+  throw UserError(fmt::format("rehome cannot back up {} sources yet ({})", source.kind, source.service),
+                  "add the engine's own dump job, or back up its volume folder with --volume");
 }
 
-}  // namespace
+std::vector<Source> expand_sources(const std::vector<Source>& in) {
+  std::vector<Source> sources;
+  for (const auto& s : in) {
+    if (s.kind == "postgres" && url_kind(s.target) == "postgres" && database_of(s.target).empty()) {
+      for (const auto& db : list_databases(s.target))
+        sources.push_back({"postgres", with_database(s.target, db), s.service});
+    } else {
+      sources.push_back(s);
+    }
+  }
+  return sources;
+}
 
 Source source_from_url(const std::string& url) {
   auto kind = url_kind(url);
@@ -60,16 +72,17 @@ std::vector<Source> sources_from_estate(const model::Estate& estate, const fs::p
     if (!svc.data || svc.data->replica_of) continue;
     if (svc.data->engine == "postgres") {
       for (const auto& db : svc.data->databases)
-        out.push_back({"postgres", fmt::format("postgresql://{}:5432/{}", svc.name, db)});
+        out.push_back({"postgres", fmt::format("postgresql://{}:5432/{}", svc.name, db), svc.name});
       if (svc.data->databases.empty())
-        out.push_back({"postgres", fmt::format("postgresql://{}:5432", svc.name)});
+        out.push_back({"postgres", fmt::format("postgresql://{}:5432", svc.name), svc.name});
     } else if (svc.data->engine == "redis") {
-      out.push_back({"redis", fmt::format("redis://{}:6379", svc.name)});
+      out.push_back({"redis", fmt::format("redis://{}:6379", svc.name), svc.name});
     }
   }
   for (const auto& name : estate.backup.volumes) {
     fs::path p = name;
-    out.push_back({"volume", (p.is_absolute() ? p : volume_root / name / "_data").string()});
+    out.push_back(
+        {"volume", (p.is_absolute() ? p : volume_root / name / "_data").string(), p.filename().string()});
   }
   return out;
 }
@@ -84,16 +97,7 @@ RunResult run_backup(const RunOptions& o) {
                     "active",
                     leftover.string()));
 
-  // Expand server URLs without a database into one source per database.
-  std::vector<Source> sources;
-  for (const auto& s : o.sources) {
-    if (s.kind == "postgres" && url_kind(s.target) == "postgres" && database_of(s.target).empty()) {
-      for (const auto& db : list_databases(s.target))
-        sources.push_back({"postgres", with_database(s.target, db)});
-    } else {
-      sources.push_back(s);
-    }
-  }
+  auto sources = expand_sources(o.sources);
 
   auto now = static_cast<std::int64_t>(std::time(nullptr));
   while (fs::exists(o.dest / backup_id_for(now)) ||
@@ -117,7 +121,7 @@ RunResult run_backup(const RunOptions& o) {
       std::string what = s.kind == "volume" ? s.target : mask_url(s.target);
       o.progress(fmt::format("[{}/{}] {} {} ...", i, sources.size(), s.kind, what));
       auto started = std::chrono::steady_clock::now();
-      for (auto& a : take(s, partial)) {
+      for (auto& a : take_artefacts(s, partial)) {
         if (manifest.find(a.name)) {  // same database reached twice under one name
           throw UserError(fmt::format("two sources produce the artefact name {}", a.name),
                           "list each database or volume once");

@@ -14,9 +14,22 @@ using Progress = std::function<void(const std::string& line)>;
 
 // What one run backs up.
 struct Source {
-  std::string kind;    // postgres | redis | volume
-  std::string target;  // a URL (postgres/redis) or a folder (volume)
+  std::string kind;     // postgres | redis | volume (| mariadb once its client lands)
+  std::string target;   // a URL (postgres/redis) or a folder (volume)
+  std::string service;  // the estate's service or volume name (restic tag); empty: taken from the target
 };
+
+// This machine's name (recorded in manifests).
+std::string hostname();
+// Creates `dir` (and parents); a failure throws UserError naming it (`what`: "backup folder", ...).
+void make_folder(const std::filesystem::path& dir, const char* what);
+
+// Server URLs without a database become one source per database of the server.
+std::vector<Source> expand_sources(const std::vector<Source>& sources);
+
+// Takes one source's artefacts into `folder` (each sealed: size, sha256). The one place a new engine's
+// producer is hooked in (MariaDB: kind "mariadb").
+std::vector<Artefact> take_artefacts(const Source& source, const std::filesystem::path& folder);
 
 // Databases and volumes of an estate: every PostgreSQL database and Redis of a service that is not a
 // replica, addressed by service name (Swarm DNS) on the default port with credentials from the

@@ -90,6 +90,11 @@ void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings) {
       }
     } else if (t.kind == "offsite" && loc.starts_with("/")) {
       o.offsite = loc;
+    } else if (t.kind == "offsite" && (loc.starts_with("sftp:") || loc.starts_with("rest:"))) {
+      o.repositories.push_back(loc);
+    } else if (t.kind == "offsite" && loc.find('@') != std::string::npos &&
+               loc.find(":/") != std::string::npos) {
+      o.repositories.push_back("sftp:" + loc);
     }
   }
 }
@@ -108,7 +113,26 @@ std::vector<std::vector<std::string>> job_commands(const ScheduleOptions& o) {
                                     "--keep-weekly",  std::to_string(o.retention.weekly),
                                     "--keep-monthly", std::to_string(o.retention.monthly),
                                     "--keep-yearly",  std::to_string(o.retention.yearly)};
-  return {run, verify, prune};
+  std::vector<std::vector<std::string>> jobs = {run, verify, prune};
+  if (o.repositories.empty()) return jobs;
+  // Every off-site repository gets its own copy, restore test and restic forget.
+  std::vector<std::string> repo_run = {"backup", "run"};
+  if (!o.estate_file.empty()) repo_run.push_back(o.estate_file);
+  std::vector<std::string> repo_verify = {"backup", "verify", "--max-age", "26h"};
+  std::vector<std::string> repo_prune = {"backup",         "prune",
+                                         "--keep-daily",   std::to_string(o.retention.daily),
+                                         "--keep-weekly",  std::to_string(o.retention.weekly),
+                                         "--keep-monthly", std::to_string(o.retention.monthly),
+                                         "--keep-yearly",  std::to_string(o.retention.yearly)};
+  if (!o.estate_name.empty()) {
+    repo_verify.insert(repo_verify.end(), {"--estate", o.estate_name});
+    repo_prune.insert(repo_prune.end(), {"--estate", o.estate_name});
+  }
+  if (!o.restore_url.empty()) repo_verify.insert(repo_verify.end(), {"--restore-url", o.restore_url});
+  for (const auto& r : o.repositories)
+    for (auto* cmd : {&repo_run, &repo_verify, &repo_prune}) cmd->insert(cmd->end(), {"--repo", r});
+  jobs.insert(jobs.end(), {repo_run, repo_verify, repo_prune});
+  return jobs;
 }
 
 std::map<std::string, std::string> render_systemd(const ScheduleOptions& o) {
@@ -162,10 +186,10 @@ std::map<std::string, std::string> render_swarm(const ScheduleOptions& o) {
       "  sleep $$((next - now))\n",
       h, m);
   auto cmds = job_commands(o);
-  script += fmt::format("  {} && \\\n", command_line("rehome", cmds[0]));
-  script += fmt::format("  {} && \\\n", command_line("rehome", cmds[1]));
+  for (size_t i = 0; i + 1 < cmds.size(); ++i)
+    script += fmt::format("  {} && \\\n", command_line("rehome", cmds[i]));
   script +=
-      fmt::format("  {}", command_line("rehome", cmds[2])) + " || echo \"backup job failed: exit $$?\"\n";
+      fmt::format("  {}", command_line("rehome", cmds.back())) + " || echo \"backup job failed: exit $$?\"\n";
   script += "done\n";
   std::string indented;
   size_t start = 0;

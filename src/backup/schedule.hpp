@@ -12,6 +12,10 @@ struct ScheduleOptions {
   std::string estate_name;
   std::string dest = "/srv/backups";
   std::string offsite;  // empty = none
+  // Off-site targets on another machine ("user@host:/path" -> "sftp:user@host:/path"): restic
+  // repositories each job backs up to, verifies and prunes (password: RESTIC_PASSWORD[_FILE] from the
+  // EnvironmentFile / Swarm secret).
+  std::vector<std::string> repositories;
   std::string textfile = "/var/lib/node_exporter/textfile/rehome_backup.prom";
   std::string restore_url;  // scratch server for the restore test; empty = checksum-only verify
   model::RetentionPolicy retention;
@@ -25,7 +29,8 @@ struct ScheduleOptions {
 
 // Takes dest (and, for Swarm, the server) from the first local target ("/srv/backups" or
 // "hppavilion:/mnt/data/backups"), and the off-site folder from an off-site target that is a plain path
-// (a mounted folder); a remote "user@host:/path" is left for the person to mount.
+// (a mounted folder); a remote "user@host:/path" becomes the restic repository "sftp:user@host:/path" and
+// "sftp:..."/"rest:..." locations are taken as they are.
 void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings);
 
 // "03:00" -> {3, 0}; throws UserError naming the value when it is not HH:MM.

@@ -134,6 +134,25 @@ void write_textfile(const VerifyOptions& o, const std::vector<StoredBackup>& bac
 
 }  // namespace
 
+void check_backup(const StoredBackup& b, const std::optional<std::string>& restore_url, VerifyResult& r,
+                  const Progress& progress) {
+  size_t before = r.problems.size();
+  check_files(b, r, progress);
+  if (r.problems.size() == before) check_readable(b, r, progress);
+  if (!restore_url || r.problems.size() != before) return;
+  for (const auto& a : b.manifest.artefacts) {
+    if (a.kind != "postgres") continue;
+    progress(fmt::format("  restoring {} into a scratch database on {} ...", a.name, mask_url(*restore_url)));
+    auto check = restore_and_count(b, a, *restore_url);
+    for (const auto& m : check.mismatches) r.problems.push_back(m);
+    if (check.mismatches.empty())
+      progress(
+          fmt::format("  ✓ {} restored: {} tables, {} rows match the manifest (scratch database dropped)",
+                      a.name, check.tables, check.rows));
+    r.restores.push_back(std::move(check));
+  }
+}
+
 std::optional<std::int64_t> parse_age(const std::string& text) {
   if (text.size() >= 2 && text.back() == 'd') {
     auto ms = model::parse_duration(text.substr(0, text.size() - 1) + "h");
@@ -170,23 +189,7 @@ VerifyResult verify_backup(const VerifyOptions& o) {
       r.problems.push_back(fmt::format("newest backup {} is {} old, more than the allowed {}", b.dir.string(),
                                        model::format_duration(r.age_seconds * 1000),
                                        model::format_duration(o.max_age_seconds * 1000)));
-    size_t before = r.problems.size();
-    check_files(b, r, o.progress);
-    if (r.problems.size() == before) check_readable(b, r, o.progress);
-    if (o.restore_url && r.problems.empty()) {
-      for (const auto& a : b.manifest.artefacts) {
-        if (a.kind != "postgres") continue;
-        o.progress(fmt::format("  restoring {} into a scratch database on {} ...", a.name,
-                               mask_url(*o.restore_url)));
-        auto check = restore_and_count(b, a, *o.restore_url);
-        for (const auto& m : check.mismatches) r.problems.push_back(m);
-        if (check.mismatches.empty())
-          o.progress(
-              fmt::format("  ✓ {} restored: {} tables, {} rows match the manifest (scratch database dropped)",
-                          a.name, check.tables, check.rows));
-        r.restores.push_back(std::move(check));
-      }
-    }
+    check_backup(b, o.restore_url, r, o.progress);
     if (r.ok()) {
       write_file_atomically(b.dir / verified_file, verify_record_to_json({now, o.restore_url.has_value()}));
     }

@@ -42,6 +42,13 @@ struct VerifyResult {
 // On success records verified.json in the backup folder. Writes the textfile either way.
 VerifyResult verify_backup(const VerifyOptions& options);
 
+struct StoredBackup;
+// The checks of one backup folder, shared by the folder store and restic repositories (after a restore):
+// every artefact's size and sha256, the archive/RDB reads back, and (with restore_url) each PostgreSQL dump
+// restores into a scratch database with the manifest's row counts. Appends to r.problems / r.restores.
+void check_backup(const StoredBackup& b, const std::optional<std::string>& restore_url, VerifyResult& r,
+                  const Progress& progress);
+
 // `text` like "24h", "90m", "2d" -> seconds; nullopt when malformed.
 std::optional<std::int64_t> parse_age(const std::string& text);
 

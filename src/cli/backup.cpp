@@ -11,6 +11,7 @@
 #include "backup/manifest.hpp"
 #include "backup/mirror.hpp"
 #include "backup/prune.hpp"
+#include "backup/repository.hpp"
 #include "backup/run.hpp"
 #include "backup/schedule.hpp"
 #include "backup/verify.hpp"
@@ -37,6 +38,9 @@ struct BackupFlags {
   std::string max_age = "24h", restore_url, textfile;
   std::string format = "systemd", output, image = "rehome:0.1.0", server;
   std::string repos, remote, cache, forge;
+  std::vector<std::string> restic_repos;
+  std::string password_file, staging = backup::default_staging;
+  int read_data_percent = 5;
   bool json = false;
 };
 
@@ -53,7 +57,57 @@ json artefact_json(const backup::Artefact& a) {
   return {{"name", a.name}, {"kind", a.kind}, {"source", a.source}, {"size", a.size}, {"sha256", a.sha256}};
 }
 
+std::vector<backup::Repository> repositories_of(const BackupFlags& f) {
+  std::vector<backup::Repository> out;
+  for (const auto& location : f.restic_repos) {
+    backup::Repository r{location, std::nullopt, std::nullopt, {}};
+    if (!f.password_file.empty()) r.password_file = fs::path(f.password_file);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void require_dest_or_repo(const BackupFlags& f) {
+  if (f.dest.empty() == f.restic_repos.empty())
+    throw UserError(
+        "give either --repo (a restic repository) or --dest (a backup folder)",
+        "restic repositories are the recommended store: --repo /srv/restic or sftp:user@host:/path");
+}
+
+json stored_json(const backup::StoredSnapshot& s) {
+  return {{"repository", s.repository},
+          {"service", s.service},
+          {"kind", s.kind},
+          {"artefact", artefact_json(s.artefact)},
+          {"snapshot", s.summary.snapshot_id},
+          {"data_added", s.summary.data_added}};
+}
+
+int do_run_repo(const BackupFlags& f, const std::vector<backup::Source>& sources, const std::string& estate) {
+  backup::RepoRunOptions o;
+  o.sources = sources;
+  o.estate = estate;
+  o.repositories = repositories_of(f);
+  o.staging = f.staging;
+  o.progress = progress_to_stderr(false);
+  auto r = backup::backup_to_repositories(o);
+  if (f.json) {
+    json stored = json::array();
+    for (const auto& s : r.stored) stored.push_back(stored_json(s));
+    std::cout << json{{"ok", r.ok()}, {"stored", stored}, {"failures", r.failures}}.dump(2) << "\n";
+  } else {
+    Table t({"repository", "service", "kind", ">size", "snapshot", ">new in repo"});
+    for (const auto& s : r.stored)
+      t.add_row({s.repository, s.service, s.kind, model::format_bytes(s.artefact.size), s.summary.snapshot_id,
+                 model::format_bytes(s.summary.data_added)});
+    std::cout << t.render();
+    for (const auto& fail : r.failures) std::cout << "  FAILED: " << fail << "\n";
+  }
+  return r.ok() ? exit_code::ok : exit_code::findings;
+}
+
 int do_run(const BackupFlags& f) {
+  require_dest_or_repo(f);
   backup::RunOptions o;
   if (f.urls.empty() && f.volumes.empty()) {
     auto estate = estate_of(f);
@@ -62,6 +116,7 @@ int do_run(const BackupFlags& f) {
   }
   for (const auto& u : f.urls) o.sources.push_back(backup::source_from_url(u));
   for (const auto& v : f.volumes) o.sources.push_back({"volume", v});
+  if (!f.restic_repos.empty()) return do_run_repo(f, o.sources, o.estate);
   o.dest = f.dest;
   if (!f.offsite.empty()) o.offsite = fs::path(f.offsite);
   o.progress = progress_to_stderr(false);
@@ -88,8 +143,28 @@ int do_run(const BackupFlags& f) {
   return exit_code::ok;
 }
 
+int do_prune_repo(const BackupFlags& f, const model::RetentionPolicy& p) {
+  json all = json::array();
+  for (const auto& repo : repositories_of(f)) {
+    auto r = backup::forget_repository(repo, f.estate, p, f.dry_run);
+    json keep = json::array(), remove = json::array();
+    for (const auto& s : r.keep) keep.push_back(s.short_id);
+    for (const auto& s : r.remove) remove.push_back(s.short_id);
+    all.push_back({{"repository", mask_url(repo.location)}, {"keep", keep}, {"remove", remove}});
+    if (!f.json)
+      std::cout << fmt::format("{}: {} snapshots kept, {} {} (restic forget{}, newest verified kept)\n",
+                               mask_url(repo.location), r.keep.size(), r.remove.size(),
+                               f.dry_run ? "would be removed" : "removed",
+                               f.dry_run ? " --dry-run" : " --prune");
+  }
+  if (f.json) std::cout << json{{"dry_run", f.dry_run}, {"repositories", all}}.dump(2) << "\n";
+  return exit_code::ok;
+}
+
 int do_prune(const BackupFlags& f) {
+  require_dest_or_repo(f);
   model::RetentionPolicy p{f.keep_daily, f.keep_weekly, f.keep_monthly, f.keep_yearly};
+  if (!f.restic_repos.empty()) return do_prune_repo(f, p);
   auto r = backup::prune_backups(f.dest, p, f.dry_run, progress_to_stderr(f.json));
   if (f.json) {
     json list = json::array();
@@ -120,13 +195,51 @@ int do_prune(const BackupFlags& f) {
   return exit_code::ok;
 }
 
+int do_verify_repo(const BackupFlags& f, std::int64_t max_age) {
+  bool all_ok = true;
+  json list = json::array();
+  for (const auto& repo : repositories_of(f)) {
+    backup::RepoVerifyOptions o;
+    o.repository = repo;
+    o.estate = f.estate;
+    o.read_data_percent = f.read_data_percent;
+    o.max_age_seconds = max_age;
+    if (!f.restore_url.empty()) o.restore_url = f.restore_url;
+    if (!f.textfile.empty()) o.textfile = fs::path(f.textfile);
+    o.labels = {{"target", mask_url(repo.location)}};
+    o.progress = progress_to_stderr(f.json);
+    auto r = backup::verify_repository(o);
+    all_ok = all_ok && r.ok();
+    list.push_back({{"repository", mask_url(repo.location)},
+                    {"ok", r.ok()},
+                    {"check_ok", r.check.ok},
+                    {"verified", r.verified},
+                    {"bytes", r.details.bytes},
+                    {"problems", r.details.problems}});
+    if (f.json) continue;
+    if (r.ok())
+      std::cout << fmt::format(
+          "{}: restic check passed, {} snapshot(s) restored and verified{}.\n", mask_url(repo.location),
+          r.verified.size(),
+          f.restore_url.empty() ? " (checksums only: give --restore-url)" : ", row counts match");
+    else {
+      std::cout << fmt::format("{}: verification FAILED:\n", mask_url(repo.location));
+      for (const auto& p : r.details.problems) std::cout << "  - " << p << "\n";
+    }
+  }
+  if (f.json) std::cout << json{{"ok", all_ok}, {"repositories", list}}.dump(2) << "\n";
+  return all_ok ? exit_code::ok : exit_code::findings;
+}
+
 int do_verify(const BackupFlags& f) {
+  require_dest_or_repo(f);
   backup::VerifyOptions o;
   o.dest = f.dest;
   auto age = backup::parse_age(f.max_age);
   if (!age)
     throw UserError(fmt::format("--max-age {}: not a duration", f.max_age), "write it like 24h, 90m or 2d");
   o.max_age_seconds = *age;
+  if (!f.restic_repos.empty()) return do_verify_repo(f, *age);
   if (!f.restore_url.empty()) o.restore_url = f.restore_url;
   if (!f.textfile.empty()) o.textfile = fs::path(f.textfile);
   // The generated alert rules (src/generate/monitoring.cpp) name the backup by its `target` label.
@@ -273,11 +386,11 @@ Register r{
                       "estate.yaml (default: the built-in example); ignored with --url/--volume");
       run->add_option("--url", f->urls, "postgres://... or redis://... to back up (repeatable)");
       run->add_option("--volume", f->volumes, "a folder to archive as .tar.gz (repeatable)");
-      run->add_option("--dest", f->dest, "backup folder")->required();
+      run->add_option("--dest", f->dest, "backup folder (the older store; prefer --repo)");
       run->add_option("--offsite", f->offsite, "off-site folder new backups are copied to");
       auto* prune =
           app.add_subcommand("prune", "delete backups no retention rule keeps (restic forget semantics)");
-      prune->add_option("--dest", f->dest, "backup folder")->required();
+      prune->add_option("--dest", f->dest, "backup folder (the older store)");
       prune->add_option("--keep-daily", f->keep_daily, "newest backup of the last N days that have one")
           ->capture_default_str();
       prune->add_option("--keep-weekly", f->keep_weekly, "... of the last N ISO weeks")
@@ -286,7 +399,12 @@ Register r{
       prune->add_option("--keep-yearly", f->keep_yearly, "... of the last N years")->capture_default_str();
       prune->add_flag("--dry-run", f->dry_run, "only say what would go and why");
       auto* verify = app.add_subcommand("verify", "check the newest backup: age, sha256, restore test");
-      verify->add_option("--dest", f->dest, "backup folder")->required();
+      verify->add_option("--dest", f->dest, "backup folder (the older store)");
+      verify
+          ->add_option("--read-data-subset", f->read_data_percent,
+                       "restic check reads this percentage of the repository's data (100 = all)")
+          ->capture_default_str();
+      verify->add_option("--estate", f->estate, "only this estate's snapshots");
       verify->add_option("--max-age", f->max_age, "the newest backup must be younger (24h)")
           ->capture_default_str();
       verify->add_option("--restore-url", f->restore_url, "PostgreSQL server for a scratch restore");
@@ -317,6 +435,16 @@ Register r{
       mirror->add_option("--textfile", f->textfile, "Prometheus textfile (git_mirror_last_sync_timestamp)");
       for (auto* sub : {run, prune, verify, audit, schedule, mirror})
         sub->add_flag("--json", f->json, "print JSON");
+      for (auto* sub : {run, prune, verify}) {
+        sub->add_option("--repo", f->restic_repos,
+                        "restic repository: a folder, sftp:user@host:/path, rest:http://... (repeatable)");
+        sub->add_option(
+            "--password-file", f->password_file,
+            "file holding the repository password (else RESTIC_PASSWORD[_FILE] from the environment)");
+      }
+      run->add_option("--staging", f->staging, "folder where a dump waits for restic (stable path: dedup)")
+          ->capture_default_str();
+      prune->add_option("--estate", f->estate, "only this estate's snapshots");
       return [f, run, prune, verify, audit, schedule, mirror]() {
         if (run->parsed()) return do_run(*f);
         if (prune->parsed()) return do_prune(*f);

@@ -145,7 +145,18 @@ TEST(Schedule, TargetsGiveTheBackupFolderAndServer) {
   apply_targets(o, settings);
   EXPECT_EQ(o.dest, "/mnt/data/backups");
   EXPECT_EQ(o.server, "hppavilion");
-  EXPECT_EQ(o.offsite, "");  // remote: to be mounted, not guessed
+  EXPECT_EQ(o.offsite, "");              // remote: not a folder...
+  ASSERT_EQ(o.repositories.size(), 1u);  // ...but a restic repository over sftp, backed up every night
+  EXPECT_EQ(o.repositories[0], "sftp:wizardsofts@178.63.44.221:/backup");
+  auto jobs = job_commands(o);
+  ASSERT_EQ(jobs.size(), 6u);
+  EXPECT_EQ(jobs[3].back(), "sftp:wizardsofts@178.63.44.221:/backup");
+  EXPECT_NE(
+      render_systemd(o).at("rehome-backup.service").find("--repo sftp:wizardsofts@178.63.44.221:/backup"),
+      std::string::npos);
+  EXPECT_NE(
+      render_swarm(o).at("rehome-backup-stack.yml").find("--repo sftp:wizardsofts@178.63.44.221:/backup"),
+      std::string::npos);
   settings.targets.push_back({"usb", "offsite", "disk", "/mnt/usb"});
   apply_targets(o, settings);
   EXPECT_EQ(o.offsite, "/mnt/usb");
