@@ -82,7 +82,9 @@ std::string create_helper(const import::DockerApi& api, const std::string& image
                {"Tty", false},
                {"NetworkDisabled", true},
                {"Labels", {{"rehome.volume-helper", mode}}},
-               {"HostConfig", {{"Binds", {mount.bind()}}, {"NetworkMode", "none"}}}};
+               // No log driver: the data streams through stdout and must not be copied into a log.
+               {"HostConfig",
+                {{"Binds", {mount.bind()}}, {"NetworkMode", "none"}, {"LogConfig", {{"Type", "none"}}}}}};
   json created = api.call_json("POST", "/containers/create", body);
   return created.at("Id").get<std::string>();
 }

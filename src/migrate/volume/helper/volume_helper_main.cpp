@@ -556,7 +556,11 @@ int receive() {
     }
   }
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) set_times(it->first, it->second);
-  ::sync();
+  // Durable before the proof is read back: this file system only, not the whole machine's.
+  if (int rootfd = ::open(g_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); rootfd >= 0) {
+    ::syncfs(rootfd);
+    ::close(rootfd);
+  }
   out("ok " + std::to_string(files) + " " + std::to_string(bytes) + " " + std::to_string(g_errors) + "\n");
   flush_out();
   return g_errors ? 1 : 0;
