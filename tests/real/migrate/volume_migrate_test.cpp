@@ -170,6 +170,16 @@ TEST_F(VolumeMigrate, StaleStateWithoutTraceOnTheTargetStartsOver) {
   EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
 }
 
+TEST_F(VolumeMigrate, BindFolderToVolume) {
+  TempDir folder;
+  fill_every_kind(folder.path);
+  json r = run_ok({"migrate", "volume", "--from-path", folder.path.string(), "--from-engine", source_->host(),
+                   "--to-engine", target_->host(), "--to-volume", "fromdir", "--state",
+                   (state_.path / "dir.state.json").string(), "--json"});
+  EXPECT_TRUE(r["verified"].get<bool>()) << r.dump(2);
+  EXPECT_EQ(listing(folder.path), listing(volume_dir(*target_, "fromdir")));
+}
+
 TEST_F(VolumeMigrate, SshEnginesSayNotYetWithTheForwardingThatWorks) {
   RehomeRun r = run_rehome(
       {"migrate", "volume", "data", "--from-engine", "ssh://me@host", "--to-engine", target_->host()});

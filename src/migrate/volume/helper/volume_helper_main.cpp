@@ -347,6 +347,7 @@ int scan() {
   for (const auto& [ino, idx] : inodes)
     if (idx.size() > 1)
       for (size_t i : idx) entries[i].leader = entries[idx.front()].path;
+  std::map<std::string, std::string> leader_sha;
   for (auto& e : entries) {
     if (e.type == 'f') {
       auto it = cache.find(e.path);
@@ -354,17 +355,13 @@ int scan() {
           it->second.mtime_ns == e.mtime_ns && it->second.ctime_ns == e.ctime_ns && it->second.ino == e.ino) {
         e.sha256 = it->second.sha256;
       } else if (!e.leader.empty() && e.leader != e.path) {
-        // hashed once per inode: the leader sorts first
-        for (const auto& o : entries)
-          if (o.path == e.leader) {
-            e.sha256 = o.sha256;
-            break;
-          }
+        e.sha256 = leader_sha[e.leader];  // hashed once per inode: the leader sorts first
       } else if (!sha256_file(full(e.path), e.sha256)) {
         warn("cannot read " + full(e.path) + ": " + std::strerror(errno));
         e.sha256 = "unreadable";
       }
     }
+    if (e.type == 'f' && e.leader == e.path) leader_sha[e.path] = e.sha256;
     out(v::format_entry(e) + "\n");
   }
   flush_out();
