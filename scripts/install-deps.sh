@@ -32,6 +32,7 @@ echo "rehome: installing missing Debian packages: ${missing[*]}"
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+export RUNLEVEL=1   # packages such as mariadb-server must not start their own service: tests start their own
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # docker-registry's package enables a registry on every address of this machine (port 5000): the tests

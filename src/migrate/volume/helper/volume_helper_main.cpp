@@ -1,0 +1,581 @@
+// rehome-volume-helper: the small static program rehome ships into throwaway containers (an image it
+// imports itself, no registry) to read and write a volume in place on each engine. It never listens
+// on anything: it talks over the container's stdin/stdout, which rehome attaches through the Engine
+// API. Three modes, ROOT being where the volume is mounted:
+//   scan ROOT     stdin: the previous manifest (a cache, may be empty); stdout: the manifest, sorted.
+//                 A regular file whose size, mtime, ctime and inode match its cached line keeps its
+//                 sha256; every other file is read and hashed here, in place.
+//   send ROOT     stdin: manifest lines of the entries to send; stdout: wire records (volume_entry.hpp)
+//                 with the entries' current metadata and data (holes skipped with SEEK_DATA/SEEK_HOLE).
+//   receive ROOT  stdin: wire records; applies them (files into a temporary name, metadata, rename),
+//                 directory mtimes last; stdout: "ok FILES BYTES" at the end.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "migrate/volume/volume_entry.hpp"
+
+using rehome::migrate::volume::Entry;
+namespace v = rehome::migrate::volume;
+
+namespace {
+
+std::string g_root;
+int g_errors = 0;
+
+void warn(const std::string& what) {
+  ++g_errors;
+  std::string line = "rehome-volume-helper: " + what + "\n";
+  (void)!::write(2, line.data(), line.size());
+}
+
+std::string full(const std::string& rel) { return rel == "." ? g_root : g_root + "/" + rel; }
+
+// ---- buffered stdout / stdin ----
+std::string g_out;
+void flush_out() {
+  size_t off = 0;
+  while (off < g_out.size()) {
+    ssize_t n = ::write(1, g_out.data() + off, g_out.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(3);
+    off += static_cast<size_t>(n);
+  }
+  g_out.clear();
+}
+void out(const std::string& s) {
+  g_out += s;
+  if (g_out.size() >= (1u << 20)) flush_out();
+}
+
+std::string read_all_stdin() {
+  std::string s;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(0, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    s.append(buf, static_cast<size_t>(n));
+  }
+  return s;
+}
+
+struct In {
+  char buf[1 << 20];
+  size_t pos = 0, len = 0;
+  bool fill() {
+    if (pos < len) return true;
+    while (true) {
+      ssize_t n = ::read(0, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      pos = 0;
+      len = static_cast<size_t>(n);
+      return true;
+    }
+  }
+  bool read(void* dst, size_t n) {
+    char* d = static_cast<char*>(dst);
+    while (n > 0) {
+      if (!fill()) return false;
+      size_t k = std::min(n, len - pos);
+      std::memcpy(d, buf + pos, k);
+      pos += k;
+      d += k;
+      n -= k;
+    }
+    return true;
+  }
+};
+In g_in;
+
+uint64_t get_u(int bytes) {
+  unsigned char b[8];
+  if (!g_in.read(b, static_cast<size_t>(bytes))) {
+    warn("the stream ended in the middle of a record");
+    _exit(4);
+  }
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | b[i];
+  return v;
+}
+
+// ---- metadata ----
+std::string hex(const std::string& raw) {
+  static const char* d = "0123456789abcdef";
+  std::string o;
+  for (unsigned char c : raw) {
+    o += d[c >> 4];
+    o += d[c & 15];
+  }
+  return o;
+}
+std::string unhex(const std::string& h) {
+  std::string o;
+  for (size_t i = 0; i + 1 < h.size(); i += 2) o += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
+  return o;
+}
+
+std::vector<std::string> xattr_names(const std::string& path) {
+  std::vector<std::string> names;
+  ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
+  if (n <= 0) return names;
+  std::string buf(static_cast<size_t>(n), '\0');
+  n = ::llistxattr(path.c_str(), buf.data(), buf.size());
+  if (n <= 0) return names;
+  for (size_t i = 0; i < static_cast<size_t>(n);) {
+    std::string name(buf.c_str() + i);
+    i += name.size() + 1;
+    if (!name.empty()) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string read_xattrs(const std::string& path) {
+  std::string outs;
+  for (const auto& name : xattr_names(path)) {
+    ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+    if (n < 0) continue;
+    std::string val(static_cast<size_t>(n), '\0');
+    n = ::lgetxattr(path.c_str(), name.c_str(), val.data(), val.size());
+    if (n < 0) continue;
+    val.resize(static_cast<size_t>(n));
+    if (!outs.empty()) outs += ';';
+    outs += hex(name) + "=" + hex(val);
+  }
+  return outs;
+}
+
+void apply_xattrs(const std::string& path, const std::string& xattrs, bool symlink) {
+  std::map<std::string, std::string> want;
+  size_t start = 0;
+  while (start < xattrs.size()) {
+    size_t semi = xattrs.find(';', start);
+    std::string kv = xattrs.substr(start, semi == std::string::npos ? std::string::npos : semi - start);
+    start = semi == std::string::npos ? xattrs.size() : semi + 1;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) want[unhex(kv.substr(0, eq))] = unhex(kv.substr(eq + 1));
+  }
+  for (const auto& name : xattr_names(path))
+    if (!want.count(name)) ::lremovexattr(path.c_str(), name.c_str());
+  for (const auto& [name, val] : want)
+    if (::lsetxattr(path.c_str(), name.c_str(), val.data(), val.size(), 0) != 0 && !symlink)
+      warn("cannot set xattr " + name + " on " + path + ": " + std::strerror(errno));
+}
+
+void set_times(const std::string& path, int64_t mtime_ns) {
+  timespec ts[2];
+  ts[0].tv_sec = ts[1].tv_sec = mtime_ns / 1000000000;
+  ts[0].tv_nsec = ts[1].tv_nsec = mtime_ns % 1000000000;
+  if (ts[0].tv_nsec < 0) {
+    ts[0].tv_nsec += 1000000000;
+    ts[1].tv_nsec = ts[0].tv_nsec;
+    --ts[0].tv_sec;
+    --ts[1].tv_sec;
+  }
+  if (::utimensat(AT_FDCWD, path.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
+    warn("cannot set the mtime of " + path + ": " + std::strerror(errno));
+}
+
+// Owner, then mode (chown clears setuid/setgid), then xattrs (security.capability after chown), then
+// mtime.
+void apply_meta(const std::string& path, const Entry& e, bool times) {
+  if (::lchown(path.c_str(), e.uid, e.gid) != 0) warn("cannot chown " + path + ": " + std::strerror(errno));
+  if (e.type != 'l' && ::chmod(path.c_str(), e.mode) != 0)
+    warn("cannot chmod " + path + ": " + std::strerror(errno));
+  apply_xattrs(path, e.xattrs, e.type == 'l');
+  if (times) set_times(path, e.mtime_ns);
+}
+
+void remove_all(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;
+  if (S_ISDIR(st.st_mode)) {
+    if (DIR* d = ::opendir(path.c_str())) {
+      std::vector<std::string> names;
+      while (dirent* de = ::readdir(d)) {
+        std::string n = de->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+      }
+      ::closedir(d);
+      for (const auto& n : names) remove_all(path + "/" + n);
+    }
+    if (::rmdir(path.c_str()) != 0) warn("cannot remove " + path + ": " + std::strerror(errno));
+  } else if (::unlink(path.c_str()) != 0) {
+    warn("cannot remove " + path + ": " + std::strerror(errno));
+  }
+}
+
+// Makes room for a non-directory at `path`: a directory there is removed with its contents.
+void clear_for_file(const std::string& path, bool unlink_file) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;
+  if (S_ISDIR(st.st_mode))
+    remove_all(path);
+  else if (unlink_file)
+    ::unlink(path.c_str());
+}
+
+void make_parents(const std::string& rel) {
+  size_t slash = rel.rfind('/');
+  if (slash == std::string::npos) return;
+  std::string parent = rel.substr(0, slash);
+  struct stat st;
+  if (::lstat(full(parent).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
+  make_parents(parent);
+  clear_for_file(full(parent), true);
+  ::mkdir(full(parent).c_str(), 0700);
+}
+
+// ---- scan ----
+bool sha256_file(const std::string& path, std::string& hexout) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  static char buf[1 << 20];
+  bool ok = true;
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ok = false;
+    if (n <= 0) break;
+    EVP_DigestUpdate(ctx, buf, static_cast<size_t>(n));
+  }
+  unsigned char md[32];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  ::close(fd);
+  hexout = hex(std::string(reinterpret_cast<char*>(md), len));
+  return ok;
+}
+
+Entry entry_from_stat(const std::string& rel, const struct stat& st) {
+  Entry e;
+  e.path = rel;
+  if (S_ISREG(st.st_mode))
+    e.type = 'f';
+  else if (S_ISDIR(st.st_mode))
+    e.type = 'd';
+  else if (S_ISLNK(st.st_mode))
+    e.type = 'l';
+  else if (S_ISFIFO(st.st_mode))
+    e.type = 'p';
+  else if (S_ISCHR(st.st_mode))
+    e.type = 'c';
+  else if (S_ISBLK(st.st_mode))
+    e.type = 'b';
+  else
+    e.type = 's';
+  e.mode = st.st_mode & 07777;
+  e.uid = st.st_uid;
+  e.gid = st.st_gid;
+  e.size = e.type == 'd' ? 0 : static_cast<uint64_t>(st.st_size);
+  e.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  e.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  e.ino = st.st_ino;
+  e.nlink = st.st_nlink;
+  e.rdev = (e.type == 'c' || e.type == 'b') ? st.st_rdev : 0;
+  std::string p = full(rel);
+  if (e.type == 'l') {
+    std::string target(static_cast<size_t>(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
+    ssize_t n = ::readlink(p.c_str(), target.data(), target.size());
+    if (n >= 0) target.resize(static_cast<size_t>(n));
+    e.link = target;
+  }
+  e.xattrs = read_xattrs(p);
+  return e;
+}
+
+void walk(const std::string& rel, std::vector<Entry>& entries) {
+  DIR* d = ::opendir(full(rel).c_str());
+  if (!d) {
+    warn("cannot read the directory " + full(rel) + ": " + std::strerror(errno));
+    return;
+  }
+  std::vector<std::string> names;
+  while (dirent* de = ::readdir(d)) {
+    std::string n = de->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  ::closedir(d);
+  for (const auto& n : names) {
+    std::string child = rel == "." ? n : rel + "/" + n;
+    struct stat st;
+    if (::lstat(full(child).c_str(), &st) != 0) continue;  // gone meanwhile
+    entries.push_back(entry_from_stat(child, st));
+    if (S_ISDIR(st.st_mode)) walk(child, entries);
+  }
+}
+
+int scan() {
+  std::map<std::string, Entry> cache;
+  try {
+    for (auto& e : v::parse_manifest(read_all_stdin())) cache[e.path] = std::move(e);
+  } catch (const std::exception&) {
+    cache.clear();  // a damaged cache only costs reads
+  }
+  std::vector<Entry> entries;
+  struct stat st;
+  if (::lstat(g_root.c_str(), &st) != 0) {
+    warn("cannot stat " + g_root + ": " + std::strerror(errno));
+    return 2;
+  }
+  entries.push_back(entry_from_stat(".", st));
+  walk(".", entries);
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
+  std::map<uint64_t, std::vector<size_t>> inodes;
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (entries[i].type == 'f' && entries[i].nlink > 1) inodes[entries[i].ino].push_back(i);
+  for (const auto& [ino, idx] : inodes)
+    if (idx.size() > 1)
+      for (size_t i : idx) entries[i].leader = entries[idx.front()].path;
+  std::map<std::string, std::string> leader_sha;
+  for (auto& e : entries) {
+    if (e.type == 'f') {
+      auto it = cache.find(e.path);
+      if (it != cache.end() && !it->second.sha256.empty() && it->second.size == e.size &&
+          it->second.mtime_ns == e.mtime_ns && it->second.ctime_ns == e.ctime_ns && it->second.ino == e.ino) {
+        e.sha256 = it->second.sha256;
+      } else if (!e.leader.empty() && e.leader != e.path) {
+        e.sha256 = leader_sha[e.leader];  // hashed once per inode: the leader sorts first
+      } else if (!sha256_file(full(e.path), e.sha256)) {
+        warn("cannot read " + full(e.path) + ": " + std::strerror(errno));
+        e.sha256 = "unreadable";
+      }
+    }
+    if (e.type == 'f' && e.leader == e.path) leader_sha[e.path] = e.sha256;
+    out(v::format_entry(e) + "\n");
+  }
+  flush_out();
+  return g_errors ? 1 : 0;
+}
+
+// ---- send ----
+void send_file(const Entry& e) {
+  int fd = ::open(full(e.path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    warn("cannot open " + full(e.path) + ": " + std::strerror(errno));
+    return;
+  }
+  out(v::record('F', v::format_entry(e)));
+  off_t size = static_cast<off_t>(e.size);
+  off_t pos = 0;
+  static char buf[1 << 20];
+  while (pos < size) {
+    off_t data = ::lseek(fd, pos, SEEK_DATA);
+    if (data < 0) break;  // only a hole is left (ENXIO)
+    off_t hole = ::lseek(fd, data, SEEK_HOLE);
+    if (hole < 0 || hole > size) hole = size;
+    for (off_t at = data; at < hole;) {
+      size_t want = static_cast<size_t>(std::min<off_t>(hole - at, sizeof(buf)));
+      ssize_t n = ::pread(fd, buf, want, at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {  // shrank meanwhile: the proof will say so
+        hole = at;
+        size = at;
+        break;
+      }
+      std::string seg;
+      v::append_u64(seg, static_cast<uint64_t>(at));
+      v::append_u64(seg, static_cast<uint64_t>(n));
+      out(seg);
+      out(std::string(buf, static_cast<size_t>(n)));
+      at += n;
+    }
+    pos = hole;
+  }
+  std::string end;
+  v::append_u64(end, v::kEndOfSegments);
+  out(end);
+  ::close(fd);
+}
+
+int send() {
+  std::vector<Entry> list = v::parse_manifest(read_all_stdin());
+  for (const auto& wanted : list) {
+    struct stat st;
+    if (::lstat(full(wanted.path).c_str(), &st) != 0) {
+      warn("gone before it was sent: " + wanted.path);
+      continue;
+    }
+    Entry e = entry_from_stat(wanted.path, st);
+    e.leader = wanted.leader;
+    if (e.type == 'd')
+      out(v::record('D', v::format_entry(e)));
+    else if (e.type == 'l')
+      out(v::record('L', v::format_entry(e)));
+    else if (e.type == 'f' && !e.leader.empty() && e.leader != e.path)
+      out(v::record('H', v::format_entry(e)));
+    else if (e.type == 'f')
+      send_file(e);
+    else
+      out(v::record('P', v::format_entry(e)));
+  }
+  flush_out();
+  return g_errors ? 1 : 0;
+}
+
+// ---- receive ----
+int receive() {
+  std::vector<std::pair<std::string, int64_t>> dirs;
+  uint64_t files = 0, bytes = 0, counter = 0;
+  static char buf[1 << 20];
+  while (true) {
+    char tag;
+    if (!g_in.read(&tag, 1)) {
+      warn("the stream ended without its end record");
+      return 4;
+    }
+    if (tag == 'E') break;
+    std::string header(get_u(4), '\0');
+    if (!g_in.read(header.data(), header.size())) {
+      warn("the stream ended in a header");
+      return 4;
+    }
+    if (tag == 'X') {
+      remove_all(full(v::unescape_field(header)));
+      continue;
+    }
+    std::string old_path;
+    if (tag == 'R') {
+      size_t tab = header.find('\t');
+      old_path = v::unescape_field(header.substr(0, tab));
+      header = header.substr(tab + 1);
+    }
+    auto parsed = v::parse_entry(header);
+    if (!parsed) {
+      warn("malformed record header");
+      return 4;
+    }
+    const Entry& e = *parsed;
+    std::string p = full(e.path);
+    if (e.path != ".") make_parents(e.path);
+    switch (tag) {
+      case 'D': {
+        struct stat st;
+        if (::lstat(p.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) ::unlink(p.c_str());
+        ::mkdir(p.c_str(), 0700);
+        apply_meta(p, e, false);
+        dirs.emplace_back(p, e.mtime_ns);
+        break;
+      }
+      case 'L':
+        clear_for_file(p, true);
+        if (::symlink(e.link.c_str(), p.c_str()) != 0)
+          warn("cannot make the symlink " + p + ": " + std::strerror(errno));
+        apply_meta(p, e, true);
+        break;
+      case 'P': {
+        clear_for_file(p, true);
+        mode_t type = e.type == 'p' ? S_IFIFO : e.type == 'c' ? S_IFCHR : e.type == 'b' ? S_IFBLK : S_IFSOCK;
+        if (::mknod(p.c_str(), type | (e.mode & 0777), static_cast<dev_t>(e.rdev)) != 0)
+          warn("cannot make " + p + ": " + std::strerror(errno));
+        apply_meta(p, e, true);
+        break;
+      }
+      case 'H':
+        clear_for_file(p, true);
+        if (::link(full(e.leader).c_str(), p.c_str()) != 0)
+          warn("cannot hard-link " + p + " to " + e.leader + ": " + std::strerror(errno));
+        break;
+      case 'R':
+        clear_for_file(p, false);
+        if (::rename(full(old_path).c_str(), p.c_str()) != 0)
+          warn("cannot rename " + old_path + " to " + e.path + ": " + std::strerror(errno));
+        apply_meta(p, e, true);
+        break;
+      case 'F': {
+        size_t slash = p.rfind('/');
+        std::string tmp = p.substr(0, slash + 1) + ".rehome-part-" + std::to_string(::getpid()) + "-" +
+                          std::to_string(++counter);
+        int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) warn("cannot create " + tmp + ": " + std::strerror(errno));
+        while (true) {
+          uint64_t off = get_u(8);
+          if (off == v::kEndOfSegments) break;
+          uint64_t len = get_u(8);
+          while (len > 0) {
+            size_t k = static_cast<size_t>(std::min<uint64_t>(len, sizeof(buf)));
+            if (!g_in.read(buf, k)) {
+              warn("the stream ended inside " + e.path);
+              return 4;
+            }
+            if (fd >= 0) {
+              size_t done = 0;
+              while (done < k) {
+                ssize_t n = ::pwrite(fd, buf + done, k - done, static_cast<off_t>(off + done));
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) {
+                  warn("cannot write " + e.path + ": " + std::strerror(errno));
+                  return 5;  // a full disk: stop, a re-run resumes
+                }
+                done += static_cast<size_t>(n);
+              }
+            }
+            off += k;
+            len -= k;
+            bytes += k;
+          }
+        }
+        if (fd >= 0) {
+          if (::ftruncate(fd, static_cast<off_t>(e.size)) != 0)
+            warn("cannot size " + e.path + ": " + std::strerror(errno));
+          ::close(fd);
+          apply_meta(tmp, e, true);
+          clear_for_file(p, false);
+          if (::rename(tmp.c_str(), p.c_str()) != 0)
+            warn("cannot rename into " + p + ": " + std::strerror(errno));
+          ++files;
+        }
+        break;
+      }
+      default:
+        warn(std::string("unknown record ") + tag);
+        return 4;
+    }
+  }
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) set_times(it->first, it->second);
+  // Durable before the proof is read back: this file system only, not the whole machine's.
+  if (int rootfd = ::open(g_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); rootfd >= 0) {
+    ::syncfs(rootfd);
+    ::close(rootfd);
+  }
+  out("ok " + std::to_string(files) + " " + std::to_string(bytes) + " " + std::to_string(g_errors) + "\n");
+  flush_out();
+  return g_errors ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: rehome-volume-helper scan|send|receive ROOT\n");
+    return 2;
+  }
+  std::string mode = argv[1];
+  g_root = argv[2];
+  ::umask(0);
+  if (mode == "scan") return scan();
+  if (mode == "send") return send();
+  if (mode == "receive") return receive();
+  std::fprintf(stderr, "unknown mode %s\n", argv[1]);
+  return 2;
+}

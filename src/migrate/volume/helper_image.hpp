@@ -1,0 +1,38 @@
+#pragma once
+// The helper program rehome carries in its own binary, the image made of it, and the throwaway
+// containers that run it with a volume mounted (stdin/stdout attached through the Engine API).
+#include <functional>
+#include <string>
+
+#include "import/docker_stream.hpp"
+
+namespace rehome::migrate::volume {
+
+// "rehome-volume-helper:<xxh3 of the program>": imported into the engine when it lacks it.
+std::string ensure_helper_image(const import::DockerApi& api);
+
+struct Mount {
+  std::string volume;  // a named volume, or
+  std::string path;    // a bind folder
+  bool read_only = false;
+  std::string bind() const { return (volume.empty() ? path : volume) + ":/v" + (read_only ? ":ro" : ""); }
+};
+
+// Creates (does not start) a helper container running `mode` on the mount; returns its id.
+std::string create_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
+                          const Mount& mount);
+void start_container(const import::DockerApi& api, const std::string& id);
+int wait_container(const import::DockerApi& api, const std::string& id);     // the exit code
+void remove_container(const import::DockerApi& api, const std::string& id);  // never throws
+// Removes helper containers a killed run left behind (label rehome.volume-helper).
+void remove_stale_helpers(const import::DockerApi& api);
+
+struct HelperRun {
+  int exit_code = 0;
+  std::string out, err;
+};
+// Runs the helper to completion with `input` on its stdin.
+HelperRun run_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
+                     const Mount& mount, const std::string& input);
+
+}  // namespace rehome::migrate::volume

@@ -1,0 +1,97 @@
+#include "migrate/volume/volume_endpoint.hpp"
+
+#include <xxhash.h>
+
+#include <cstdio>
+
+#include "common/error.hpp"
+
+namespace rehome::migrate::volume {
+
+using nlohmann::json;
+
+std::string engine_socket(const std::string& engine, const std::string& flag) {
+  if (engine.rfind("unix://", 0) == 0 && engine.size() > 7) return engine.substr(7);
+  if (!engine.empty() && engine[0] == '/') return engine;
+  if (engine.rfind("ssh://", 0) == 0)
+    throw UserError(flag + " " + engine + ": ssh:// engines are not supported yet",
+                    "forward the remote socket and pass it as a unix socket: ssh -nNT -L "
+                    "/tmp/remote-docker.sock:/var/run/docker.sock " +
+                        engine.substr(6) + " & then " + flag + " unix:///tmp/remote-docker.sock");
+  throw UserError(flag + " " + engine + ": not a unix:// engine address",
+                  "pass " + flag + " unix:///var/run/docker.sock (the engine's socket)");
+}
+
+json source_volume(const import::DockerApi& api, const Endpoint& from) {
+  if (from.volume.empty()) return json::object();
+  auto answer = api.call("GET", "/volumes/" + from.volume);
+  if (answer.status == 404)
+    throw UserError("no volume " + from.volume + " on the source engine " + from.engine,
+                    "list the engine's volumes with: docker -H " + from.engine + " volume ls");
+  json v = api.call_json("GET", "/volumes/" + from.volume);
+  return v.contains("Labels") && v["Labels"].is_object() ? v["Labels"] : json::object();
+}
+
+void ensure_target_volume(const import::DockerApi& api, const Endpoint& to, const json& labels) {
+  if (to.volume.empty()) return;
+  if (api.call("GET", "/volumes/" + to.volume).status == 200) return;
+  api.call_json("POST", "/volumes/create", json{{"Name", to.volume}, {"Labels", labels}});
+}
+
+std::vector<std::string> running_users(const import::DockerApi& api, const Endpoint& endpoint) {
+  std::vector<std::string> names;
+  json list = api.call_json("GET", "/containers/json");
+  for (const auto& c : list) {
+    if (c.contains("Labels") && c["Labels"].is_object() && c["Labels"].contains("rehome.volume-helper"))
+      continue;
+    bool uses = false;
+    for (const auto& m : c.value("Mounts", json::array())) {
+      if (!endpoint.volume.empty() && m.value("Type", "") == "volume" &&
+          m.value("Name", "") == endpoint.volume)
+        uses = true;
+      if (!endpoint.path.empty() && m.value("Type", "") == "bind" && m.value("Source", "") == endpoint.path)
+        uses = true;
+    }
+    if (!uses) continue;
+    std::string name =
+        c.value("Names", json::array()).empty() ? c.value("Id", "") : c["Names"][0].get<std::string>();
+    if (!name.empty() && name[0] == '/') name.erase(0, 1);
+    names.push_back(name);
+  }
+  return names;
+}
+
+std::string keeper_name(const Endpoint& to) {
+  std::string label = to.label();
+  char hash[17];
+  std::snprintf(hash, sizeof(hash), "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(label.data(), label.size())));
+  return "rehome-keep-" + std::string(hash, 12);
+}
+
+std::string keeper_run_id(const import::DockerApi& api, const Endpoint& to) {
+  auto answer = api.call("GET", "/containers/" + keeper_name(to) + "/json");
+  if (answer.status != 200) return {};
+  json c = json::parse(answer.body, nullptr, false);
+  if (!c.is_object() || !c.contains("Config") || !c["Config"].contains("Labels")) return {};
+  const json& labels = c["Config"]["Labels"];
+  if (!labels.is_object() || labels.value("rehome.volume-target", "") != to.label()) return {};
+  return labels.value("rehome.volume-run", "");
+}
+
+void make_keeper(const import::DockerApi& api, const std::string& image, const Endpoint& to,
+                 const std::string& run_id) {
+  api.call("DELETE", "/containers/" + keeper_name(to) + "?force=1");
+  json body = {{"Image", image},
+               {"Cmd", {"/rehome-volume-helper", "keep", "/v"}},
+               {"NetworkDisabled", true},
+               {"Labels", {{"rehome.volume-run", run_id}, {"rehome.volume-target", to.label()}}},
+               {"HostConfig", {{"Binds", {mount_of(to, false).bind()}}, {"NetworkMode", "none"}}}};
+  api.call_json("POST", "/containers/create?name=" + keeper_name(to), body);
+}
+
+Mount mount_of(const Endpoint& endpoint, bool read_only) {
+  return Mount{endpoint.volume, endpoint.path, read_only};
+}
+
+}  // namespace rehome::migrate::volume

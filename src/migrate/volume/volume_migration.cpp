@@ -1,0 +1,194 @@
+// The pass: engines and volumes checked, state bound to the target's keeper, both sides scanned,
+// the plan streamed, both sides scanned again and compared (see volume_migration.hpp).
+#include "migrate/volume/volume_migration.hpp"
+
+#include <xxhash.h>
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <map>
+#include <random>
+
+#include "common/error.hpp"
+#include "migrate/test_pause.hpp"
+#include "migrate/volume/volume_copy.hpp"
+#include "migrate/volume/volume_endpoint.hpp"
+#include "migrate/volume/volume_plan.hpp"
+#include "migrate/volume/volume_state.hpp"
+
+namespace rehome::migrate::volume {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string hex64(const std::string& s) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(s.data(), s.size())));
+  return buf;
+}
+
+std::string new_run_id() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
+  return buf;
+}
+
+// A scan on one side: the manifest, with what had to be read (not in the cache) counted.
+std::vector<Entry> scan(const Side& side, std::string cache, const std::string& what,
+                        ManifestSummary& summary, std::string& text) {
+  HelperRun run = run_helper(*side.api, side.image, "scan", side.mount, cache);
+  if (run.exit_code > 1 || run.out.empty())
+    throw UserError("scanning the " + what + " on " + side.api->socket_path() + " failed (exit " +
+                        std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
+                    "check that the volume or folder exists and the engine can mount it");
+  text = run.out;
+  std::vector<Entry> manifest = parse_manifest(run.out);
+  std::map<std::string, const Entry*> cached;
+  std::vector<Entry> old;
+  try {
+    old = parse_manifest(cache);
+  } catch (const std::exception&) {
+  }
+  for (const auto& e : old) cached[e.path] = &e;
+  summary = summarize(manifest);
+  for (const auto& e : manifest) {
+    if (e.type != 'f' || (!e.leader.empty() && e.leader != e.path)) continue;
+    auto it = cached.find(e.path);
+    bool hit = it != cached.end() && it->second->size == e.size && it->second->mtime_ns == e.mtime_ns &&
+               it->second->ctime_ns == e.ctime_ns && it->second->ino == e.ino;
+    if (!hit) {
+      ++summary.hashed_files;
+      summary.hashed_bytes += static_cast<int64_t>(e.size);
+    }
+  }
+  return manifest;
+}
+
+}  // namespace
+
+VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
+  const auto started = Clock::now();
+  auto step = [&](const std::string& line) {
+    if (options.on_step) options.on_step(line);
+  };
+  VolumeMigrationReport report{.from = options.from, .to = options.to};
+  if (options.from.label().empty()) throw UserError("no source volume or --from-path given");
+  if (options.to.label().empty()) throw UserError("no target volume or --to-path given");
+  import::DockerApi src_api(engine_socket(options.from.engine, "--from-engine"));
+  import::DockerApi dst_api(engine_socket(options.to.engine, "--to-engine"));
+  if (src_api.socket_path() == dst_api.socket_path() && options.from.label() == options.to.label())
+    throw UserError("the source and the target are the same volume on the same engine",
+                    "name another target with --to-volume or another --to-engine");
+
+  const std::string print =
+      options.from.engine + "|" + options.from.label() + "|" + options.to.engine + "|" + options.to.label();
+  std::string safe;
+  for (char c : options.to.label()) safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  report.state_file = options.state_file.empty()
+                          ? std::filesystem::path("rehome-migrate-volume-" + safe + "-" +
+                                                  hex64(print).substr(0, 8) + ".state.json")
+                          : options.state_file;
+
+  nlohmann::json labels = source_volume(src_api, options.from);
+  ensure_target_volume(dst_api, options.to, labels);
+  remove_stale_helpers(src_api);
+  remove_stale_helpers(dst_api);
+  Side source{&src_api, ensure_helper_image(src_api), mount_of(options.from, true)};
+  Side target{&dst_api, ensure_helper_image(dst_api), mount_of(options.to, false)};
+  for (const auto& name : running_users(src_api, options.from)) report.writers.push_back({"source", name});
+  for (const auto& name : running_users(dst_api, options.to)) report.writers.push_back({"target", name});
+
+  // The state file counts only when the target still carries its run id.
+  VolumeState state;
+  if (auto loaded = load_volume_state(report.state_file)) {
+    if (loaded->fingerprint != print)
+      throw UserError("the state file " + report.state_file.string() + " belongs to another volume migration",
+                      "give this migration its own --state file");
+    std::string on_target = keeper_run_id(dst_api, options.to);
+    if (!loaded->run_id.empty() && on_target == loaded->run_id) {
+      state = *loaded;
+      report.resumed = !loaded->complete && loaded->passes >= 0 && !loaded->target_manifest.empty();
+    } else {
+      report.stale_message = "the state file " + report.state_file.string() + " describes run " +
+                             loaded->run_id + ", but the target engine has no trace of it (no container " +
+                             keeper_name(options.to) + " labelled with it): starting over";
+      step(report.stale_message);
+    }
+  }
+  if (state.run_id.empty()) {
+    state.fingerprint = print;
+    state.run_id = new_run_id();
+    make_keeper(dst_api, target.image, options.to, state.run_id);
+  }
+  if (options.rehash) state.source_manifest.clear(), state.target_manifest.clear();
+  report.run_id = state.run_id;
+  report.pass = state.passes + 1;
+
+  // Scan both sides.
+  auto t = Clock::now();
+  std::string source_text, target_text;
+  step("scanning the source " + options.from.label() + " and the target " + options.to.label());
+  // The two engines work at once: each scan is a stat walk plus sha256 of what the cache lacks.
+  auto target_scan = std::async(std::launch::async, [&] {
+    return scan(target, state.target_manifest, "target", report.target, target_text);
+  });
+  std::vector<Entry> src = scan(source, state.source_manifest, "source", report.source, source_text);
+  std::vector<Entry> dst = target_scan.get();
+  pause_point("volume", "scanned-source");
+  state.source_manifest = source_text;
+  state.target_manifest = target_text;
+  state.complete = false;
+  save_volume_state(report.state_file, state);
+  report.scan_seconds = since(t);
+
+  // Copy what differs.
+  CopyPlan plan = plan_copy(src, dst);
+  report.renamed = static_cast<int64_t>(plan.renames.size());
+  report.deleted = static_cast<int64_t>(plan.deletes.size());
+  t = Clock::now();
+  step("copying " + std::to_string(plan.send_files) + " changed file(s), " + format_bytes(plan.send_bytes) +
+       ", " + std::to_string(plan.renames.size()) + " rename(s), " + std::to_string(plan.deletes.size()) +
+       " delete(s)");
+  auto last = Clock::now();
+  CopyOutcome copied = stream_copy(source, target, plan, [&](int64_t relayed) {
+    if (!options.on_progress || Clock::now() - last < std::chrono::milliseconds(500)) return;
+    last = Clock::now();
+    options.on_progress(
+        Progress{.phase = "copy", .done = relayed, .total = plan.send_bytes, .elapsed_seconds = since(t)});
+  });
+  report.sent_files = copied.files;
+  report.sent_bytes = copied.bytes;
+  report.other_entries = static_cast<int64_t>(plan.send.size()) - plan.send_files;
+  report.copy_seconds = since(t);
+  if (!copied.warnings.empty()) step("helpers said: " + copied.warnings.substr(0, 2000));
+
+  // The proof: both sides scanned again, in place, and compared.
+  pause_point("volume", "copied");
+  t = Clock::now();
+  step("verifying: manifests of both sides");
+  ManifestSummary before_source = report.source, before_target = report.target;
+  auto target_rescan = std::async(
+      std::launch::async, [&] { return scan(target, target_text, "target", report.target, target_text); });
+  src = scan(source, source_text, "source", report.source, source_text);
+  dst = target_rescan.get();
+  report.source.hashed_files += before_source.hashed_files;
+  report.source.hashed_bytes += before_source.hashed_bytes;
+  report.target.hashed_files += before_target.hashed_files;
+  report.target.hashed_bytes += before_target.hashed_bytes;
+  report.mismatches = compare_manifests(src, dst);
+  report.verify_seconds = since(t);
+  state.source_manifest = source_text;
+  state.target_manifest = target_text;
+  state.passes += 1;
+  state.complete = report.verified();
+  save_volume_state(report.state_file, state);
+  report.seconds = since(started);
+  return report;
+}
+
+}  // namespace rehome::migrate::volume

@@ -1,0 +1,89 @@
+#pragma once
+// `rehome migrate volume`: copy a Docker named volume (or a bind folder) from one engine to another
+// through the engines themselves, with no agent installed on the servers.
+//
+// Design (measured and argued in docs/migrate.md, "Volumes"):
+//  - rehome carries a small static program, rehome-volume-helper (helper/volume_helper_main.cpp),
+//    inside its own binary. It imports it into each engine as a one-file image
+//    (POST /images/create?fromSrc=-, a tar rehome writes; no registry) and runs it in throwaway
+//    containers (no network, the volume mounted read-only on the source) whose stdin/stdout rehome
+//    attaches through the Engine API. Data flows source helper -> rehome -> target helper.
+//  - Why not GET/PUT /containers/{id}/archive: the engine's tar loses sparse files (holes are sent
+//    and written as zeros) and xattrs other than security.capability, and it cannot send only the
+//    files that changed, so every incremental pass would read the whole source.
+//  - Each pass: scan both sides (a stat walk; sha256 only for files whose size, mtime, ctime or
+//    inode changed since the manifest cached in the state file), plan (volume_plan.hpp: changed,
+//    new, renamed, deleted), stream the changed entries, then scan both sides again and compare the
+//    manifests entry by entry (the proof: the target's hashes are computed there, from what it
+//    stores). A pass whose source did not change since the last one costs two stat walks.
+//  - Resume and binding: files are written under a temporary name and renamed when complete with
+//    their metadata, so a killed pass leaves finished files that the next scan finds identical (not
+//    recopied) and partial ones that it deletes. The state file (caches, run id) is bound to the
+//    target by a keeper container on the target engine (created, never started, labelled with the
+//    run id, the volume mounted so it cannot be removed by accident) - outside the data path, so the
+//    volume holds exactly the source's files. A state file whose keeper is missing is stale: rehome
+//    says so and starts over.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "migrate/progress.hpp"
+#include "migrate/volume/volume_entry.hpp"
+
+namespace rehome::migrate::volume {
+
+struct Endpoint {
+  std::string engine;  // unix:///path/docker.sock (ssh:// not yet)
+  std::string volume;  // a named volume, or
+  std::string path;    // a bind folder on the engine's host
+  std::string label() const { return volume.empty() ? path : volume; }
+};
+
+struct VolumeMigrationOptions {
+  Endpoint from, to;
+  std::filesystem::path state_file;  // empty: ./rehome-migrate-volume-<target>-<hash>.state.json
+  bool rehash = false;               // ignore the cached hashes: read every file on both sides
+  std::function<void(const Progress&)> on_progress;
+  std::function<void(const std::string&)> on_step;
+};
+
+struct Mismatch {
+  std::string path;
+  std::string what;  // "missing on the target", "extra on the target", "sha256, mode 0644 != 0600"
+};
+
+struct ManifestSummary {
+  int64_t entries = 0, files = 0, bytes = 0;   // files and bytes: regular files
+  int64_t hashed_files = 0, hashed_bytes = 0;  // read this pass (the rest came from the cache)
+};
+
+struct Writer {
+  std::string side;  // "source" or "target"
+  std::string container;
+};
+
+struct VolumeMigrationReport {
+  Endpoint from, to;
+  std::filesystem::path state_file;
+  std::string run_id;
+  int pass = 1;
+  bool resumed = false;                    // the previous pass did not finish
+  std::string stale_message;               // non-empty: the state file was stale and was discarded
+  std::vector<Writer> writers;             // containers using either side while it was copied
+  int64_t sent_files = 0, sent_bytes = 0;  // the changed-bytes figure (data, holes not counted)
+  int64_t renamed = 0, deleted = 0, other_entries = 0;
+  ManifestSummary source, target;
+  std::vector<Mismatch> mismatches;
+  double scan_seconds = 0, copy_seconds = 0, verify_seconds = 0, seconds = 0;
+  bool verified() const { return mismatches.empty(); }
+};
+
+VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options);
+
+// Pure: every difference between the source's and the target's manifest, by path.
+std::vector<Mismatch> compare_manifests(const std::vector<Entry>& source, const std::vector<Entry>& target);
+ManifestSummary summarize(const std::vector<Entry>& manifest);
+
+}  // namespace rehome::migrate::volume

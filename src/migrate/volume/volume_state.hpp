@@ -1,0 +1,22 @@
+#pragma once
+// The volume mover's state file: the run id the target's keeper carries, the passes so far, and the
+// last manifests of both sides (their hashes are the cache that keeps a pass proportional to the
+// change). Written with temp+rename after each scan and at the end of each pass.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace rehome::migrate::volume {
+
+struct VolumeState {
+  std::string fingerprint;  // source engine + volume -> target engine + volume
+  std::string run_id;
+  int passes = 0;         // finished passes
+  bool complete = false;  // the last pass finished and was verified
+  std::string source_manifest, target_manifest;
+};
+
+std::optional<VolumeState> load_volume_state(const std::filesystem::path& path);  // nullopt: no file
+void save_volume_state(const std::filesystem::path& path, const VolumeState& state);
+
+}  // namespace rehome::migrate::volume
