@@ -179,8 +179,9 @@ bool Topology::is_edge_proxy(const model::Service& service) const {
 
 void Topology::find_edge() {
   for (const auto& s : estate_->services) {
-    bool web_port = std::any_of(s.ports.begin(), s.ports.end(),
-                                [](const model::Port& p) { return p.published == 80 || p.published == 443; });
+    bool web_port = std::any_of(s.ports.begin(), s.ports.end(), [](const model::Port& p) {
+      return p.exposed() && (p.published == 80 || p.published == 443);
+    });
     bool on_public = std::any_of(s.networks.begin(), s.networks.end(), [&](const std::string& n) {
       const auto* net = estate_->find_network(n);
       return (net && net->public_) || n == "public";
@@ -264,7 +265,7 @@ std::vector<PublishedPort> Topology::published_on(const std::string& server) con
   for (const auto& s : estate_->services) {
     if (placement(s.name).per_server.count(server) == 0) continue;
     for (const auto& p : s.ports) {
-      if (p.published > 0) ports.push_back({s.name, p.published, p.protocol});
+      if (p.exposed()) ports.push_back({s.name, p.published, p.protocol});  // never a loopback-only one
     }
   }
   std::sort(ports.begin(), ports.end(), [](const PublishedPort& a, const PublishedPort& b) {
