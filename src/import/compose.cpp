@@ -145,6 +145,42 @@ class Importer {
               [](const model::SecretSource& a, const model::SecretSource& b) { return a.name < b.name; });
   }
 
+  // Variables handed to a secret-named key (`MYSQL_ROOT_PASSWORD: ${DBROOT}`) are secrets too,
+  // wherever else they are used (a health check's `-p${DBROOT}`).
+  static void collect_secret_variables(const YAML::Node& node, std::set<std::string>& out, int depth) {
+    if (depth > 64) return;
+    auto add_from = [&](const std::string& key, const std::string& value) {
+      if (!is_secret_name(key)) return;
+      for (size_t i = value.find('$'); i != std::string::npos; i = value.find('$', i + 1)) {
+        size_t j = i + 1;
+        if (j < value.size() && value[j] == '{') ++j;
+        size_t k = j;
+        while (k < value.size() && (std::isalnum(static_cast<unsigned char>(value[k])) || value[k] == '_'))
+          ++k;
+        if (k > j) out.insert(value.substr(j, k - j));
+      }
+    };
+    if (node.IsMap()) {
+      for (const auto& kv : node) {
+        if (kv.first.IsScalar() && kv.first.Scalar() == "environment") {
+          if (kv.second.IsMap())
+            for (const auto& e : kv.second)
+              if (e.first.IsScalar() && e.second.IsScalar()) add_from(e.first.Scalar(), e.second.Scalar());
+          if (kv.second.IsSequence())
+            for (const auto& e : kv.second)
+              if (e.IsScalar()) {
+                const std::string& t = e.Scalar();
+                size_t eq = t.find('=');
+                if (eq != std::string::npos) add_from(t.substr(0, eq), t.substr(eq + 1));
+              }
+        }
+        collect_secret_variables(kv.second, out, depth + 1);
+      }
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) collect_secret_variables(item, out, depth + 1);
+    }
+  }
+
   const LoadedFile& load(const fs::path& path) {
     std::string key = path.lexically_normal().string();
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
@@ -167,6 +203,7 @@ class Importer {
       throw UserError(where(path.string(), root) + ": a compose file must be a mapping with a services: key",
                       root.IsNull() ? "the file is empty" : "check that this is a docker-compose file");
     Interpolation ctx{vars};
+    collect_secret_variables(root, ctx.secret_vars, 0);
     interpolate_tree(root, ctx, path.string());
     std::set<std::string> warned;
     for (const auto& u : ctx.unset) {  // "file:line: NAME", as compose warns

@@ -42,7 +42,7 @@ std::string expand_braced(const std::string& body, Interpolation& ctx, const std
   auto it = vars.find(name);
   bool set = it != vars.end();
   bool non_empty = set && !it->second.empty();
-  const bool secret = ctx.mark_secrets && is_secret_name(name);
+  const bool secret = ctx.mark_secrets && (is_secret_name(name) || ctx.secret_vars.count(name) > 0);
   // A secret's value never enters the tree: the expression stays, marked, for the mapper.
   auto value = [&] { return secret ? kSecretOpen + ("${" + body + "}") + kSecretClose : it->second; };
   if (n == body.size()) {

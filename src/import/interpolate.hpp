@@ -1,5 +1,6 @@
 #pragma once
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,9 @@ inline constexpr char kSecretClose = '\x02';
 struct Interpolation {
   const Variables& vars;
   bool mark_secrets = true;
-  std::vector<std::string> unset;  // "file:line: NAME", in order, as compose warns about them
+  std::vector<std::string> unset;
+  std::set<std::string> secret_vars;  // also secrets: variables given to a secret-named key (DBROOT)  //
+                                      // "file:line: NAME", in order, as compose warns about them
 };
 std::string interpolate(const std::string& value, Interpolation& ctx, const std::string& where);
 
