@@ -5,6 +5,7 @@
 
 #include "generate/generate.hpp"
 #include "generate/images.hpp"
+#include "generate/runtime.hpp"
 #include "generate/yaml_writer.hpp"
 
 namespace rehome::generate {
@@ -18,7 +19,10 @@ std::string restart_condition(const std::string& restart) {
 void write_ports(YamlWriter& y, const Topology& t, const model::Service& s) {
   std::vector<const model::Port*> published;
   for (const auto& p : s.ports) {
-    if (p.published > 0) published.push_back(&p);
+    // A port compose bound to one address (127.0.0.1:13306:3306) is not published at all: Swarm's
+    // long syntax has no host address, and both ingress and host mode listen on every address of
+    // the node, which would open a private database to the network (see unpublished_note()).
+    if (p.exposed()) published.push_back(&p);
   }
   if (published.empty()) return;
   y.key("ports").seq();
@@ -32,9 +36,36 @@ void write_ports(YamlWriter& y, const Topology& t, const model::Service& s) {
   y.end_seq();
 }
 
+// tmpfs mounts: compose's `tmpfs:` paths (the top-level `tmpfs:` key is ignored by Swarm, a tmpfs
+// mount is not), and shm_size as a tmpfs on /dev/shm (Swarm has no shm_size).
+void write_tmpfs(YamlWriter& y, const std::string& spec) {
+  std::string target = spec, size;
+  if (size_t colon = spec.find(':'); colon != std::string::npos) {
+    target = spec.substr(0, colon);
+    std::string opts = spec.substr(colon + 1);
+    if (size_t at = opts.find("size="); at != std::string::npos)
+      size = opts.substr(at + 5, opts.find(',', at) - at - 5);
+  }
+  y.map().kv("type", "tmpfs").kv("target", target);
+  if (auto bytes = model::parse_bytes(size); bytes && *bytes > 0)
+    y.key("tmpfs").map().kv("size", *bytes).end_map();
+  y.end_map();
+}
+
 void write_volumes(YamlWriter& y, const model::Service& s) {
-  if (s.volumes.empty() && !s.read_only_root) return;
+  const auto& rt = s.runtime;
+  if (s.volumes.empty() && !s.read_only_root && rt.tmpfs.empty() && rt.shm_size == 0) return;
   y.key("volumes").seq();
+  for (const auto& t : rt.tmpfs) write_tmpfs(y, t);
+  if (rt.shm_size > 0)
+    y.map()
+        .kv("type", "tmpfs")
+        .kv("target", "/dev/shm")
+        .key("tmpfs")
+        .map()
+        .kv("size", rt.shm_size)
+        .end_map()
+        .end_map();
   for (const auto& v : s.volumes) {
     y.map().kv("type", v.bind ? "bind" : "volume").kv("source", v.name).kv("target", v.target);
     if (v.read_only) y.kv("read_only", true);
@@ -44,6 +75,9 @@ void write_volumes(YamlWriter& y, const model::Service& s) {
     // Read-only root: writable scratch space in memory only (the `tmpfs:` key is ignored by Swarm,
     // a tmpfs mount is not).
     for (const char* target : {"/tmp", "/run"}) {
+      if (std::any_of(rt.tmpfs.begin(), rt.tmpfs.end(),
+                      [&](const std::string& t) { return t.rfind(target, 0) == 0; }))
+        continue;
       y.map()
           .kv("type", "tmpfs")
           .kv("target", target)
@@ -61,7 +95,12 @@ void write_healthcheck(YamlWriter& y, const model::Service& s) {
   if (!s.healthcheck) return;
   const auto& h = *s.healthcheck;
   y.key("healthcheck").map();
-  y.key("test").flow(h.test);
+  // No test: the image's own HEALTHCHECK, with these timings.
+  if (!h.test.empty()) {
+    std::vector<std::string> test;
+    for (const auto& t : h.test) test.push_back(compose_escape(t));
+    y.key("test").flow(test);
+  }
   y.kv("interval", model::canonical_duration(h.interval));
   y.kv("timeout", model::canonical_duration(h.timeout));
   y.kv("retries", h.retries);
@@ -71,7 +110,8 @@ void write_healthcheck(YamlWriter& y, const model::Service& s) {
 
 void write_security(YamlWriter& y, const model::Service& s) {
   if (s.read_only_root) y.kv("read_only", true);
-  y.key("cap_drop").flow({"ALL"});
+  // Compose's own cap_drop, plus a default the official database images survive (runtime.hpp).
+  y.key("cap_drop").flow(cap_drop_of(s));
   if (!s.cap_add.empty()) {
     std::vector<std::string> caps = s.cap_add;
     std::sort(caps.begin(), caps.end());
@@ -123,11 +163,91 @@ void write_deploy(YamlWriter& y, const Topology& t, const model::Service& s) {
   y.kv("monitor", "30s").kv("max_failure_ratio", 0).kv("order", order).end_map();
   y.key("rollback_config").map().kv("parallelism", 1).kv("delay", "0s").kv("failure_action", "pause");
   y.kv("monitor", "30s").kv("order", order).end_map();
+  // Service labels: compose's deploy.labels (Traefik on Swarm reads these), then rehome's own.
   y.key("labels").map();
+  for (const auto& [k, v] : s.runtime.deploy_labels)
+    if (k.rfind("rehome.", 0) != 0) y.key(k).value(compose_escape(v));
   y.kv("rehome.category", model::to_string(s.category)).kv("rehome.tier", model::to_string(s.tier));
   if (s.stateful) y.kv("rehome.stateful", "true");
   y.end_map();
   y.end_map();
+}
+
+std::vector<std::string> escaped(const std::vector<std::string>& words) {
+  std::vector<std::string> out;
+  for (const auto& w : words) out.push_back(compose_escape(w));
+  return out;
+}
+
+// environment, command, entrypoint, user, ... as compose wrote them; secrets as references only.
+void write_runtime(YamlWriter& y, const model::Service& s) {
+  const auto& rt = s.runtime;
+  const bool shim = needs_env_shim(s);
+  if (shim) {
+    bool known = false;
+    y.key("entrypoint").flow(escaped(shim_entrypoint(s, known)));
+    if (rt.command) y.key("command").flow(escaped(*rt.command));
+  } else {
+    if (rt.entrypoint) y.key("entrypoint").flow(escaped(*rt.entrypoint));
+    if (rt.command) y.key("command").flow(escaped(*rt.command));
+  }
+  auto secret_env = secret_environment(s);
+  if (!rt.environment.empty()) {
+    y.key("environment").map();
+    std::string shim_pairs;
+    for (const auto& [var, e] : rt.environment) {
+      if (e.secret.empty()) {
+        y.key(var).value(compose_escape(e.value));
+      } else if (reads_file_variant(s.image, var)) {
+        y.key(var + "_FILE").value("/run/secrets/" + e.secret);
+      } else {
+        shim_pairs += (shim_pairs.empty() ? "" : " ") + var + "=/run/secrets/" + e.secret;
+      }
+    }
+    if (!shim_pairs.empty()) y.key("REHOME_SECRET_ENV").value(shim_pairs);
+    y.end_map();
+  }
+  if (!rt.labels.empty()) {
+    y.key("labels").map();
+    for (const auto& [k, v] : rt.labels) y.key(k).value(compose_escape(v));
+    y.end_map();
+  }
+  if (!rt.user.empty()) y.key("user").quoted(rt.user);
+  if (!rt.working_dir.empty()) y.kv("working_dir", rt.working_dir);
+  if (!rt.hostname.empty()) y.kv("hostname", rt.hostname);
+  if (rt.init) y.kv("init", *rt.init);
+  if (rt.stop_grace_period > 0) y.kv("stop_grace_period", model::canonical_duration(rt.stop_grace_period));
+  if (!rt.stop_signal.empty()) y.kv("stop_signal", rt.stop_signal);
+  if (!rt.ulimits.empty()) {
+    y.key("ulimits").map();
+    for (const auto& [name, u] : rt.ulimits)
+      y.key(name)
+          .map()
+          .kv("soft", static_cast<std::int64_t>(u.soft))
+          .kv("hard", static_cast<std::int64_t>(u.hard))
+          .end_map();
+    y.end_map();
+  }
+  if (rt.logging) {
+    y.key("logging").map();
+    if (!rt.logging->driver.empty()) y.kv("driver", rt.logging->driver);
+    if (!rt.logging->options.empty()) {
+      y.key("options").map();
+      for (const auto& [k, v] : rt.logging->options) y.key(k).value(compose_escape(v));
+      y.end_map();
+    }
+    y.end_map();
+  }
+  if (!rt.configs.empty() || shim) {
+    y.key("configs").seq();
+    for (const auto& c : rt.configs) {
+      y.map().kv("source", c.source);
+      if (!c.target.empty()) y.kv("target", c.target);
+      y.end_map();
+    }
+    if (shim) y.map().kv("source", kShimConfig).kv("target", kShimPath).end_map();
+    y.end_seq();
+  }
 }
 
 void write_service(YamlWriter& y, const Topology& t, const model::Service& s) {
@@ -138,10 +258,46 @@ void write_service(YamlWriter& y, const Topology& t, const model::Service& s) {
   write_ports(y, t, s);
   write_volumes(y, s);
   if (!s.secrets.empty()) y.key("secrets").block(s.secrets);
+  write_runtime(y, s);
   write_healthcheck(y, s);
   write_security(y, s);
   write_deploy(y, t, s);
   y.end_map();
+}
+
+// Header lines naming the ports compose kept on one address, which the stack leaves unpublished.
+std::string unpublished_note(const std::vector<const model::Service*>& services) {
+  std::string note;
+  for (const auto* s : services)
+    for (const auto& p : s->ports)
+      if (p.bound_to_address())
+        note += fmt::format("#   {}: {}:{} -> {}/{} (compose published it on {} only)\n", s->name, p.host_ip,
+                            p.published, p.target, p.protocol, p.host_ip);
+  if (note.empty()) return note;
+  return "# Not published (private in compose; Swarm cannot bind a port to one address, so it stays on\n"
+         "# the overlay network only: reach it from another service by name, or through\n"
+         "# `docker exec` / an SSH tunnel on the node that runs it):\n" +
+         note;
+}
+
+// Header lines naming services whose secrets go through the shim without a known entrypoint.
+std::string shim_note(const std::vector<const model::Service*>& services) {
+  std::string note;
+  for (const auto* s : services) {
+    if (!needs_env_shim(*s)) continue;
+    bool known = false;
+    shim_entrypoint(*s, known);
+    if (!known)
+      note += fmt::format(
+          "#   {0}: the entrypoint of {1} is not known to rehome: set `entrypoint:` for {0} in the estate "
+          "to\n"
+          "#     what `docker image inspect -f '{{{{json .Config.Entrypoint}}}}' {1}` prints, then generate "
+          "again\n",
+          s->name, s->image);
+  }
+  if (note.empty()) return note;
+  return "# Secrets reach these services through " + std::string(kShimPath) + " (config " + kShimConfig +
+         "), which must exec the image's own entrypoint:\n" + note;
 }
 
 }  // namespace
@@ -156,7 +312,10 @@ model::Bytes effective_memory_limit(const model::Service& s) {
 std::string stack_file(const Topology& t, const std::string& stack) {
   const auto& services = t.stacks().at(stack);
   std::set<std::string> networks, volumes, secrets;
+  std::map<std::string, std::string> configs;  // name -> host file ("" = external)
   for (const auto* s : services) {
+    for (const auto& c : s->runtime.configs) configs[c.source] = c.file;
+    if (needs_env_shim(*s)) configs[kShimConfig] = "./rehome-env.sh";
     for (const auto& n : t.networks_of(*s)) networks.insert(n);
     for (const auto& v : s->volumes) {
       if (!v.bind) volumes.insert(v.name);
@@ -181,12 +340,23 @@ std::string stack_file(const Topology& t, const std::string& stack) {
     y.end_map();
   }
   if (!secrets.empty()) {
+    // Created before the deploy (`rehome secrets create` or bootstrap.sh): values never in this file.
     y.key("secrets").map();
     for (const auto& s : secrets) y.key(s).map().kv("external", true).end_map();
     y.end_map();
   }
+  if (!configs.empty()) {
+    y.key("configs").map();
+    for (const auto& [name, file] : configs) {
+      if (file.empty())
+        y.key(name).map().kv("external", true).end_map();
+      else
+        y.key(name).map().kv("file", file).end_map();
+    }
+    y.end_map();
+  }
   y.end_map();
-  return generated_header(t) +
+  return generated_header(t) + unpublished_note(services) + shim_note(services) +
          fmt::format("# Deploy: docker stack deploy --prune --with-registry-auth -c stacks/{0}.yml {0}\n",
                      stack) +
          y.str();
@@ -194,7 +364,12 @@ std::string stack_file(const Topology& t, const std::string& stack) {
 
 Files stack_files(const Topology& t) {
   Files files;
-  for (const auto& [stack, services] : t.stacks()) files["stacks/" + stack + ".yml"] = stack_file(t, stack);
+  bool shim = false;
+  for (const auto& [stack, services] : t.stacks()) {
+    files["stacks/" + stack + ".yml"] = stack_file(t, stack);
+    for (const auto* s : services) shim = shim || needs_env_shim(*s);
+  }
+  if (shim) files["stacks/rehome-env.sh"] = env_shim_script();
   return files;
 }
 

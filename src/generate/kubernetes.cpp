@@ -8,6 +8,7 @@
 
 #include "generate/generate.hpp"
 #include "generate/images.hpp"
+#include "generate/runtime.hpp"
 #include "generate/yaml_writer.hpp"
 
 namespace rehome::generate {
@@ -80,9 +81,51 @@ void probe(YamlWriter& y, const std::string& key, const model::Service& s, bool 
 
 bool uses_claims(const model::Service& s) { return s.stateful; }
 
+// "82:82" -> {82, 82}; names ("www-data") cannot be expressed: nullopt.
+std::optional<std::pair<long, long>> numeric_user(const std::string& user) {
+  auto number = [](const std::string& t) -> std::optional<long> {
+    if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos || t.size() > 9)
+      return std::nullopt;
+    return std::stol(t);
+  };
+  size_t colon = user.find(':');
+  auto uid = number(user.substr(0, colon));
+  if (!uid) return std::nullopt;
+  if (colon == std::string::npos) return std::pair<long, long>{*uid, -1};
+  auto gid = number(user.substr(colon + 1));
+  if (!gid) return std::nullopt;
+  return std::pair<long, long>{*uid, *gid};
+}
+
+std::string config_volume(const std::string& config) { return "config-" + slug(config); }
+
+// Compose's environment, command and entrypoint; secrets by secretKeyRef (Secret <name>, key
+// "value", created at deploy), never their values.
+void container_runtime(YamlWriter& y, const model::Service& s) {
+  const auto& rt = s.runtime;
+  if (rt.entrypoint) y.key("command").flow(*rt.entrypoint);  // Kubernetes' command is the entrypoint
+  if (rt.command) y.key("args").flow(*rt.command);
+  if (!rt.working_dir.empty()) y.kv("workingDir", rt.working_dir);
+  if (rt.environment.empty()) return;
+  y.key("env").seq();
+  for (const auto& [var, e] : rt.environment) {
+    y.map().kv("name", var);
+    if (e.secret.empty()) {
+      y.key("value").quoted(e.value);
+    } else {
+      y.key("valueFrom").map().key("secretKeyRef").map().kv("name", slug(e.secret)).kv("key", "value");
+      y.end_map().end_map();
+    }
+    y.end_map();
+  }
+  y.end_seq();
+}
+
 void container(YamlWriter& y, const Topology& t, const model::Service& s) {
   const auto& r = s.resources;
   y.seq().map().kv("name", slug(s.name)).kv("image", deployed_image(t.estate(), s));
+  y.seq().map().kv("name", slug(s.name)).kv("image", s.image);
+  container_runtime(y, s);
   std::vector<const model::Port*> ports;
   for (const auto& p : s.ports) {
     if (p.target > 0 || p.published > 0) ports.push_back(&p);
@@ -110,7 +153,11 @@ void container(YamlWriter& y, const Topology& t, const model::Service& s) {
   probe(y, "readinessProbe", s, false);
   y.key("securityContext").map().kv("allowPrivilegeEscalation", false);
   y.kv("readOnlyRootFilesystem", s.read_only_root);
-  y.key("capabilities").map().key("drop").flow({"ALL"});
+  if (auto user = numeric_user(s.runtime.user)) {
+    y.kv("runAsUser", static_cast<std::int64_t>(user->first));
+    if (user->second >= 0) y.kv("runAsGroup", static_cast<std::int64_t>(user->second));
+  }
+  y.key("capabilities").map().key("drop").flow(cap_drop_of(s));
   if (!s.cap_add.empty()) {
     auto caps = s.cap_add;
     std::sort(caps.begin(), caps.end());
@@ -118,9 +165,24 @@ void container(YamlWriter& y, const Topology& t, const model::Service& s) {
   }
   y.end_map().end_map();
 
-  bool mounts = !s.volumes.empty() || !s.secrets.empty() || s.read_only_root;
+  const auto& rt = s.runtime;
+  bool mounts = !s.volumes.empty() || !s.secrets.empty() || s.read_only_root || !rt.tmpfs.empty() ||
+                rt.shm_size > 0 || !rt.configs.empty();
   if (mounts) {
     y.key("volumeMounts").seq();
+    for (size_t i = 0; i < rt.tmpfs.size(); ++i)
+      y.map()
+          .kv("name", fmt::format("tmpfs-{}", i))
+          .kv("mountPath", rt.tmpfs[i].substr(0, rt.tmpfs[i].find(':')))
+          .end_map();
+    if (rt.shm_size > 0) y.map().kv("name", "shm").kv("mountPath", "/dev/shm").end_map();
+    for (const auto& c : rt.configs)
+      y.map()
+          .kv("name", config_volume(c.source))
+          .kv("mountPath", c.target.empty() ? "/" + c.source : c.target)
+          .kv("subPath", "value")
+          .kv("readOnly", true)
+          .end_map();
     for (const auto& v : s.volumes) {
       y.map().kv("name", slug(v.name)).kv("mountPath", v.target);
       if (v.read_only) y.kv("readOnly", true);
@@ -143,8 +205,37 @@ void pod_volumes(YamlWriter& y, const model::Service& s) {
   for (const auto& v : s.volumes) {
     if (v.bind || !uses_claims(s)) pod_level.push_back(&v);
   }
-  if (pod_level.empty() && s.secrets.empty() && !s.read_only_root) return;
+  const auto& rt = s.runtime;
+  if (pod_level.empty() && s.secrets.empty() && !s.read_only_root && rt.tmpfs.empty() && rt.shm_size == 0 &&
+      rt.configs.empty())
+    return;
   y.key("volumes").seq();
+  for (size_t i = 0; i < rt.tmpfs.size(); ++i)
+    y.map()
+        .kv("name", fmt::format("tmpfs-{}", i))
+        .key("emptyDir")
+        .map()
+        .kv("medium", "Memory")
+        .end_map()
+        .end_map();
+  if (rt.shm_size > 0)
+    y.map()
+        .kv("name", "shm")
+        .key("emptyDir")
+        .map()
+        .kv("medium", "Memory")
+        .kv("sizeLimit", quantity(rt.shm_size))
+        .end_map()
+        .end_map();
+  // A ConfigMap per config (key "value", created at deploy from the config's file).
+  for (const auto& c : rt.configs)
+    y.map()
+        .kv("name", config_volume(c.source))
+        .key("configMap")
+        .map()
+        .kv("name", slug(c.source))
+        .end_map()
+        .end_map();
   for (const auto* v : pod_level) {
     y.map().kv("name", slug(v->name));
     if (v->bind) {
@@ -263,6 +354,9 @@ std::string workload(const Topology& t, const model::Service& s, const std::stri
   }
   y.end_map();
   y.kv("automountServiceAccountToken", false);
+  if (s.runtime.stop_grace_period > 0)
+    y.kv("terminationGracePeriodSeconds", seconds(s.runtime.stop_grace_period));
+  if (!s.runtime.hostname.empty()) y.kv("hostname", slug(s.runtime.hostname));
   y.key("containers");
   container(y, t, s);
   pod_volumes(y, s);
@@ -297,23 +391,26 @@ std::string workload(const Topology& t, const model::Service& s, const std::stri
   for (const auto& p : s.ports) {
     if (p.target > 0 || p.published > 0) ports.push_back(&p);
   }
-  if (!ports.empty() || s.stateful) {
+  {
+    // Every workload gets a Service, so its name resolves as on the overlay: headless (clusterIP:
+    // None) for StatefulSets and for services that declare no port (DNS only, no placeholder port).
     YamlWriter v;
     v.map().kv("apiVersion", "v1").kv("kind", "Service");
     metadata(v, name, ns, {{"app.kubernetes.io/name", name}});
     v.key("spec").map();
-    if (s.stateful) v.kv("clusterIP", "None");
+    if (s.stateful || ports.empty()) v.kv("clusterIP", "None");
     v.key("selector").map().key("app.kubernetes.io/name").quoted(name).end_map();
-    v.key("ports").seq();
-    if (ports.empty())
-      v.map().kv("name", "none").kv("port", 1).end_map();  // headless needs no port; keep one for tools
+    if (!ports.empty()) v.key("ports").seq();
     for (const auto* p : ports) {
       int target = p->target > 0 ? p->target : p->published;
-      int port = p->published > 0 ? p->published : target;
+      // A ClusterIP port is reachable inside the cluster only, as the overlay is; a port compose
+      // bound to one address keeps its container port and is never exposed further.
+      int port = p->exposed() ? p->published : target;
       v.map().kv("name", fmt::format("{}-{}", p->protocol, port)).kv("port", port).kv("targetPort", target);
       v.kv("protocol", p->protocol == "udp" ? "UDP" : "TCP").end_map();
     }
-    v.end_seq().end_map().end_map();
+    if (!ports.empty()) v.end_seq();
+    v.end_map().end_map();
     doc += "---\n" + v.str();
   }
   return doc;
@@ -357,7 +454,7 @@ std::string network_policies(const Topology& t, const std::string& ns) {
       open_network_policy(y, "edge-" + slug(s.name), ns, "app.kubernetes.io/name", slug(s.name));
       y.key("policyTypes").flow({"Ingress"}).key("ingress").seq().map().key("ports").seq();
       for (const auto& p : s.ports) {
-        if (p.published > 0)
+        if (p.exposed())
           y.map()
               .kv("port", p.target > 0 ? p.target : p.published)
               .kv("protocol", p.protocol == "udp" ? "UDP" : "TCP")
@@ -389,7 +486,8 @@ std::string ingress(const Topology& t, const std::string& ns) {
     if (!t.is_edge_proxy(s)) continue;
     int port = 0;
     for (const auto& p : s.ports) {
-      if (p.published == 80 || (port == 0 && p.published > 0)) port = p.published;
+      if (!p.exposed()) continue;
+      if (p.published == 80 || port == 0) port = p.published;
     }
     if (port == 0) continue;
     // One Ingress for the edge: everything goes to the estate's own proxy, which keeps its routes.

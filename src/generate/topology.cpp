@@ -223,7 +223,7 @@ std::vector<PublishedPort> Topology::published_on(const std::string& server) con
   for (const auto& s : estate_->services) {
     if (placement(s.name).per_server.count(server) == 0) continue;
     for (const auto& p : s.ports) {
-      if (p.published > 0) ports.push_back({s.name, p.published, p.protocol});
+      if (p.exposed()) ports.push_back({s.name, p.published, p.protocol});  // never a loopback-only one
     }
   }
   std::sort(ports.begin(), ports.end(), [](const PublishedPort& a, const PublishedPort& b) {

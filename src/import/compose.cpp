@@ -18,6 +18,7 @@ struct LoadedFile {
   std::string file;  // as given, for messages
   fs::path dir;
   YAML::Node root;
+  std::string env_file;  // the .env (or --env-file) its variables came from, absolute; "" = none
 };
 
 // Compose's project name from a folder: lower case, only [a-z0-9_-].
@@ -82,7 +83,10 @@ class Importer {
 
   ImportResult run(const std::vector<fs::path>& files) {
     if (files.empty()) throw UserError("no compose files given", "pass one or more docker-compose.yml files");
-    for (const auto& f : files) guarded(f.string(), [&] { add_file(f); });
+    // Every problem of every file is reported at once: each step's error is collected, and one
+    // UserError lists them all at the end.
+    for (const auto& f : files) collecting([&] { guarded(f.string(), [&] { add_file(f); }); });
+    throw_collected();
     apply_profiles();
     name_services();
     name_networks();
@@ -90,10 +94,14 @@ class Importer {
     for (const auto& pname : order_) {
       Project& p = projects_.at(pname);
       for (const auto& raw : p.services)
-        guarded(raw.file + ":" + std::to_string(raw.line),
-                [&] { result_.estate.services.push_back(map_service(raw, p.ctx, read_, result_)); });
+        collecting([&] {
+          guarded(raw.file + ":" + std::to_string(raw.line),
+                  [&] { result_.estate.services.push_back(map_service(raw, p.ctx, read_, result_)); });
+        });
     }
+    throw_collected();
     collect_networks();
+    collect_secrets();
     return std::move(result_);
   }
 
@@ -110,6 +118,69 @@ class Importer {
     }
   }
 
+  template <typename F>
+  void collecting(F&& step) {
+    try {
+      step();
+    } catch (const UserError& e) {
+      errors_.push_back(e);
+    }
+  }
+
+  void throw_collected() {
+    if (errors_.empty()) return;
+    if (errors_.size() == 1) throw errors_.front();
+    std::string all;
+    for (const auto& e : errors_)
+      all +=
+          std::string(all.empty() ? "" : "\n") + e.what() + (e.hint().empty() ? "" : " (" + e.hint() + ")");
+    throw UserError(std::to_string(errors_.size()) + " problems in the compose files:\n" + all,
+                    "fix each line named above and run the import again");
+  }
+
+  // Secret sources the services refer to (added by the mapper, once each), in name order.
+  void collect_secrets() {
+    auto& secrets = result_.estate.secrets;
+    std::sort(secrets.begin(), secrets.end(),
+              [](const model::SecretSource& a, const model::SecretSource& b) { return a.name < b.name; });
+  }
+
+  // Variables handed to a secret-named key (`MYSQL_ROOT_PASSWORD: ${DBROOT}`) are secrets too,
+  // wherever else they are used (a health check's `-p${DBROOT}`).
+  static void collect_secret_variables(const YAML::Node& node, std::set<std::string>& out, int depth) {
+    if (depth > 64) return;
+    auto add_from = [&](const std::string& key, const std::string& value) {
+      if (!is_secret_name(key)) return;
+      for (size_t i = value.find('$'); i != std::string::npos; i = value.find('$', i + 1)) {
+        size_t j = i + 1;
+        if (j < value.size() && value[j] == '{') ++j;
+        size_t k = j;
+        while (k < value.size() && (std::isalnum(static_cast<unsigned char>(value[k])) || value[k] == '_'))
+          ++k;
+        if (k > j) out.insert(value.substr(j, k - j));
+      }
+    };
+    if (node.IsMap()) {
+      for (const auto& kv : node) {
+        if (kv.first.IsScalar() && kv.first.Scalar() == "environment") {
+          if (kv.second.IsMap())
+            for (const auto& e : kv.second)
+              if (e.first.IsScalar() && e.second.IsScalar()) add_from(e.first.Scalar(), e.second.Scalar());
+          if (kv.second.IsSequence())
+            for (const auto& e : kv.second)
+              if (e.IsScalar()) {
+                const std::string& t = e.Scalar();
+                size_t eq = t.find('=');
+                if (eq != std::string::npos) add_from(t.substr(0, eq), t.substr(eq + 1));
+              }
+        }
+        collect_secret_variables(kv.second, out, depth + 1);
+      }
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) collect_secret_variables(item, out, depth + 1);
+    }
+  }
+
   const LoadedFile& load(const fs::path& path) {
     std::string key = path.lexically_normal().string();
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
@@ -117,18 +188,34 @@ class Importer {
     if (!text) throw UserError("cannot read " + path.string() + ": no such file", "check the path");
     Variables vars;
     fs::path env_path = options_.env_file ? *options_.env_file : path.parent_path() / ".env";
+    std::string env_file;
     if (auto env = read_(env_path)) {
       vars = parse_env_file(*env, env_path.string());
+      env_file = fs::absolute(env_path).lexically_normal().string();
     } else if (options_.env_file) {
       throw UserError("cannot read the env file " + env_path.string() + ": no such file", "check --env-file");
     }
     for (const auto& [k, v] : options_.environment) vars[k] = v;
+    if (auto it = vars.find("COMPOSE_PROFILES"); it != vars.end() && compose_profiles_.empty())
+      compose_profiles_ = it->second;
     YAML::Node root = parse_yaml(*text, path.string());
     if (!root.IsMap())
       throw UserError(where(path.string(), root) + ": a compose file must be a mapping with a services: key",
                       root.IsNull() ? "the file is empty" : "check that this is a docker-compose file");
-    interpolate_tree(root, vars, path.string());
-    return cache_[key] = LoadedFile{path.string(), path.parent_path(), expand_merge_keys(root)};
+    Interpolation ctx{vars};
+    collect_secret_variables(root, ctx.secret_vars, 0);
+    interpolate_tree(root, ctx, path.string());
+    std::set<std::string> warned;
+    for (const auto& u : ctx.unset) {  // "file:line: NAME", as compose warns
+      size_t sep = u.rfind(": ");
+      std::string name = u.substr(sep + 2);
+      if (warned.insert(name).second)
+        result_.notes.push_back({u.substr(0, sep), name,
+                                 "variable " + name +
+                                     " is not set: defaulting to a blank string, as compose does (set it "
+                                     "in the environment or the .env file)"});
+    }
+    return cache_[key] = LoadedFile{path.string(), path.parent_path(), expand_merge_keys(root), env_file};
   }
 
   // The service's settings with `extends` applied (recursively, across files).
@@ -171,6 +258,7 @@ class Importer {
       projects_[pname].ctx.name = pname;
     }
     Project& p = projects_[pname];
+    if (p.ctx.env_file.empty()) p.ctx.env_file = f.env_file;
     if (child(root, "version")) {
       std::string v = scalar(child(root, "version"), f.file, "version");
       if (!v.empty() && v[0] == '1')
@@ -198,6 +286,8 @@ class Importer {
     }
     declare_volumes(p, f);
     declare_networks(p, f);
+    declare_files(p.ctx.config_files, f, "configs");
+    declare_files(p.ctx.secret_files, f, "secrets");
     if (!services.IsMap()) return;
     for (const auto& kv : services) {
       std::string name = scalar(kv.first, f.file, "service name");
@@ -232,6 +322,23 @@ class Importer {
     }
   }
 
+  // Top-level configs/secrets: the host file of each (absolute), "" when external or not a file.
+  void declare_files(std::map<std::string, std::string>& out, const LoadedFile& f, const std::string& key) {
+    const YAML::Node& decls = child(f.root, key);
+    if (!decls.IsMap()) return;
+    for (const auto& kv : decls) {
+      std::string name = scalar(kv.first, f.file, key + " name");
+      std::string file;
+      if (const auto& path = child(kv.second, "file"); path.IsScalar())
+        file = fs::absolute(f.dir / path.Scalar()).lexically_normal().string();
+      else if (!child(kv.second, "external"))
+        result_.unmapped.push_back(
+            {where(f.file, kv.first), name,
+             key + " " + name + " is not from a file: create it on the cluster by hand"});
+      out[name] = file;
+    }
+  }
+
   void declare_networks(Project& p, const LoadedFile& f) {
     const YAML::Node& networks = child(f.root, "networks");
     if (!networks.IsMap()) return;
@@ -257,7 +364,19 @@ class Importer {
   }
 
   void apply_profiles() {
-    const std::set<std::string> active(options_.profiles.begin(), options_.profiles.end());
+    std::set<std::string> active(options_.profiles.begin(), options_.profiles.end());
+    if (active.empty()) {  // COMPOSE_PROFILES=a,b, as compose reads it
+      std::string list = compose_profiles_;
+      for (size_t start = 0; start < list.size();) {
+        size_t comma = list.find(',', start);
+        if (comma == std::string::npos) comma = list.size();
+        std::string name = list.substr(start, comma - start);
+        while (!name.empty() && name.front() == ' ') name.erase(name.begin());
+        while (!name.empty() && name.back() == ' ') name.pop_back();
+        if (!name.empty()) active.insert(name);
+        start = comma + 1;
+      }
+    }
     for (auto& [pname, p] : projects_) {
       std::erase_if(p.services, [&](const RawService& raw) {
         if (!raw.node.IsMap() || !child(raw.node, "profiles") || !child(raw.node, "profiles").IsSequence() ||
@@ -355,6 +474,8 @@ class Importer {
   std::vector<std::string> order_;
   std::map<std::string, Project> projects_;
   ImportResult result_;
+  std::vector<UserError> errors_;
+  std::string compose_profiles_;  // COMPOSE_PROFILES from the environment or a .env
 };
 
 }  // namespace

@@ -33,6 +33,8 @@ const std::set<std::string> kIgnoredKeys{"command",
                                          "tmpfs",
                                          "shm_size",
                                          "cap_drop",
+                                         "ulimits",
+                                         "configs",
                                          "extra_hosts",
                                          "platform",
                                          "pull_policy",
@@ -82,9 +84,7 @@ const std::map<std::string, std::string> kUnmappedKeys{
     {"ipc", "shares an IPC namespace: not available to Swarm services"},
     {"volumes_from", "volumes_from: mount the volumes explicitly instead"},
     {"sysctls", "sysctls: applied per container, check the target servers allow them"},
-    {"ulimits", "ulimits: carried by Swarm only on recent engines; check after deploy"},
     {"security_opt", "security_opt: not carried into the estate; re-check on the target"},
-    {"configs", "configs: not carried into the estate; recreate them as Swarm configs"},
     {"gpus", "GPUs: the service is tied to a server with that hardware"},
     {"runtime", "a custom runtime: every target server must have it"},
     {"external_links", "external_links: legacy links to containers outside the project"},
@@ -117,7 +117,11 @@ struct Mapper {
   ImportResult& result;
   model::Service service;
 
+  // file:line of a value; the service's own line when the value came from an anchor defined above
+  // it (`<<: *defaults`) or has no position.
   std::string at(const YAML::Node& n) const {
+    if (n.IsDefined() && !n.Mark().is_null() && n.Mark().line + 1 < raw.line && raw.line > 0)
+      return raw.file + ":" + std::to_string(raw.line);
     std::string w = where(raw.file, n);
     return w == raw.file && raw.line > 0 ? raw.file + ":" + std::to_string(raw.line) : w;
   }
@@ -353,6 +357,7 @@ struct Mapper {
     if (!ports.IsSequence()) throw UserError(at(ports) + ": " + service.name + ": ports must be a list");
     for (const auto& p : ports) {
       std::string host_ip;
+      const size_t first = service.ports.size();
       if (p.IsMap()) {
         model::Port port;
         port.target = integer(child(p, "target"), "ports.target", 1, 65535);
@@ -372,9 +377,13 @@ struct Mapper {
         auto parsed = parse_short_port(text(p, "ports"), at(p), host_ip);
         service.ports.insert(service.ports.end(), parsed.begin(), parsed.end());
       }
-      if (!host_ip.empty() && host_ip != "0.0.0.0" && host_ip != "::")
-        unmapped(p, "published only on " + host_ip +
-                        ": Swarm's routing mesh publishes on every address; firewall the port instead");
+      if (host_ip.empty() || host_ip == "0.0.0.0" || host_ip == "::") continue;
+      // Published on one address only (loopback, one interface): the estate keeps the address so no
+      // later output widens it (docs/generate.md: never on the routing mesh, never opened in UFW).
+      for (size_t i = first; i < service.ports.size(); ++i)
+        if (service.ports[i].published > 0) service.ports[i].host_ip = host_ip;
+      note(p, "published only on " + host_ip +
+                  ": kept private (the stacks do not publish it; reach it over the overlay network)");
     }
   }
 
@@ -383,11 +392,18 @@ struct Mapper {
     model::Volume v;
     v.target = target;
     v.read_only = read_only;
-    if (type == "tmpfs") return;
+    if (type == "tmpfs") {  // memory-backed scratch space, not state
+      service.runtime.tmpfs.push_back(target);
+      return;
+    }
     if (type == "bind") {
       v.bind = true;
       // A relative host path is relative to the compose file's folder: make it the real path.
-      v.name = !source.empty() && source[0] == '.' ? (raw.dir / source).lexically_normal().string() : source;
+      // Absolute even when the compose file was named by a relative path (`import compose x.yml`):
+      // a stack deployed from out/stacks/ must not resolve it against that folder.
+      v.name = !source.empty() && source[0] == '.'
+                   ? std::filesystem::absolute(raw.dir / source).lexically_normal().string()
+                   : source;
       if (v.name.size() > 1 && v.name.back() == '/') v.name.pop_back();
       if (source.find("docker.sock") != std::string::npos)
         note(at_node, "mounts the Docker socket: on Swarm it must run on a manager to see the cluster");
@@ -493,6 +509,10 @@ struct Mapper {
     if (!hc) return;
     if (!hc.IsMap()) throw UserError(at(hc) + ": " + service.name + ": healthcheck must be a mapping");
     if (child(hc, "disable") && boolean(child(hc, "disable"), raw.file, "healthcheck.disable")) return;
+    // `disable: false` alone changes nothing: the image's own health check stays.
+    if (!child(hc, "test") && !child(hc, "interval") && !child(hc, "timeout") && !child(hc, "start_period") &&
+        !child(hc, "retries"))
+      return;
     model::HealthCheck check;
     if (const auto& test = child(hc, "test")) {
       if (test.IsSequence()) {
@@ -507,6 +527,10 @@ struct Mapper {
     if (child(hc, "start_period"))
       check.start_period = duration(child(hc, "start_period"), "healthcheck.start_period");
     if (child(hc, "retries")) check.retries = integer(child(hc, "retries"), "healthcheck.retries", 0, 1000);
+    if (check.test.empty())
+      note(hc,
+           "health check overrides only its timing: the image's own test runs with it (no `test:` in the "
+           "estate)");
     service.healthcheck = check;
   }
 
@@ -649,6 +673,7 @@ model::Service map_service(const RawService& raw, const ProjectContext& project,
   m.map_depends(node);
   m.map_healthcheck(child(node, "healthcheck"));
   m.map_misc(node);
+  map_runtime(raw, project, read, result, m.service);
   m.map_data(node);
   m.finish();
   return m.service;

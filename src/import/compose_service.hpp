@@ -22,6 +22,9 @@ struct ProjectContext {
   std::map<std::string, ProjectVolume> volumes;      // compose key -> volume
   std::map<std::string, std::string> networks;       // compose key -> estate network name
   std::map<std::string, std::string> service_names;  // compose service name -> estate service name
+  std::string env_file;                              // the project's .env (absolute), "" = none
+  std::map<std::string, std::string> config_files;   // top-level configs: key -> host file ("" = external)
+  std::map<std::string, std::string> secret_files;   // top-level secrets: key -> host file ("" = external)
 };
 
 // One service after `extends` and override files were merged.
@@ -32,6 +35,15 @@ struct RawService {
   std::filesystem::path dir;  // folder of that file, for env_file and relative paths
   int line = 0;               // of the service's name in that file
 };
+
+// Runtime settings (environment, env_file, command, entrypoint, labels, configs, user, ulimits, ...)
+// into service.runtime, with every secret value turned into a reference (compose_runtime.cpp).
+void map_runtime(const RawService& raw, const ProjectContext& project, const FileReader& read,
+                 ImportResult& result, model::Service& service);
+
+// Compose's split of a string `command:` / `entrypoint:` into words (as shlex does: quotes and
+// backslashes, no expansion).
+std::vector<std::string> split_command(const std::string& text);
 
 model::Service map_service(const RawService& raw, const ProjectContext& project, const FileReader& read,
                            ImportResult& result);

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -51,7 +52,8 @@ std::string socket_path_from_host(const std::string& host, const char* docker_ho
 DockerClient::DockerClient(std::string socket_path, std::chrono::milliseconds timeout)
     : socket_path_(std::move(socket_path)), timeout_(timeout) {}
 
-std::string DockerClient::request(const std::string& path) const {
+std::string DockerClient::request(const std::string& path, const std::string& method,
+                                  const std::string& body) const {
   const std::string where = "Docker socket " + socket_path_;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -77,17 +79,22 @@ std::string DockerClient::request(const std::string& path) const {
   }
 
   auto deadline = Clock::now() + timeout_;
-  std::string req = "GET " + path +
+  std::string req = method + " " + path +
                     " HTTP/1.1\r\nHost: docker\r\nUser-Agent: rehome\r\nAccept: application/json\r\n"
-                    "Connection: close\r\n\r\n";
+                    "Connection: close\r\n";
+  if (method != "GET")
+    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
   size_t sent = 0;
   while (sent < req.size()) {
     pollfd p{sock.fd, POLLOUT, 0};
     if (::poll(&p, 1, remaining_ms(deadline)) <= 0)
-      throw UserError(where + ": timed out sending GET " + path, "check that dockerd is responsive");
+      throw UserError(where + ": timed out sending " + method + " " + path,
+                      "check that dockerd is responsive");
     ssize_t n = ::send(sock.fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw UserError(where + ": cannot send GET " + path + ": " + std::strerror(errno), kHint);
+    if (n < 0)
+      throw UserError(where + ": cannot send " + method + " " + path + ": " + std::strerror(errno), kHint);
     sent += static_cast<size_t>(n);
   }
 
@@ -98,17 +105,18 @@ std::string DockerClient::request(const std::string& path) const {
     int ready = ::poll(&p, 1, remaining_ms(deadline));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0)
-      throw UserError(
-          where + ": no answer to GET " + path + " within " + std::to_string(timeout_.count() / 1000) + " s",
-          "check that the socket belongs to a responsive Docker engine");
+      throw UserError(where + ": no answer to " + method + " " + path + " within " +
+                          std::to_string(timeout_.count() / 1000) + " s",
+                      "check that the socket belongs to a responsive Docker engine");
     ssize_t n = ::recv(sock.fd, buf, sizeof(buf), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0)
-      throw UserError(where + ": reading the answer to GET " + path + ": " + std::strerror(errno), kHint);
+      throw UserError(where + ": reading the answer to " + method + " " + path + ": " + std::strerror(errno),
+                      kHint);
     if (n == 0) break;
     raw.append(buf, static_cast<size_t>(n));
     if (raw.size() > (256u << 20))
-      throw UserError(where + ": the answer to GET " + path + " exceeds 256 MiB");
+      throw UserError(where + ": the answer to " + method + " " + path + " exceeds 256 MiB");
   }
   return raw;
 }
@@ -131,6 +139,18 @@ nlohmann::json DockerClient::get(const std::string& path) const {
     throw UserError(where + ": GET " + path + " did not return JSON: it is not a Docker engine's socket",
                     kHint);
   return json;
+}
+
+int DockerClient::post(const std::string& path, const nlohmann::json& body, nlohmann::json& answer) const {
+  const std::string where = "Docker socket " + socket_path_;
+  std::string text = body.dump();
+  std::string raw = request(path, "POST", text);
+  std::fill(text.begin(), text.end(), '\0');  // the body may hold a secret: do not leave it in memory
+  auto response = parse_http_response(raw, where);
+  if (!response) throw UserError(where + " does not answer HTTP: it is not a Docker engine's socket", kHint);
+  answer = nlohmann::json::parse(response->body, nullptr, false);
+  if (answer.is_discarded()) answer = nullptr;
+  return response->status;
 }
 
 nlohmann::json DockerClient::version() const {

@@ -22,13 +22,19 @@ class DockerClient {
   // socket), on a timeout, or when the status is not 2xx (with the engine's message).
   nlohmann::json get(const std::string& path) const;
 
+  // POST `path` with a JSON body; returns the HTTP status and puts the answer's JSON (or null) in
+  // `answer`. Connection problems throw as for get(); a non-2xx status does not. The body is never
+  // part of an error message (it may hold a secret).
+  int post(const std::string& path, const nlohmann::json& body, nlohmann::json& answer) const;
+
   // GET /version and check it is a Docker engine (has ApiVersion); returns the JSON.
   nlohmann::json version() const;
 
   const std::string& socket_path() const { return socket_path_; }
 
  private:
-  std::string request(const std::string& path) const;
+  std::string request(const std::string& path, const std::string& method = "GET",
+                      const std::string& body = {}) const;
 
   std::string socket_path_;
   std::chrono::milliseconds timeout_;

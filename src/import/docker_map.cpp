@@ -282,13 +282,15 @@ class EngineMapper {
           bound.published = 0;
         }
         std::string ip = str(b, "HostIp");
-        if (!ip.empty() && ip != "0.0.0.0" && ip != "::")
-          result_.unmapped.push_back({at(c), s.name,
-                                      "port " + key + " published only on " + ip +
-                                          ": Swarm's routing mesh publishes on every address"});
+        if (!ip.empty() && ip != "0.0.0.0" && ip != "::" && bound.published > 0) {
+          bound.host_ip = ip;  // stays private: never on the routing mesh nor in UFW
+          result_.notes.push_back(
+              {at(c), s.name,
+               "port " + key + " published only on " + ip + ": kept private (the stacks do not publish it)"});
+        }
         if (std::none_of(s.ports.begin(), s.ports.end(), [&](const model::Port& q) {
               return q.target == bound.target && q.published == bound.published &&
-                     q.protocol == bound.protocol;
+                     q.protocol == bound.protocol && q.host_ip == bound.host_ip;
             }))
           s.ports.push_back(bound);
       }

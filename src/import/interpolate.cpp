@@ -31,7 +31,8 @@ size_t closing_brace(const std::string& v, size_t pos) {
   return std::string::npos;
 }
 
-std::string expand_braced(const std::string& body, const Variables& vars, const std::string& where) {
+std::string expand_braced(const std::string& body, Interpolation& ctx, const std::string& where) {
+  const Variables& vars = ctx.vars;
   size_t n = 0;
   while (n < body.size() && is_name_char(body[n])) ++n;
   std::string name = body.substr(0, n);
@@ -41,7 +42,13 @@ std::string expand_braced(const std::string& body, const Variables& vars, const 
   auto it = vars.find(name);
   bool set = it != vars.end();
   bool non_empty = set && !it->second.empty();
-  if (n == body.size()) return set ? it->second : std::string{};
+  const bool secret = ctx.mark_secrets && (is_secret_name(name) || ctx.secret_vars.count(name) > 0);
+  // A secret's value never enters the tree: the expression stays, marked, for the mapper.
+  auto value = [&] { return secret ? kSecretOpen + ("${" + body + "}") + kSecretClose : it->second; };
+  if (n == body.size()) {
+    if (!set) ctx.unset.push_back(where + ": " + name);
+    return set ? value() : std::string{};
+  }
 
   std::string op = body.substr(n, 1);
   std::string rest = body.substr(n + 1);
@@ -49,14 +56,14 @@ std::string expand_braced(const std::string& body, const Variables& vars, const 
     op += rest[0];
     rest = rest.substr(1);
   }
-  if (op == ":-") return non_empty ? it->second : interpolate(rest, vars, where);
-  if (op == "-") return set ? it->second : interpolate(rest, vars, where);
-  if (op == ":+") return non_empty ? interpolate(rest, vars, where) : std::string{};
-  if (op == "+") return set ? interpolate(rest, vars, where) : std::string{};
+  if (op == ":-") return non_empty ? value() : interpolate(rest, ctx, where);
+  if (op == "-") return set ? value() : interpolate(rest, ctx, where);
+  if (op == ":+") return non_empty ? interpolate(rest, ctx, where) : std::string{};
+  if (op == "+") return set ? interpolate(rest, ctx, where) : std::string{};
   if (op == ":?" || op == "?") {
     bool ok = op == ":?" ? non_empty : set;
-    if (ok) return it->second;
-    std::string msg = interpolate(rest, vars, where);
+    if (ok) return value();
+    std::string msg = interpolate(rest, ctx, where);
     throw UserError(where + ": required variable " + name + " is " + (set ? "empty" : "not set") +
                         (msg.empty() ? "" : ": " + msg),
                     "set " + name + " in the environment or in the .env file (--env-file)");
@@ -81,6 +88,11 @@ std::string unquote_double(const std::string& v) {
 }  // namespace
 
 std::string interpolate(const std::string& value, const Variables& vars, const std::string& where) {
+  Interpolation ctx{vars, false, {}};
+  return interpolate(value, ctx, where);
+}
+
+std::string interpolate(const std::string& value, Interpolation& ctx, const std::string& where) {
   std::string out;
   out.reserve(value.size());
   for (size_t i = 0; i < value.size(); ++i) {
@@ -98,13 +110,12 @@ std::string interpolate(const std::string& value, const Variables& vars, const s
       if (end == std::string::npos)
         throw UserError(where + ": unterminated \"${\" in \"" + value + "\"",
                         "close it with '}', or write $$ for a literal '$'");
-      out += expand_braced(value.substr(i + 2, end - i - 2), vars, where);
+      out += expand_braced(value.substr(i + 2, end - i - 2), ctx, where);
       i = end;
     } else if (is_name_start(next)) {
       size_t j = i + 1;
       while (j < value.size() && is_name_char(value[j])) ++j;
-      auto it = vars.find(value.substr(i + 1, j - i - 1));
-      if (it != vars.end()) out += it->second;
+      out += expand_braced(value.substr(i + 1, j - i - 1), ctx, where);
       i = j - 1;
     } else {
       out += c;  // a lone '$' before a non-name character is kept, as Compose does
@@ -112,6 +123,56 @@ std::string interpolate(const std::string& value, const Variables& vars, const s
   }
   return out;
 }
+
+bool is_secret_name(const std::string& name) {
+  std::string upper;
+  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper.size() > 5 && upper.ends_with("_FILE")) return false;
+  for (const char* word : {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE"})
+    if (upper.find(word) != std::string::npos) return true;
+  size_t start = 0;
+  while (start <= upper.size()) {
+    size_t end = upper.find_first_of("_.-", start);
+    if (end == std::string::npos) end = upper.size();
+    std::string part = upper.substr(start, end - start);
+    if (part == "PASS" || part == "PWD" || (part.size() >= 3 && part.ends_with("KEY")) ||
+        part.ends_with("PASS"))
+      return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+bool has_inline_credentials(const std::string& value) {
+  // scheme://user:password@host (a non-empty password before the '@' of the authority)
+  for (size_t at = value.find("://"); at != std::string::npos; at = value.find("://", at + 3)) {
+    size_t start = at + 3;
+    size_t end = value.find_first_of("/?# \t\"'", start);
+    std::string authority = value.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    size_t arobase = authority.rfind('@');
+    if (arobase == std::string::npos) continue;
+    size_t colon = authority.find(':');
+    if (colon != std::string::npos && colon < arobase && colon + 1 < arobase) return true;
+  }
+  std::string lower;
+  for (char c : value) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* key : {"password=", "pwd=", "passwd="}) {
+    size_t pos = lower.find(key);
+    if (pos != std::string::npos && pos + std::string(key).size() < lower.size() &&
+        lower[pos + std::string(key).size()] != ' ' && lower[pos + std::string(key).size()] != ';')
+      return true;
+  }
+  return false;
+}
+
+std::string unmark(const std::string& value) {
+  std::string out;
+  for (char c : value)
+    if (c != kSecretOpen && c != kSecretClose) out += c;
+  return out;
+}
+
+bool has_secret_mark(const std::string& value) { return value.find(kSecretOpen) != std::string::npos; }
 
 Variables parse_env_file(const std::string& text, const std::string& where) {
   Variables vars;

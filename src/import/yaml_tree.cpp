@@ -1,6 +1,8 @@
 #include "import/yaml_tree.hpp"
 
+#include <algorithm>
 #include <set>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -36,12 +38,21 @@ YAML::Node expand(const YAML::Node& node, int depth) {
     return out;
   }
   if (!node.IsMap()) return node;
-  YAML::Node out(YAML::NodeType::Map);
+  // The original key nodes are kept (force_insert), so a service's name still knows its line
+  // after its mapping is rebuilt: notes point at the service, not at "file" alone.
+  std::vector<std::pair<YAML::Node, YAML::Node>> entries;
   auto take = [&](const YAML::Node& source) {
     if (!source.IsMap()) return;
-    for (const auto& kv : source)
-      if (!kv.first.IsScalar() || kv.first.Scalar() != "<<")
-        out[kv.first.Scalar()] = expand(kv.second, depth + 1);
+    for (const auto& kv : source) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == "<<") continue;
+      auto same = std::find_if(entries.begin(), entries.end(), [&](const auto& e) {
+        return e.first.IsScalar() && kv.first.IsScalar() && e.first.Scalar() == kv.first.Scalar();
+      });
+      if (same != entries.end())
+        *same = {kv.first, expand(kv.second, depth + 1)};
+      else
+        entries.emplace_back(kv.first, expand(kv.second, depth + 1));
+    }
   };
   for (const auto& kv : node) {
     if (kv.first.IsScalar() && kv.first.Scalar() == "<<") {
@@ -53,6 +64,8 @@ YAML::Node expand(const YAML::Node& node, int depth) {
     }
   }
   take(node);
+  YAML::Node out(YAML::NodeType::Map);
+  for (const auto& [key, value] : entries) out.force_insert(key, value);
   return out;
 }
 
@@ -86,21 +99,26 @@ YAML::Node merge(const YAML::Node& base, const YAML::Node& over, int depth) {
   return out;
 }
 
-void interpolate_at(YAML::Node& node, const Variables& vars, const std::string& file, int depth) {
+void interpolate_at(YAML::Node& node, Interpolation& ctx, const std::string& file, int depth,
+                    std::vector<UserError>& errors) {
   if (depth > kMaxDepth)
     throw UserError(where(file, node) + ": YAML nested deeper than " + std::to_string(kMaxDepth) + " levels");
   if (node.IsScalar()) {
     const std::string& text = node.Scalar();
     if (text.find('$') == std::string::npos) return;
-    // A quoted scalar keeps its tag "!"; keep it a string after replacement.
-    node = interpolate(text, vars, where(file, node));
+    try {
+      // A quoted scalar keeps its tag "!"; keep it a string after replacement.
+      node = interpolate(text, ctx, where(file, node));
+    } catch (const UserError& e) {
+      errors.push_back(e);
+    }
   } else if (node.IsSequence()) {
     for (size_t i = 0; i < node.size(); ++i) {
       YAML::Node child = node[i];
-      interpolate_at(child, vars, file, depth + 1);
+      interpolate_at(child, ctx, file, depth + 1, errors);
     }
   } else if (node.IsMap()) {
-    for (auto kv : node) interpolate_at(kv.second, vars, file, depth + 1);
+    for (auto kv : node) interpolate_at(kv.second, ctx, file, depth + 1, errors);
   }
 }
 
@@ -133,8 +151,15 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   }
 }
 
-void interpolate_tree(YAML::Node& node, const Variables& vars, const std::string& file) {
-  interpolate_at(node, vars, file, 0);
+void interpolate_tree(YAML::Node& node, Interpolation& ctx, const std::string& file) {
+  std::vector<UserError> errors;
+  interpolate_at(node, ctx, file, 0, errors);
+  if (errors.empty()) return;
+  if (errors.size() == 1) throw errors.front();
+  std::string all;
+  for (const auto& e : errors) all += std::string(all.empty() ? "" : "\n") + e.what();
+  throw UserError(file + ": " + std::to_string(errors.size()) + " problems:\n" + all, errors.front().hint(),
+                  errors.front().exit_code());
 }
 
 YAML::Node expand_merge_keys(const YAML::Node& node) { return expand(node, 0); }

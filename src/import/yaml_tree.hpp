@@ -19,8 +19,9 @@ std::string where(const std::string& file, const YAML::Node& node);
 // Parses YAML text; a syntax error becomes UserError("file:line:col: ...").
 YAML::Node parse_yaml(const std::string& text, const std::string& file);
 
-// Interpolates every scalar value (not keys) in place, naming file:line in errors.
-void interpolate_tree(YAML::Node& node, const Variables& vars, const std::string& file);
+// Interpolates every scalar value (not keys) in place, naming file:line in errors. Every malformed
+// value of the file is reported in one UserError (one line each), not only the first.
+void interpolate_tree(YAML::Node& node, Interpolation& ctx, const std::string& file);
 
 // A copy of `node` where every `<<` key is replaced by the keys of the mapping(s) it names (the
 // node's own keys win). Nodes are shared, not cloned, so positions survive.

@@ -15,22 +15,29 @@ namespace rehome::model {
 namespace {
 
 // clang-format off
-const std::vector<std::string> kTopKeys{"name",    "description", "headroom", "managers",
-                                        "servers", "networks",    "services", "backup",
-                                        "registry"};
+const std::vector<std::string> kTopKeys{"name",     "description", "headroom", "managers", "servers",
+                                        "networks", "services",    "backup",   "secrets",  "registry"};
+// clang-format on
+const std::vector<std::string> kBuildKeys{"context", "dockerfile"};
+const std::vector<std::string> kSecretKeys{"from", "env_file", "file"};
+const std::vector<std::string> kConfigKeys{"source", "target", "file"};
+const std::vector<std::string> kUlimitKeys{"soft", "hard"};
+const std::vector<std::string> kLoggingKeys{"driver", "options"};
 const std::vector<std::string> kServerKeys{"address", "memory",      "cpu",         "cpu_model",
                                            "disk",    "labels",      "role",        "edge",
                                            "weak",    "reliability", "uptime_days", "note"};
+// clang-format off
 const std::vector<std::string> kServiceKeys{
     "image",          "stack",     "category", "tier",        "memory", "limit",     "cpu",
     "cpu_limit",      "estimated", "replicas", "global",      "ports",  "volumes",   "stateful",
     "depends_on",     "networks",  "secrets",  "healthcheck", "spiky",  "placement", "cap_add",
     "read_only_root", "restart",   "data",     "metrics",     "category_guessed", "measured",
-    "build"};
+    "build",          "environment", "command", "entrypoint", "labels", "deploy_labels", "configs",
+    "user",           "working_dir", "cap_drop", "ulimits",   "tmpfs",  "stop_grace_period",
+    "stop_signal",    "init",      "shm_size", "logging",     "hostname"};
 // clang-format on
-const std::vector<std::string> kBuildKeys{"context", "dockerfile"};
 const std::vector<std::string> kNetworkKeys{"encrypted", "internal", "public"};
-const std::vector<std::string> kPortKeys{"published", "target", "protocol", "mode"};
+const std::vector<std::string> kPortKeys{"published", "target", "protocol", "mode", "host_ip"};
 const std::vector<std::string> kVolumeKeys{"name", "target", "shared", "bind", "read_only"};
 const std::vector<std::string> kHealthKeys{"test", "interval", "timeout", "start_period", "retries"};
 const std::vector<std::string> kPlacementKeys{"pin", "labels", "max_per_node", "affinity", "anti_affinity"};
@@ -103,6 +110,8 @@ class EstateReader {
                           read_backup(v, path);
                         else if (key == "registry")
                           set(estate().registry, r_.text(v, path));
+                        else if (key == "secrets")
+                          read_secrets(v, path);
                       });
     if (!root.IsMap()) return;
     if (!root["servers"])
@@ -222,6 +231,7 @@ class EstateReader {
   }
 
   void read_service_field(Service& s, const std::string& key, const YAML::Node& f, const std::string& fp) {
+    if (read_runtime_field(s.runtime, key, f, fp)) return;
     if (key == "image")
       set(s.image, r_.text(f, fp));
     else if (key == "stack")
@@ -297,6 +307,105 @@ class EstateReader {
       s.metrics = r_.string_map(f, fp);
   }
 
+  // Runtime fields (docs/estate-format.md, "Runtime"); true when `key` was one of them.
+  bool read_runtime_field(Runtime& rt, const std::string& key, const YAML::Node& f, const std::string& fp) {
+    if (key == "environment")
+      r_.for_each_entry(f, fp, {}, [&](const std::string& name, const YAML::Node& v, const std::string& p) {
+        EnvValue e;
+        if (v.IsMap()) {
+          r_.for_each_entry(v, p, {"secret"},
+                            [&](const std::string&, const YAML::Node& n, const std::string& np) {
+                              set(e.secret, r_.text(n, np));
+                            });
+          if (e.secret.empty())
+            r_.problem(v, p, "a reference needs `secret: <name>`", "write {secret: name}");
+        } else if (!v.IsNull()) {
+          set(e.value, r_.text(v, p));
+        }
+        rt.environment[name] = std::move(e);
+      });
+    else if (key == "command" || key == "entrypoint")
+      (key == "command" ? rt.command : rt.entrypoint) = r_.names(f, fp);
+    else if (key == "labels")
+      rt.labels = r_.string_map(f, fp);
+    else if (key == "deploy_labels")
+      rt.deploy_labels = r_.string_map(f, fp);
+    else if (key == "configs")
+      read_list(f, fp, [&](const YAML::Node& item, const std::string& ip) {
+        ConfigMount c;
+        if (item.IsScalar()) {
+          c.source = item.Scalar();
+        } else {
+          r_.for_each_entry(
+              item, ip, kConfigKeys, [&](const std::string& k, const YAML::Node& n, const std::string& np) {
+                set(k == "source" ? c.source : k == "target" ? c.target : c.file, r_.text(n, np));
+              });
+        }
+        if (c.source.empty()) r_.problem(item, ip, "the config has no source", "add `source: <config name>`");
+        rt.configs.push_back(std::move(c));
+      });
+    else if (key == "user")
+      set(rt.user, r_.text(f, fp));
+    else if (key == "working_dir")
+      set(rt.working_dir, r_.text(f, fp));
+    else if (key == "hostname")
+      set(rt.hostname, r_.text(f, fp));
+    else if (key == "cap_drop")
+      rt.cap_drop = r_.names(f, fp);
+    else if (key == "ulimits")
+      r_.for_each_entry(f, fp, {}, [&](const std::string& name, const YAML::Node& v, const std::string& p) {
+        Ulimit u;
+        if (v.IsScalar()) {
+          if (auto n = r_.integer(v, p, -1, 1LL << 62)) u.soft = u.hard = *n;
+        } else {
+          r_.for_each_entry(v, p, kUlimitKeys,
+                            [&](const std::string& k, const YAML::Node& n, const std::string& np) {
+                              if (auto x = r_.integer(n, np, -1, 1LL << 62))
+                                (k == "soft" ? u.soft : u.hard) = *x;
+                            });
+        }
+        rt.ulimits[name] = u;
+      });
+    else if (key == "tmpfs")
+      rt.tmpfs = r_.names(f, fp);
+    else if (key == "stop_grace_period")
+      set(rt.stop_grace_period, r_.duration(f, fp));
+    else if (key == "stop_signal")
+      set(rt.stop_signal, r_.text(f, fp));
+    else if (key == "init") {
+      if (auto b = r_.boolean(f, fp)) rt.init = *b;
+    } else if (key == "shm_size")
+      set(rt.shm_size, r_.bytes(f, fp));
+    else if (key == "logging") {
+      Logging l;
+      r_.for_each_entry(f, fp, kLoggingKeys,
+                        [&](const std::string& k, const YAML::Node& n, const std::string& np) {
+                          if (k == "driver")
+                            set(l.driver, r_.text(n, np));
+                          else
+                            l.options = r_.string_map(n, np);
+                        });
+      rt.logging = std::move(l);
+    } else
+      return false;
+    return true;
+  }
+
+  void read_secrets(const YAML::Node& node, const std::string& path) {
+    r_.for_each_entry(
+        node, path, {}, [&](const std::string& name, const YAML::Node& v, const std::string& p) {
+          SecretSource src{.name = name};
+          r_.for_each_entry(
+              v, p, kSecretKeys, [&](const std::string& k, const YAML::Node& n, const std::string& np) {
+                set(k == "from" ? src.from : k == "env_file" ? src.env_file : src.file, r_.text(n, np));
+              });
+          if (src.from.empty() == src.file.empty())
+            r_.problem(v, p, "a secret needs either `from:` (a template over .env variables) or `file:`",
+                       "write {from: \"${DB_PASSWORD}\", env_file: /path/.env} or {file: /path/secret.txt}");
+          estate().secrets.push_back(std::move(src));
+        });
+  }
+
   // `memory: 4G` is the reservation; the long form `memory: {reservation: 4G, limit: 6G}` also works.
   void read_memory(Resources& res, const YAML::Node& f, const std::string& fp) {
     if (!f.IsMap()) return set(res.memory_reservation, r_.bytes(f, fp));
@@ -342,12 +451,25 @@ class EstateReader {
                             set(port.protocol, r_.text(v, p));
                           else if (key == "mode")
                             set(port.mode, r_.text(v, p));
+                          else if (key == "host_ip")
+                            set(port.host_ip, r_.text(v, p));
                         });
     } else if (auto text = r_.text(item, ip)) {
       std::string spec = *text;
       if (auto slash = spec.find('/'); slash != std::string::npos) {
         port.protocol = spec.substr(slash + 1);
         spec.resize(slash);
+      }
+      // "127.0.0.1:13306:3306" or "[::1]:53:53": published on that address only.
+      if (!spec.empty() && spec[0] == '[') {
+        auto close = spec.find("]:");
+        if (close != std::string::npos) {
+          port.host_ip = spec.substr(1, close - 1);
+          spec = spec.substr(close + 2);
+        }
+      } else if (std::count(spec.begin(), spec.end(), ':') == 2) {
+        port.host_ip = spec.substr(0, spec.find(':'));
+        spec = spec.substr(spec.find(':') + 1);
       }
       auto colon = spec.find(':');
       bool ok = colon == std::string::npos
@@ -368,6 +490,9 @@ class EstateReader {
       r_.problem(item, ip, "unknown port mode '" + port.mode + "'", "write ingress or host");
     if (port.target == 0)
       r_.problem(item, ip, "the port has no target", "add `target:` (the port inside the container)");
+    if (!port.host_ip.empty() && port.published == 0)
+      r_.problem(item, ip, "host_ip " + port.host_ip + " on a port that is not published",
+                 "add `published:` or drop `host_ip`");
     s.ports.push_back(port);
   }
 
@@ -437,8 +562,8 @@ class EstateReader {
                           if (auto n = r_.integer(v, p, 0, 1000)) h.retries = static_cast<int>(*n);
                         }
                       });
-    if (h.test.empty())
-      r_.problem(f, fp, "the healthcheck has no test", "add `test: curl -fs http://localhost/health`");
+    // No test: the image's own HEALTHCHECK runs, with these timings (compose allows overriding
+    // only `interval`).
     s.healthcheck = std::move(h);
   }
 

@@ -67,6 +67,8 @@ void write_network(YAML::Emitter& out, const Network& n) {
 
 std::string port_text(const Port& p) {
   std::string s = p.published ? fmt::format("{}:{}", p.published, p.target) : fmt::format("{}", p.target);
+  if (!p.host_ip.empty())
+    s = (p.host_ip.find(':') != std::string::npos ? "[" + p.host_ip + "]" : p.host_ip) + ":" + s;
   if (p.protocol != "tcp") s += "/" + p.protocol;
   return s;
 }
@@ -83,6 +85,7 @@ void write_ports(YAML::Emitter& out, const std::vector<Port>& ports) {
     if (p.published) out << YAML::Key << "published" << YAML::Value << p.published;
     out << YAML::Key << "target" << YAML::Value << p.target;
     if (p.protocol != "tcp") out << YAML::Key << "protocol" << YAML::Value << p.protocol;
+    if (!p.host_ip.empty()) out << YAML::Key << "host_ip" << YAML::Value << p.host_ip;
     out << YAML::Key << "mode" << YAML::Value << p.mode << YAML::EndMap;
   }
   out << YAML::EndSeq;
@@ -111,8 +114,11 @@ void write_volumes(YAML::Emitter& out, const std::vector<Volume>& volumes) {
 
 void write_healthcheck(YAML::Emitter& out, const HealthCheck& h) {
   const HealthCheck defaults;
-  out << YAML::Key << "healthcheck" << YAML::Value << YAML::BeginMap << YAML::Key << "test" << YAML::Value;
-  if (h.test.size() == 2 && h.test[0] == "CMD-SHELL")
+  out << YAML::Key << "healthcheck" << YAML::Value << YAML::BeginMap;
+  if (!h.test.empty()) out << YAML::Key << "test" << YAML::Value;
+  if (h.test.empty()) {
+    // the image's own test
+  } else if (h.test.size() == 2 && h.test[0] == "CMD-SHELL")
     out << h.test[1];
   else {
     out << YAML::Flow << YAML::BeginSeq;
@@ -148,6 +154,77 @@ void write_data(YAML::Emitter& out, const DataSpec& d) {
   flow_list(out, "databases", d.databases);
   if (d.size) out << YAML::Key << "size" << YAML::Value << canonical_bytes(d.size);
   if (d.replica_of) out << YAML::Key << "replica_of" << YAML::Value << *d.replica_of;
+  out << YAML::EndMap;
+}
+
+void write_runtime(YAML::Emitter& out, const Runtime& rt) {
+  if (!rt.environment.empty()) {
+    out << YAML::Key << "environment" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, e] : rt.environment) {
+      out << YAML::Key << name << YAML::Value;
+      if (!e.secret.empty())
+        out << YAML::Flow << YAML::BeginMap << YAML::Key << "secret" << YAML::Value << e.secret
+            << YAML::EndMap;
+      else
+        out << YAML::DoubleQuoted << e.value;
+    }
+    out << YAML::EndMap;
+  }
+  auto exec_form = [&](const char* key, const std::optional<std::vector<std::string>>& v) {
+    if (!v) return;
+    out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& a : *v) out << YAML::DoubleQuoted << a;
+    out << YAML::EndSeq;
+  };
+  exec_form("entrypoint", rt.entrypoint);
+  exec_form("command", rt.command);
+  flow_map(out, "labels", rt.labels);
+  flow_map(out, "deploy_labels", rt.deploy_labels);
+  if (!rt.configs.empty()) {
+    out << YAML::Key << "configs" << YAML::Value << YAML::BeginSeq;
+    for (const auto& c : rt.configs) {
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "source" << YAML::Value << c.source;
+      if (!c.target.empty()) out << YAML::Key << "target" << YAML::Value << c.target;
+      if (!c.file.empty()) out << YAML::Key << "file" << YAML::Value << c.file;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (!rt.user.empty()) out << YAML::Key << "user" << YAML::Value << YAML::DoubleQuoted << rt.user;
+  if (!rt.working_dir.empty()) out << YAML::Key << "working_dir" << YAML::Value << rt.working_dir;
+  if (!rt.hostname.empty()) out << YAML::Key << "hostname" << YAML::Value << rt.hostname;
+  flow_list(out, "cap_drop", rt.cap_drop);
+  if (!rt.ulimits.empty()) {
+    out << YAML::Key << "ulimits" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, u] : rt.ulimits)
+      out << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "soft"
+          << YAML::Value << u.soft << YAML::Key << "hard" << YAML::Value << u.hard << YAML::EndMap;
+    out << YAML::EndMap;
+  }
+  flow_list(out, "tmpfs", rt.tmpfs);
+  if (rt.stop_grace_period)
+    out << YAML::Key << "stop_grace_period" << YAML::Value << canonical_duration(rt.stop_grace_period);
+  if (!rt.stop_signal.empty()) out << YAML::Key << "stop_signal" << YAML::Value << rt.stop_signal;
+  if (rt.init) out << YAML::Key << "init" << YAML::Value << *rt.init;
+  if (rt.shm_size) out << YAML::Key << "shm_size" << YAML::Value << canonical_bytes(rt.shm_size);
+  if (rt.logging) {
+    out << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
+    if (!rt.logging->driver.empty()) out << YAML::Key << "driver" << YAML::Value << rt.logging->driver;
+    flow_map(out, "options", rt.logging->options);
+    out << YAML::EndMap;
+  }
+}
+
+void write_secrets(YAML::Emitter& out, const std::vector<SecretSource>& secrets) {
+  if (secrets.empty()) return;
+  out << YAML::Key << "secrets" << YAML::Value << YAML::BeginMap;
+  for (const auto& s : secrets) {
+    out << YAML::Key << s.name << YAML::Value << YAML::Flow << YAML::BeginMap;
+    if (!s.from.empty()) out << YAML::Key << "from" << YAML::Value << YAML::DoubleQuoted << s.from;
+    if (!s.env_file.empty()) out << YAML::Key << "env_file" << YAML::Value << s.env_file;
+    if (!s.file.empty()) out << YAML::Key << "file" << YAML::Value << s.file;
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
 }
 
@@ -191,6 +268,7 @@ void write_service(YAML::Emitter& out, const Service& s) {
         << YAML::Value << s.build->context << YAML::Key << "dockerfile" << YAML::Value << s.build->dockerfile
         << YAML::EndMap;
   }
+  write_runtime(out, s.runtime);
   out << YAML::EndMap;
 }
 
@@ -237,6 +315,7 @@ std::string to_yaml(const Estate& estate) {
   out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
   for (const auto& s : estate.services) write_service(out, s);
   out << YAML::EndMap;
+  write_secrets(out, estate.secrets);
   write_backup(out, estate.backup);
   out << YAML::EndMap;
   if (!out.good())  // e.g. text that is not UTF-8: better no file than a wrong one

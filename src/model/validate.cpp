@@ -200,7 +200,7 @@ class Validator {
     std::map<std::pair<int, std::string>, std::vector<Use>> uses;
     for (const auto& s : e_.services)
       for (size_t i = 0; i < s.ports.size(); ++i)
-        if (s.ports[i].published > 0)
+        if (s.ports[i].exposed())  // a port bound to one address is never published on the cluster
           uses[{s.ports[i].published, s.ports[i].protocol}].push_back({s.name, i, s.ports[i].mode});
     for (const auto& [key, list] : uses) {
       for (size_t k = 1; k < list.size(); ++k) {

@@ -108,8 +108,9 @@ bool ServerLoad::remove(const model::Service& s, ServiceId id) {
 }
 
 bool needs_edge(const model::Service& s) {
-  return std::any_of(s.ports.begin(), s.ports.end(),
-                     [](const model::Port& p) { return p.published == 80 || p.published == 443; });
+  return std::any_of(s.ports.begin(), s.ports.end(), [](const model::Port& p) {
+    return p.exposed() && (p.published == 80 || p.published == 443);
+  });
 }
 
 FeasibilityRules default_feasibility_rules() {

@@ -109,7 +109,7 @@ inline bool is_spiky(const model::Service& s) {
 inline bool is_weak(const model::Server& s) {
   return s.hints.weak || s.hints.reliability == model::Reliability::low;
 }
-bool needs_edge(const model::Service& s);  // publishes port 80 or 443
+bool needs_edge(const model::Service& s);  // publishes port 80 or 443 beyond loopback
 
 class FeasibilityRule {
  public:

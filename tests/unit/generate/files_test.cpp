@@ -50,7 +50,9 @@ TEST_F(Files_, StackCarriesPlacementResourcesUpdatePolicyAndSecurity) {
   EXPECT_EQ(web["healthcheck"]["test"][0].as<std::string>(), "CMD");
   EXPECT_EQ(web["healthcheck"]["interval"].as<std::string>(), "5s");
   EXPECT_EQ(web["healthcheck"]["retries"].as<int>(), 3);
-  EXPECT_EQ(web["cap_drop"][0].as<std::string>(), "ALL");
+  // No blanket ALL (database entrypoints chown and switch user): the default hardening list.
+  EXPECT_EQ(web["cap_drop"].size(), 5u);
+  EXPECT_EQ(web["cap_drop"][0].as<std::string>(), "AUDIT_WRITE");
   EXPECT_EQ(web["security_opt"][0].as<std::string>(), "no-new-privileges:true");
   EXPECT_TRUE(web["read_only"].as<bool>());
   EXPECT_EQ(web["volumes"][0]["type"].as<std::string>(), "tmpfs");
@@ -116,7 +118,8 @@ TEST_F(Files_, FirewallOpensSwarmPortsToPeersAndWebOnlyOnTheEdge) {
   EXPECT_EQ(beta.find("ufw allow 80/tcp"), std::string::npos);
   estate.managers = 1;
   Topology one_manager(estate, plan);
-  const auto& worker = firewall_scripts(one_manager).at("firewall/beta.sh");
+  const auto scripts = firewall_scripts(one_manager);  // kept: .at() of a temporary would dangle
+  const auto& worker = scripts.at("firewall/beta.sh");
   EXPECT_EQ(worker.find("port 2377"), std::string::npos);
   EXPECT_NE(worker.find("port 7946"), std::string::npos);
 }

@@ -151,8 +151,11 @@ TEST(ComposeSpec, InterpolationExtendsProfilesAnchorsAndUnmapped) {
   EXPECT_EQ(web.ports[4].published, 8002);
   EXPECT_EQ(web.ports[4].protocol, "udp");
   EXPECT_EQ(web.ports[5].target, 53);
-  EXPECT_TRUE(has_finding(r.unmapped, "web", "published only on 127.0.0.1"));
-  EXPECT_TRUE(has_finding(r.unmapped, "web", "published only on ::1"));
+  // Bound to one address: kept private (a note, the address in the estate), never widened.
+  EXPECT_TRUE(has_finding(r.notes, "web", "published only on 127.0.0.1"));
+  EXPECT_TRUE(has_finding(r.notes, "web", "published only on ::1"));
+  EXPECT_EQ(web.ports[1].host_ip, "127.0.0.1");
+  EXPECT_EQ(web.ports[5].host_ip, "::1");
   EXPECT_THAT(web.depends_on, ElementsAre("api", "db"));
 
   const auto& api = service(r, "api");  // extends java-base in common.yml

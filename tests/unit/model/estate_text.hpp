@@ -27,4 +27,13 @@ inline std::string with_services(const std::string& services) {
 
 inline EstateReading read(const std::string& yaml) { return read_estate(yaml, "estate.yaml"); }
 
+// Locations say where a value was read, not what it is: clear them before comparing.
+inline Estate without_locations(Estate e) {
+  e.source_file.clear();
+  for (auto& s : e.servers) s.where = {};
+  for (auto& s : e.services) s.where = {};
+  for (auto& n : e.networks) n.where = {};
+  return e;
+}
+
 }  // namespace rehome::model::test_text

@@ -9,14 +9,7 @@
 namespace rehome::model {
 namespace {
 
-// Locations say where a value was read, not what it is: clear them before comparing.
-Estate without_locations(Estate e) {
-  e.source_file.clear();
-  for (auto& s : e.servers) s.where = {};
-  for (auto& s : e.services) s.where = {};
-  for (auto& n : e.networks) n.where = {};
-  return e;
-}
+using test_text::without_locations;
 
 void expect_round_trip(const Estate& original) {
   std::string yaml = to_yaml(original);
