@@ -26,7 +26,7 @@ int64_t to_int(const std::optional<std::string>& v) { return v ? std::stoll(*v) 
 
 }  // namespace
 
-std::vector<TableInfo> read_tables(PgConnection& db) {
+std::vector<TableInfo> read_tables(engines::PgConnection& db) {
   // Binary COPY is safe when every column has a built-in type (OID below 16384): user types
   // (enums, composites, extension types) carry OIDs in arrays that differ on the target.
   std::string sql = fmt::format(R"(
@@ -54,7 +54,8 @@ std::vector<TableInfo> read_tables(PgConnection& db) {
   return tables;
 }
 
-void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<TableInfo>& tables) {
+void set_row_hashes(engines::PgConnection& source, engines::PgConnection& target,
+                    std::vector<TableInfo>& tables) {
   // `source` is inside a transaction (the probes below use a savepoint). The target gets the same
   // types from pg_dump, so only the source is probed.
   for (auto* db : {&source, &target}) {
@@ -113,7 +114,7 @@ void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<Tabl
   }
 }
 
-std::vector<ForeignKey> read_foreign_keys(PgConnection& db) {
+std::vector<ForeignKey> read_foreign_keys(engines::PgConnection& db) {
   std::vector<ForeignKey> keys;
   for (const auto& row : db.query(R"(
       SELECT con.conname, fn.nspname, fc.relname, tn.nspname, tc.relname
@@ -127,7 +128,7 @@ std::vector<ForeignKey> read_foreign_keys(PgConnection& db) {
   return keys;
 }
 
-std::vector<SequenceValue> read_sequences(PgConnection& db) {
+std::vector<SequenceValue> read_sequences(engines::PgConnection& db) {
   std::vector<SequenceValue> sequences;
   std::string sql = fmt::format(R"(
       SELECT n.nspname, c.relname, pg_sequence_last_value(c.oid)
@@ -143,11 +144,12 @@ std::vector<SequenceValue> read_sequences(PgConnection& db) {
   return sequences;
 }
 
-std::vector<std::string> existing_user_objects(PgConnection& db, const std::vector<std::string>& schemas) {
+std::vector<std::string> existing_user_objects(engines::PgConnection& db,
+                                               const std::vector<std::string>& schemas) {
   std::string in_schemas;
   if (!schemas.empty()) {
     std::vector<std::string> quoted;
-    for (const auto& s : schemas) quoted.push_back(quote_literal(s));
+    for (const auto& s : schemas) quoted.push_back(engines::quote_literal(s));
     in_schemas = fmt::format(" AND n.nspname IN ({})", fmt::join(quoted, ", "));
   }
   std::string sql = fmt::format(R"(

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "migrate/pg_connection.hpp"
+#include "engines/postgres.hpp"
 #include "migrate/selection.hpp"
 #include "migrate/work_units.hpp"
 
@@ -16,8 +16,8 @@ namespace rehome::migrate {
 inline constexpr const char* bookkeeping_schema = "_rehome_migrate";
 
 // User tables (relkind r, partitions included, extension-owned excluded), by schema and name.
-std::vector<TableInfo> read_tables(PgConnection& db);
-std::vector<ForeignKey> read_foreign_keys(PgConnection& db);
+std::vector<TableInfo> read_tables(engines::PgConnection& db);
+std::vector<ForeignKey> read_foreign_keys(engines::PgConnection& db);
 
 // Fills each table's row_hash for the in-server proof: row_hash_sql (pg_row_hash.hpp) over the row's
 // copied (not generated) columns (each type's own extended hash function, the one hash partitioning
@@ -25,17 +25,19 @@ std::vector<ForeignKey> read_foreign_keys(PgConnection& db);
 // its text form. Left empty (text-form hash of the whole row) when a server is older than 14 (no
 // hash_record_extended). Also whether rehome can compute the same hash from the binary COPY stream
 // (stream_hasher: types it reproduces, deterministic collations, one encoding everywhere).
-void set_row_hashes(PgConnection& source, PgConnection& target, std::vector<TableInfo>& tables);
+void set_row_hashes(engines::PgConnection& source, engines::PgConnection& target,
+                    std::vector<TableInfo>& tables);
 
 struct SequenceValue {
   TableName name;
   std::optional<int64_t> last_value;  // empty: never used (nextval not yet called)
   bool operator==(const SequenceValue&) const = default;
 };
-std::vector<SequenceValue> read_sequences(PgConnection& db);
+std::vector<SequenceValue> read_sequences(engines::PgConnection& db);
 
 // Names of user objects (tables, views, sequences, types, functions) in the schemas the migration
 // would create: a non-empty target is refused unless --truncate. Empty `schemas` means all.
-std::vector<std::string> existing_user_objects(PgConnection& db, const std::vector<std::string>& schemas);
+std::vector<std::string> existing_user_objects(engines::PgConnection& db,
+                                               const std::vector<std::string>& schemas);
 
 }  // namespace rehome::migrate

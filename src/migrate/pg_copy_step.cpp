@@ -28,9 +28,9 @@ std::string column_list(const TableInfo& table) {
 
 }  // namespace
 
-void prepare_source_session(PgConnection& source) { source.exec(checksum_session_settings); }
+void prepare_source_session(engines::PgConnection& source) { source.exec(checksum_session_settings); }
 
-void prepare_target_session(PgConnection& target) {
+void prepare_target_session(engines::PgConnection& target) {
   target.exec(checksum_session_settings);
   // Each unit commits with its bookkeeping row; waiting for the WAL flush of each is not needed
   // for correctness (a lost commit is a unit copied again), and the end of the run syncs.
@@ -40,8 +40,8 @@ void prepare_target_session(PgConnection& target) {
   target.try_exec("SET wal_compression = lz4");
 }
 
-int64_t copy_unit(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,
-                  const TableInfo& table) {
+int64_t copy_unit(MigrationContext& context, engines::PgConnection& source, engines::PgConnection& target,
+                  const WorkUnit& unit, const TableInfo& table) {
   context.state.update([&](MigrationState& s) {
     for (auto& u : s.units) {
       if (u.unit.id == unit.id) {
@@ -50,7 +50,7 @@ int64_t copy_unit(MigrationContext& context, PgConnection& source, PgConnection&
       }
     }
   });
-  const std::string name = qualified_name(table.name.schema, table.name.name);
+  const std::string name = engines::qualified_name(table.name.schema, table.name.name);
   // Binary COPY is faster (no text conversion on either side); user-defined types go as text.
   const std::string format = copy_format(table);
   // The source's side of the proof, hashed as the rows stream: byte-exact for readback, as the
@@ -123,14 +123,14 @@ int64_t copy_unit(MigrationContext& context, PgConnection& source, PgConnection&
 }
 
 std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format) {
-  std::string name = qualified_name(table.name.schema, table.name.name);
+  std::string name = engines::qualified_name(table.name.schema, table.name.name);
   if (unit.whole_table())
     return fmt::format("COPY {}{} TO STDOUT (FORMAT {})", name, column_list(table), format);
   return fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT (FORMAT {})", table.columns, name,
                      unit.where_clause(), format);
 }
 
-void reconcile_units(MigrationContext& context, PgConnection& target) {
+void reconcile_units(MigrationContext& context, engines::PgConnection& target) {
   std::map<std::string, std::tuple<int64_t, int64_t, std::string>> committed;
   for (const auto& row :
        target.query(fmt::format("SELECT unit, rows, bytes, checksum FROM {}.copied", bookkeeping_schema))) {

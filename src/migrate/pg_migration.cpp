@@ -33,12 +33,13 @@ uint64_t fnv1a(const std::string& text) {
   return h;
 }
 
-std::string endpoint_identity(const PgEndpoint& e) {
+std::string endpoint_identity(const engines::PgEndpoint& e) {
   return fmt::format("{}@{}:{}/{}", e.user, e.host.empty() ? "localhost" : e.host,
                      e.port.empty() ? "5432" : e.port, e.database);
 }
 
-std::string fingerprint(const PgEndpoint& from, const PgEndpoint& to, const Selection& selection) {
+std::string fingerprint(const engines::PgEndpoint& from, const engines::PgEndpoint& to,
+                        const Selection& selection) {
   return fmt::format(
       "{:016x}", fnv1a(endpoint_identity(from) + "|" + endpoint_identity(to) + "|" + selection.describe()));
 }
@@ -140,7 +141,8 @@ std::vector<std::string> PgMigrationReport::problems() const {
 
 std::filesystem::path default_state_file(const std::string& from, const std::string& to,
                                          const Selection& selection) {
-  PgEndpoint source = parse_pg_url(from, "--from"), target = parse_pg_url(to, "--to");
+  engines::PgEndpoint source = engines::parse_pg_url(from, "--from"),
+                      target = engines::parse_pg_url(to, "--to");
   std::string db;
   for (char c : target.database) db += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return fmt::format("rehome-migrate-{}-{}.state.json", db,
@@ -149,8 +151,8 @@ std::filesystem::path default_state_file(const std::string& from, const std::str
 
 PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   const auto started = Clock::now();
-  PgEndpoint source = parse_pg_url(options.from, "--from");
-  PgEndpoint target = parse_pg_url(options.to, "--to");
+  engines::PgEndpoint source = engines::parse_pg_url(options.from, "--from");
+  engines::PgEndpoint target = engines::parse_pg_url(options.to, "--to");
   if (options.jobs < 1 || options.jobs > 64) {
     throw UserError(fmt::format("--jobs {}: must be between 1 and 64", options.jobs),
                     "use about the number of cores");
@@ -165,8 +167,8 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
                         ? default_state_file(options.from, options.to, options.selection)
                         : options.state_file;
   const std::string print = fingerprint(source, target, options.selection);
-  PgConnection coordinator(source, "source");
-  PgConnection target_db(target, "target");
+  engines::PgConnection coordinator(source, "source");
+  engines::PgConnection target_db(target, "target");
 
   bool resumed = false;
   MigrationState initial = open_state(path, print, resumed);

@@ -95,7 +95,7 @@ class Pipeline {
     const auto done = context_.state.snapshot().post_data_done;
     std::map<std::pair<std::string, std::string>, TableName> index_tables;  // (schema, index) -> table
     {
-      PgConnection source(context_.source, "source");
+      engines::PgConnection source(context_.source, "source");
       begin_snapshot_transaction(source, context_.snapshot);
       for (const auto& row : source.query(
                "SELECT n.nspname, i.relname, t.relname FROM pg_index x JOIN pg_class i ON i.oid = "
@@ -182,10 +182,10 @@ class Pipeline {
   }
 
   void work(bool copies) {
-    std::unique_ptr<PgConnection> source, target;
+    std::unique_ptr<engines::PgConnection> source, target;
     try {
-      source = std::make_unique<PgConnection>(context_.source, "source");
-      target = std::make_unique<PgConnection>(context_.target, "target");
+      source = std::make_unique<engines::PgConnection>(context_.source, "source");
+      target = std::make_unique<engines::PgConnection>(context_.target, "target");
       prepare_source_session(*source);
       target->exec(post_data_.preamble);
       prepare_target_session(*target);
@@ -222,7 +222,7 @@ class Pipeline {
     }
   }
 
-  void run_task(const Task& task, PgConnection& source, PgConnection& target) {
+  void run_task(const Task& task, engines::PgConnection& source, engines::PgConnection& target) {
     TableWork& t = tables_[task.table];
     const TableName& name = t.info->name;
     switch (task.kind) {
@@ -282,7 +282,7 @@ class Pipeline {
       case TaskKind::analyze: {
         {
           WorkTimer timer(context_.index_work_us);
-          target.exec("ANALYZE " + qualified_name(name.schema, name.name));
+          target.exec("ANALYZE " + engines::qualified_name(name.schema, name.name));
         }
         context_.state.update([&](MigrationState& s) { s.post_data_done.insert(analyze_id(name)); });
         return;
@@ -290,7 +290,7 @@ class Pipeline {
     }
   }
 
-  void start_table(size_t table, PgConnection& target) {
+  void start_table(size_t table, engines::PgConnection& target) {
     std::vector<WorkUnit> ranges;
     if (context_.options.verify != VerifyMode::none)
       ranges = target_ranges(target, *tables_[table].info, context_.options.jobs);

@@ -38,7 +38,7 @@ bool wanted_post_data(const MigrationContext& context, const DumpEntry& entry) {
   return !crosses_the_cut(entry, context.crossing_keys);
 }
 
-void run_post_data_entry(MigrationContext& context, PgConnection& target, const DumpEntry& entry) {
+void run_post_data_entry(MigrationContext& context, engines::PgConnection& target, const DumpEntry& entry) {
   target.exec("BEGIN");
   // The state file is this statement's only record: its commit must not be lost to a server crash.
   target.exec("SET LOCAL synchronous_commit = on");
@@ -73,7 +73,7 @@ int build_post_data(MigrationContext& context, const DumpScript& script) {
   std::atomic<int> ran{0};
   for (const auto& wave : waves) {
     run_parallel(context.options.jobs, wave.size(), context.stop, [&](int) {
-      auto target = std::make_shared<PgConnection>(context.target, "target");
+      auto target = std::make_shared<engines::PgConnection>(context.target, "target");
       target->exec(script.preamble);
       target->exec("SET maintenance_work_mem = '256MB'");
       return [&, target](size_t i) {

@@ -10,15 +10,15 @@
 
 namespace rehome::migrate {
 
-void begin_snapshot_transaction(PgConnection& source, const std::string& snapshot) {
+void begin_snapshot_transaction(engines::PgConnection& source, const std::string& snapshot) {
   source.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  if (!snapshot.empty()) source.exec("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
+  if (!snapshot.empty()) source.exec("SET TRANSACTION SNAPSHOT " + engines::quote_literal(snapshot));
 }
 
 DumpScript dump_schema(const MigrationContext& context, const std::string& section,
                        const std::vector<std::string>* selection_args) {
   auto pg_dump = require_program("pg_dump", "postgresql-client");
-  auto child = for_child_process(context.source);
+  auto child = engines::for_child_process(context.source);
   std::vector<std::string> argv = {pg_dump.string(), "--section=" + section, "--no-subscriptions",
                                    "--dbname=" + child.conninfo_without_password};
   if (!context.options.keep_owners) {
@@ -59,7 +59,7 @@ DumpScript pre_data_script(const MigrationContext& context) {
   std::set<std::string> schemas;
   for (const auto& t : selection.tables) schemas.insert(t.schema);
   std::vector<std::string> args;
-  for (const auto& s : schemas) args.push_back("--schema=" + quote_ident(s));
+  for (const auto& s : schemas) args.push_back("--schema=" + engines::quote_ident(s));
   DumpScript support = dump_schema(context, "pre-data", &args);
   std::set<std::string> have;
   for (const auto& e : script.entries) have.insert(e.id());
@@ -76,7 +76,7 @@ DumpScript pre_data_script(const MigrationContext& context) {
 
 int apply_pre_data(MigrationContext& context) {
   DumpScript script = pre_data_script(context);
-  PgConnection target(context.target, "target");
+  engines::PgConnection target(context.target, "target");
   std::set<std::string> existing_schemas;
   for (const auto& row : target.query("SELECT nspname FROM pg_namespace")) existing_schemas.insert(*row[0]);
 
@@ -106,24 +106,25 @@ int apply_pre_data(MigrationContext& context) {
   return created;
 }
 
-std::vector<std::string> conflicting_target_objects(MigrationContext& context, PgConnection& target) {
+std::vector<std::string> conflicting_target_objects(MigrationContext& context,
+                                                    engines::PgConnection& target) {
   const Selection& selection = context.options.selection;
   if (selection.tables.empty()) return existing_user_objects(target, selection.schemas);
   std::vector<std::string> found;
   for (const auto& t : selection.tables) {
-    if (!target.scalar("SELECT to_regclass($1)::text", {qualified_name(t.schema, t.name)}).empty()) {
+    if (!target.scalar("SELECT to_regclass($1)::text", {engines::qualified_name(t.schema, t.name)}).empty()) {
       found.push_back(t.display());
     }
   }
   return found;
 }
 
-void empty_target(MigrationContext& context, PgConnection& target) {
+void empty_target(MigrationContext& context, engines::PgConnection& target) {
   const Selection& selection = context.options.selection;
   target.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", bookkeeping_schema));
   if (!selection.tables.empty()) {
     std::vector<std::string> names;
-    for (const auto& t : selection.tables) names.push_back(qualified_name(t.schema, t.name));
+    for (const auto& t : selection.tables) names.push_back(engines::qualified_name(t.schema, t.name));
     target.exec(fmt::format("DROP TABLE IF EXISTS {} CASCADE", fmt::join(names, ", ")));
     return;
   }
@@ -136,7 +137,7 @@ void empty_target(MigrationContext& context, PgConnection& target) {
     }
   }
   for (const auto& schema : schemas) {
-    target.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(schema)));
+    target.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", engines::quote_ident(schema)));
     if (schema == "public") {
       // Put back the schema every database has, with its usual owner and grant where we may.
       target.exec("CREATE SCHEMA public");

@@ -9,20 +9,20 @@
 #include <string>
 #include <vector>
 
+#include "engines/postgres.hpp"
 #include "migrate/catalog.hpp"
 #include "migrate/checksum.hpp"
 #include "migrate/dump_script.hpp"
 #include "migrate/migrate_state.hpp"
 #include "migrate/parallel.hpp"
-#include "migrate/pg_connection.hpp"
 #include "migrate/pg_migration.hpp"
 
 namespace rehome::migrate {
 
 struct MigrationContext {
   const PgMigrationOptions& options;
-  PgEndpoint source;
-  PgEndpoint target;
+  engines::PgEndpoint source;
+  engines::PgEndpoint target;
   std::string snapshot;           // exported by the coordinator; empty if none
   std::vector<TableInfo> tables;  // the selected source tables
   std::vector<CrossingKey> crossing_keys;
@@ -59,7 +59,7 @@ class WorkTimer {
 };
 
 // Opens a source connection reading in the migration's snapshot (REPEATABLE READ, read only).
-void begin_snapshot_transaction(PgConnection& source, const std::string& snapshot);
+void begin_snapshot_transaction(engines::PgConnection& source, const std::string& snapshot);
 
 // pg_dump --schema-only --section=<section> of the selection, parsed. Uses the snapshot if any.
 // `selection_args` replaces the selection's own pg_dump options when given.
@@ -70,9 +70,9 @@ DumpScript dump_schema(const MigrationContext& context, const std::string& secti
 // bookkeeping table; returns the number of entries created.
 int apply_pre_data(MigrationContext& context);
 // What the target already holds of what the migration would create (at most 20 names).
-std::vector<std::string> conflicting_target_objects(MigrationContext& context, PgConnection& target);
+std::vector<std::string> conflicting_target_objects(MigrationContext& context, engines::PgConnection& target);
 // Empties the target for --truncate: drops the selected tables, or the selected schemas.
-void empty_target(MigrationContext& context, PgConnection& target);
+void empty_target(MigrationContext& context, engines::PgConnection& target);
 
 // COPY ... TO STDOUT of a unit's rows in `format` ("binary" or "text"), and a table's format.
 std::string copy_out_sql(const WorkUnit& unit, const TableInfo& table, const std::string& format);
@@ -86,19 +86,19 @@ inline VerifyMode proof_method(const TableInfo& table, VerifyMode mode) {
 
 // Copies one unit (source snapshot -> target) and commits it with its bookkeeping row; returns its
 // row count (the source's COPY count, which the target's equals).
-int64_t copy_unit(MigrationContext& context, PgConnection& source, PgConnection& target, const WorkUnit& unit,
-                  const TableInfo& table);
+int64_t copy_unit(MigrationContext& context, engines::PgConnection& source, engines::PgConnection& target,
+                  const WorkUnit& unit, const TableInfo& table);
 // Session settings of every pipeline connection: text forms pinned (checksum_session_settings); on the
 // target, asynchronous commits (a lost unit commit is a unit copied again; the end syncs).
-void prepare_source_session(PgConnection& source);
-void prepare_target_session(PgConnection& target);
+void prepare_source_session(engines::PgConnection& source);
+void prepare_target_session(engines::PgConnection& target);
 
 // The pipeline: every pending copy unit, and as soon as all units of a table are committed, that
 // table's readback proof, its indexes and PK/UNIQUE constraints (post-data wave 0) and ANALYZE, while
 // other tables still copy; `jobs` workers. `post_data` is the post-data dump. Returns units copied.
 int run_pipeline(MigrationContext& context, const DumpScript& post_data);
 // Marks units the target committed (bookkeeping table) as done and the others as pending.
-void reconcile_units(MigrationContext& context, PgConnection& target);
+void reconcile_units(MigrationContext& context, engines::PgConnection& target);
 
 // indexes step: the post-data statements not yet done, in waves across `jobs` connections. Returns
 // the count run.
@@ -107,21 +107,22 @@ int build_post_data(MigrationContext& context, const DumpScript& script);
 bool wanted_post_data(const MigrationContext& context, const DumpEntry& entry);
 // Runs one post-data entry in its own (synchronously committed) transaction and records it in the
 // state file; an object that already exists (committed just before a kill) counts as done.
-void run_post_data_entry(MigrationContext& context, PgConnection& target, const DumpEntry& entry);
+void run_post_data_entry(MigrationContext& context, engines::PgConnection& target, const DumpEntry& entry);
 
 // sequences step: target sequences set to the source's values.
-void copy_sequences(PgConnection& source, PgConnection& target);
+void copy_sequences(engines::PgConnection& source, engines::PgConnection& target);
 
 // The readback checksum of a unit's rows on `db` (COPY in the table's format, hashed as it streams).
-Checksum readback_checksum(PgConnection& db, const WorkUnit& unit, const TableInfo& table);
+Checksum readback_checksum(engines::PgConnection& db, const WorkUnit& unit, const TableInfo& table);
 // The target's block ranges of a table for reading it back (`table` describes the source's copy).
-std::vector<WorkUnit> target_ranges(PgConnection& target, const TableInfo& table, int jobs);
+std::vector<WorkUnit> target_ranges(engines::PgConnection& target, const TableInfo& table, int jobs);
 // The in-server proof of a unit's rows on `db`: count(*) and the sum of table.row_hash, in SQL.
-Checksum server_checksum(PgConnection& db, const WorkUnit& unit, const TableInfo& table);
+Checksum server_checksum(engines::PgConnection& db, const WorkUnit& unit, const TableInfo& table);
 // count(*) of a table on the source (the caller opened the snapshot): independent of the copy's ranges.
-int64_t source_row_count(PgConnection& source, const TableName& table);
+int64_t source_row_count(engines::PgConnection& source, const TableName& table);
 
 // verify step.
-void verify(MigrationContext& context, PgConnection& source, PgConnection& target, PgMigrationReport& report);
+void verify(MigrationContext& context, engines::PgConnection& source, engines::PgConnection& target,
+            PgMigrationReport& report);
 
 }  // namespace rehome::migrate

@@ -23,7 +23,7 @@ struct VerifyTask {
 // One task's part of a table's checksum, by the table's method (a table only on the target: the
 // text-form hash, its count is what matters). Stream's sums, when not taken from the copy, are the
 // server's own row_hash_sql on either side: what rehome's RowHasher reproduces.
-Checksum part_checksum(PgConnection& db, const VerifyTask& task, VerifyMode mode,
+Checksum part_checksum(engines::PgConnection& db, const VerifyTask& task, VerifyMode mode,
                        const TableInfo* source_table) {
   if (source_table == nullptr) return server_checksum(db, task.unit, TableInfo{.name = task.unit.table});
   if (proof_method(*source_table, mode) == VerifyMode::readback)
@@ -31,7 +31,7 @@ Checksum part_checksum(PgConnection& db, const VerifyTask& task, VerifyMode mode
   return server_checksum(db, task.unit, *source_table);
 }
 
-std::map<TableName, int64_t> total_sizes(PgConnection& db) {
+std::map<TableName, int64_t> total_sizes(engines::PgConnection& db) {
   std::map<TableName, int64_t> sizes;
   for (const auto& row :
        db.query("SELECT n.nspname, c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
@@ -63,8 +63,8 @@ void run_verify_tasks(MigrationContext& context, const std::vector<VerifyTask>& 
   context.steps_total = static_cast<int64_t>(tasks.size());
   context.steps_done = 0;
   run_parallel(context.options.jobs, tasks.size(), context.stop, [&](int) {
-    auto src = std::make_shared<PgConnection>(context.source, "source");
-    auto dst = std::make_shared<PgConnection>(context.target, "target");
+    auto src = std::make_shared<engines::PgConnection>(context.source, "source");
+    auto dst = std::make_shared<engines::PgConnection>(context.target, "target");
     src->exec(checksum_session_settings);
     dst->exec(checksum_session_settings);
     begin_snapshot_transaction(*src, context.snapshot);  // kept open: every task reads the copy's instant
@@ -134,7 +134,7 @@ const char* verify_mode_name(VerifyMode mode) {
   return "none";
 }
 
-Checksum readback_checksum(PgConnection& db, const WorkUnit& unit, const TableInfo& table) {
+Checksum readback_checksum(engines::PgConnection& db, const WorkUnit& unit, const TableInfo& table) {
   StreamChecksum stream(table.binary_copy_safe);
   db.begin_copy_out(copy_out_sql(unit, table, copy_format(table)));
   const char* data = nullptr;
@@ -143,30 +143,31 @@ Checksum readback_checksum(PgConnection& db, const WorkUnit& unit, const TableIn
   return stream.total();
 }
 
-std::vector<WorkUnit> target_ranges(PgConnection& target, const TableInfo& table, int jobs) {
+std::vector<WorkUnit> target_ranges(engines::PgConnection& target, const TableInfo& table, int jobs) {
   auto rows = target.query(
       "SELECT pg_relation_size(c), pg_relation_size(c) / current_setting('block_size')::bigint "
       "FROM (SELECT $1::regclass AS c) r",
-      {qualified_name(table.name.schema, table.name.name)});
+      {engines::qualified_name(table.name.schema, table.name.name)});
   TableInfo on_target = table;
   on_target.bytes = std::stoll(*rows[0][0]);
   on_target.blocks = std::stoll(*rows[0][1]);
   return split_into_units({on_target}, {.jobs = jobs});
 }
 
-Checksum server_checksum(PgConnection& db, const WorkUnit& unit, const TableInfo& table) {
-  auto rows = db.query(
-      checksum_sql(qualified_name(unit.table.schema, unit.table.name), unit.where_clause(), table.row_hash));
+Checksum server_checksum(engines::PgConnection& db, const WorkUnit& unit, const TableInfo& table) {
+  auto rows = db.query(checksum_sql(engines::qualified_name(unit.table.schema, unit.table.name),
+                                    unit.where_clause(), table.row_hash));
   Checksum part;
   part.add(std::stoll(*rows[0][0]), *rows[0][1]);
   return part;
 }
 
-int64_t source_row_count(PgConnection& source, const TableName& table) {
-  return std::stoll(source.scalar("SELECT count(*) FROM " + qualified_name(table.schema, table.name)));
+int64_t source_row_count(engines::PgConnection& source, const TableName& table) {
+  return std::stoll(
+      source.scalar("SELECT count(*) FROM " + engines::qualified_name(table.schema, table.name)));
 }
 
-void verify(MigrationContext& context, PgConnection& source, PgConnection& target,
+void verify(MigrationContext& context, engines::PgConnection& source, engines::PgConnection& target,
             PgMigrationReport& report) {
   const auto& options = context.options;
   std::vector<TableInfo> target_tables = selected(read_tables(target), options.selection);

@@ -12,7 +12,7 @@
 
 namespace rehome::migrate {
 
-std::vector<DumpedKey> dump_keys(RedisConnection& redis, const std::vector<std::string>& keys) {
+std::vector<DumpedKey> dump_keys(engines::RedisConnection& redis, const std::vector<std::string>& keys) {
   for (const auto& k : keys) {
     redis.append({"PTTL", k});
     redis.append({"DUMP", k});
@@ -23,14 +23,14 @@ std::vector<DumpedKey> dump_keys(RedisConnection& redis, const std::vector<std::
     auto ttl = redis.reply();
     auto payload = redis.reply();
     if (payload->type != REDIS_REPLY_STRING) continue;  // deleted or expired
-    out.push_back({k, reply_string(payload.get()), reply_integer(ttl.get())});
+    out.push_back({k, engines::reply_string(payload.get()), engines::reply_integer(ttl.get())});
   }
   return out;
 }
 
-std::vector<std::string> canonical_value(RedisConnection& redis, const std::string& key) {
-  std::string type = reply_string(redis.command({"TYPE", key}).get());
-  RedisReplyPtr r;
+std::vector<std::string> canonical_value(engines::RedisConnection& redis, const std::string& key) {
+  std::string type = engines::reply_string(redis.command({"TYPE", key}).get());
+  engines::RedisReplyPtr r;
   bool sort = false, pairs = false;
   if (type == "set") {
     r = redis.command({"SMEMBERS", key});
@@ -48,12 +48,12 @@ std::vector<std::string> canonical_value(RedisConnection& redis, const std::stri
     return {type, "(no canonical form)"};  // streams, modules: payloads must match
   }
   std::vector<std::string> items;
-  if (r->type == REDIS_REPLY_STRING) items.push_back(reply_string(r.get()));
+  if (r->type == REDIS_REPLY_STRING) items.push_back(engines::reply_string(r.get()));
   for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i += pairs ? 2 : 1) {
-    std::string item = reply_string(r->element[i]);
+    std::string item = engines::reply_string(r->element[i]);
     if (pairs && i + 1 < r->elements) {
       item.push_back('\0');
-      item.append(reply_string(r->element[i + 1]));
+      item.append(engines::reply_string(r->element[i + 1]));
     }
     items.push_back(item);
   }
@@ -62,8 +62,8 @@ std::vector<std::string> canonical_value(RedisConnection& redis, const std::stri
   return items;
 }
 
-void compare_keys(RedisConnection& source, RedisConnection& target, const std::vector<std::string>& keys,
-                  RedisDbCheck& check) {
+void compare_keys(engines::RedisConnection& source, engines::RedisConnection& target,
+                  const std::vector<std::string>& keys, RedisDbCheck& check) {
   auto on_target = std::async(std::launch::async, [&] { return dump_keys(target, keys); });
   auto on_source = dump_keys(source, keys);
   auto target_dumped = on_target.get();
@@ -82,34 +82,34 @@ void compare_keys(RedisConnection& source, RedisConnection& target, const std::v
   }
 }
 
-void verify_by_rescan(RedisConnection& source, RedisConnection& target, int count, RedisDbCheck& check,
-                      int64_t& batches_rechecked) {
+void verify_by_rescan(engines::RedisConnection& source, engines::RedisConnection& target, int count,
+                      RedisDbCheck& check, int64_t& batches_rechecked) {
   std::string cursor = "0", n = std::to_string(count);
   do {
     auto r = source.command({"EVAL", kScanDigestScript, "0", cursor, n});
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 2)
       throw UserError("unexpected digest reply from the source Redis " + source.masked_url());
-    cursor = reply_string(r->element[0]);
-    std::string digest = reply_string(r->element[1]);
+    cursor = engines::reply_string(r->element[0]);
+    std::string digest = engines::reply_string(r->element[1]);
     std::vector<std::string> keys;
     std::vector<std::string_view> argv = {"EVAL", kBatchDigestScript, "0"};
-    for (size_t i = 2; i < r->elements; ++i) keys.push_back(reply_string(r->element[i]));
+    for (size_t i = 2; i < r->elements; ++i) keys.push_back(engines::reply_string(r->element[i]));
     if (keys.empty()) continue;
     for (const auto& k : keys) argv.push_back(k);
-    if (reply_string(target.command(argv).get()) == digest) continue;
+    if (engines::reply_string(target.command(argv).get()) == digest) continue;
     ++batches_rechecked;
     compare_keys(source, target, keys, check);
   } while (cursor != "0");
 }
 
-RedisDbCheck check_database(RedisConnection& source, RedisConnection& target, int db, int target_db,
-                            const std::vector<Suspect>& suspects, int step, bool rescan,
+RedisDbCheck check_database(engines::RedisConnection& source, engines::RedisConnection& target, int db,
+                            int target_db, const std::vector<Suspect>& suspects, int step, bool rescan,
                             int64_t& batches_rechecked) {
   RedisDbCheck check{.db = db};
   source.select(db);
   target.select(target_db);
-  check.source_keys = reply_integer(source.command({"DBSIZE"}).get());
-  check.target_keys = reply_integer(target.command({"DBSIZE"}).get());
+  check.source_keys = engines::reply_integer(source.command({"DBSIZE"}).get());
+  check.target_keys = engines::reply_integer(target.command({"DBSIZE"}).get());
   std::vector<std::string> keys;
   for (const auto& s : suspects) {
     if (s.db == db) keys.push_back(s.key);

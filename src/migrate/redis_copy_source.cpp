@@ -12,7 +12,7 @@
 
 namespace rehome::migrate {
 
-SourceReader::SourceReader(int fd, const RedisEndpoint& source, BatchQueue& queue, bool by_value,
+SourceReader::SourceReader(int fd, const engines::RedisEndpoint& source, BatchQueue& queue, bool by_value,
                            size_t value_step, int script_step)
     : in_(fd, "the source Redis " + source.masked),
       source_(source),
@@ -88,10 +88,10 @@ void SourceReader::dump_into(int db, const std::vector<std::string>& keys, Batch
     auto r = side_->command(argv);
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 1)
       throw UserError("unexpected DUMP reply from the source Redis " + source_.masked);
-    at += static_cast<size_t>(std::max<int64_t>(1, reply_integer(r->element[0])));
+    at += static_cast<size_t>(std::max<int64_t>(1, engines::reply_integer(r->element[0])));
     for (size_t i = 1; i + 3 <= r->elements; i += 3) {
-      builder.add(reply_string(r->element[i]), reply_integer(r->element[i + 1]),
-                  reply_string(r->element[i + 2]));
+      builder.add(engines::reply_string(r->element[i]), engines::reply_integer(r->element[i + 1]),
+                  engines::reply_string(r->element[i + 2]));
       cut_if_full(builder);
     }
   }

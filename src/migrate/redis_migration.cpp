@@ -5,8 +5,10 @@
 #include "migrate/redis_migration.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <exception>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -20,11 +22,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::map<int, KeyspaceEntry> keyspace(RedisConnection& redis) {
-  return parse_keyspace(reply_string(redis.command({"INFO", "keyspace"}).get()));
+std::map<int, KeyspaceEntry> keyspace(engines::RedisConnection& redis) {
+  return parse_keyspace(engines::reply_string(redis.command({"INFO", "keyspace"}).get()));
 }
 
-std::string endpoint_identity(const RedisEndpoint& e) { return fmt::format("{}:{}", e.host, e.port); }
+std::string endpoint_identity(const engines::RedisEndpoint& e) {
+  return fmt::format("{}:{}", e.host, e.port);
+}
 
 }  // namespace
 
@@ -45,7 +49,8 @@ std::vector<std::string> RedisMigrationReport::problems() const {
 
 RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   const auto started = Clock::now();
-  RedisEndpoint from = parse_redis_url(options.from, "--from"), to = parse_redis_url(options.to, "--to");
+  engines::RedisEndpoint from = engines::parse_redis_url(options.from, "--from"),
+                         to = engines::parse_redis_url(options.to, "--to");
   if (options.batch < 0 || options.batch > 100000)
     throw UserError("--batch must be between 1 and 100000 (0 or none: the default)");
   // Keys per SCAN step: by value 4000 (each step blocks the source ~4 ms: SCAN, then MGET), per DUMP
@@ -59,9 +64,9 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
     throw UserError(fmt::format("--from and --to are the same Redis ({})", from.masked),
                     "the target must be another server");
   }
-  RedisEndpoint from_any = from, to_any = to;
+  engines::RedisEndpoint from_any = from, to_any = to;
   from_any.db = to_any.db = -1;
-  RedisConnection source(from_any, "source"), target(to_any, "target");
+  engines::RedisConnection source(from_any, "source"), target(to_any, "target");
   RedisMigrationReport report{.source = from.masked, .target = to.masked, .method = options.method};
 
   std::vector<int> dbs = options.databases;
@@ -94,7 +99,7 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
     state.fingerprint = print;
     for (int db : dbs) {
       target.select(target_db(db));
-      int64_t keys = reply_integer(target.command({"DBSIZE"}).get());
+      int64_t keys = engines::reply_integer(target.command({"DBSIZE"}).get());
       if (keys == 0) continue;
       if (!options.truncate) {
         throw UserError(fmt::format("the target Redis {} is not empty: database {} holds {} keys", to.masked,
@@ -178,6 +183,22 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return report;
+}
+
+std::vector<int> parse_redis_db_option(const std::string& text) {
+  if (text.empty() || text == "all") return {};
+  std::vector<int> dbs;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    int db = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), db);
+    if (ec != std::errc() || end != item.data() + item.size() || db < 0 || db > 100000) {
+      throw UserError(fmt::format("--db {}: '{}' is not a database number", text, item),
+                      "give N, N,M or all");
+    }
+    dbs.push_back(db);
+  }
+  return dbs;
 }
 
 }  // namespace rehome::migrate

@@ -59,4 +59,7 @@ struct RedisMigrationReport {
 
 RedisMigrationReport migrate_redis(const RedisMigrationOptions& options);
 
+// --db: "all" -> {} (every database that holds keys); "3" -> {3}; "0,2" -> {0, 2}.
+std::vector<int> parse_redis_db_option(const std::string& text);
+
 }  // namespace rehome::migrate

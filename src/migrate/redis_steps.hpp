@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "engines/redis.hpp"
+#include "engines/redis_url.hpp"
 #include "migrate/redis_batch.hpp"
 #include "migrate/redis_compare.hpp"
-#include "migrate/redis_connection.hpp"
 #include "migrate/redis_migration.hpp"
 #include "migrate/redis_resp.hpp"
 #include "migrate/redis_state.hpp"
-#include "migrate/redis_url.hpp"
 
 namespace rehome::migrate {
 
@@ -45,14 +45,14 @@ class CopyTicker {
 };
 
 // The source's side of the copy, on the calling thread: SCAN steps on the source's socket (`fd`, set
-// up by a RedisConnection to `source`), each turned into batches pushed to `queue`.
+// up by a engines::RedisConnection to `source`), each turned into batches pushed to `queue`.
 class SourceReader {
  public:
   // `source`: the endpoint without a database (the side connection's); `by_value`: strings by value
   // (--method auto), else DUMP scripts for every key; keys per SCAN step: `value_step` by value,
   // `script_step` per DUMP script.
-  SourceReader(int fd, const RedisEndpoint& source, BatchQueue& queue, bool by_value, size_t value_step,
-               int script_step);
+  SourceReader(int fd, const engines::RedisEndpoint& source, BatchQueue& queue, bool by_value,
+               size_t value_step, int script_step);
   // One database, from `cursor` (0, or where an earlier run stopped; a copy, as the writer thread moves
   // the state's on) to the end of its SCAN; its batches are for `target_db`. `volatile_keys`: it held
   // keys with a TTL when the copy began.
@@ -71,13 +71,13 @@ class SourceReader {
   }
 
   RespStream in_;
-  const RedisEndpoint& source_;
+  const engines::RedisEndpoint& source_;
   BatchQueue& queue_;
   const bool by_value_;
   const size_t value_step_;
   const std::string count_, budget_;  // ARGV of the DUMP scripts
   std::string db_text_;               // the database being copied, for kScanDumpScript
-  std::optional<RedisConnection> side_;
+  std::optional<engines::RedisConnection> side_;
 };
 
 // The target's side of the copy, on its own thread: each batch from the queue is sent with its
@@ -85,7 +85,8 @@ class SourceReader {
 // compared, and its SCAN cursor recorded in `state` (then `save`d) so a resumed run starts after it.
 class TargetWriter {
  public:
-  // `fd`: the socket of a RedisConnection to the target, named by `target` (a masked URL) in messages.
+  // `fd`: the socket of a engines::RedisConnection to the target, named by `target` (a masked URL) in
+  // messages.
   TargetWriter(int fd, const std::string& target, RedisState& state, std::function<void()> save,
                CopyTicker& ticker, CopyTally& tally);
   // Until the queue is closed and drained; a failure throws (the caller closes the queue).

@@ -1,27 +1,35 @@
 #pragma once
-// A hiredis connection with pipelining: queue many commands, then read all replies.
+// The one Redis client (hiredis): connect, AUTH (the URL's password, else REDISCLI_AUTH as redis-cli
+// reads it), SELECT, commands and pipelining. Errors are UserErrors naming the server (password masked)
+// and what to do.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "migrate/redis_url.hpp"
+#include "engines/redis_url.hpp"
 
 struct redisContext;
 struct redisReply;
 
-namespace rehome::migrate {
+namespace rehome::engines {
 
 struct RedisReplyDeleter {
   void operator()(redisReply* r) const;
 };
 using RedisReplyPtr = std::unique_ptr<redisReply, RedisReplyDeleter>;
 
+struct RedisOptions {
+  int connect_timeout_ms = 10'000;
+  int command_timeout_ms = 300'000;
+};
+
 class RedisConnection {
  public:
-  // Connects, authenticates and selects endpoint.db (if given); errors name `role` and the masked URL.
-  RedisConnection(const RedisEndpoint& endpoint, std::string role);
+  // Connects, authenticates, checks with PING and selects endpoint.db (if given). `role` ("source",
+  // "target") appears in messages ("the source Redis redis://..."); empty: "Redis at redis://...".
+  RedisConnection(const RedisEndpoint& endpoint, std::string role = "", RedisOptions options = {});
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
@@ -39,8 +47,10 @@ class RedisConnection {
 
  private:
   [[noreturn]] void fail(const std::string& what) const;
+  std::string describe() const;
   RedisEndpoint endpoint_;
   std::string role_;
+  RedisOptions options_;
   redisContext* context_ = nullptr;
 };
 
@@ -49,4 +59,4 @@ bool is_error(const redisReply* r);
 std::string reply_string(const redisReply* r);  // string/status/error text ("" otherwise)
 int64_t reply_integer(const redisReply* r);
 
-}  // namespace rehome::migrate
+}  // namespace rehome::engines

@@ -1,4 +1,4 @@
-#include "migrate/pg_connection.hpp"
+#include "engines/postgres.hpp"
 
 #include <libpq-fe.h>
 
@@ -10,7 +10,7 @@
 #include "common/error.hpp"
 #include "common/secrets.hpp"
 
-namespace rehome::migrate {
+namespace rehome::engines {
 namespace {
 
 std::string trimmed(std::string s) {
@@ -19,13 +19,13 @@ std::string trimmed(std::string s) {
 }
 
 // Turns libpq's connection failure into a message a person can act on.
-UserError connection_error(const PgEndpoint& endpoint, const std::string& role, const std::string& raw) {
+UserError connection_error(const PgEndpoint& endpoint, const std::string& where, const std::string& raw) {
   std::string detail = mask_secrets(trimmed(raw));
-  std::string where = fmt::format("cannot connect to the {} database {}", role, endpoint.masked);
   if (detail.find("password authentication failed") != std::string::npos ||
       detail.find("no password supplied") != std::string::npos) {
     return UserError(fmt::format("{}: wrong or missing password for user '{}'", where, endpoint.user),
-                     "check the password in the URL (postgresql://user:password@host/db)");
+                     "give the password in ~/.pgpass (or the file PGPASSFILE names, or PGPASSWORD), or in "
+                     "the URL (postgresql://user:password@host/db)");
   }
   if (detail.find("does not exist") != std::string::npos && detail.find("database") != std::string::npos) {
     return UserError(
@@ -44,19 +44,26 @@ UserError connection_error(const PgEndpoint& endpoint, const std::string& role, 
 
 }  // namespace
 
-PgConnection::PgConnection(const PgEndpoint& endpoint, std::string role)
-    : endpoint_(endpoint), role_(std::move(role)) {
-  // connect_timeout keeps an unreachable host from hanging the command for minutes.
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", "fallback_application_name",
-                        nullptr};
-  const char* values[] = {endpoint_.conninfo.c_str(), "10", "rehome-migrate", "rehome", nullptr};
-  conn_ = PQconnectdbParams(keys, values, 1);
+PgConnection::PgConnection(const PgEndpoint& endpoint, std::string role, PgOptions options)
+    : endpoint_(endpoint), role_(std::move(role)), options_(std::move(options)) {
+  // connect_timeout keeps an unreachable host from hanging the command for minutes; it comes before
+  // dbname (the expanded connection string), so a connect_timeout there wins.
+  std::string timeout = std::to_string(options_.connect_timeout);
+  std::vector<const char*> keys = {"connect_timeout", "dbname", "fallback_application_name"};
+  std::vector<const char*> values = {timeout.c_str(), endpoint_.conninfo.c_str(), "rehome"};
+  if (!options_.application_name.empty()) {
+    keys.push_back("application_name");
+    values.push_back(options_.application_name.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectdbParams(keys.data(), values.data(), 1);
   if (conn_ == nullptr) throw UserError("out of memory connecting to " + endpoint_.masked);
   if (PQstatus(conn_) != CONNECTION_OK) {
     std::string raw = PQerrorMessage(conn_);
     PQfinish(conn_);
     conn_ = nullptr;
-    throw connection_error(endpoint_, role_, raw);
+    throw connection_error(endpoint_, "cannot connect to " + describe(), raw);
   }
   PQsetClientEncoding(conn_, "UTF8");
   // Server NOTICEs ("drop cascades to ...") are not for the person running rehome.
@@ -69,12 +76,16 @@ PgConnection::~PgConnection() {
   if (conn_) PQfinish(conn_);
 }
 
-void PgConnection::fail(const std::string& what, const std::string& detail) const {
-  throw UserError(fmt::format("{} on the {} database {}: {}", what, role_, endpoint_.masked,
-                              mask_secrets(trimmed(detail))));
+std::string PgConnection::describe() const {
+  if (role_.empty()) return "PostgreSQL at " + endpoint_.masked;
+  return fmt::format("the {} database {}", role_, endpoint_.masked);
 }
 
-std::vector<Row> PgConnection::query(const std::string& sql, const std::vector<std::string>& params) {
+void PgConnection::fail(const std::string& what, const std::string& detail) const {
+  throw UserError(fmt::format("{} on {}: {}", what, describe(), mask_secrets(trimmed(detail))));
+}
+
+std::vector<PgRow> PgConnection::query(const std::string& sql, const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
   std::unique_ptr<PGresult, decltype(&PQclear)> result(
@@ -85,11 +96,11 @@ std::vector<Row> PgConnection::query(const std::string& sql, const std::vector<s
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     fail("query failed", PQresultErrorMessage(result.get()));
   }
-  std::vector<Row> rows;
+  std::vector<PgRow> rows;
   int n = PQntuples(result.get()), m = PQnfields(result.get());
   rows.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
-    Row row;
+    PgRow row;
     for (int j = 0; j < m; ++j) {
       if (PQgetisnull(result.get(), i, j))
         row.emplace_back(std::nullopt);
@@ -99,6 +110,17 @@ std::vector<Row> PgConnection::query(const std::string& sql, const std::vector<s
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::vector<std::vector<std::string>> PgConnection::text_rows(const std::string& sql,
+                                                              const std::vector<std::string>& params) {
+  std::vector<std::vector<std::string>> out;
+  for (auto& row : query(sql, params)) {
+    std::vector<std::string> cells;
+    for (auto& cell : row) cells.push_back(cell.value_or(""));
+    out.push_back(std::move(cells));
+  }
+  return out;
 }
 
 std::string PgConnection::scalar(const std::string& sql, const std::vector<std::string>& params) {
@@ -180,6 +202,14 @@ void PgConnection::cancel() {
   }
 }
 
+bool pg_answers(const PgEndpoint& endpoint, int timeout_seconds) {
+  std::string timeout = std::to_string(timeout_seconds);
+  const char* keys[] = {"dbname", "connect_timeout", nullptr};
+  const char* values[] = {endpoint.conninfo.c_str(), timeout.c_str(), nullptr};
+  auto ping = PQpingParams(keys, values, 1);
+  return ping == PQPING_OK || ping == PQPING_REJECT;  // REJECT: up but refusing us; still a live primary
+}
+
 std::string quote_ident(const std::string& name) {
   std::string out = "\"";
   for (char c : name) {
@@ -202,4 +232,4 @@ std::string quote_literal(const std::string& text) {
   return out + "'";
 }
 
-}  // namespace rehome::migrate
+}  // namespace rehome::engines
