@@ -1,9 +1,10 @@
 # One static library per capability folder under src/, so the layering is enforced by the linker:
-# a capability may only use what it names in DEPENDS. Sources are globbed, so a new rule or step is a
-# new file, not an edit here.
+# a capability may only use what it names in DEPENDS. Sources are globbed recursively, so a new rule
+# or step is a new file and a new subfolder (migrate/mariadb/, migrate/volume/) a new folder, not an
+# edit here.
 function(rehome_capability name)
   cmake_parse_arguments(ARG "" "" "DEPENDS;LIBS" ${ARGN})
-  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
   set(scope PUBLIC)
   if(sources)
     add_library(rehome_${name} STATIC ${sources})

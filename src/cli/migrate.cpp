@@ -27,9 +27,9 @@
 #include "common/error.hpp"
 #include "common/secrets.hpp"
 #include "common/table.hpp"
-#include "migrate/pg_migration.hpp"
+#include "migrate/postgres/migration.hpp"
 #include "migrate/progress.hpp"
-#include "migrate/redis_migration.hpp"
+#include "migrate/redis/migration.hpp"
 #include "model/units.hpp"
 
 namespace rehome::cli {

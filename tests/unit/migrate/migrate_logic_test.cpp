@@ -2,13 +2,13 @@
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
-#include "migrate/checksum.hpp"
-#include "migrate/dump_script.hpp"
-#include "migrate/migrate_state.hpp"
+#include "migrate/postgres/checksum.hpp"
+#include "migrate/postgres/dump_script.hpp"
+#include "migrate/postgres/state.hpp"
+#include "migrate/postgres/work_units.hpp"
 #include "migrate/progress.hpp"
-#include "migrate/redis_migration.hpp"
+#include "migrate/redis/migration.hpp"
 #include "migrate/selection.hpp"
-#include "migrate/work_units.hpp"
 
 using namespace rehome;
 using namespace rehome::migrate;
