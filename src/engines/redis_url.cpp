@@ -18,7 +18,12 @@ RedisEndpoint parse_redis_url(const std::string& text, const std::string& flag) 
                      "redis://:password@host:6379/0)");
   };
   if (text.rfind("redis://", 0) != 0 && text.rfind("rediss://", 0) != 0) throw bad("not a redis:// URL");
-  Url url = parse_url(text, flag);
+  Url url;
+  try {
+    url = parse_url(text, flag);
+  } catch (const UserError& error) {
+    throw UserError(error.what(), bad("").hint());
+  }
   if (url.host.empty()) throw bad("no host");
   e.host = url.host;
   if (url.port != 0) e.port = url.port;

@@ -49,6 +49,16 @@ std::optional<Parsed> parse(const std::string& text, std::string* why = nullptr)
   UriUriA uri;
   const char* error_pos = nullptr;
   if (uriParseSingleUriA(&uri, text.c_str(), &error_pos) != URI_SUCCESS) {
+    // The usual mistake, a port that is not a number, named as such.
+    size_t begin = text.find("://");
+    if (begin != std::string::npos) {
+      std::string authority = text.substr(begin + 3, text.find_first_of("/?#", begin + 3) - (begin + 3));
+      authority = authority.substr(authority.rfind('@') == std::string::npos ? 0 : authority.rfind('@') + 1);
+      size_t colon = authority.rfind(':');
+      if (colon != std::string::npos && authority.find(']', colon) == std::string::npos &&
+          authority.find_first_not_of("0123456789", colon + 1) != std::string::npos)
+        return refuse(fmt::format("port '{}' is not a port number", authority.substr(colon + 1)));
+    }
     size_t at = error_pos ? static_cast<size_t>(error_pos - text.c_str()) : 0;
     return refuse(fmt::format("not a URL (unexpected character at position {})", at + 1));
   }

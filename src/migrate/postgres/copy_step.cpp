@@ -9,7 +9,7 @@
 #include "common/error.hpp"
 #include "migrate/postgres/checksum.hpp"
 #include "migrate/postgres/steps.hpp"
-#include "migrate/test_pause.hpp"
+#include "migrate/test_hooks.hpp"
 
 namespace rehome::migrate {
 namespace {

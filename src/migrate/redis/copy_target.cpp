@@ -3,7 +3,7 @@
 
 #include "common/error.hpp"
 #include "migrate/redis/steps.hpp"
-#include "migrate/test_pause.hpp"
+#include "migrate/test_hooks.hpp"
 
 namespace rehome::migrate {
 

@@ -57,6 +57,13 @@ TEST(Url, RefusesWhatIsNotAUrlNamingTheFlagWithoutThePassword) {
     }
   }
   EXPECT_EQ(try_parse_url("no scheme here"), std::nullopt);
+  try {
+    parse_url("redis://:S3cret@127.0.0.1:notaport", "--to");
+    ADD_FAILURE() << "accepted a port that is not a number";
+  } catch (const UserError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "--to redis://:***@127.0.0.1:notaport: port 'notaport' is not a port number");
+  }
 }
 
 TEST(Url, MaskedNeverShowsThePassword) {
