@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 
 #include "backup/artefacts.hpp"
-#include "backup/sha256.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/secrets.hpp"
+#include "common/sha256.hpp"
 #include "engines/postgres.hpp"
 
 namespace fs = std::filesystem;

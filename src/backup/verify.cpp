@@ -8,12 +8,12 @@
 
 #include "backup/artefacts.hpp"
 #include "backup/metrics.hpp"
-#include "backup/sha256.hpp"
 #include "backup/store.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/secrets.hpp"
+#include "common/sha256.hpp"
 #include "engines/postgres.hpp"
 #include "model/units.hpp"
 

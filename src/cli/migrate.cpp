@@ -5,8 +5,7 @@
 //                           [--json]
 //   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
 //
-// Adding a sub-subcommand (e.g. `rehome migrate run` from another file): declare
-//     namespace rehome::cli { std::vector<Subcommand>& migrate_subcommands(); }
+// Adding a sub-subcommand (e.g. `rehome migrate run` from another file): include cli/shared.hpp
 // and register from a static initializer in your own file:
 //     static bool added = (rehome::cli::migrate_subcommands().push_back({"run", "description",
 //                            [](CLI::App& app) -> rehome::cli::Runner { ...; return [=] { return 0; }; }}),
@@ -23,6 +22,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/shared.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"

@@ -3,8 +3,8 @@
 #include "backup/artefacts.hpp"
 #include "backup/manifest.hpp"
 #include "backup/metrics.hpp"
-#include "backup/sha256.hpp"
 #include "common/error.hpp"
+#include "common/sha256.hpp"
 
 using namespace rehome;
 using namespace rehome::backup;

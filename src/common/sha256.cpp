@@ -1,4 +1,4 @@
-#include "backup/sha256.hpp"
+#include "common/sha256.hpp"
 
 #include <openssl/evp.h>
 
@@ -12,7 +12,7 @@
 
 #include "common/error.hpp"
 
-namespace rehome::backup {
+namespace rehome {
 namespace {
 
 struct Digest {
@@ -53,4 +53,4 @@ std::string sha256_file(const std::filesystem::path& path) {
   return d.hex();
 }
 
-}  // namespace rehome::backup
+}  // namespace rehome
