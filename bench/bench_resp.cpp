@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "migrate/redis_resp.hpp"
+#include "migrate/redis/resp.hpp"
 
 namespace {
 

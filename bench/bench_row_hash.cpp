@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "migrate/pg_row_hash.hpp"
+#include "migrate/postgres/row_hash.hpp"
 
 namespace {
 

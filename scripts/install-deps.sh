@@ -5,6 +5,7 @@ set -euo pipefail
 
 build=(cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
        libgtest-dev libgmock-dev libbenchmark-dev libpq-dev libhiredis-dev
+       liburiparser-dev   # engines/url: every engine's connection URL (RFC 3986)
        libssl-dev   # SHA-256 of backup artefacts (OpenSSL libcrypto)
        libxxhash-dev   # xxHash64 of the rows migrate streams and reads back
        libmariadb-dev   # migrate mariadb: the MariaDB client library (MySQL servers too)

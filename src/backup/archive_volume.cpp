@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "backup/artefacts.hpp"
-#include "backup/url.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 

@@ -8,9 +8,11 @@
 
 #include "backup/manifest.hpp"
 
-namespace rehome::backup {
+namespace rehome::engines {
+class PgConnection;
+}
 
-class PgSession;
+namespace rehome::backup {
 
 // Each producer writes "<folder>/<name>.partial", hashes it and renames it to "<folder>/<name>" only
 // when complete; on any failure the partial file is removed and a UserError names the source.
@@ -27,12 +29,15 @@ Artefact snapshot_redis(const std::string& url, const std::filesystem::path& fol
 Artefact archive_volume(const std::filesystem::path& dir, const std::filesystem::path& folder);
 
 // Exact row counts per user table ("schema.table") as the session sees them.
-std::map<std::string, std::int64_t> count_rows(PgSession& session);
+std::map<std::string, std::int64_t> count_rows(engines::PgConnection& session);
 
 // User databases of a PostgreSQL server (not templates, not "postgres").
 std::vector<std::string> list_databases(const std::string& server_url);
 
 // Hashes a finished temp file and renames it into place; fills size, sha256 and time.
+// "postgres-127.0.0.1-5432-app": a file-name-safe label for an artefact.
+std::string safe_name(const std::string& text);
+
 void seal_artefact(const std::filesystem::path& partial, const std::filesystem::path& final_path,
                    Artefact& a);
 

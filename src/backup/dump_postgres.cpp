@@ -1,14 +1,14 @@
+#include <cctype>
 #include <ctime>
 
 #include <fmt/format.h>
 
 #include "backup/artefacts.hpp"
-#include "backup/pg_session.hpp"
-#include "backup/sha256.hpp"
-#include "backup/url.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/secrets.hpp"
+#include "common/sha256.hpp"
+#include "engines/postgres.hpp"
 
 namespace fs = std::filesystem;
 
@@ -28,54 +28,69 @@ void seal_artefact(const fs::path& partial, const fs::path& final_path, Artefact
   }
 }
 
-std::map<std::string, std::int64_t> count_rows(PgSession& session) {
-  auto tables = session.query(
+std::string safe_name(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    out += ok ? c : '-';
+  }
+  while (out.starts_with(".") || out.starts_with("-")) out.erase(0, 1);
+  return out.empty() ? "artefact" : out;
+}
+
+std::map<std::string, std::int64_t> count_rows(engines::PgConnection& session) {
+  auto tables = session.text_rows(
       "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
       "AND n.nspname NOT LIKE 'pg\\_toast%' AND NOT c.relispartition ORDER BY 1, 2");
   std::map<std::string, std::int64_t> counts;
   for (const auto& t : tables) {
-    auto rows =
-        session.scalar(fmt::format("SELECT count(*) FROM {}.{}", quote_ident(t[0]), quote_ident(t[1])));
+    auto rows = session.scalar(
+        fmt::format("SELECT count(*) FROM {}.{}", engines::quote_ident(t[0]), engines::quote_ident(t[1])));
     counts[t[0] + "." + t[1]] = std::stoll(rows);
   }
   return counts;
 }
 
 std::vector<std::string> list_databases(const std::string& server_url) {
-  PgSession s(server_url);
+  engines::PgConnection s(engines::parse_pg_url(server_url, "--url", engines::PgDatabase::optional));
   std::vector<std::string> out;
-  for (const auto& row : s.query("SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn "
-                                 "AND datname <> 'postgres' ORDER BY 1"))
+  for (const auto& row :
+       s.text_rows("SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn "
+                   "AND datname <> 'postgres' ORDER BY 1"))
     out.push_back(row[0]);
   return out;
 }
 
 Artefact dump_postgres(const std::string& url, const fs::path& folder) {
   auto pg_dump = require_program("pg_dump", "postgresql-client-15");
-  auto hp = host_port(url, 5432);
+  auto endpoint = engines::parse_pg_url(url, "--url", engines::PgDatabase::optional);
   Artefact a;
   a.kind = "postgres";
-  a.source = mask_url(url);
-  a.database = database_of(url);
-  if (a.database.empty()) a.database = hp.user.empty() ? "postgres" : hp.user;
-  a.name = safe_name(fmt::format("postgres-{}-{}-{}.dump", hp.host, hp.port, a.database));
+  a.source = endpoint.masked;
+  a.database = endpoint.database;
+  if (a.database.empty()) a.database = endpoint.user.empty() ? "postgres" : endpoint.user;
+  a.name =
+      safe_name(fmt::format("postgres-{}-{}-{}.dump", endpoint.host.empty() ? "127.0.0.1" : endpoint.host,
+                            endpoint.port.empty() ? "5432" : endpoint.port, a.database));
   a.time = static_cast<std::int64_t>(std::time(nullptr));
 
   // One snapshot for the row counts and the dump: the counts are exactly what the dump holds.
-  PgSession session(url);
+  engines::PgConnection session(endpoint);
   session.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   std::string snapshot = session.scalar("SELECT pg_export_snapshot()");
   a.row_counts = count_rows(session);
 
   fs::path final_path = folder / a.name;
   fs::path partial = folder / (a.name + ".partial");
-  auto split = split_password(url);
+  // The password (when the URL has one) travels in the environment, never on pg_dump's command line.
+  auto child = engines::for_child_process(endpoint);
   ProcessOptions opts;
-  if (!split.password.empty()) opts.env["PGPASSWORD"] = split.password;
-  auto result = run_process({pg_dump.string(), "--format=custom", "--snapshot=" + snapshot, "--no-password",
-                             fmt::format("--file={}", partial.string()), "--dbname=" + split.url},
-                            opts);
+  if (!child.password.empty()) opts.env["PGPASSWORD"] = child.password;
+  auto result =
+      run_process({pg_dump.string(), "--format=custom", "--snapshot=" + snapshot, "--no-password",
+                   fmt::format("--file={}", partial.string()), "--dbname=" + child.conninfo_without_password},
+                  opts);
   session.exec("COMMIT");
   if (!result.ok()) {
     std::error_code ec;

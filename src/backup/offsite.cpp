@@ -1,10 +1,10 @@
 #include <fmt/format.h>
 
 #include "backup/run.hpp"
-#include "backup/sha256.hpp"
 #include "backup/store.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/sha256.hpp"
 #include "model/units.hpp"
 
 namespace fs = std::filesystem;

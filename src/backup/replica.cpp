@@ -1,17 +1,14 @@
 #include "backup/replica.hpp"
 
-#include <libpq-fe.h>
-
 #include <cctype>
 #include <fstream>
 
 #include <fmt/format.h>
 
-#include "backup/pg_session.hpp"
-#include "backup/url.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/secrets.hpp"
+#include "engines/postgres.hpp"
 
 namespace fs = std::filesystem;
 
@@ -34,7 +31,7 @@ bool is_identifier(const std::string& s) {
 }
 
 // Adds the line to pg_hba.conf when that file is on this machine; true when added.
-bool ensure_hba_line(PgSession& primary, const std::string& line) {
+bool ensure_hba_line(engines::PgConnection& primary, const std::string& line) {
   fs::path hba = primary.scalar("SHOW hba_file");
   std::error_code ec;
   if (!fs::is_regular_file(hba, ec)) return false;
@@ -69,7 +66,8 @@ ReplicaSetupResult setup_replica(const ReplicaSetupOptions& o) {
   auto pg_basebackup = require_program("pg_basebackup", "postgresql-client-15");
 
   ReplicaSetupResult result;
-  PgSession primary(o.primary_url);
+  auto primary_endpoint = engines::parse_pg_url(o.primary_url, "--primary", engines::PgDatabase::optional);
+  engines::PgConnection primary(primary_endpoint);
   if (primary.scalar("SELECT pg_is_in_recovery()") == "t")
     throw UserError(fmt::format("{} is itself a replica", primary.masked_url()), "give the primary's URL");
   auto wal_level = primary.scalar("SHOW wal_level");
@@ -81,7 +79,7 @@ ReplicaSetupResult setup_replica(const ReplicaSetupOptions& o) {
   bool exists = primary.scalar("SELECT count(*) FROM pg_roles WHERE rolname = $1", {o.role}) != "0";
   // DDL takes no parameters: the password is quoted as a literal and this statement is never printed.
   primary.exec(fmt::format("{} ROLE {} WITH REPLICATION LOGIN PASSWORD {}", exists ? "ALTER" : "CREATE",
-                           quote_ident(o.role), literal(o.password)));
+                           engines::quote_ident(o.role), literal(o.password)));
   o.progress(fmt::format("{} replication role {} on {}", exists ? "updated" : "created", o.role,
                          primary.masked_url()));
 
@@ -98,20 +96,21 @@ ReplicaSetupResult setup_replica(const ReplicaSetupOptions& o) {
   o.progress(
       fmt::format("replication slot {} {}", o.slot, result.slot_created ? "created" : "already there"));
 
-  auto hp = host_port(o.primary_url, 5432);
+  std::string host = primary_endpoint.host.empty() ? "127.0.0.1" : primary_endpoint.host;
+  std::string port = primary_endpoint.port.empty() ? "5432" : primary_endpoint.port;
   ProcessOptions opts;
   opts.env["PGPASSWORD"] = o.password;
-  o.progress(fmt::format("pg_basebackup from {}:{} into {} ...", hp.host, hp.port, o.replica_dir.string()));
-  auto res = run_process(
-      {pg_basebackup.string(), fmt::format("--pgdata={}", o.replica_dir.string()), "--write-recovery-conf",
-       "--wal-method=stream", "--slot=" + o.slot, "--checkpoint=fast", "--no-password", "--host=" + hp.host,
-       fmt::format("--port={}", hp.port), "--username=" + o.role},
-      opts);
+  o.progress(fmt::format("pg_basebackup from {}:{} into {} ...", host, port, o.replica_dir.string()));
+  auto res =
+      run_process({pg_basebackup.string(), fmt::format("--pgdata={}", o.replica_dir.string()),
+                   "--write-recovery-conf", "--wal-method=stream", "--slot=" + o.slot, "--checkpoint=fast",
+                   "--no-password", "--host=" + host, "--port=" + port, "--username=" + o.role},
+                  opts);
   if (!res.ok()) {
     std::string why = mask_secrets(res.err);
     while (!why.empty() && why.back() == '\n') why.pop_back();
     fs::remove_all(o.replica_dir, ec);  // a half base backup must not be started as a replica
-    throw UserError(fmt::format("pg_basebackup from {}:{} failed: {}", hp.host, hp.port, why),
+    throw UserError(fmt::format("pg_basebackup from {}:{} failed: {}", host, port, why),
                     why.find("pg_hba") != std::string::npos
                         ? "add the pg_hba.conf line above on the primary and reload it"
                         : "check the replica folder's free space and the primary's max_wal_senders");
@@ -129,24 +128,25 @@ ReplicaStatus replica_status(const std::optional<std::string>& primary_url,
     throw UserError("replica status needs --primary, --replica or both", "give the connection URLs");
   ReplicaStatus st;
   if (primary_url) {
-    PgSession p(*primary_url);
+    engines::PgConnection p(engines::parse_pg_url(*primary_url, "--primary", engines::PgDatabase::optional));
     for (const auto& row :
-         p.query("SELECT application_name, coalesce(client_addr::text, 'local'), state, sync_state, "
-                 "coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint, "
-                 "extract(epoch FROM replay_lag) FROM pg_stat_replication ORDER BY 1")) {
+         p.text_rows("SELECT application_name, coalesce(client_addr::text, 'local'), state, sync_state, "
+                     "coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint, "
+                     "extract(epoch FROM replay_lag) FROM pg_stat_replication ORDER BY 1")) {
       ReplicationPeer peer{row[0], row[1], row[2], row[3], std::stoll(row[4]), std::nullopt};
       if (!row[5].empty()) peer.lag_seconds = std::stod(row[5]);
       st.peers.push_back(peer);
     }
-    for (const auto& row : p.query("SELECT slot_name, active, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), "
-                                   "restart_lsn), 0)::bigint "
-                                   "FROM pg_replication_slots ORDER BY 1"))
+    for (const auto& row :
+         p.text_rows("SELECT slot_name, active, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), "
+                     "restart_lsn), 0)::bigint "
+                     "FROM pg_replication_slots ORDER BY 1"))
       st.slots.push_back(fmt::format("{} {}, {} bytes of WAL retained", row[0],
                                      row[1] == "t" ? "active" : "INACTIVE", row[2]));
   }
   if (replica_url) {
-    PgSession r(*replica_url);
-    auto row = r.query(
+    engines::PgConnection r(engines::parse_pg_url(*replica_url, "--replica", engines::PgDatabase::optional));
+    auto row = r.text_rows(
         "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, ''), "
         "extract(epoch FROM now() - pg_last_xact_replay_timestamp())")[0];
     st.in_recovery = row[0] == "t";
@@ -159,17 +159,21 @@ ReplicaStatus replica_status(const std::optional<std::string>& primary_url,
 PromoteResult promote_replica(const std::string& replica_url,
                               const std::optional<std::string>& old_primary_url, bool force) {
   PromoteResult result;
-  if (old_primary_url && pg_answers(*old_primary_url)) {
+  auto old_primary = old_primary_url ? std::optional(engines::parse_pg_url(*old_primary_url, "--old-primary",
+                                                                           engines::PgDatabase::optional))
+                                     : std::nullopt;
+  if (old_primary && engines::pg_answers(*old_primary)) {
     if (!force)
       throw UserError(
           fmt::format("the old primary {} still answers: promoting now would make two writable primaries",
-                      mask_url(*old_primary_url)),
+                      old_primary->masked),
           "stop it first (fencing: docker service scale ...=0, power it off), or pass --force if you are "
           "sure nothing writes to it any more",
           exit_code::findings);
     result.forced = true;
   }
-  PgSession replica(replica_url);
+  engines::PgConnection replica(
+      engines::parse_pg_url(replica_url, "--replica", engines::PgDatabase::optional));
   if (replica.scalar("SELECT pg_is_in_recovery()") != "t")
     throw UserError(fmt::format("{} is not a replica (already a primary)", replica.masked_url()),
                     "nothing to promote");

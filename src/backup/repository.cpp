@@ -11,7 +11,7 @@
 #include "backup/artefacts.hpp"
 #include "backup/metrics.hpp"
 #include "backup/store.hpp"
-#include "backup/url.hpp"
+#include "common/secrets.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"

@@ -9,12 +9,12 @@
 #include <fmt/format.h>
 
 #include "backup/artefacts.hpp"
-#include "backup/pg_session.hpp"
 #include "backup/store.hpp"
-#include "backup/url.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
+#include "engines/postgres_url.hpp"
+#include "engines/url.hpp"
 #include "model/units.hpp"
 
 namespace fs = std::filesystem;
@@ -45,12 +45,26 @@ std::vector<Artefact> take_artefacts(const Source& source, const fs::path& folde
                   "add the engine's own dump job, or back up its volume folder with --volume");
 }
 
+namespace {
+
+// postgres | redis | "" from the URL's scheme.
+std::string url_kind(const std::string& url) {
+  auto parsed = engines::try_parse_url(url);
+  auto engine = parsed ? engines::engine_of(parsed->scheme) : std::nullopt;
+  if (engine == engines::Engine::postgres) return "postgres";
+  if (engine == engines::Engine::redis) return "redis";
+  return "";
+}
+
+}  // namespace
+
 std::vector<Source> expand_sources(const std::vector<Source>& in) {
   std::vector<Source> sources;
   for (const auto& s : in) {
-    if (s.kind == "postgres" && url_kind(s.target) == "postgres" && database_of(s.target).empty()) {
+    if (s.kind == "postgres" && url_kind(s.target) == "postgres" &&
+        engines::parse_pg_url(s.target, "--url", engines::PgDatabase::optional).database.empty()) {
       for (const auto& db : list_databases(s.target))
-        sources.push_back({"postgres", with_database(s.target, db), s.service});
+        sources.push_back({"postgres", engines::with_database(s.target, db), s.service});
     } else {
       sources.push_back(s);
     }

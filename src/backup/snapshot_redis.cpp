@@ -3,59 +3,31 @@
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "backup/artefacts.hpp"
-#include "backup/url.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/secrets.hpp"
+#include "engines/redis.hpp"
 
 namespace fs = std::filesystem;
 
 namespace rehome::backup {
 namespace {
 
-using Reply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
-
+// The few commands a snapshot needs, on the one Redis client (engines/redis.hpp).
 class Redis {
  public:
-  Redis(const std::string& url) : masked_(mask_url(url)) {
-    auto hp = host_port(url, 6379);
-    timeval timeout{5, 0};
-    ctx_ = redisConnectWithTimeout(hp.host.c_str(), hp.port, timeout);
-    if (!ctx_ || ctx_->err)
-      throw UserError(
-          fmt::format("cannot connect to Redis at {}: {}", masked_, ctx_ ? ctx_->errstr : "out of memory"),
-          "check that Redis runs and the address and port");
-    auto split = split_password(url);
-    if (!split.password.empty()) {
-      auto r =
-          hp.user.empty() ? command({"AUTH", split.password}) : command({"AUTH", hp.user, split.password});
-      if (r->type == REDIS_REPLY_ERROR)
-        throw UserError(fmt::format("Redis at {} refused the password", masked_),
-                        "check the password in the URL");
-    }
-  }
-  ~Redis() {
-    if (ctx_) redisFree(ctx_);
-  }
+  explicit Redis(const engines::RedisEndpoint& endpoint)
+      : conn_(endpoint, "", engines::RedisOptions{.connect_timeout_ms = 5000}) {}
 
-  Reply command(const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.c_str());
-      lens.push_back(a.size());
-    }
-    auto* r = static_cast<redisReply*>(
-        redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
-    if (!r)
-      throw UserError(fmt::format("Redis at {} stopped answering: {}", masked_, ctx_->errstr),
-                      "check the server");
-    return Reply(r, &freeReplyObject);
+  // Error replies come back to the caller (BGSAVE's "already in progress" is one to wait on).
+  engines::RedisReplyPtr command(const std::vector<std::string>& args) {
+    return conn_.command(std::vector<std::string_view>(args.begin(), args.end()), true);
   }
 
   std::int64_t integer(const std::vector<std::string>& args) {
@@ -72,15 +44,14 @@ class Redis {
 
   UserError error(const std::string& what, redisReply* r) {
     std::string text = r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : "unexpected reply";
-    return UserError(fmt::format("Redis at {}: {} failed: {}", masked_, what, text),
+    return UserError(fmt::format("Redis at {}: {} failed: {}", masked(), what, text),
                      "the user needs BGSAVE, LASTSAVE and CONFIG (or give a URL of an admin user)");
   }
 
-  const std::string& masked() const { return masked_; }
+  const std::string& masked() const { return conn_.masked_url(); }
 
  private:
-  redisContext* ctx_ = nullptr;
-  std::string masked_;
+  engines::RedisConnection conn_;
 };
 
 // Waits for a fresh RDB: LASTSAVE moves past `before` and no save is in progress.
@@ -97,12 +68,12 @@ void wait_for_save(Redis& redis, std::int64_t before) {
 }  // namespace
 
 Artefact snapshot_redis(const std::string& url, const fs::path& folder) {
-  Redis redis(url);
-  auto hp = host_port(url, 6379);
+  auto endpoint = engines::parse_redis_url(url, "--url");
+  Redis redis(endpoint);
   Artefact a;
   a.kind = "redis";
   a.source = redis.masked();
-  a.name = safe_name(fmt::format("redis-{}-{}.rdb", hp.host, hp.port));
+  a.name = safe_name(fmt::format("redis-{}-{}.rdb", endpoint.host, endpoint.port));
 
   std::int64_t before = redis.integer({"LASTSAVE"});
   // LASTSAVE has one-second resolution: start the save in a later second than the previous one.
@@ -135,11 +106,11 @@ Artefact snapshot_redis(const std::string& url, const fs::path& folder) {
     }
   } else {
     auto cli = require_program("redis-cli", "redis-tools");
-    auto split = split_password(url);
-    ProcessOptions opts;
-    if (!split.password.empty()) opts.env["REDISCLI_AUTH"] = split.password;
+    ProcessOptions opts;  // without a password in the URL, redis-cli reads REDISCLI_AUTH itself
+    if (!endpoint.password.empty()) opts.env["REDISCLI_AUTH"] = endpoint.password;
     auto res = run_process(
-        {cli.string(), "-h", hp.host, "-p", std::to_string(hp.port), "--rdb", partial.string()}, opts);
+        {cli.string(), "-h", endpoint.host, "-p", std::to_string(endpoint.port), "--rdb", partial.string()},
+        opts);
     if (!res.ok()) {
       fs::remove(partial, ec);
       throw UserError(fmt::format("redis-cli --rdb from {} failed: {}", a.source, mask_secrets(res.err)),

@@ -8,14 +8,13 @@
 
 #include "backup/artefacts.hpp"
 #include "backup/metrics.hpp"
-#include "backup/pg_session.hpp"
-#include "backup/sha256.hpp"
 #include "backup/store.hpp"
-#include "backup/url.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/secrets.hpp"
+#include "common/sha256.hpp"
+#include "engines/postgres.hpp"
 #include "model/units.hpp"
 
 namespace fs = std::filesystem;
@@ -53,29 +52,33 @@ RestoreCheck restore_and_count(const StoredBackup& b, const Artefact& a, const s
   check.artefact = a.name;
   check.scratch_database = fmt::format("rehome_verify_{}_{}", ::getpid(), std::time(nullptr));
   auto pg_restore = require_program("pg_restore", "postgresql-client-15");
-  PgSession admin(server_url);
-  admin.exec(fmt::format("CREATE DATABASE {}", quote_ident(check.scratch_database)));
-  std::string scratch_url = with_database(server_url, check.scratch_database);
+  engines::PgConnection admin(
+      engines::parse_pg_url(server_url, "--restore-url", engines::PgDatabase::optional));
+  admin.exec(fmt::format("CREATE DATABASE {}", engines::quote_ident(check.scratch_database)));
+  auto scratch =
+      engines::parse_pg_url(engines::with_database(server_url, check.scratch_database), "--restore-url");
   auto drop = [&]() {
     try {
-      admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(check.scratch_database)));
+      admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                             engines::quote_ident(check.scratch_database)));
     } catch (const UserError&) {
     }
   };
   try {
-    auto split = split_password(scratch_url);
+    auto child = engines::for_child_process(scratch);
     ProcessOptions opts;
-    if (!split.password.empty()) opts.env["PGPASSWORD"] = split.password;
-    auto res = run_process({pg_restore.string(), "--no-owner", "--no-privileges", "--exit-on-error",
-                            "--no-password", "--dbname=" + split.url, (b.dir / a.name).string()},
-                           opts);
+    if (!child.password.empty()) opts.env["PGPASSWORD"] = child.password;
+    auto res =
+        run_process({pg_restore.string(), "--no-owner", "--no-privileges", "--exit-on-error", "--no-password",
+                     "--dbname=" + child.conninfo_without_password, (b.dir / a.name).string()},
+                    opts);
     if (!res.ok()) {
       std::string why = mask_secrets(res.err);
       while (!why.empty() && why.back() == '\n') why.pop_back();
       check.mismatches.push_back(fmt::format("pg_restore of {} failed: {}", (b.dir / a.name).string(), why));
     } else {
-      PgSession scratch(scratch_url);
-      auto restored = count_rows(scratch);
+      engines::PgConnection restored_db(scratch);
+      auto restored = count_rows(restored_db);
       for (const auto& [table, rows] : a.row_counts) {
         auto it = restored.find(table);
         if (it == restored.end())

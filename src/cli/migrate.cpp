@@ -5,8 +5,7 @@
 //                           [--json]
 //   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
 //
-// Adding a sub-subcommand (e.g. `rehome migrate run` from another file): declare
-//     namespace rehome::cli { std::vector<Subcommand>& migrate_subcommands(); }
+// Adding a sub-subcommand (e.g. `rehome migrate run` from another file): include cli/shared.hpp
 // and register from a static initializer in your own file:
 //     static bool added = (rehome::cli::migrate_subcommands().push_back({"run", "description",
 //                            [](CLI::App& app) -> rehome::cli::Runner { ...; return [=] { return 0; }; }}),
@@ -23,14 +22,15 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/shared.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
 #include "common/table.hpp"
-#include "migrate/pg_migration.hpp"
+#include "migrate/postgres/migration.hpp"
 #include "migrate/progress.hpp"
-#include "migrate/redis_migration.hpp"
-#include "migrate/redis_url.hpp"
+#include "migrate/redis/migration.hpp"
+#include "model/units.hpp"
 
 namespace rehome::cli {
 
@@ -156,9 +156,8 @@ void print_postgres(const migrate::PgMigrationReport& r) {
   for (const auto& t : r.tables) {
     table.add_row({t.table.display(), format_int(t.source_rows),
                    r.content_proven ? t.source_checksum.substr(16) : "not verified",
-                   migrate::verify_mode_name(t.proof), migrate::format_bytes(t.source_bytes),
-                   t.target_rows < 0 ? "missing" : migrate::format_bytes(t.target_bytes),
-                   check_mark(t.ok())});
+                   migrate::verify_mode_name(t.proof), model::format_bytes(t.source_bytes),
+                   t.target_rows < 0 ? "missing" : model::format_bytes(t.target_bytes), check_mark(t.ok())});
     rows += t.source_rows;
     ok_tables += t.ok() ? 1 : 0;
     ++proofs[migrate::verify_mode_name(t.proof)];
@@ -188,7 +187,7 @@ void print_postgres(const migrate::PgMigrationReport& r) {
   std::cout << fmt::format(
       "time: schema {:.1f} s, copy {:.1f} s ({}), indexes {:.1f} s, verify {:.1f} s, total {:.1f} s\n"
       "worker time: copying {:.1f} s, proving {:.1f} s, indexes and ANALYZE {:.1f} s (overlapped)\n",
-      r.schema_seconds, r.copy_seconds, migrate::format_bytes(r.bytes_copied), r.post_data_seconds,
+      r.schema_seconds, r.copy_seconds, model::format_bytes(r.bytes_copied), r.post_data_seconds,
       r.verify_seconds, r.total_seconds, r.copy_work_seconds, r.verify_work_seconds, r.index_work_seconds);
   for (const auto& p : r.problems()) std::cout << "  ✗ " << p << "\n";
 }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/shared.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "runbook/executor.hpp"
@@ -12,9 +13,6 @@
 #include "runbook/runbook.hpp"
 
 namespace rehome::cli {
-
-void add_runbook_arguments(CLI::App& app, runbook::RunbookArgs& args);  // cli/runbook.cpp
-std::vector<Subcommand>& migrate_subcommands();                         // cli/migrate.cpp
 
 namespace {
 

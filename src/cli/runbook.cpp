@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/shared.hpp"
 #include "cli/subcommand.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"

@@ -4,26 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "common/shell.hpp"
 #include "generate/generate.hpp"
-#include "generate/shell.hpp"
 
 namespace rehome::generate {
-
-std::string shell_quote(const std::string& word) {
-  if (!word.empty() &&
-      word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-") ==
-          std::string::npos) {
-    return word;
-  }
-  std::string quoted = "'";
-  for (char c : word) {
-    if (c == '\'')
-      quoted += "'\\''";
-    else
-      quoted += c;
-  }
-  return quoted + "'";
-}
 
 namespace {
 
@@ -160,16 +144,16 @@ set -euo pipefail
                          return list;
                        }()));
   s << kFunctions;
-  s << fmt::format("\nJOIN_ADDRESS={}\n", shell_quote(first ? address_of(*first) + ":2377" : ""));
+  s << fmt::format("\nJOIN_ADDRESS={}\n", shell_word(first ? address_of(*first) + ":2377" : ""));
 
   s << "\nstep_swarm() {\n";
-  if (first) s << "  init_swarm " << shell_quote(address_of(*first)) << "\n";
+  if (first) s << "  init_swarm " << shell_word(address_of(*first)) << "\n";
   for (size_t i = 1; i < managers.size(); ++i) {
-    s << "  join_node " << shell_quote(managers[i]->name) << " " << shell_quote(address_of(*managers[i]))
+    s << "  join_node " << shell_word(managers[i]->name) << " " << shell_word(address_of(*managers[i]))
       << " manager\n";
   }
   for (const auto* w : t.workers()) {
-    s << "  join_node " << shell_quote(w->name) << " " << shell_quote(address_of(*w)) << " worker\n";
+    s << "  join_node " << shell_word(w->name) << " " << shell_word(address_of(*w)) << " worker\n";
   }
   s << "  docker node ls >&2\n}\n";
 
@@ -178,8 +162,8 @@ set -euo pipefail
   for (const auto& [server, labels] : t.node_labels()) {
     if (labels.empty()) continue;
     any_label = true;
-    s << "  label_node " << shell_quote(server);
-    for (const auto& [k, v] : labels) s << " " << shell_quote(k + "=" + v);
+    s << "  label_node " << shell_word(server);
+    for (const auto& [k, v] : labels) s << " " << shell_word(k + "=" + v);
     s << "\n";
   }
   if (!any_label) s << "  log \"no node labels needed\"\n";
@@ -188,14 +172,14 @@ set -euo pipefail
   s << "\nstep_networks() {\n";
   if (t.networks().empty()) s << "  log \"no networks needed\"\n";
   for (const auto& n : t.networks()) {
-    s << "  create_network " << shell_quote(n.name) << " " << (n.encrypted ? "yes" : "no") << " "
+    s << "  create_network " << shell_word(n.name) << " " << (n.encrypted ? "yes" : "no") << " "
       << (n.internal ? "yes" : "no") << "\n";
   }
   s << "}\n";
 
   s << "\nstep_secrets() {\n";
   if (t.secrets().empty()) s << "  log \"no secrets needed\"\n";
-  for (const auto& name : t.secrets()) s << "  create_secret " << shell_quote(name) << "\n";
+  for (const auto& name : t.secrets()) s << "  create_secret " << shell_word(name) << "\n";
   s << "}\n";
 
   s << R"SH(

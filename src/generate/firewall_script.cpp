@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/shell.hpp"
 #include "generate/generate.hpp"
-#include "generate/shell.hpp"
 
 namespace rehome::generate {
 namespace {
@@ -82,7 +82,7 @@ ufw limit "${{SSH_PORT}}/tcp" comment 'ssh'
     if (!edge && (p.port == 80 || p.port == 443)) continue;  // public web only on the edge
     if (!header) s << "\n# Ports published by the replicas the plan puts on " << server.name << ".\n";
     header = true;
-    s << fmt::format("ufw allow {}/{} comment {}\n", p.port, p.protocol, shell_quote(p.service));
+    s << fmt::format("ufw allow {}/{} comment {}\n", p.port, p.protocol, shell_word(p.service));
   }
   s << "\nufw --force enable\nufw status verbose\n";
   return s.str();

@@ -5,19 +5,9 @@
 
 #include <fmt/format.h>
 
-namespace rehome::migrate {
+#include "model/units.hpp"
 
-std::string format_bytes(int64_t bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  if (u == 0) return fmt::format("{} B", bytes);
-  return v < 10 ? fmt::format("{:.1f} {}", v, units[u]) : fmt::format("{:.0f} {}", v, units[u]);
-}
+namespace rehome::migrate {
 
 std::string format_duration(double seconds) {
   auto s = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
@@ -40,9 +30,9 @@ std::string format_progress(const Progress& p) {
     line += fmt::format(" {:3.0f}%", fraction * 100);
   }
   if (p.bytes) {
-    line += fmt::format("  {}", format_bytes(p.done));
-    if (p.total > 0) line += fmt::format(" / {}", format_bytes(p.total));
-    line += fmt::format("  {}/s", format_bytes(static_cast<int64_t>(rate)));
+    line += fmt::format("  {}", model::format_bytes(p.done));
+    if (p.total > 0) line += fmt::format(" / {}", model::format_bytes(p.total));
+    line += fmt::format("  {}/s", model::format_bytes(static_cast<int64_t>(rate)));
   } else {
     line += fmt::format("  {}", p.done);
     if (p.total > 0) line += fmt::format(" / {}", p.total);

@@ -16,8 +16,6 @@ struct Progress {
 
 // "copy   41%  412 MB / 1.0 GB  96.3 MB/s  812k rows/s  ETA 0:06"
 std::string format_progress(const Progress& p);
-// "1.0 GB", "412 MB", "3.1 kB", "12 B"
-std::string format_bytes(int64_t bytes);
 // "0:06", "1:02:03"
 std::string format_duration(double seconds);
 // "812k", "1.2M", "950"

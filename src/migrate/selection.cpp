@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
-#include "migrate/pg_connection.hpp"
+#include "engines/postgres.hpp"
 
 namespace rehome::migrate {
 namespace {
@@ -38,8 +38,8 @@ bool Selection::includes(const TableName& table) const {
 std::vector<std::string> Selection::pg_dump_args() const {
   std::vector<std::string> args;
   // Quoted patterns match exactly (no wildcards, case kept).
-  for (const auto& t : tables) args.push_back("--table=" + qualified_name(t.schema, t.name));
-  for (const auto& s : schemas) args.push_back("--schema=" + quote_ident(s));
+  for (const auto& t : tables) args.push_back("--table=" + engines::qualified_name(t.schema, t.name));
+  for (const auto& s : schemas) args.push_back("--schema=" + engines::quote_ident(s));
   return args;
 }
 

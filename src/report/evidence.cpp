@@ -3,9 +3,9 @@
 
 #include <fmt/format.h>
 
-#include "backup/sha256.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/sha256.hpp"
 #include "report/report.hpp"
 
 namespace rehome::report {
@@ -36,7 +36,7 @@ std::vector<BackupFile> read_backups(const std::filesystem::path& dir, std::vect
     if (std::filesystem::exists(file, ec)) {
       b.size = static_cast<model::Bytes>(std::filesystem::file_size(file, ec));
       try {
-        b.verified = backup::sha256_file(file) == b.sha256;
+        b.verified = sha256_file(file) == b.sha256;
       } catch (const UserError& e) {
         problems.push_back(e.what());
       }

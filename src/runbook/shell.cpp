@@ -6,27 +6,6 @@
 
 namespace rehome::runbook {
 
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-std::string shell_word(const std::string& text) {
-  if (text.empty()) return "''";
-  for (unsigned char c : text) {
-    if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/' || c == ':' || c == '=' ||
-          c == ',' || c == '@' || c == '+'))
-      return shell_quote(text);
-  }
-  return text;
-}
-
 std::string variable_prefix(const std::string& service) {
   std::string out;
   for (unsigned char c : service) out += std::isalnum(c) ? static_cast<char>(std::toupper(c)) : '_';

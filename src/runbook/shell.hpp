@@ -2,13 +2,9 @@
 #include <string>
 #include <vector>
 
+#include "common/shell.hpp"  // shell_quote, shell_word: POSIX sh words
+
 namespace rehome::runbook {
-
-// 'text' quoted for a POSIX shell (single quotes; embedded ' becomes '\'').
-std::string shell_quote(const std::string& text);
-
-// Quotes only when needed, so commands stay readable: plain words pass through.
-std::string shell_word(const std::string& text);
 
 // "gibd-postgres" -> "GIBD_POSTGRES": the prefix of a service's credential variables.
 std::string variable_prefix(const std::string& service);

@@ -7,16 +7,18 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
-#include <hiredis/hiredis.h>
-#include <libpq-fe.h>
 
+#include "common/error.hpp"
 #include "common/secrets.hpp"
+#include "engines/postgres.hpp"
+#include "engines/redis.hpp"
 
 namespace rehome::validate {
 namespace {
@@ -128,79 +130,39 @@ HttpResult http_get(const HttpUrl& url, int timeout_ms) {
 
 Measurement postgres_query(const std::string& url, const std::string& query, int timeout_ms) {
   Measurement m;
-  std::string timeout = std::to_string(std::max(1, timeout_ms / 1000));
-  const char* keys[] = {"dbname", "connect_timeout", nullptr};
-  const char* values[] = {url.c_str(), timeout.c_str(), nullptr};
-  PGconn* conn = PQconnectdbParams(keys, values, 1);
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string e = PQerrorMessage(conn);
-    while (!e.empty() && e.back() == '\n') e.pop_back();
-    m.error = mask_secrets(fmt::format("{}: {}", mask_url(url), e));
-    PQfinish(conn);
-    return m;
+  try {
+    engines::PgConnection conn(engines::parse_pg_url(url, "postgres probe", engines::PgDatabase::optional),
+                               "", engines::PgOptions{.connect_timeout = std::max(1, timeout_ms / 1000)});
+    auto start = Clock::now();
+    std::string message;
+    bool ok = conn.try_exec(query, &message).empty();
+    m.ms = ms_since(start);
+    if (ok)
+      m.ok = true;
+    else
+      m.error = fmt::format("{}: query failed: {}", conn.masked_url(), message);
+  } catch (const UserError& e) {
+    m.error = mask_secrets(e.what());
   }
-  auto start = Clock::now();
-  PGresult* res = PQexec(conn, query.c_str());
-  m.ms = ms_since(start);
-  auto status = PQresultStatus(res);
-  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-    m.ok = true;
-  } else {
-    std::string e = PQresultErrorMessage(res);
-    while (!e.empty() && e.back() == '\n') e.pop_back();
-    m.error = mask_secrets(fmt::format("{}: query failed: {}", mask_url(url), e));
-  }
-  PQclear(res);
-  PQfinish(conn);
   return m;
 }
 
 Measurement redis_ping(const std::string& url, int timeout_ms) {
   Measurement m;
-  // redis://[[user]:password@]host:port[/db]
-  std::string rest = url.substr(std::string("redis://").size());
-  std::string user, password;
-  if (size_t at = rest.rfind('@'); at != std::string::npos) {
-    std::string cred = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    size_t colon = cred.find(':');
-    user = colon == std::string::npos ? "" : cred.substr(0, colon);
-    password = colon == std::string::npos ? cred : cred.substr(colon + 1);
+  try {
+    engines::RedisConnection conn(
+        engines::parse_redis_url(url, "redis probe"), "",
+        engines::RedisOptions{.connect_timeout_ms = timeout_ms, .command_timeout_ms = timeout_ms});
+    auto start = Clock::now();
+    auto reply = conn.command({"PING"}, true);
+    m.ms = ms_since(start);
+    if (!engines::is_error(reply.get()))
+      m.ok = true;
+    else
+      m.error = fmt::format("{}: PING failed: {}", conn.masked_url(), engines::reply_string(reply.get()));
+  } catch (const UserError& e) {
+    m.error = mask_secrets(e.what());
   }
-  rest = rest.substr(0, rest.find('/'));
-  auto hp = parse_host_port(rest);
-  if (!hp) hp = std::make_pair(rest, 6379);
-  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  redisContext* c = redisConnectWithTimeout(hp->first.c_str(), hp->second, tv);
-  if (!c || c->err) {
-    m.error = fmt::format("{}: {}", mask_url(url), c ? c->errstr : "cannot allocate a connection");
-    if (c) redisFree(c);
-    return m;
-  }
-  redisSetTimeout(c, tv);
-  if (!password.empty()) {
-    auto* auth = static_cast<redisReply*>(
-        user.empty() ? redisCommand(c, "AUTH %s", password.c_str())
-                     : redisCommand(c, "AUTH %s %s", user.c_str(), password.c_str()));
-    bool ok = auth && auth->type != REDIS_REPLY_ERROR;
-    if (auth) freeReplyObject(auth);
-    if (!ok) {
-      m.error = fmt::format("{}: authentication refused", mask_url(url));
-      redisFree(c);
-      return m;
-    }
-  }
-  auto start = Clock::now();
-  auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
-  m.ms = ms_since(start);
-  if (reply && (reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_STRING)) {
-    m.ok = true;
-  } else {
-    m.error = fmt::format("{}: PING failed: {}", mask_url(url),
-                          reply && reply->type == REDIS_REPLY_ERROR ? reply->str : c->errstr);
-  }
-  if (reply) freeReplyObject(reply);
-  redisFree(c);
   return m;
 }
 

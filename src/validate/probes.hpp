@@ -24,7 +24,7 @@ HttpResult http_get(const HttpUrl& url, int timeout_ms);
 
 // Connects with libpq and times `query` (the connect is not counted).
 Measurement postgres_query(const std::string& url, const std::string& query, int timeout_ms);
-// Connects with hiredis (AUTH when the URL has a password) and times a PING.
+// Connects with hiredis (AUTH from the URL or REDISCLI_AUTH) and times a PING.
 Measurement redis_ping(const std::string& url, int timeout_ms);
 
 // This machine: /proc/meminfo, statvfs, /proc/net/tcp{,6}.

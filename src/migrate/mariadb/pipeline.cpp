@@ -24,7 +24,7 @@
 #include "common/error.hpp"
 #include "migrate/mariadb/steps.hpp"
 #include "migrate/parallel.hpp"
-#include "migrate/test_pause.hpp"
+#include "migrate/test_hooks.hpp"
 
 namespace rehome::migrate {
 using namespace mariadb;

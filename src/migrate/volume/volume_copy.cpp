@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "common/error.hpp"
-#include "migrate/test_pause.hpp"
+#include "migrate/test_hooks.hpp"
 
 namespace rehome::migrate::volume {
 

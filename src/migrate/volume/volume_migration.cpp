@@ -11,7 +11,7 @@
 #include <random>
 
 #include "common/error.hpp"
-#include "migrate/test_pause.hpp"
+#include "migrate/test_hooks.hpp"
 #include "migrate/volume/volume_copy.hpp"
 #include "migrate/volume/volume_endpoint.hpp"
 #include "migrate/volume/volume_plan.hpp"

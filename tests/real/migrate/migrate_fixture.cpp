@@ -14,8 +14,9 @@ namespace rehome::test {
 namespace fs = std::filesystem;
 
 namespace {
-std::vector<std::string> rehome_argv(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {rehome_binary().string()};
+std::vector<std::string> rehome_argv(const std::vector<std::string>& args,
+                                     const fs::path& binary = rehome_binary()) {
+  std::vector<std::string> argv = {binary.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -27,10 +28,10 @@ fs::path log_path() {
 }
 }  // namespace
 
-RehomeRun run_rehome(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                     const fs::path& cwd) {
+RehomeRun run_binary(const fs::path& binary, const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env, const fs::path& cwd) {
   fs::path log = log_path();
-  std::vector<std::string> argv = rehome_argv(args);
+  std::vector<std::string> argv = rehome_argv(args, binary);
   if (!cwd.empty()) {
     // spawn() has no cwd option: run through env(1) -C (coreutils >= 8.28).
     argv.insert(argv.begin(), {"/usr/bin/env", "-C", cwd.string()});
@@ -43,11 +44,22 @@ RehomeRun run_rehome(const std::vector<std::string>& args, const std::map<std::s
   return run;
 }
 
+RehomeRun run_rehome(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                     const fs::path& cwd) {
+  return run_binary(rehome_binary(), args, env, cwd);
+}
+
+RehomeRun run_rehome_testhooks(const std::vector<std::string>& args,
+                               const std::map<std::string, std::string>& env) {
+  return run_binary(rehome_testhooks_binary(), args, env, {});
+}
+
 std::string run_rehome_and_kill_at(const std::vector<std::string>& args, const std::string& pause_at) {
   fs::path log = log_path();
-  pid_t pid = spawn(rehome_argv(args), {.log_file = log,
-                                        .env = {{"REHOME_TEST_PAUSE_AT", pause_at}},
-                                        .user = RunAs{.uid = ::getuid(), .gid = ::getgid()}});
+  pid_t pid = spawn(rehome_argv(args, rehome_testhooks_binary()),
+                    {.log_file = log,
+                     .env = {{"REHOME_TEST_PAUSE_AT", pause_at}},
+                     .user = RunAs{.uid = ::getuid(), .gid = ::getgid()}});
   const std::string marker = "test pause at " + pause_at;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::string output;

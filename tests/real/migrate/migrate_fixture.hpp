@@ -21,7 +21,12 @@ struct RehomeRun {
 RehomeRun run_rehome(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
                      const std::filesystem::path& cwd = {});
 
-// Starts rehome with REHOME_TEST_PAUSE_AT=`pause_at`, waits until it reports that pause, kills it
+// Runs build/rehome-testhooks (rehome with the test hooks of tests/testhooks/) to completion: for
+// REHOME_TEST_SKEW_STREAM_HASH.
+RehomeRun run_rehome_testhooks(const std::vector<std::string>& args,
+                               const std::map<std::string, std::string>& env);
+
+// Starts rehome-testhooks with REHOME_TEST_PAUSE_AT=`pause_at`, waits until it reports that pause, kills it
 // with SIGKILL and returns its output so far. Fails the test if it ends before pausing.
 std::string run_rehome_and_kill_at(const std::vector<std::string>& args, const std::string& pause_at);
 

@@ -123,9 +123,9 @@ TEST(MigratePostgres, StreamHashesThatDisagreeAreSettledByReadingBack) {
   create_filled_app(s);
   // As if rehome hashed some value of public.small_03 unlike the server: the sums differ, both sides
   // are read back byte-exact, they are equal, and the migration is verified.
-  auto run = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
-                         state_flag(s.dir), "--json"},
-                        {{"REHOME_TEST_SKEW_STREAM_HASH", "public.small_03"}});
+  auto run = run_rehome_testhooks({"migrate", "postgres", "--from", s.source.url("app"), "--to",
+                                   s.target.url("app"), state_flag(s.dir), "--json"},
+                                  {{"REHOME_TEST_SKEW_STREAM_HASH", "public.small_03"}});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   json j = json_output(run);
   EXPECT_TRUE(j["verified"].get<bool>());

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "migrate/pg_row_hash.hpp"
+#include "migrate/postgres/row_hash.hpp"
 #include "real/harness/postgres_server.hpp"
 
 using rehome::migrate::HashedColumn;

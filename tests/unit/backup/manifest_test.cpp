@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
+#include "backup/artefacts.hpp"
 #include "backup/manifest.hpp"
 #include "backup/metrics.hpp"
-#include "backup/sha256.hpp"
-#include "backup/url.hpp"
 #include "common/error.hpp"
+#include "common/sha256.hpp"
 
 using namespace rehome;
 using namespace rehome::backup;
@@ -59,17 +59,7 @@ TEST(Sha256, KnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST(Url, PasswordTravelsApart) {
-  auto s = split_password("postgresql://app:p%40ss@127.0.0.1:5432/app");
-  EXPECT_EQ(s.url, "postgresql://app@127.0.0.1:5432/app");
-  EXPECT_EQ(s.password, "p@ss");
-  EXPECT_EQ(split_password("redis://127.0.0.1:6379").password, "");
-  auto hp = host_port("redis://:pw@127.0.0.1:6380/2", 6379);
-  EXPECT_EQ(hp.host, "127.0.0.1");
-  EXPECT_EQ(hp.port, 6380);
-  EXPECT_EQ(hp.db, 2);
-  EXPECT_EQ(host_port("postgresql://gibd-postgres/ws", 5432).port, 5432);
-  EXPECT_EQ(url_kind("mysql://x"), "");
+TEST(SafeName, FileNameSafe) {
   EXPECT_EQ(safe_name("postgres-10.0.0.80-5432-my db"), "postgres-10.0.0.80-5432-my-db");
 }
 

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/shell.hpp"
 #include "generate/generate.hpp"
-#include "generate/shell.hpp"
 #include "generate/yaml_writer.hpp"
 #include "small_estate.hpp"
 
@@ -169,10 +169,13 @@ TEST(YamlWriter, QuotesWhatWouldReadBackAsAnotherType) {
 }
 
 TEST(Shell, QuotesWordsWithSpecialCharacters) {
-  EXPECT_EQ(shell_quote("10.0.0.1"), "10.0.0.1");
-  EXPECT_EQ(shell_quote("a b"), "'a b'");
-  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
-  EXPECT_EQ(shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+  EXPECT_EQ(shell_word("10.0.0.1"), "10.0.0.1");
+  EXPECT_EQ(shell_word("50%"), "50%");
+  EXPECT_EQ(shell_word(""), "''");
+  EXPECT_EQ(shell_word("a b"), "'a b'");
+  EXPECT_EQ(shell_word("it's"), "'it'\\''s'");
+  EXPECT_EQ(shell_word("$(rm -rf /)"), "'$(rm -rf /)'");
+  EXPECT_EQ(shell_quote("plain"), "'plain'");
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // returned for the row hash of the same values (shown beside each case), in SQL written apart from
 // row_hash_sql: column i's type's extended hash with seed column_seed(i), the k-th array or jsonb
 // column shifted left by k, NULL 0, the columns XORed.
-#include "migrate/pg_row_hash.hpp"
+#include "migrate/postgres/row_hash.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "common/error.hpp"
-#include "migrate/redis_resp.hpp"
+#include "migrate/redis/resp.hpp"
 
 using namespace rehome::migrate;
 

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "common/error.hpp"
-#include "migrate/redis_state.hpp"
+#include "migrate/redis/state.hpp"
 
 using namespace rehome;
 using namespace rehome::migrate;

@@ -1,0 +1,43 @@
+# cmake -DLAYERS=build/layers.txt -P cmake/check_layers.cmake
+# Each line of LAYERS is "name|folder|dep1,dep2": the sources under `folder` may include headers of
+# src/<name>/ and of src/<dep>/ for each declared dep, nothing else. An #include "x/..." of any other
+# capability x (a folder of src/ that is a layer too) fails, naming the file, the #include and where to
+# declare it.
+cmake_minimum_required(VERSION 3.25)
+file(STRINGS ${LAYERS} layers)
+set(names "")
+foreach(layer IN LISTS layers)
+  string(REPLACE "|" ";" parts "${layer}")
+  list(GET parts 0 name)
+  list(APPEND names ${name})
+endforeach()
+set(problems "")
+foreach(layer IN LISTS layers)
+  string(REPLACE "|" ";" parts "${layer}")
+  list(LENGTH parts n)
+  list(GET parts 0 name)
+  list(GET parts 1 folder)
+  set(allowed ${name})
+  if(n GREATER 2)
+    list(GET parts 2 deps)
+    string(REPLACE "," ";" deps "${deps}")
+    list(APPEND allowed ${deps})
+  endif()
+  file(GLOB_RECURSE files ${folder}/*.cpp ${folder}/*.hpp)
+  foreach(file IN LISTS files)
+    file(STRINGS ${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"[a-z_]+/")
+    foreach(line IN LISTS lines)
+      string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([a-z_]+)/.*" "\\1" used "${line}")
+      if(used IN_LIST names AND NOT used IN_LIST allowed)
+        string(REGEX REPLACE "\"" "" shown "${line}")
+        list(APPEND problems "${file}: ${shown}: ${name} does not declare ${used} (DEPENDS in ${folder}/CMakeLists.txt)")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(problems)
+  list(JOIN problems "\n  " text)
+  message(FATAL_ERROR "undeclared dependencies between capabilities:\n  ${text}\n"
+    "what to do: add the capability to DEPENDS if the edge belongs to the design (data flows one way, "
+    "see README.md), else move the code to the layer that may use it")
+endif()

@@ -1,0 +1,326 @@
+// The orchestrator: reads the state file, decides which steps remain, runs them in order
+// (schema -> copy -> indexes -> sequences -> verify) and reports. The steps live in pg_*_step.cpp.
+#include "migrate/postgres/migration.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/process.hpp"
+#include "migrate/postgres/steps.hpp"
+
+namespace rehome::migrate {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+uint64_t fnv1a(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string endpoint_identity(const engines::PgEndpoint& e) {
+  return fmt::format("{}@{}:{}/{}", e.user, e.host.empty() ? "localhost" : e.host,
+                     e.port.empty() ? "5432" : e.port, e.database);
+}
+
+std::string fingerprint(const engines::PgEndpoint& from, const engines::PgEndpoint& to,
+                        const Selection& selection) {
+  return fmt::format(
+      "{:016x}", fnv1a(endpoint_identity(from) + "|" + endpoint_identity(to) + "|" + selection.describe()));
+}
+
+// Reports progress every interval from its own thread while a step runs.
+class ProgressTicker {
+ public:
+  ProgressTicker(const PgMigrationOptions& options, MigrationContext& context)
+      : options_(options), context_(context) {
+    if (!options_.on_progress) return;
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mutex_);
+      while (!cv_.wait_for(lock, options_.progress_interval, [this] { return done_; })) report();
+    });
+  }
+  ~ProgressTicker() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  void phase(const std::string& name, int64_t total, bool bytes) {
+    std::lock_guard lock(mutex_);
+    phase_ = name;
+    total_ = total;
+    bytes_ = bytes;
+    start_ = Clock::now();
+  }
+  void report() {
+    if (phase_.empty() || !options_.on_progress) return;
+    Progress p{.phase = phase_, .total = total_, .elapsed_seconds = seconds_since(start_), .bytes = bytes_};
+    if (bytes_) {
+      p.done = context_.bytes;
+      p.rows = context_.rows;
+    } else {
+      p.done = context_.steps_done;
+      p.total = context_.steps_total;
+    }
+    options_.on_progress(p);
+  }
+
+ private:
+  const PgMigrationOptions& options_;
+  MigrationContext& context_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::string phase_;
+  int64_t total_ = 0;
+  bool bytes_ = true;
+  Clock::time_point start_ = Clock::now();
+  std::thread thread_;
+};
+
+MigrationState open_state(const std::filesystem::path& path, const std::string& print, bool& existed) {
+  existed = std::filesystem::exists(path);
+  if (!existed) return MigrationState{.fingerprint = print};
+  MigrationState state = state_from_json(read_file(path), path);
+  if (state.fingerprint != print) {
+    throw UserError(fmt::format("the state file {} belongs to another migration ({} -> {}, {})",
+                                path.string(), state.source, state.target, state.selection),
+                    "give this migration its own --state file, or delete that one if it is finished");
+  }
+  return state;
+}
+
+}  // namespace
+
+bool PgMigrationReport::verified() const { return problems().empty(); }
+
+std::vector<std::string> PgMigrationReport::problems() const {
+  std::vector<std::string> out;
+  for (const auto& t : tables) {
+    if (t.target_rows < 0)
+      out.push_back(fmt::format("{}: missing on the target", t.table.display()));
+    else if (t.source_rows != t.target_rows)
+      out.push_back(fmt::format("{}: {} rows on the source, {} on the target", t.table.display(),
+                                t.source_rows, t.target_rows));
+    else if (t.source_checksum != t.target_checksum)
+      out.push_back(fmt::format("{}: same row count ({}) but different content (checksum {} vs {})",
+                                t.table.display(), t.source_rows, t.source_checksum, t.target_checksum));
+  }
+  for (const auto& s : sequences) {
+    auto show = [](const std::optional<int64_t>& v) {
+      return v ? std::to_string(*v) : std::string("unused");
+    };
+    if (!s.target_exists)
+      out.push_back(fmt::format("sequence {}: missing on the target", s.sequence.display()));
+    else if (!s.ok())
+      out.push_back(fmt::format("sequence {}: {} on the source, {} on the target", s.sequence.display(),
+                                show(s.source), show(s.target)));
+  }
+  for (const auto& t : extra_target_tables)
+    out.push_back(fmt::format("{}: on the target but not the source", t));
+  return out;
+}
+
+std::filesystem::path default_state_file(const std::string& from, const std::string& to,
+                                         const Selection& selection) {
+  engines::PgEndpoint source = engines::parse_pg_url(from, "--from"),
+                      target = engines::parse_pg_url(to, "--to");
+  std::string db;
+  for (char c : target.database) db += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return fmt::format("rehome-migrate-{}-{}.state.json", db,
+                     fingerprint(source, target, selection).substr(0, 8));
+}
+
+PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
+  const auto started = Clock::now();
+  engines::PgEndpoint source = engines::parse_pg_url(options.from, "--from");
+  engines::PgEndpoint target = engines::parse_pg_url(options.to, "--to");
+  if (options.jobs < 1 || options.jobs > 64) {
+    throw UserError(fmt::format("--jobs {}: must be between 1 and 64", options.jobs),
+                    "use about the number of cores");
+  }
+  if (endpoint_identity(source) == endpoint_identity(target)) {
+    throw UserError(fmt::format("--from and --to are the same database ({})", source.masked),
+                    "the target must be another database");
+  }
+  require_program("pg_dump", "postgresql-client");  // before anything is changed
+
+  const auto path = options.state_file.empty()
+                        ? default_state_file(options.from, options.to, options.selection)
+                        : options.state_file;
+  const std::string print = fingerprint(source, target, options.selection);
+  engines::PgConnection coordinator(source, "source");
+  engines::PgConnection target_db(target, "target");
+
+  bool resumed = false;
+  MigrationState initial = open_state(path, print, resumed);
+  PgMigrationReport report{.source = source.masked,
+                           .target = target.masked,
+                           .selection = options.selection.describe(),
+                           .state_file = path};
+  report.resumed = resumed && !initial.verified;
+  report.already_complete = initial.verified;
+  initial.source = source.masked;
+  initial.target = target.masked;
+  initial.selection = report.selection;
+  ++initial.runs;
+  StateFile state(path, initial);
+
+  // One instant for everything: the coordinator holds the exported snapshot open until the end.
+  coordinator.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  MigrationContext context{.options = options,
+                           .source = source,
+                           .target = target,
+                           .snapshot = coordinator.scalar("SELECT pg_export_snapshot()"),
+                           .state = state};
+  for (auto& t : read_tables(coordinator)) {
+    if (options.selection.includes(t.name)) context.tables.push_back(std::move(t));
+  }
+  for (const auto& wanted : options.selection.tables) {
+    bool found = std::any_of(context.tables.begin(), context.tables.end(),
+                             [&](const TableInfo& t) { return t.name == wanted; });
+    if (!found) {
+      throw UserError(
+          fmt::format("--tables: table {} does not exist in the source {}", wanted.display(), source.masked),
+          "check the name (schema.table; unqualified names are in public)");
+    }
+  }
+  set_row_hashes(coordinator, target_db, context.tables);
+  if (context.tables.empty()) {
+    throw UserError(
+        fmt::format("nothing to migrate: {} of {} holds no table", report.selection, source.masked),
+        "check --schema, or the source URL's database");
+  }
+  if (!options.selection.everything()) {
+    context.crossing_keys = crossing_foreign_keys(read_foreign_keys(coordinator), options.selection);
+  }
+  report.crossing_keys = context.crossing_keys;
+  auto say = [&](const std::string& line) {
+    if (options.on_step) options.on_step(line);
+  };
+
+  try {
+    const bool bookkeeping_exists =
+        !target_db.scalar(fmt::format("SELECT to_regclass('{}.copied')::text", bookkeeping_schema)).empty();
+    if (!initial.verified && !initial.pre_data_done && bookkeeping_exists) {
+      state.update([](MigrationState& s) { s.pre_data_done = true; });  // committed just before a kill
+    } else if (!resumed) {
+      auto conflicts = conflicting_target_objects(context, target_db);
+      if (!conflicts.empty() && !options.truncate) {
+        throw UserError(fmt::format("the target {} is not empty: it already holds {}", target.masked,
+                                    fmt::join(conflicts, ", ")),
+                        "migrate into an empty database, or add --truncate to drop those first");
+      }
+      if (!conflicts.empty()) {
+        say(fmt::format("truncate: dropping what the target holds of {}", report.selection));
+        empty_target(context, target_db);
+      }
+    } else if (!initial.verified && initial.pre_data_done && !bookkeeping_exists) {
+      throw UserError(
+          fmt::format("the state file {} says the copy started, but the target {} has no trace of it",
+                      path.string(), target.masked),
+          "the target was changed or recreated: delete the state file and run again with --truncate");
+    }
+    state.update([](MigrationState&) {});  // the file exists from here on: a rerun resumes
+
+    ProgressTicker ticker(options, context);
+    if (!initial.verified) {
+      auto t = Clock::now();
+      // The post-data dump (same snapshot) runs while the schema is created.
+      auto post_data_dump =
+          std::async(std::launch::async, [&context] { return dump_schema(context, "post-data"); });
+      if (!state.snapshot().pre_data_done) {
+        int created = apply_pre_data(context);
+        state.update([](MigrationState& s) { s.pre_data_done = true; });
+        say(fmt::format("schema     {} objects created", created));
+      }
+      report.schema_seconds = seconds_since(t);
+
+      if (state.snapshot().units.empty()) {
+        auto units = split_into_units(context.tables, {.jobs = options.jobs});
+        state.update([&](MigrationState& s) {
+          for (auto& u : units) s.units.push_back({.unit = u});
+        });
+      }
+      reconcile_units(context, target_db);
+      const DumpScript post_data = post_data_dump.get();
+      t = Clock::now();
+      int64_t pending_bytes = 0;
+      for (const auto& u : state.snapshot().units) {
+        if (u.status != UnitStatus::done) pending_bytes += u.unit.estimated_bytes;
+      }
+      ticker.phase("copy", pending_bytes, true);
+      // Copy, and per finished table its readback, indexes and ANALYZE, overlapped (postgres/pipeline.cpp).
+      report.units_copied_now = run_pipeline(context, post_data);
+      state.update([](MigrationState& s) { s.copy_done = true; });
+      report.copy_seconds = seconds_since(t);
+      say(
+          fmt::format("copy       {} units in {:.1f} s (with the proof, indexes and ANALYZE of each "
+                      "table as it finished)",
+                      report.units_copied_now, report.copy_seconds));
+
+      t = Clock::now();
+      ticker.phase("indexes", 0, false);
+      if (!state.snapshot().post_data_finished) {
+        build_post_data(context, post_data);
+        state.update([](MigrationState& s) { s.post_data_finished = true; });
+      }
+      for (const auto& id : state.snapshot().post_data_done)
+        report.post_data_statements += id.rfind("ANALYZE ", 0) == 0 ? 0 : 1;
+      report.post_data_seconds = seconds_since(t);
+      say(fmt::format("indexes    {} statements, the rest in {:.1f} s", report.post_data_statements,
+                      report.post_data_seconds));
+
+      copy_sequences(coordinator, target_db);
+      state.update([](MigrationState& s) { s.sequences_done = true; });
+    }
+
+    auto t = Clock::now();
+    ticker.phase("verify", 0, false);
+    verify(context, coordinator, target_db, report);
+    report.verify_seconds = seconds_since(t);
+    say(fmt::format("verify     {} tables in {:.1f} s", report.tables.size(), report.verify_seconds));
+  } catch (const UserError& e) {
+    std::string hint = e.hint().empty() ? "" : e.hint() + "; ";
+    throw UserError(e.what(),
+                    hint + fmt::format("running the same command again resumes (state: {})", path.string()),
+                    e.exit_code());
+  }
+
+  for (const auto& u : state.snapshot().units) {
+    report.rows_copied += u.rows;
+    report.bytes_copied += u.bytes;
+  }
+  report.units = static_cast<int>(state.snapshot().units.size());
+  report.copy_work_seconds = static_cast<double>(context.copy_work_us.load()) / 1e6;
+  report.verify_work_seconds = static_cast<double>(context.verify_work_us.load()) / 1e6;
+  report.index_work_seconds = static_cast<double>(context.index_work_us.load()) / 1e6;
+  if (report.verified()) {
+    // A normal (synchronous) commit: also flushes the copy's asynchronous commits before it.
+    target_db.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", bookkeeping_schema));
+    state.update([](MigrationState& s) { s.verified = true; });
+  }
+  coordinator.exec("COMMIT");
+  report.total_seconds = seconds_since(started);
+  return report;
+}
+
+}  // namespace rehome::migrate
