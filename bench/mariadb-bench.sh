@@ -11,7 +11,7 @@
 #   (3) rehome migrate mariadb --jobs JOBS                   (verification included: per-chunk checksums)
 #   (4) rehome migrate mariadb --jobs JOBS --verify none     (the copy alone: the proof's overhead)
 # Each contender gets an empty target database. Targets (issue 19): (3) >= 2x (1), >= 1.0x (2),
-# (3)/(4) - 1 <= 25 %. Figures, latest first: docs/migrate.md, "Benchmark (MariaDB)". The servers run as the mysql user on 127.0.0.1 in a temp folder, stopped at exit.
+# (3)/(4) - 1 <= 25 %. Figures, latest first: bench/results/migrate.md. The servers run as the mysql user on 127.0.0.1 in a temp folder, stopped at exit.
 set -euo pipefail
 
 build=${1:-build}
