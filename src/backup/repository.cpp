@@ -11,10 +11,10 @@
 #include "backup/artefacts.hpp"
 #include "backup/metrics.hpp"
 #include "backup/store.hpp"
-#include "common/secrets.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
+#include "engines/url.hpp"
 #include "model/units.hpp"
 
 namespace fs = std::filesystem;
@@ -26,7 +26,8 @@ namespace {
 std::string service_of(const Source& s) {
   if (!s.service.empty()) return s.service;
   if (s.kind == "volume") return fs::path(s.target).lexically_normal().filename().string();
-  return host_port(s.target, 0).host;
+  auto url = engines::try_parse_url(s.target);
+  return url ? url->host : std::string();
 }
 
 // The retention/verification group of a snapshot: its paths (one staging folder per source).

@@ -21,6 +21,7 @@
 #include "engines/mariadb_url.hpp"
 #include "migrate/mariadb/mariadb_migration.hpp"
 #include "migrate/progress.hpp"
+#include "model/units.hpp"
 
 namespace rehome::cli {
 std::vector<Subcommand>& migrate_subcommands();
@@ -108,7 +109,7 @@ void print_report(const migrate::MariadbMigrationReport& r) {
     std::string name =
         t.source == t.target ? t.source.display() : t.source.display() + " -> " + t.target.display();
     table.add_row({name, thousands(t.source_rows), r.content_proven ? t.source_checksum : "not verified",
-                   t.split, std::to_string(t.chunks), migrate::format_bytes(t.source_bytes),
+                   t.split, std::to_string(t.chunks), model::format_bytes(t.source_bytes),
                    t.ok() ? "✓" : "✗"});
     ok_tables += t.ok() ? 1 : 0;
     rows += t.source_rows;

@@ -14,6 +14,7 @@
 #include "common/table.hpp"
 #include "migrate/progress.hpp"
 #include "migrate/volume/volume_migration.hpp"
+#include "model/units.hpp"
 
 namespace rehome::cli {
 std::vector<Subcommand>& migrate_subcommands();
@@ -63,7 +64,7 @@ void print_report(const vol::VolumeMigrationReport& r) {
   Table table({"side", "engine", "volume", ">entries", ">files", ">bytes", ">read for sha256"});
   auto row = [&](const char* name, const vol::Endpoint& e, const vol::ManifestSummary& s) {
     table.add_row({name, e.engine, e.label(), std::to_string(s.entries), std::to_string(s.files),
-                   migrate::format_bytes(s.bytes), migrate::format_bytes(s.hashed_bytes)});
+                   model::format_bytes(s.bytes), model::format_bytes(s.hashed_bytes)});
   };
   row("source", r.from, r.source);
   row("target", r.to, r.target);
@@ -72,13 +73,13 @@ void print_report(const vol::VolumeMigrationReport& r) {
       "pass {}{}: changed {} file(s), {} sent; {} renamed, {} deleted; "
       "scan {:.1f} s, copy {:.1f} s, verify {:.1f} s, total {:.1f} s\n",
       r.pass, r.resumed ? " (resumed after an interruption)" : "", r.sent_files,
-      migrate::format_bytes(r.sent_bytes), r.renamed, r.deleted, r.scan_seconds, r.copy_seconds,
+      model::format_bytes(r.sent_bytes), r.renamed, r.deleted, r.scan_seconds, r.copy_seconds,
       r.verify_seconds, r.seconds);
   if (r.verified()) {
     std::cout << fmt::format(
         "✓ proof: {} entries, {} files, {} identical on both sides (sha256 per file, "
         "owners, modes, mtimes, links, xattrs)\n",
-        r.source.entries, r.source.files, migrate::format_bytes(r.source.bytes));
+        r.source.entries, r.source.files, model::format_bytes(r.source.bytes));
   } else {
     std::cout << fmt::format("✗ proof: {} mismatch(es)\n", r.mismatches.size());
     size_t shown = 0;

@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "common/shell.hpp"
 #include "generate/generate.hpp"
-#include "generate/shell.hpp"
 
 namespace rehome::generate {
 namespace {
@@ -102,15 +102,15 @@ std::string images_script(const Topology& t) {
 set -euo pipefail
 )",
                    fmt::arg("registry", estate.registry.empty() ? "(none in the estate)" : estate.registry));
-  s << "\nREGISTRY=" << shell_quote(estate.registry) << "\n";
+  s << "\nREGISTRY=" << shell_word(estate.registry) << "\n";
   s << kFunctions;
 
   s << "\nstep_push() {\n";
   auto built = built_services(estate);
   if (built.empty()) s << "  log \"no image is built locally: nothing to push\"\n";
   for (const auto* svc : built) {
-    s << "  push_image " << shell_quote(deployed_image(estate, *svc)) << " "
-      << shell_quote(svc->build->context) << " " << shell_quote(svc->build->dockerfile) << "\n";
+    s << "  push_image " << shell_word(deployed_image(estate, *svc)) << " "
+      << shell_word(svc->build->context) << " " << shell_word(svc->build->dockerfile) << "\n";
   }
   s << "}\n";
 
@@ -118,8 +118,8 @@ set -euo pipefail
   std::vector<std::string> names;
   for (const auto& [server, refs] : images_by_server(t)) {
     names.push_back(server);
-    s << "    " << shell_quote(server) << ")";
-    for (const auto& r : refs) s << " echo " << shell_quote(r) << ";";
+    s << "    " << shell_word(server) << ")";
+    for (const auto& r : refs) s << " echo " << shell_word(r) << ";";
     s << " ;;\n";
   }
   std::string all;

@@ -124,7 +124,6 @@ void container_runtime(YamlWriter& y, const model::Service& s) {
 void container(YamlWriter& y, const Topology& t, const model::Service& s) {
   const auto& r = s.resources;
   y.seq().map().kv("name", slug(s.name)).kv("image", deployed_image(t.estate(), s));
-  y.seq().map().kv("name", slug(s.name)).kv("image", s.image);
   container_runtime(y, s);
   std::vector<const model::Port*> ports;
   for (const auto& p : s.ports) {

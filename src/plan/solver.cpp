@@ -6,6 +6,7 @@
 
 #include "plan/pack.hpp"
 #include "plan/pack_exact.hpp"
+#include "plan/roles.hpp"
 #include "plan/solver_draft.hpp"
 #include "plan/solver_explain.hpp"
 #include "plan/solver_improve.hpp"
@@ -157,6 +158,7 @@ InfeasibleError::InfeasibleError(Infeasibility why)
 Plan make_plan(const model::Estate& estate, const PlanOptions& options) {
   auto result = solve(estate, options);
   if (!result.plan) throw InfeasibleError(*result.failure);
+  result.plan->roles = decide_roles(*result.plan, estate);  // decided here, once; later layers read them
   return std::move(*result.plan);
 }
 

@@ -1,6 +1,7 @@
 // The pass: engines and volumes checked, state bound to the target's keeper, both sides scanned,
 // the plan streamed, both sides scanned again and compared (see volume_migration.hpp).
 #include "migrate/volume/volume_migration.hpp"
+#include "model/units.hpp"
 
 #include <xxhash.h>
 
@@ -151,9 +152,9 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   report.renamed = static_cast<int64_t>(plan.renames.size());
   report.deleted = static_cast<int64_t>(plan.deletes.size());
   t = Clock::now();
-  step("copying " + std::to_string(plan.send_files) + " changed file(s), " + format_bytes(plan.send_bytes) +
-       ", " + std::to_string(plan.renames.size()) + " rename(s), " + std::to_string(plan.deletes.size()) +
-       " delete(s)");
+  step("copying " + std::to_string(plan.send_files) + " changed file(s), " +
+       model::format_bytes(plan.send_bytes) + ", " + std::to_string(plan.renames.size()) + " rename(s), " +
+       std::to_string(plan.deletes.size()) + " delete(s)");
   auto last = Clock::now();
   CopyOutcome copied = stream_copy(source, target, plan, [&](int64_t relayed) {
     if (!options.on_progress || Clock::now() - last < std::chrono::milliseconds(500)) return;

@@ -11,8 +11,8 @@ using namespace rehome::generate;
 namespace {
 
 struct Exposure_ : ::testing::Test {
-  model::Estate estate = test::small_estate();
-  plan::Plan plan = test::small_plan();
+  model::Estate estate = generate::test::small_estate();
+  plan::Plan plan = generate::test::small_plan();
   void SetUp() override {
     auto& db = estate.services[2];
     db.ports = {{13306, 3306, "tcp", "ingress", "127.0.0.1"}, {7654, 6379, "tcp", "ingress", "::1"}};

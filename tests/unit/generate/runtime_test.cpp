@@ -13,8 +13,8 @@ using namespace rehome::generate;
 namespace {
 
 struct Runtime_ : ::testing::Test {
-  model::Estate estate = test::small_estate();
-  plan::Plan plan = test::small_plan();
+  model::Estate estate = generate::test::small_estate();
+  plan::Plan plan = generate::test::small_plan();
   void SetUp() override {
     auto& db = estate.services[2];
     db.image = "postgres:16";

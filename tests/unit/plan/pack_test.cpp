@@ -121,7 +121,7 @@ TEST(Pack, ExactSearchKeepsTheHardRules) {
 TEST(Pack, PlaceExactCountsTheRoomOfServersInUse) {
   // A global agent on every server leaves no server unused: the servers in use must hold the demand.
   auto e = ffd_needs_five();
-  e.services.push_back(service("agent", 0.25));
+  e.services.push_back(service("agent", gib(0.25)));
   e.services.back().global = true;
   std::vector<const model::Service*> reps;
   for (size_t i = 0; i < 2; ++i)

@@ -54,8 +54,8 @@ TEST(Rules, Labels) {
 }
 
 TEST(Rules, PinsAndLabelsConfineAServiceWhateverIsPlaced) {
-  auto e = estate({server("a", 8), server("b", 8), server("c", 8)},
-                  {service("db", 1), service("web", 1), service("cache", 1)});
+  auto e = estate("test", {server("a", gib(8)), server("b", gib(8)), server("c", gib(8))},
+                  {service("db", gib(1)), service("web", gib(1)), service("cache", gib(1))});
   e.servers[1].labels["disk"] = "ssd";
   e.servers[2].labels["disk"] = "ssd";
   e.services[0].placement.pin = {"b", "a"};
