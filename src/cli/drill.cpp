@@ -7,6 +7,7 @@
 
 #include "cli/recovery_flags.hpp"
 #include "cli/subcommand.hpp"
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "model/estate_yaml.hpp"
 #include "resilience/drill.hpp"
@@ -19,6 +20,7 @@ struct DrillFlags {
   std::string estate;
   std::vector<std::string> engines, fail;
   std::string stop_command, image, prefix = "drill", timeout = "120s", quorum_window = "15s";
+  std::string stack, stack_file, evidence;
   std::map<std::string, std::string> recovery;  // the recovery model's flags
   bool keep = false, json = false;
 };
@@ -54,6 +56,12 @@ Register r{
           ->required();
       app.add_option("--image", f->image, "run every service from this image (e.g. a small probe)");
       app.add_option("--prefix", f->prefix, "service name prefix (default drill)");
+      app.add_option("--stack", f->stack,
+                     "drill this stack (services <stack>_<service>) instead of creating services");
+      app.add_option("--stack-file", f->stack_file,
+                     "with --stack: deploy this generated stack file first (generate's stacks/<name>.yml)");
+      app.add_option("--evidence", f->evidence,
+                     "write drill-<servers>.json (kind rehome.drill) into this folder");
       app.add_option("--timeout", f->timeout, "how long to wait for services (default 120s)");
       app.add_option("--quorum-window", f->quorum_window, "without quorum: how long to watch (default 15s)");
       add_recovery_flags(app, f->recovery);
@@ -67,17 +75,28 @@ Register r{
         o.stop_command = f->stop_command;
         o.image = f->image;
         o.prefix = f->prefix;
+        o.stack = f->stack;
+        o.stack_file = f->stack_file;
+        if (!o.stack_file.empty() && o.stack.empty())
+          throw UserError("--stack-file without --stack", "name the stack: --stack shop");
         o.keep = f->keep;
         o.timeout = duration("--timeout", f->timeout);
         o.quorum_window = duration("--quorum-window", f->quorum_window);
         o.model = resilience::apply_overrides({}, f->recovery);
         o.progress = [](const std::string& what) { std::cerr << "drill: " << what << "\n"; };
         auto result = resilience::run_drill(estate, o);
+        auto evidence = resilience::to_json(result);
+        if (!f->evidence.empty()) {
+          std::string servers;
+          for (const auto& s : o.fail) servers += (servers.empty() ? "" : "-") + s;
+          write_file_atomically(std::filesystem::path(f->evidence) / ("drill-" + servers + ".json"),
+                                evidence.dump(2) + "\n");
+        }
         if (f->json)
-          std::cout << resilience::drill_json(result).dump(2) << "\n";
+          std::cout << evidence.dump(2) << "\n";
         else
           std::cout << resilience::render_drill(result);
-        return exit_code::ok;
+        return result.misses() == 0 ? exit_code::ok : exit_code::findings;
       };
     }};
 

@@ -8,14 +8,15 @@
 #include "common/error.hpp"
 #include "model/estate_yaml.hpp"
 #include "runbook/inputs.hpp"
+#include "validate/discover.hpp"
 #include "validate/suite.hpp"
 
 namespace rehome::cli {
 namespace {
 
 struct ValidateFlags {
-  std::string estate, targets, credentials, evidence;
-  std::vector<std::string> only;
+  std::string estate, targets, credentials, evidence, engine, address;
+  std::vector<std::string> only, stacks;
   bool json = false;
 };
 
@@ -32,20 +33,42 @@ std::set<validate::Area> areas(const std::vector<std::string>& keys) {
 }
 
 int run(const ValidateFlags& f) {
-  auto estate = f.estate.empty() ? model::default_estate() : model::load_estate(f.estate);
-  validate::Targets targets;
-  if (!f.targets.empty())
-    targets = validate::parse_targets(read_file(f.targets), f.targets);
-  else
-    std::cerr << "rehome: no --targets file: only this machine's resources are probed, the rest is Skipped\n";
   auto env = runbook::load_credentials(f.credentials);
   auto progress = [&](const validate::ProbeResult& r) {
     if (!f.json)
       std::cerr << fmt::format("  {:<8} {}: {}\n", validate::to_string(r.outcome), r.name, r.reason);
   };
-  auto suite = validate::run_suite(&estate, targets, env, progress, areas(f.only));
+  validate::Suite suite;
+  std::string estate_name;
+  if (!f.engine.empty()) {
+    if (!f.targets.empty())
+      throw UserError("--engine and --targets: choose one",
+                      "--engine discovers the targets from the cluster; --targets names them by hand");
+    std::optional<model::Estate> estate;
+    if (!f.estate.empty()) estate = model::load_estate(f.estate);
+    validate::DiscoveryOptions o{.engine = f.engine,
+                                 .evidence = f.evidence,
+                                 .stacks = {f.stacks.begin(), f.stacks.end()},
+                                 .address = f.address,
+                                 .estate = estate ? &*estate : nullptr,
+                                 .credentials = env,
+                                 .only = areas(f.only),
+                                 .progress = progress};
+    suite = validate::validate_deployment(o);
+    estate_name = estate ? estate->name : "";
+  } else {
+    auto estate = f.estate.empty() ? model::default_estate() : model::load_estate(f.estate);
+    validate::Targets targets;
+    if (!f.targets.empty())
+      targets = validate::parse_targets(read_file(f.targets), f.targets);
+    else
+      std::cerr << "rehome: neither --engine nor --targets: only this machine's resources are probed, the "
+                   "rest is Skipped\n";
+    suite = validate::run_suite(&estate, targets, env, progress, areas(f.only));
+    estate_name = estate.name;
+  }
   auto evidence = validate::to_json(suite);
-  evidence["estate"] = estate.name;
+  if (!estate_name.empty()) evidence["estate"] = estate_name;
   if (!f.evidence.empty())
     write_file_atomically(std::filesystem::path(f.evidence) / "validation.json", evidence.dump(2) + "\n");
   if (f.json)
@@ -59,10 +82,20 @@ Register r{
     "validate", "probe the moved estate (databases, services, monitoring, network, security, resources)",
     [](CLI::App& app) -> Runner {
       auto f = std::make_shared<ValidateFlags>();
-      app.add_option("estate", f->estate, "estate.yaml (default: the built-in wizardsofts example)");
+      app.add_option("estate", f->estate,
+                     "estate.yaml (default: the built-in wizardsofts example; with --engine: none)");
       app.add_option("--targets", f->targets, "targets file: what to probe for each service (YAML)");
-      app.add_option("--credentials", f->credentials, "file of NAME=value lines for ${NAME} in the targets");
-      app.add_option("--evidence", f->evidence, "write validation.json into this folder for the report");
+      app.add_option("--engine", f->engine,
+                     "discover the targets from this Swarm manager (unix:///run/docker.sock): its stacks' "
+                     "tasks, health checks, published ports, and the databases in --evidence");
+      app.add_option("--stack", f->stacks, "with --engine: only these stacks (default: every stack)")
+          ->delimiter(',');
+      app.add_option("--address", f->address,
+                     "with --engine: probe published ports at this address (default: the manager's)");
+      app.add_option("--credentials", f->credentials,
+                     "file of NAME=value lines for ${NAME} in the targets (moved databases: <DB>_PASSWORD)");
+      app.add_option("--evidence", f->evidence,
+                     "evidence folder: migrate-*.json are read (with --engine), validation.json is written");
       app.add_option("--only", f->only, "probe only these areas (comma list: network,security, ...)")
           ->delimiter(',');
       app.add_flag("--json", f->json, "print JSON for programs");

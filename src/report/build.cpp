@@ -115,6 +115,7 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
   r.after = after_move(e, p);
   r.placement = placement(e, p);
   r.problems = ev.problems;
+  r.drills = ev.drills;
   try {
     resilience::Cluster cluster(e, p);
     auto analysis = resilience::analyse_failover(cluster, resilience::failure_scenarios(e, 1), {}, {});

@@ -66,6 +66,12 @@ Evidence load_evidence(const std::filesystem::path& dir, const std::filesystem::
         ev.phases = j;
       else if (name == "validation.json" || kind == "rehome.validation")
         ev.validation = j;
+      else if (kind == resilience::kDrillKind)
+        try {
+          ev.drills.push_back(resilience::drill_from_json(*j, p.string()));
+        } catch (const UserError& e) {
+          ev.problems.push_back(std::string(e.what()) + "; left out");
+        }
       else if (name.find("migrat") != std::string::npos || kind.find("migrat") != std::string::npos)
         ev.migrations.push_back(
             {name.rfind("migrate-", 0) == 0 ? name.substr(8, name.size() - 13) : name, *j});

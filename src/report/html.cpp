@@ -197,6 +197,16 @@ std::string to_html(const Report& r) {
                                     r.failover_score * 100) +
                             table({"Scenario", "Automatic recovery", "Downtime", "Notes"}, failover, 1));
 
+  std::string drills;
+  for (const auto& d : r.drills) {
+    auto v = drill_view(d);
+    drills += fmt::format("<h2>{}</h2><p>{}</p>", esc(v.title), esc(v.summary)) +
+              table({"Service", "From", "Predicted", "Measured", "Verdict"}, v.rows, 4);
+  }
+  html +=
+      section("drill", "Drill: a node killed, recovery measured",
+              drills.empty() ? empty_note("Not run yet: rehome drill --evidence DIR writes it.") : drills);
+
   std::vector<std::vector<std::string>> migrations;
   for (const auto& m : r.migrations) migrations.push_back({m.name, m.status, m.detail});
   html += section("migration", "Migration verification",

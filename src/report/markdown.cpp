@@ -33,6 +33,16 @@ std::string to_markdown(const Report& r) {
     for (const auto& f : r.failover)
       md += fmt::format("| {} | {} | {} | {} |\n", f.scenario, f.automatic, f.downtime, f.notes);
   }
+  md += "\n## Drill: a node killed, recovery measured\n\n";
+  if (r.drills.empty()) md += "Not run yet (`rehome drill --evidence DIR`).\n";
+  for (const auto& d : r.drills) {
+    auto v = drill_view(d);
+    md += fmt::format(
+        "**{}**: {}\n\n| Service | From | Predicted | Measured | Verdict |\n|---|---|---|---|---|\n", v.title,
+        v.summary);
+    for (const auto& row : v.rows) md += fmt::format("| {} |\n", fmt::join(row, " | "));
+    md += "\n";
+  }
   md += "\n## Migration verification\n\n";
   if (r.migrations.empty())
     md += "No database has been migrated yet.\n";

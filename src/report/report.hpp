@@ -8,6 +8,7 @@
 
 #include "model/estate.hpp"
 #include "plan/plan.hpp"
+#include "resilience/drill.hpp"
 
 namespace rehome::report {
 
@@ -24,8 +25,9 @@ struct Evidence {
   std::optional<nlohmann::json> validation;  // validation.json (rehome validate)
   // migrate-<database>.json (`rehome migrate … --json`), keyed by <database>
   std::vector<std::pair<std::string, nlohmann::json>> migrations;
-  std::vector<BackupFile> backups;    // <backups>/*.sha256 and the files they hash
-  std::vector<std::string> problems;  // unreadable files, said in the report rather than hidden
+  std::vector<resilience::DrillResult> drills;  // drill-*.json (kind rehome.drill, `rehome drill --evidence`)
+  std::vector<BackupFile> backups;              // <backups>/*.sha256 and the files they hash
+  std::vector<std::string> problems;            // unreadable files, said in the report rather than hidden
 };
 
 // Reads `dir` (missing = no evidence) and `backups_dir` (default: <dir>/../backups).
@@ -65,8 +67,18 @@ struct Report {
   std::optional<nlohmann::json> validation;
   std::vector<BackupFile> backups;
   std::vector<Row> phases;  // "0. Prechecks", status, duration
+  std::vector<resilience::DrillResult> drills;
   std::vector<std::string> problems;
 };
+
+// One drill as the report shows it (drill.cpp): a sentence, then Service | From | Predicted |
+// Measured | Verdict rows; a miss's row carries why.
+struct DrillView {
+  std::string title;    // "lose node3 (stack shop)"
+  std::string summary;  // quorum and the count of misses
+  std::vector<std::vector<std::string>> rows;
+};
+DrillView drill_view(const resilience::DrillResult& drill);
 
 // `old_server` empty = the first server of the estate.
 Report make_report(const model::Estate& estate, const plan::Plan& plan, const Evidence& evidence,

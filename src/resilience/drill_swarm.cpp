@@ -1,5 +1,6 @@
 // The drill's mechanism: a real Swarm through the docker CLI (docker -H <host> ...).
 #include <chrono>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -41,6 +42,7 @@ struct NodeInfo {
   std::string hostname, status, manager_status;
   model::Bytes memory = 0;
   model::MilliCpu cpu = 0;
+  std::map<std::string, std::string> labels;  // node labels (the generated stacks' placement)
 };
 
 std::vector<NodeInfo> nodes(const std::string& host) {
@@ -50,17 +52,22 @@ std::vector<NodeInfo> nodes(const std::string& host) {
       "node", "inspect", "--format",
       "{{.Description.Hostname}}\t{{.Status.State}}\t{{if .ManagerStatus}}{{if "
       ".ManagerStatus.Leader}}leader{{else}}manager{{end}}{{end}}\t{{.Description."
-      "Resources.MemoryBytes}}\t{{.Description.Resources.NanoCPUs}}"};
+      "Resources.MemoryBytes}}\t{{.Description.Resources.NanoCPUs}}\t{{json .Spec.Labels}}"};
   args.insert(args.end(), ids.begin(), ids.end());
   for (const auto& l : lines(docker_ok(host, args, "docker node inspect"))) {
     std::istringstream in(l);
     NodeInfo n;
-    std::string mem, cpu;
+    std::string mem, cpu, labels;
     std::getline(in, n.hostname, '\t');
     std::getline(in, n.status, '\t');
     std::getline(in, n.manager_status, '\t');
     std::getline(in, mem, '\t');
     std::getline(in, cpu, '\t');
+    std::getline(in, labels, '\t');
+    auto j = nlohmann::json::parse(labels, nullptr, false);
+    if (j.is_object())
+      for (const auto& [k, v] : j.items())
+        if (v.is_string()) n.labels[k] = v.get<std::string>();
     n.memory = mem.empty() ? 0 : std::stoll(mem);
     n.cpu = cpu.empty() ? 0 : std::stoll(cpu) / 1000000;
     out.push_back(n);
@@ -98,6 +105,22 @@ std::vector<std::string> service_create_args(const model::Service& svc, const st
 }
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Why a service is not back: its pending task's state and Swarm's error ("no suitable node ...").
+std::string task_error(const std::string& host, const std::string& service) {
+  auto r = docker(host,
+                  {"service", "ps", "--no-trunc", "--filter", "desired-state=running", "--format",
+                   "{{.CurrentState}}: {{.Error}}", service},
+                  10000);
+  for (const auto& l : lines(r.out))
+    if (l.rfind("Running", 0) != 0) return mask_secrets(trim(l));
+  return "";
+}
 
 }  // namespace
 
@@ -141,17 +164,50 @@ DrillResult run_drill(const model::Estate& estate, const DrillOptions& o) {
         if (n.manager_status == "leader") leaders.insert(n.hostname);
       }
 
-  // Deploy and wait until everything runs.
+  for (auto& server : real.servers)
+    for (const auto& n : before)
+      if (n.hostname == server.name)
+        for (const auto& [k, v] : n.labels) server.labels[k] = v;
+
+  // Deploy (or find the stack deployed) and wait until everything runs.
+  const std::string lead = o.stack.empty() ? o.prefix + "-" : o.stack + "_";
   std::vector<std::string> names;
   std::map<std::string, int> desired;
-  for (const auto& svc : estate.services) {
-    if (svc.global) continue;
-    std::string name = o.prefix + "-" + svc.name;
-    o.progress(fmt::format("deploying {} ({} replica(s))", name, svc.replicas));
-    docker_ok(watcher, service_create_args(svc, name, o), "docker service create " + name);
-    names.push_back(name);
-    desired[name] = svc.replicas;
+  if (!o.stack.empty() && !o.stack_file.empty()) {
+    o.progress(fmt::format("deploying stack {} from {}", o.stack, o.stack_file));
+    auto r = docker(watcher, {"stack", "deploy", "--detach=true", "-c", o.stack_file, o.stack}, 120000);
+    if (!r.ok())
+      throw UserError(fmt::format("drill: docker stack deploy -c {} {} failed: {}", o.stack_file, o.stack,
+                                  mask_secrets(r.err)),
+                      "deploy it by hand once to see the error (bootstrap.sh networks/secrets first)");
   }
+  for (auto& svc : real.services) {
+    if (svc.global) continue;
+    std::string name = lead + svc.name;
+    if (!o.stack.empty()) {
+      // The stack's own placement: the generated stacks pin single replicas to their plan's node.
+      auto r =
+          docker(watcher, {"service", "inspect", "--format",
+                           "{{json .Spec.TaskTemplate.Placement}}\t{{if .Spec.Mode.Replicated}}{{.Spec.Mode."
+                           "Replicated.Replicas}}{{end}}",
+                           name});
+      if (!r.ok()) continue;  // not in the stack
+      auto tab = r.out.find('\t');
+      apply_swarm_placement(svc, nlohmann::json::parse(r.out.substr(0, tab), nullptr, false));
+      std::string replicas = tab == std::string::npos ? "" : trim(r.out.substr(tab + 1));
+      desired[name] = replicas.empty() ? svc.replicas : std::stoi(replicas);
+      if (desired[name] == 0) continue;
+    } else {
+      o.progress(fmt::format("deploying {} ({} replica(s))", name, svc.replicas));
+      docker_ok(watcher, service_create_args(svc, name, o), "docker service create " + name);
+      desired[name] = svc.replicas;
+    }
+    names.push_back(name);
+  }
+  if (names.empty())
+    throw UserError(
+        fmt::format("drill: no service of the estate found{}", o.stack.empty() ? "" : " in stack " + o.stack),
+        "deploy the generated stack (--stack-file) or name the stack rehome deployed (--stack)");
   auto tasks_now = [&]() {
     std::vector<std::string> args = {"service",  "ps",
                                      "--filter", "desired-state=running",
@@ -170,15 +226,19 @@ DrillResult run_drill(const model::Estate& estate, const DrillOptions& o) {
   while (true) {
     placed = tasks_now();
     if (all_converged(placed, down)) break;
-    if (Clock::now() - deploy_start > std::chrono::milliseconds(o.timeout))
-      throw UserError("drill: the services did not all start within the timeout",
+    if (Clock::now() - deploy_start > std::chrono::milliseconds(o.timeout)) {
+      std::string waiting;
+      for (const auto& n : names)
+        if (!converged(placed, n, desired[n], down)) waiting += (waiting.empty() ? "" : ", ") + n;
+      throw UserError("drill: the services did not all start within the timeout: " + waiting,
                       "check `docker service ps` on a manager; raise --timeout");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   o.progress("every service runs; predicting");
 
   // Predict on the placement Swarm made.
-  const auto plan = plan_from_tasks(placed, o.prefix);
+  const auto plan = plan_from_tasks(placed, lead);
   Cluster cluster(real, plan);
   Scenario sc;
   sc.lost.assign(down.begin(), down.end());
@@ -189,6 +249,11 @@ DrillResult run_drill(const model::Estate& estate, const DrillOptions& o) {
       std::any_of(o.fail.begin(), o.fail.end(), [&](const std::string& f) { return leaders.count(f) > 0; });
   if (!result.leader_lost) model.leader_election = 0;  // a follower's loss needs no election
   result.prediction = analyse_failure(cluster, sc, model);
+  result.scenario = result.prediction.scenario.name();
+  result.failed = o.fail;
+  result.stack = o.stack;
+  result.quorum = result.prediction.quorum;
+  result.timeout = o.timeout;
   // Only the servers failed now count for this drill's outcome (already-down ones ran nothing).
   for (const auto& so : result.prediction.services) result.rows.push_back(row_for(so));
 
@@ -223,11 +288,19 @@ DrillResult run_drill(const model::Estate& estate, const DrillOptions& o) {
     result.quorum_message = first_line(r.ok() ? r.out : r.err);
     while (elapsed() < o.quorum_window) std::this_thread::sleep_for(std::chrono::milliseconds(500));
     o.progress("quorum window over");
+    for (auto& row : result.rows) judge(row, o.timeout);
     return result;
   }
 
   std::map<std::string, DrillRow*> pending;
-  for (auto& row : result.rows) pending[o.prefix + "-" + row.service] = &row;
+  for (auto& row : result.rows) pending[lead + row.service] = &row;
+  // Quorum kept: a surviving manager answers with a leader (after an election if the leader was lost).
+  std::string leader_error;
+  auto leader_answers = [&] {
+    auto r = docker(watcher, {"node", "ls", "--format", "{{.ManagerStatus}}"}, 5000);
+    if (!r.ok()) leader_error = first_line(r.err);
+    return r.ok() && r.out.find("Leader") != std::string::npos;
+  };
   std::map<std::string, std::set<std::string>> home;  // where each service ran before
   for (const auto& t : placed) home[t.service].insert(t.node);
   // Services predicted back are waited for up to the timeout; those predicted to stay down are watched
@@ -238,7 +311,12 @@ DrillResult run_drill(const model::Estate& estate, const DrillOptions& o) {
     return std::any_of(pending.begin(), pending.end(),
                        [](const auto& p) { return p.second->predicted_ms >= 0; });
   };
-  while (!pending.empty() && elapsed() < o.timeout && (expected_pending() || elapsed() < slowest + 10000)) {
+  while ((!pending.empty() || result.leader_ms < 0) && elapsed() < o.timeout &&
+         (result.leader_ms < 0 || expected_pending() || elapsed() < slowest + 10000)) {
+    if (result.leader_ms < 0 && leader_answers()) {
+      result.leader_ms = elapsed();
+      o.progress(fmt::format("a manager answers with a leader after {:.1f} s", result.leader_ms / 1000.0));
+    }
     auto tasks = tasks_now();
     for (auto it = pending.begin(); it != pending.end();) {
       if (converged(tasks, it->first, desired[it->first], dead)) {
@@ -255,14 +333,24 @@ DrillResult run_drill(const model::Estate& estate, const DrillOptions& o) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
+  if (result.leader_ms < 0) {
+    result.quorum_refused = true;
+    result.quorum_message = mask_secrets(leader_error);
+  }
   if (pending.empty()) {
     result.all_back_ms = 0;
     for (const auto& row : result.rows) result.all_back_ms = std::max(result.all_back_ms, row.measured_ms);
   }
+  for (auto& [name, row] : pending) row->measured_error = task_error(watcher, name);
+  for (auto& row : result.rows) judge(row, o.timeout);
   if (!o.keep) {
-    std::vector<std::string> rm = {"service", "rm"};
-    rm.insert(rm.end(), names.begin(), names.end());
-    docker(watcher, rm);
+    if (o.stack.empty()) {
+      std::vector<std::string> rm = {"service", "rm"};
+      rm.insert(rm.end(), names.begin(), names.end());
+      docker(watcher, rm);
+    } else if (!o.stack_file.empty()) {
+      docker(watcher, {"stack", "rm", o.stack});  // only a stack the drill deployed itself
+    }
   }
   return result;
 }

@@ -75,7 +75,7 @@ nlohmann::json drill(const std::filesystem::path& estate, NetnsCluster& cluster,
                                    "--json"};
   for (const auto& e : cluster.engine_flags()) argv.insert(argv.end(), {"--engine", e});
   auto r = run_process(argv, {.timeout = std::chrono::milliseconds(240000)});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;  // 1: a miss against the prediction
   std::cerr << r.err;
   try {
     return nlohmann::json::parse(r.out);
@@ -105,6 +105,11 @@ TEST(Drill, WorkerThenManagerThenQuorum) {
   for (const auto& s : worker["services"]) {
     EXPECT_GE(s["predicted_ms"].get<long>(), 0) << s.dump();
     EXPECT_GE(s["measured_ms"].get<long>(), 0) << s.dump();
+    // Within 2x of the prediction, or a named miss that says why.
+    if (s["miss"].get<bool>())
+      EXPECT_FALSE(s["why"].get<std::string>().empty()) << s.dump();
+    else
+      EXPECT_EQ(s["verdict"], "within") << s.dump();
   }
   EXPECT_GE(worker["all_back_ms"].get<long>(), 0);
 
