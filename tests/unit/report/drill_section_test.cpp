@@ -11,7 +11,7 @@ namespace {
 
 resilience::DrillResult drill() {
   resilience::DrillResult d;
-  d.scenario = "lose node3";
+  d.scenario = "node3 down";
   d.failed = {"node3"};
   d.stack = "shop";
   d.quorum = {3, 3, 2, true};
@@ -47,7 +47,7 @@ TEST(DrillSection, LoadedByKindAndRendered) {
   r.drills = ev.drills;
   std::string md = to_markdown(r);
   EXPECT_NE(md.find("## Drill"), std::string::npos);
-  EXPECT_NE(md.find("lose node3 (stack shop)"), std::string::npos);
+  EXPECT_NE(md.find("node3 down (stack shop)"), std::string::npos);
   EXPECT_NE(md.find("1 miss(es)"), std::string::npos) << md;
   EXPECT_NE(md.find("No, MISS: slower"), std::string::npos) << md;
   EXPECT_NE(md.find("Yes, stayed down as predicted"), std::string::npos) << md;
