@@ -21,6 +21,8 @@ DrillView drill_view(const resilience::DrillResult& d) {
   v.summary = fmt::format("{}; {}", quorum,
                           misses == 0 ? "every service measured as predicted"
                                       : fmt::format("{} miss(es) against the prediction", misses));
+  if (d.observed_ms > 0)
+    v.summary += fmt::format("; watched {:.0f} s after the stop", d.observed_ms / 1000.0);
   if (d.all_back_ms >= 0)
     v.summary += fmt::format("; every affected service back after {:.1f} s", d.all_back_ms / 1000.0);
   for (const auto& row : d.rows) {

@@ -115,7 +115,7 @@ std::string to_string(DrillVerdict v) {
 
 bool is_miss(DrillVerdict v) { return v != DrillVerdict::within && v != DrillVerdict::stayed_down; }
 
-void judge(DrillRow& row, model::Millis timeout) {
+void judge(DrillRow& row, model::Millis observed) {
   auto s = [](model::Millis ms) { return fmt::format("{:.1f} s", ms / 1000.0); };
   const bool predicted_back = row.predicted_ms >= 0, back = row.measured_ms >= 0;
   if (predicted_back && back) {
@@ -140,9 +140,9 @@ void judge(DrillRow& row, model::Millis timeout) {
     }
   } else if (predicted_back) {
     row.verdict = DrillVerdict::not_back;
-    row.why = fmt::format("predicted back in {} ({}) but not back within the drill's {}{}",
-                          s(row.predicted_ms), row.predicted, s(timeout),
-                          row.measured_error.empty() ? "" : "; Swarm says: " + row.measured_error);
+    row.why =
+        fmt::format("predicted back in {} ({}) but not back after {}{}", s(row.predicted_ms), row.predicted,
+                    s(observed), row.measured_error.empty() ? "" : "; Swarm says: " + row.measured_error);
   } else if (back) {
     row.verdict = DrillVerdict::back_unexpectedly;
     row.why = fmt::format(
@@ -151,7 +151,7 @@ void judge(DrillRow& row, model::Millis timeout) {
         row.predicted, row.measured_on.empty() ? "-" : row.measured_on, s(row.measured_ms));
   } else {
     row.verdict = DrillVerdict::stayed_down;
-    row.why = "stayed down as predicted: " + row.predicted;
+    row.why = fmt::format("still down after {}, as predicted: {}", s(observed), row.predicted);
     if (!row.measured_error.empty()) row.why += "; Swarm says: " + row.measured_error;
   }
 }

@@ -52,8 +52,9 @@ struct DrillRow {
   std::string why;  // the verdict in words; for a miss: which part of the prediction and what to check
 };
 
-// Sets row.verdict and row.why from its predicted and measured halves. Pure.
-void judge(DrillRow& row, model::Millis timeout);
+// Sets row.verdict and row.why from its predicted and measured halves; `observed` is how long the
+// drill watched after the stop. Pure.
+void judge(DrillRow& row, model::Millis observed);
 
 struct DrillResult {
   FailureResult prediction;         // in the process that ran the drill; not in the evidence file
@@ -67,7 +68,8 @@ struct DrillResult {
   std::string quorum_message;      // what it said
   model::Millis leader_ms = -1;    // quorum kept: until a manager answered with a leader (-1: never)
   model::Millis all_back_ms = -1;  // until every affected service was back (-1: never)
-  model::Millis timeout = 0;       // how long the drill waited
+  model::Millis timeout = 0;       // the longest the drill would wait
+  model::Millis observed_ms = 0;   // how long it watched after the stop
   int misses() const;              // rows (and the quorum) not as predicted
 };
 

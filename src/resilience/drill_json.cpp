@@ -74,6 +74,7 @@ json to_json(const DrillResult& r) {
           {"leader_ms", r.leader_ms},
           {"all_back_ms", r.all_back_ms},
           {"timeout_ms", r.timeout},
+          {"observed_ms", r.observed_ms},
           {"misses", r.misses()},
           {"services", rows}};
 }
@@ -103,6 +104,7 @@ DrillResult drill_from_json(const json& j, const std::string& origin) {
   r.leader_ms = rd.get_or<model::Millis>(j, "leader_ms", -1);
   r.all_back_ms = rd.get_or<model::Millis>(j, "all_back_ms", -1);
   r.timeout = rd.get_or<model::Millis>(j, "timeout_ms", 0);
+  r.observed_ms = rd.get_or<model::Millis>(j, "observed_ms", 0);
   if (!j.contains("services") || !j["services"].is_array()) rd.fail("no list 'services'");
   for (const auto& s : j["services"]) {
     DrillRow row;

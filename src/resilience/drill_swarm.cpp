@@ -288,7 +288,8 @@ DrillResult run_drill(const model::Estate& estate, const DrillOptions& o) {
     result.quorum_message = first_line(r.ok() ? r.out : r.err);
     while (elapsed() < o.quorum_window) std::this_thread::sleep_for(std::chrono::milliseconds(500));
     o.progress("quorum window over");
-    for (auto& row : result.rows) judge(row, o.timeout);
+    result.observed_ms = elapsed();
+    for (auto& row : result.rows) judge(row, result.observed_ms);
     return result;
   }
 
@@ -304,15 +305,19 @@ DrillResult run_drill(const model::Estate& estate, const DrillOptions& o) {
   std::map<std::string, std::set<std::string>> home;  // where each service ran before
   for (const auto& t : placed) home[t.service].insert(t.node);
   // Services predicted back are waited for up to the timeout; those predicted to stay down are watched
-  // a little longer than the slowest prediction, to show that they indeed do not come back.
+  // for twice what a reschedule would take (the verdict's own bound), or 10 s past the slowest
+  // prediction, to show that they indeed do not come back.
   model::Millis slowest = 0;
   for (const auto& row : result.rows) slowest = std::max(slowest, row.predicted_ms);
+  const model::Millis reschedule = model.detection + model.leader_election + model.scheduling +
+                                   model.restart_delay + model.container_start;
+  const model::Millis watch = std::max(slowest + 10000, 2 * reschedule);
   auto expected_pending = [&] {
     return std::any_of(pending.begin(), pending.end(),
                        [](const auto& p) { return p.second->predicted_ms >= 0; });
   };
   while ((!pending.empty() || result.leader_ms < 0) && elapsed() < o.timeout &&
-         (result.leader_ms < 0 || expected_pending() || elapsed() < slowest + 10000)) {
+         (result.leader_ms < 0 || expected_pending() || elapsed() < watch)) {
     if (result.leader_ms < 0 && leader_answers()) {
       result.leader_ms = elapsed();
       o.progress(fmt::format("a manager answers with a leader after {:.1f} s", result.leader_ms / 1000.0));
@@ -342,7 +347,8 @@ DrillResult run_drill(const model::Estate& estate, const DrillOptions& o) {
     for (const auto& row : result.rows) result.all_back_ms = std::max(result.all_back_ms, row.measured_ms);
   }
   for (auto& [name, row] : pending) row->measured_error = task_error(watcher, name);
-  for (auto& row : result.rows) judge(row, o.timeout);
+  result.observed_ms = elapsed();
+  for (auto& row : result.rows) judge(row, result.observed_ms);
   if (!o.keep) {
     if (o.stack.empty()) {
       std::vector<std::string> rm = {"service", "rm"};
