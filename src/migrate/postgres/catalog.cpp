@@ -10,9 +10,9 @@ namespace {
 
 std::string user_schemas_filter(const char* column) {
   return fmt::format(
-      "{0} NOT IN ('pg_catalog', 'information_schema', '{1}') AND {0} NOT LIKE 'pg\\_toast%' AND "
+      "{0} NOT IN ('pg_catalog', 'information_schema', '{1}', '{2}') AND {0} NOT LIKE 'pg\\_toast%' AND "
       "{0} NOT LIKE 'pg\\_temp%'",
-      column, bookkeeping_schema);
+      column, bookkeeping_schema, follow_schema);
 }
 
 std::string not_in_extension(const char* oid_column) {
