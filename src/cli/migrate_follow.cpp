@@ -46,9 +46,10 @@ int print_cutover(const migrate::PgCutoverReport& r, bool json_out) {
                       {"lag_bytes_at_start", r.lag_bytes_at_start},
                       {"seconds",
                        {{"catch_up", r.catch_up_seconds},
-                        {"verify", r.verify_seconds},
                         {"sequences", r.sequences_seconds},
                         {"window", r.window_seconds},
+                        {"verify", r.verify_seconds},
+                        {"verified", r.verified_seconds},
                         {"cleanup", r.cleanup_seconds}}},
                       {"tables", tables},
                       {"sequences", sequences}}
@@ -61,10 +62,13 @@ int print_cutover(const migrate::PgCutoverReport& r, bool json_out) {
                      t.ok() ? "✓" : "✗"});
     std::cout << table.render();
     std::cout << fmt::format(
-        "\nwrite-freeze window {:.2f} s: catch-up {:.2f} s ({} behind), verify {:.2f} s, sequences {:.2f} s; "
-        "then cleanup {:.2f} s\n",
-        r.window_seconds, r.catch_up_seconds, bytes(r.lag_bytes_at_start), r.verify_seconds,
-        r.sequences_seconds, r.cleanup_seconds);
+        "\nwrite-freeze window {:.2f} s (writers stopped -> target writable: catch-up {:.2f} s from {} "
+        "behind, "
+        "sequences {:.2f} s); verified after {:.2f} s (proof {:.2f} s, on the target as it was when "
+        "writable); "
+        "cleanup {:.2f} s\n",
+        r.window_seconds, r.catch_up_seconds, bytes(r.lag_bytes_at_start), r.sequences_seconds,
+        r.verified_seconds, r.verify_seconds, r.cleanup_seconds);
     for (const auto& p : r.problems()) std::cout << "  ✗ " << p << "\n";
     if (!r.verified())
       std::cout << fmt::format(

@@ -3,6 +3,7 @@
 #include "migrate/postgres/catch_up.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -385,8 +386,10 @@ std::vector<std::string> PgCutoverReport::problems() const {
 namespace {
 
 // Every selected table counted and hashed in SQL on both servers, `jobs` connections each side.
+// The target's side reads in `target_snapshot` (exported by the caller's open transaction).
 std::vector<TableCheck> verify_live(const FollowOptions& options, const engines::PgEndpoint& source_url,
-                                    const engines::PgEndpoint& target_url) {
+                                    const engines::PgEndpoint& target_url,
+                                    const std::string& target_snapshot) {
   engines::PgConnection source(source_url, "source"), target(target_url, "target");
   source.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   std::vector<TableInfo> tables;
@@ -405,6 +408,8 @@ std::vector<TableCheck> verify_live(const FollowOptions& options, const engines:
     auto d = std::make_shared<engines::PgConnection>(target_url, "target");
     s->exec(checksum_session_settings);
     d->exec(checksum_session_settings);
+    d->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    d->exec(fmt::format("SET TRANSACTION SNAPSHOT '{}'", target_snapshot));
     return [&, s, d](size_t i) {
       const TableInfo& table = tables[i / 2];
       if (i % 2 == 1 && !on_target.count(table.name)) return;
@@ -443,20 +448,17 @@ PgCutoverReport finish(const FollowOptions& options) {
   wait_caught_up(options, mark_source(options));
   report.catch_up_seconds = seconds_since(start);
   say(options.on_step,
-      fmt::format("catch-up   the target applied every change in {:.2f} s ({} behind at the start)",
+      fmt::format("catch-up   the target applied every change in {:.2f} s ({} bytes behind at the "
+                  "start)",
                   report.catch_up_seconds, report.lag_bytes_at_start));
 
+  // Detached from the source, and the target's content at this instant held for the proof.
+  engines::PgConnection hold(target, "target");
+  const std::string subscription = engines::quote_ident(names.slot);
+  hold.exec(fmt::format("ALTER SUBSCRIPTION {} DISABLE", subscription));
+  hold.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  const std::string snapshot = hold.scalar("SELECT pg_export_snapshot()");
   auto t = Clock::now();
-  report.tables = verify_live(options, source, target);
-  report.verify_seconds = seconds_since(t);
-  say(options.on_step,
-      fmt::format("verify     {} tables in {:.2f} s", report.tables.size(), report.verify_seconds));
-  if (!report.verified()) {
-    report.window_seconds = seconds_since(start);
-    return report;  // still following: the writers may still be running
-  }
-
-  t = Clock::now();
   {
     engines::PgConnection s(source, "source"), d(target, "target");
     copy_sequences(s, d);
@@ -473,6 +475,25 @@ PgCutoverReport finish(const FollowOptions& options) {
   }
   report.sequences_seconds = seconds_since(t);
   report.window_seconds = seconds_since(start);
+  say(options.on_step,
+      fmt::format("writable   after {:.2f} s: caught up, detached from the source, sequences set",
+                  report.window_seconds));
+  if (options.on_writable) options.on_writable();
+
+  t = Clock::now();
+  report.tables = verify_live(options, source, target, snapshot);
+  report.verify_seconds = seconds_since(t);
+  report.verified_seconds = seconds_since(start);
+  hold.exec("COMMIT");
+  say(options.on_step,
+      fmt::format("verify     {} tables in {:.2f} s (the source against the target as it was "
+                  "when writable)",
+                  report.tables.size(), report.verify_seconds));
+  if (!report.verified()) {
+    // Writers still running on the source? Without new writers on the target, it follows again.
+    if (!options.on_writable) hold.exec(fmt::format("ALTER SUBSCRIPTION {} ENABLE", subscription));
+    return report;
+  }
 
   t = Clock::now();
   for (const auto& line : drop_follow(options)) say(options.on_step, "cleanup    dropped the " + line);

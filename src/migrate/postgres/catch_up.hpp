@@ -10,9 +10,11 @@
 //      (create_slot = false, copy_data = false); the target applies the source's changes from then on.
 //   3. At cutover, with the old writers stopped: finish() writes a marker row on the source, waits
 //      until the target applied it (wait_caught_up: every transaction committed before it is then
-//      applied), verifies every table on both servers (row count and in-server content hash),
-//      sets the sequences (logical replication does not carry them), then drops the subscription,
-//      the slot, the publication and the marker tables. The window is measured.
+//      applied), disables the subscription, holds a snapshot of the target at that instant, sets the
+//      sequences (logical replication does not carry them): the target is writable from here, after a
+//      window that does not depend on the database's size. Then it verifies every table, the frozen
+//      source against the target's snapshot (row count and in-server content hash), and drops the
+//      subscription, the slot, the publication and the marker tables. Both times are measured.
 //
 // A slot left behind keeps the source's WAL forever (its disk fills): an error before the
 // subscription exists drops it; drop_follow() removes everything of a follow by name.
@@ -48,6 +50,10 @@ struct FollowOptions {
   int jobs = 4;                       // connections on each side for the final verification
   std::chrono::seconds timeout{600};  // wait_caught_up gives up after this
   std::function<void(const std::string&)> on_step;
+  // finish(): called once the target is writable (caught up, detached from the source, sequences set),
+  // while the proof still runs on a snapshot of that instant: `rehome move` starts the new writers here.
+  // Without it, a proof that fails lets the target follow the source again.
+  std::function<void()> on_writable;
 };
 
 // Before the copy: checks the source (wal_level = logical, a free slot, the REPLICATION attribute,
@@ -107,10 +113,11 @@ void wait_caught_up(const FollowOptions& options, const std::string& lsn);
 struct PgCutoverReport {
   std::string source, target, slot;  // masked URLs
   int64_t lag_bytes_at_start = 0;
-  // From the call (the writers stopped) to: caught up, verified, sequences set (= window_seconds),
-  // and the replication objects dropped (cleanup, after the window).
-  double catch_up_seconds = 0, verify_seconds = 0, sequences_seconds = 0, window_seconds = 0,
-         cleanup_seconds = 0;
+  // window_seconds: from the call (the writers stopped) to a writable target (caught up, detached,
+  // sequences set); verified_seconds: to the end of the proof (on the target's snapshot of that
+  // instant); then the replication objects are dropped (cleanup).
+  double catch_up_seconds = 0, sequences_seconds = 0, window_seconds = 0, verify_seconds = 0,
+         verified_seconds = 0, cleanup_seconds = 0;
   std::vector<TableCheck> tables;  // every selected table, live on both sides
   std::vector<SequenceCheck> sequences;
   bool dropped = false;  // subscription, slot, publication and markers removed
@@ -118,9 +125,9 @@ struct PgCutoverReport {
   std::vector<std::string> problems() const;
 };
 
-// The cutover, called once the old writers stopped: mark, wait_caught_up, verify, sequences, then
-// drop_follow. When a table differs nothing is dropped: the target keeps following (writers still
-// running?) and the report names the tables.
+// The cutover, called once the old writers stopped: mark, wait_caught_up, detach, sequences
+// (on_writable), verify, then drop_follow. When a table differs nothing is dropped and the report names
+// the tables; without on_writable the target follows the source again (writers still running?).
 PgCutoverReport finish(const FollowOptions& options);
 
 // Drops the subscription (without touching the slot through it), the slot, the publication and the
