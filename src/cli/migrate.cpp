@@ -2,7 +2,8 @@
 //
 //   rehome migrate postgres --from URL --to URL [--tables a,b | --schema s] [--jobs N] [--truncate]
 //                           [--state FILE] [--keep-owners] [--verify stream|readback|server|none] [--analyze]
-//                           [--json]
+//                           [--follow [--replica-identity-full] [--source-from-target URL]] [--json]
+//   rehome migrate postgres --from URL --to URL [selection] --cutover | --lag | --stop-follow [--json]
 //   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
 //
 // Adding a sub-subcommand (e.g. `rehome migrate run` from another file): include cli/shared.hpp
@@ -22,6 +23,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/migrate_follow.hpp"
 #include "cli/shared.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
@@ -133,7 +135,8 @@ json postgres_json(const migrate::PgMigrationReport& r) {
           {"tables", tables},
           {"sequences", sequences},
           {"crossing_foreign_keys", crossing},
-          {"extra_target_tables", r.extra_target_tables}};
+          {"extra_target_tables", r.extra_target_tables},
+          {"follow_slot", r.follow_slot}};
 }
 
 void print_postgres(const migrate::PgMigrationReport& r) {
@@ -190,6 +193,11 @@ void print_postgres(const migrate::PgMigrationReport& r) {
       r.schema_seconds, r.copy_seconds, model::format_bytes(r.bytes_copied), r.post_data_seconds,
       r.verify_seconds, r.total_seconds, r.copy_work_seconds, r.verify_work_seconds, r.index_work_seconds);
   for (const auto& p : r.problems()) std::cout << "  ✗ " << p << "\n";
+  if (!r.follow_slot.empty())
+    std::cout << fmt::format(
+        "following: the target applies the source's changes (slot {}); stop the writers, "
+        "then run the same command with --cutover\n",
+        r.follow_slot);
 }
 
 Runner setup_postgres(CLI::App& app) {
@@ -220,10 +228,40 @@ Runner setup_postgres(CLI::App& app) {
       ->capture_default_str();
   app.add_flag("--analyze", options->analyze,
                "ANALYZE each table once built (default: left to autovacuum, like pg_restore)");
+  app.add_flag("--follow", options->follow,
+               "after the copy, keep the target in sync by logical replication (wal_level = logical)");
+  app.add_flag("--replica-identity-full", options->replica_identity_full,
+               "--follow: set REPLICA IDENTITY FULL on source tables without a primary key");
+  app.add_option("--source-from-target", options->source_from_target,
+                 "--follow: the source as the target server reaches it (no password: its own ~/.pgpass)");
+  auto action = std::make_shared<std::string>();
+  auto* cutover = app.add_flag_callback(
+      "--cutover", [action] { *action = "cutover"; },
+      "writers stopped: catch up, verify, set sequences, drop the follow");
+  auto* lag = app.add_flag_callback(
+      "--lag", [action] { *action = "lag"; }, "how far the following target is");
+  auto* stop = app.add_flag_callback(
+      "--stop-follow", [action] { *action = "stop"; },
+      "drop the subscription, slot and publication of --follow");
+  cutover->excludes(lag)->excludes(stop);
+  lag->excludes(stop);
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     migrate::PgMigrationOptions run = *options;
     run.selection = migrate::parse_selection(*tables, *schemas);
+    if (!action->empty()) {
+      auto printer = std::make_shared<ProgressPrinter>();
+      migrate::FollowOptions follow{.from = run.from,
+                                    .to = run.to,
+                                    .selection = run.selection,
+                                    .source_from_target = run.source_from_target,
+                                    .jobs = run.jobs,
+                                    .on_step = [printer](const std::string& line) { printer->step(line); }};
+      return run_postgres_follow(*action == "cutover" ? FollowAction::cutover
+                                 : *action == "lag"   ? FollowAction::lag
+                                                      : FollowAction::stop,
+                                 follow, *json_out);
+    }
     run.state_file = *state;
     for (auto mode : {migrate::VerifyMode::stream, migrate::VerifyMode::readback, migrate::VerifyMode::server,
                       migrate::VerifyMode::none}) {

@@ -55,6 +55,10 @@ PgConnection::PgConnection(const PgEndpoint& endpoint, std::string role, PgOptio
     keys.push_back("application_name");
     values.push_back(options_.application_name.c_str());
   }
+  if (!options_.replication.empty()) {
+    keys.push_back("replication");
+    values.push_back(options_.replication.c_str());
+  }
   keys.push_back(nullptr);
   values.push_back(nullptr);
   conn_ = PQconnectdbParams(keys.data(), values.data(), 1);
@@ -85,6 +89,36 @@ void PgConnection::fail(const std::string& what, const std::string& detail) cons
   throw UserError(fmt::format("{} on {}: {}", what, describe(), mask_secrets(trimmed(detail))));
 }
 
+namespace {
+
+std::vector<PgRow> result_rows(PGresult* result) {
+  std::vector<PgRow> rows;
+  int n = PQntuples(result), m = PQnfields(result);
+  rows.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    PgRow row;
+    for (int j = 0; j < m; ++j) {
+      if (PQgetisnull(result, i, j))
+        row.emplace_back(std::nullopt);
+      else
+        row.emplace_back(std::string(PQgetvalue(result, i, j), PQgetlength(result, i, j)));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<PgRow> PgConnection::simple_query(const std::string& sql) {
+  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn_, sql.c_str()), &PQclear);
+  auto status = PQresultStatus(result.get());
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    fail("query failed", PQresultErrorMessage(result.get()));
+  }
+  return result_rows(result.get());
+}
+
 std::vector<PgRow> PgConnection::query(const std::string& sql, const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
@@ -96,20 +130,7 @@ std::vector<PgRow> PgConnection::query(const std::string& sql, const std::vector
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     fail("query failed", PQresultErrorMessage(result.get()));
   }
-  std::vector<PgRow> rows;
-  int n = PQntuples(result.get()), m = PQnfields(result.get());
-  rows.reserve(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    PgRow row;
-    for (int j = 0; j < m; ++j) {
-      if (PQgetisnull(result.get(), i, j))
-        row.emplace_back(std::nullopt);
-      else
-        row.emplace_back(std::string(PQgetvalue(result.get(), i, j), PQgetlength(result.get(), i, j)));
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
+  return result_rows(result.get());
 }
 
 std::vector<std::vector<std::string>> PgConnection::text_rows(const std::string& sql,

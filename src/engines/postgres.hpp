@@ -20,6 +20,9 @@ struct PgOptions {
   // Seconds before an unreachable server is an error; a connect_timeout in the URL wins.
   int connect_timeout = 10;
   std::string application_name = "rehome";
+  // "database": a logical replication connection (walsender commands such as CREATE_REPLICATION_SLOT,
+  // through simple_query only; the user needs the REPLICATION attribute).
+  std::string replication;
 };
 
 class PgConnection {
@@ -38,6 +41,8 @@ class PgConnection {
                                                   const std::vector<std::string>& params = {});
   // The first cell of the first row ("" when none or NULL).
   std::string scalar(const std::string& sql, const std::vector<std::string>& params = {});
+  // One statement through the simple protocol, its rows (the only way on a replication connection).
+  std::vector<PgRow> simple_query(const std::string& sql);
   // Runs one or more statements (simple protocol).
   void exec(const std::string& sql);
   // Like exec, but returns the SQLSTATE instead of throwing ("" on success; message in *message).

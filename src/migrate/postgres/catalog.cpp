@@ -10,9 +10,9 @@ namespace {
 
 std::string user_schemas_filter(const char* column) {
   return fmt::format(
-      "{0} NOT IN ('pg_catalog', 'information_schema', '{1}') AND {0} NOT LIKE 'pg\\_toast%' AND "
+      "{0} NOT IN ('pg_catalog', 'information_schema', '{1}', '{2}') AND {0} NOT LIKE 'pg\\_toast%' AND "
       "{0} NOT LIKE 'pg\\_temp%'",
-      column, bookkeeping_schema);
+      column, bookkeeping_schema, follow_schema);
 }
 
 std::string not_in_extension(const char* oid_column) {
@@ -73,12 +73,16 @@ void set_row_hashes(engines::PgConnection& source, engines::PgConnection& target
     std::string name, type;
     uint32_t oid = 0;
     bool deterministic = true;  // its collation compares (and hashes) strings as bytes
+    // An enum (or an array of one): its hash is that of the value's OID, which differs between servers.
+    bool enumerated = false;
   };
   // The copied columns (not generated ones: the target computes those itself), in COPY's order.
   std::map<TableName, std::vector<Column>> columns;
   for (const auto& row : source.query(fmt::format(R"(
       SELECT n.nspname, c.relname, quote_ident(a.attname), format_type(a.atttypid, NULL), a.atttypid,
-             coalesce((SELECT co.collisdeterministic FROM pg_collation co WHERE co.oid = a.attcollation), true)
+             coalesce((SELECT co.collisdeterministic FROM pg_collation co WHERE co.oid = a.attcollation), true),
+             EXISTS (SELECT 1 FROM pg_type ty JOIN pg_type e ON e.oid = CASE WHEN ty.typcategory = 'A' AND
+                       ty.typelem <> 0 THEN ty.typelem ELSE ty.oid END WHERE ty.oid = a.atttypid AND e.typtype = 'e')
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
       WHERE c.relkind = 'r' AND {} ORDER BY 1, 2, a.attnum)",
@@ -86,7 +90,8 @@ void set_row_hashes(engines::PgConnection& source, engines::PgConnection& target
     columns[{*row[0], *row[1]}].push_back({.name = *row[2],
                                            .type = *row[3],
                                            .oid = static_cast<uint32_t>(std::stoul(*row[4])),
-                                           .deterministic = row[5] == std::optional<std::string>("t")});
+                                           .deterministic = row[5] == std::optional<std::string>("t"),
+                                           .enumerated = row[6] == std::optional<std::string>("t")});
   }
   // Whether a type has an extended hash function: the type cache refuses it (also for arrays,
   // records and ranges of unhashable elements) even for a NULL value.
@@ -106,7 +111,7 @@ void set_row_hashes(engines::PgConnection& source, engines::PgConnection& target
         source.exec(ok ? "RELEASE SAVEPOINT rehome_probe" : "ROLLBACK TO SAVEPOINT rehome_probe");
         h = hashable.emplace(column.type, ok).first;
       }
-      hashed.push_back({.oid = column.oid, .as_text = !h->second, .name = column.name});
+      hashed.push_back({.oid = column.oid, .as_text = !h->second || column.enumerated, .name = column.name});
       deterministic = deterministic && column.deterministic;
     }
     t.row_hash = row_hash_sql(hashed);

@@ -14,6 +14,8 @@ namespace rehome::migrate {
 
 // The schema rehome keeps its own bookkeeping in on the target during a migration (dropped at the end).
 inline constexpr const char* bookkeeping_schema = "_rehome_migrate";
+// The schema of a --follow migration's marker table, on both servers while it follows (catch_up.hpp).
+inline constexpr const char* follow_schema = "_rehome_follow";
 
 // User tables (relkind r, partitions included, extension-owned excluded), by schema and name.
 std::vector<TableInfo> read_tables(engines::PgConnection& db);

@@ -13,6 +13,7 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
+#include "migrate/postgres/catch_up.hpp"
 #include "migrate/postgres/steps.hpp"
 
 namespace rehome::migrate {
@@ -108,7 +109,21 @@ MigrationState open_state(const std::filesystem::path& path, const std::string& 
   return state;
 }
 
+FollowOptions follow_options(const PgMigrationOptions& options) {
+  return {.from = options.from,
+          .to = options.to,
+          .selection = options.selection,
+          .source_from_target = options.source_from_target,
+          .jobs = options.jobs,
+          .on_step = options.on_step};
+}
+
 }  // namespace
+
+std::string migration_fingerprint(const engines::PgEndpoint& from, const engines::PgEndpoint& to,
+                                  const Selection& selection) {
+  return fingerprint(from, to, selection);
+}
 
 bool PgMigrationReport::verified() const { return problems().empty(); }
 
@@ -172,6 +187,16 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
 
   bool resumed = false;
   MigrationState initial = open_state(path, print, resumed);
+  // A --follow copy cannot resume: the slot's snapshot ended with the interrupted run. It starts over.
+  const bool follow_restart = options.follow && resumed && !initial.verified;
+  if (follow_restart) {
+    for (const auto& line : drop_follow(follow_options(options)))
+      if (options.on_step) options.on_step("follow     dropped the " + line + " of the interrupted run");
+    target_db.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", bookkeeping_schema));
+    initial = MigrationState{.fingerprint = print, .runs = initial.runs};
+    resumed = false;
+    if (options.on_step) options.on_step("follow     the interrupted --follow copy starts over");
+  }
   PgMigrationReport report{.source = source.masked,
                            .target = target.masked,
                            .selection = options.selection.describe(),
@@ -184,15 +209,50 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   ++initial.runs;
   StateFile state(path, initial);
 
-  // One instant for everything: the coordinator holds the exported snapshot open until the end.
+  const FollowNames follow_name = follow_names(options.from, options.to, options.selection);
+  std::unique_ptr<FollowSlot> follow;
+  std::vector<TableName> published;  // --follow: the tables of the publication
+  if (options.follow && initial.verified) {
+    // Copied and verified before: the target follows through the slot created with that copy.
+    const FollowPresence presence = follow_presence(follow_options(options));
+    if (!presence.subscription && !presence.slot) {
+      throw UserError(
+          fmt::format("--follow: {} was copied without a replication slot to follow from (state: {})",
+                      target.masked, path.string()),
+          "delete the state file and copy again with --follow --truncate");
+    }
+    if (!presence.subscription) start_follow(follow_options(options));
+    report.follow_slot = follow_name.slot;
+    report.total_seconds = seconds_since(started);
+    return report;
+  }
+  if (options.follow) {
+    for (const auto& t : read_tables(coordinator))
+      if (options.selection.includes(t.name)) published.push_back(t.name);
+    follow = std::make_unique<FollowSlot>(source, published, follow_name, options.replica_identity_full,
+                                          options.on_step);
+  }
+
+  // One instant for everything: the coordinator holds the exported snapshot open until the end (with
+  // --follow, the slot's snapshot, imported).
   coordinator.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  MigrationContext context{.options = options,
-                           .source = source,
-                           .target = target,
-                           .snapshot = coordinator.scalar("SELECT pg_export_snapshot()"),
-                           .state = state};
+  if (follow) coordinator.exec(fmt::format("SET TRANSACTION SNAPSHOT '{}'", follow->snapshot()));
+  MigrationContext context{
+      .options = options,
+      .source = source,
+      .target = target,
+      .snapshot = follow ? follow->snapshot() : coordinator.scalar("SELECT pg_export_snapshot()"),
+      .state = state};
   for (auto& t : read_tables(coordinator)) {
     if (options.selection.includes(t.name)) context.tables.push_back(std::move(t));
+  }
+  if (follow) {
+    std::vector<TableName> copied;
+    for (const auto& t : context.tables) copied.push_back(t.name);
+    if (copied != published) {
+      throw UserError("--follow: the source's tables changed while the replication slot was created",
+                      "run again (no table should be created or dropped during a --follow migration)");
+    }
   }
   for (const auto& wanted : options.selection.tables) {
     bool found = std::any_of(context.tables.begin(), context.tables.end(),
@@ -224,7 +284,7 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
       state.update([](MigrationState& s) { s.pre_data_done = true; });  // committed just before a kill
     } else if (!resumed) {
       auto conflicts = conflicting_target_objects(context, target_db);
-      if (!conflicts.empty() && !options.truncate) {
+      if (!conflicts.empty() && !options.truncate && !follow_restart) {
         throw UserError(fmt::format("the target {} is not empty: it already holds {}", target.masked,
                                     fmt::join(conflicts, ", ")),
                         "migrate into an empty database, or add --truncate to drop those first");
@@ -296,13 +356,20 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
     auto t = Clock::now();
     ticker.phase("verify", 0, false);
     verify(context, coordinator, target_db, report);
+    // A sequence is not in the snapshot: with --follow the writers go on, and the cutover sets them.
+    if (options.follow) report.sequences.clear();
     report.verify_seconds = seconds_since(t);
     say(fmt::format("verify     {} tables in {:.1f} s", report.tables.size(), report.verify_seconds));
   } catch (const UserError& e) {
     std::string hint = e.hint().empty() ? "" : e.hint() + "; ";
-    throw UserError(e.what(),
-                    hint + fmt::format("running the same command again resumes (state: {})", path.string()),
-                    e.exit_code());
+    throw UserError(
+        e.what(),
+        hint + (options.follow
+                    ? fmt::format("the replication slot {} is dropped; running the same "
+                                  "command again starts the copy over",
+                                  follow_name.slot)
+                    : fmt::format("running the same command again resumes (state: {})", path.string())),
+        e.exit_code());
   }
 
   for (const auto& u : state.snapshot().units) {
@@ -313,6 +380,14 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   report.copy_work_seconds = static_cast<double>(context.copy_work_us.load()) / 1e6;
   report.verify_work_seconds = static_cast<double>(context.verify_work_us.load()) / 1e6;
   report.index_work_seconds = static_cast<double>(context.index_work_us.load()) / 1e6;
+  if (follow) {
+    follow->release_snapshot();
+    if (report.verified()) {  // else the slot is dropped: a copy that is not the source's is not followed
+      start_follow(follow_options(options));
+      follow->keep();
+      report.follow_slot = follow_name.slot;
+    }
+  }
   if (report.verified()) {
     // A normal (synchronous) commit: also flushes the copy's asynchronous commits before it.
     target_db.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", bookkeeping_schema));

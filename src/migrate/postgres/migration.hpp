@@ -44,7 +44,12 @@ struct PgMigrationOptions {
   bool keep_owners = false;  // keep object owners and grants (roles must exist on the target)
   VerifyMode verify = VerifyMode::stream;
   bool analyze = false;  // ANALYZE each table once built (else left to autovacuum, like pg_restore)
-  std::filesystem::path state_file;  // empty: default_state_file(from, to, selection)
+  // Keep the target in sync after the copy by logical replication (postgres/catch_up.hpp): the copy
+  // reads in the snapshot of a slot created with it, and the verified target subscribes to that slot.
+  bool follow = false;
+  bool replica_identity_full = false;  // --follow: set REPLICA IDENTITY FULL on tables without a key
+  std::string source_from_target;      // --follow: the source as the target's server reaches it
+  std::filesystem::path state_file;    // empty: default_state_file(from, to, selection)
   std::function<void(const Progress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};
   std::function<void(const std::string&)> on_step;  // "schema: 12 objects created" ...
@@ -89,6 +94,7 @@ struct PgMigrationReport {
   std::vector<SequenceCheck> sequences;
   std::vector<CrossingKey> crossing_keys;
   std::vector<std::string> extra_target_tables;  // in the target's migrated schemas but not the source's
+  std::string follow_slot;  // --follow: the slot and subscription the target now streams through
   bool verified() const;
   std::vector<std::string> problems() const;  // one line per difference, naming the table
 };

@@ -35,6 +35,9 @@ bool crosses_the_cut(const DumpEntry& entry, const std::vector<CrossingKey>& cro
 }  // namespace
 
 bool wanted_post_data(const MigrationContext& context, const DumpEntry& entry) {
+  // The publications of --follow (rehome_<hash>, "rehome_<hash> table" for their tables) belong to the
+  // source: the snapshot sees them, the target must not get them.
+  if (entry.type.rfind("PUBLICATION", 0) == 0 && entry.name.rfind("rehome_", 0) == 0) return false;
   return !crosses_the_cut(entry, context.crossing_keys);
 }
 

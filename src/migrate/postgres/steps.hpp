@@ -58,6 +58,10 @@ class WorkTimer {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// 16 hex digits naming a migration (from, to, selection): its state file and its follow objects.
+std::string migration_fingerprint(const engines::PgEndpoint& from, const engines::PgEndpoint& to,
+                                  const Selection& selection);
+
 // Opens a source connection reading in the migration's snapshot (REPEATABLE READ, read only).
 void begin_snapshot_transaction(engines::PgConnection& source, const std::string& snapshot);
 

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Benchmark of the PostgreSQL final sync (issue 20 item 2): the write-freeze window of
+# `rehome migrate postgres --follow` + `--cutover` for databases of several sizes, against a delta
+# re-copy, all measured in one run.
+#
+#   bash bench/follow-bench.sh [build-dir]      SIZES="100 1000" (MB) JOBS=2 RATE=200 (writer tx/s)
+#
+# For each size: a generated database (four tables: large 50 %, medium 30 %, small 20 %, plus the
+# writers' ledger) on a source with wal_level = logical; pgbench writes all along at RATE transactions
+# a second (each: an INSERT into ledger, an UPDATE of a random row of large). Then:
+#   follow:  rehome migrate postgres --follow copies while pgbench writes; pgbench goes on for HOLD
+#            seconds (default 5) while the target follows, then stops ("writers stopped"), and
+#            rehome ... --cutover catches up, detaches the target and sets the sequences (the write
+#            freeze: writers stopped -> target writable), then verifies every table, the frozen source
+#            against the target's snapshot of that instant ("verified after"), and drops the slot. The
+#            cutover's own figures are printed with the command's wall time beside them.
+#   delta:   without replication, the shortest final pass is a re-copy of the tables the writers
+#            changed (ledger and large, verified), run after the writers stopped: its wall time is that
+#            window.
+# The servers run on 127.0.0.1 in a temp folder, stopped at exit.
+set -euo pipefail
+
+build=${1:-build}
+rehome=$(cd "$build" && pwd)/rehome
+sizes=${SIZES:-100 1000}
+jobs=${JOBS:-2}
+rate=${RATE:-200}
+hold=${HOLD:-5}
+bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+work=$(mktemp -d /tmp/rehome-follow-bench-XXXXXX)
+chmod 755 "$work"
+as_pg=()
+if [[ $(id -u) -eq 0 ]]; then as_pg=(runuser -u postgres --); chown postgres "$work"; fi
+
+pgbench_pid=""
+cleanup() {
+  [[ -n $pgbench_pid ]] && kill "$pgbench_pid" 2>/dev/null || true
+  for d in src dst; do
+    [[ -f $work/$d/postmaster.pid ]] && "${as_pg[@]}" "$bin/pg_ctl" -D "$work/$d" -m immediate stop >/dev/null 2>&1 || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+elapsed() { echo "$(now) - $1" | bc -l | xargs printf '%.2f'; }
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.1f'; }
+
+start_pg() {  # name port
+  "${as_pg[@]}" "$bin/initdb" -D "$work/$1" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/$1" -l "$work/$1.log" -w -o \
+    "-p $2 -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_wal_size=4GB \
+     -c checkpoint_timeout=30min -c maintenance_work_mem=256MB -c wal_level=logical -c max_connections=50" \
+    start >/dev/null
+}
+src_port=$(free_port); start_pg src "$src_port"
+dst_port=$(free_port); start_pg dst "$dst_port"
+psql_src() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$src_port" -U postgres "$@"; }
+psql_dst() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$dst_port" -U postgres "$@"; }
+
+generate() {  # db size_mb
+  psql_src -d postgres -c "CREATE DATABASE $1"
+  local total_rows=$(($2 * 5000)) share rows
+  for spec in large:500 medium:300 small:200; do
+    rows=$((total_rows * ${spec#*:} / 1000))
+    psql_src -d "$1" <<SQL
+CREATE TABLE ${spec%:*} (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(14,2), created timestamptz,
+  label text, doc jsonb);
+INSERT INTO ${spec%:*} SELECT g, g % 10007, (g % 100000) / 7.0, '2024-01-01'::timestamptz + g * interval '1 second',
+  'row ' || g || ' ' || md5(g::text), jsonb_build_object('k', g % 1000, 'v', md5((g*3)::text))
+FROM generate_series(1, $rows) g;
+CREATE INDEX ${spec%:*}_account_idx ON ${spec%:*} (account);
+SQL
+  done
+  psql_src -d "$1" -c "CREATE TABLE ledger (id bigserial PRIMARY KEY, v int, at timestamptz DEFAULT now())" \
+    -c "VACUUM ANALYZE" >/dev/null
+  echo "$total_rows" >"$work/$1.rows"
+}
+
+start_writers() {  # db
+  local max; max=$(($(cat "$work/$1.rows") * 500 / 1000))
+  cat >"$work/write.sql" <<SQL
+\set id random(1, $max)
+BEGIN;
+INSERT INTO ledger (v) VALUES (:id);
+UPDATE large SET amount = amount + 1 WHERE id = :id;
+COMMIT;
+SQL
+  "$bin/pgbench" -n -h 127.0.0.1 -p "$src_port" -U postgres -c 2 -R "$rate" -T 100000 -f "$work/write.sql" "$1" \
+    >"$work/pgbench.log" 2>&1 &
+  pgbench_pid=$!
+}
+stop_writers() {
+  kill -TERM "$pgbench_pid" 2>/dev/null || true  # (a background job ignores SIGINT)
+  wait "$pgbench_pid" 2>/dev/null || true
+  pgbench_pid=""
+}
+
+declare -A window verified catch_up cutover_wall delta copy_time lag_bytes
+for size in $sizes; do
+  db="bench_$size"
+  echo "== $size MB"
+  t=$(now); generate "$db" "$size"
+  echo "   generated $(psql_src -d "$db" -At -c "SELECT pg_size_pretty(pg_database_size('$db'))") in $(elapsed "$t") s"
+  psql_dst -d postgres -c "CREATE DATABASE $db" >/dev/null
+  src_url="postgresql://postgres@127.0.0.1:$src_port/$db"
+  dst_url="postgresql://postgres@127.0.0.1:$dst_port/$db"
+
+  start_writers "$db"
+  sleep 1
+  t=$(now)
+  "$rehome" migrate postgres --from "$src_url" --to "$dst_url" --jobs "$jobs" --state "$work/follow-$db.json" \
+    --follow >"$work/follow.out" 2>&1 || { cat "$work/follow.out" >&2; exit 1; }
+  copy_time[$size]=$(elapsed "$t")
+  echo "   follow copy (writers on): ${copy_time[$size]} s; the target follows"
+  sleep "$hold"
+  stop_writers
+  t=$(now)
+  "$rehome" migrate postgres --from "$src_url" --to "$dst_url" --jobs "$jobs" --state "$work/follow-$db.json" \
+    --cutover --json >"$work/cutover.json" 2>"$work/cutover.log" || { cat "$work/cutover.json" "$work/cutover.log" >&2; exit 1; }
+  cutover_wall[$size]=$(elapsed "$t")
+  read -r window[$size] verified[$size] catch_up[$size] < <(python3 -c 'import json,sys
+s = json.load(open(sys.argv[1]))["seconds"]; print("%.2f %.2f %.2f" % (s["window"], s["verified"], s["catch_up"]))' \
+    "$work/cutover.json")
+  lag_bytes[$size]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lag_bytes_at_start"])' "$work/cutover.json")
+  echo "   cutover: writable after ${window[$size]} s (catch-up ${catch_up[$size]} s), verified after" \
+       "${verified[$size]} s (command ${cutover_wall[$size]} s, ${lag_bytes[$size]} bytes behind at the stop)"
+  echo "   writes: $(psql_src -d "$db" -At -c 'SELECT count(*) FROM ledger') ledger rows," \
+       "target $(psql_dst -d "$db" -At -c 'SELECT count(*) FROM ledger')"
+
+  # The delta re-copy: the writers change ledger and large; without replication the final pass
+  # re-copies them (verified) while the writers are stopped.
+  start_writers "$db"; sleep "$hold"; stop_writers
+  t=$(now)
+  "$rehome" migrate postgres --from "$src_url" --to "$dst_url" --jobs "$jobs" --state "$work/delta-$db.json" \
+    --tables ledger,large --truncate >"$work/delta.out" 2>&1 || { cat "$work/delta.out" >&2; exit 1; }
+  delta[$size]=$(elapsed "$t")
+  echo "   delta re-copy (ledger + large): ${delta[$size]} s"
+  psql_src -d postgres -c "DROP DATABASE $db" >/dev/null
+  psql_dst -d postgres -c "DROP DATABASE $db" >/dev/null
+done
+
+echo
+echo "| size | copy with --follow (writers on) | catch-up | write freeze (to writable) | verified after | cutover command | delta re-copy | delta / freeze |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for size in $sizes; do
+  echo "| $size MB | ${copy_time[$size]} s | ${catch_up[$size]} s | ${window[$size]} s | ${verified[$size]} s |" \
+       "${cutover_wall[$size]} s | ${delta[$size]} s | $(ratio "${delta[$size]}" "${window[$size]}")x |"
+done
