@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -72,8 +73,9 @@ class Restic {
  public:
   explicit Restic(Repository repo);
 
-  ResticProbe probe() const;  // `restic cat config`
-  void init() const;          // `restic init`
+  // `restic cat config`; a host that does not answer within `timeout` is unreachable.
+  ResticProbe probe(std::chrono::seconds timeout = std::chrono::seconds(120)) const;
+  void init() const;  // `restic init`
   // Initialises the repository when there is none yet; throws when it is unreachable.
   void ensure_initialised() const;
   // `restic backup` of a folder (recorded under its absolute path, so keep it stable for dedup).
@@ -99,7 +101,7 @@ class Restic {
     int exit_code;
     std::string out, err;
   };
-  Out run(std::vector<std::string> args) const;
+  Out run(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(0)) const;
   [[noreturn]] void fail(const std::string& what, const Out& r) const;
   Repository repo_;
 };

@@ -14,6 +14,7 @@
 #include "backup/repository.hpp"
 #include "backup/run.hpp"
 #include "backup/schedule.hpp"
+#include "backup/survey.hpp"
 #include "backup/verify.hpp"
 #include "cli/subcommand.hpp"
 #include "common/atomic_file.hpp"
@@ -40,6 +41,9 @@ struct BackupFlags {
   std::string repos, remote, cache, forge;
   std::vector<std::string> restic_repos;
   std::string password_file, staging = backup::default_staging;
+  std::vector<std::string> restic_options;
+  std::string audit_max_age = "26h";
+  bool declared = false;
   int read_data_percent = 5;
   bool json = false;
 };
@@ -60,7 +64,7 @@ json artefact_json(const backup::Artefact& a) {
 std::vector<backup::Repository> repositories_of(const BackupFlags& f) {
   std::vector<backup::Repository> out;
   for (const auto& location : f.restic_repos) {
-    backup::Repository r{location, std::nullopt, std::nullopt, {}};
+    backup::Repository r{location, std::nullopt, std::nullopt, f.restic_options};
     if (!f.password_file.empty()) r.password_file = fs::path(f.password_file);
     out.push_back(std::move(r));
   }
@@ -268,8 +272,29 @@ int do_verify(const BackupFlags& f) {
 
 int do_audit(const BackupFlags& f) {
   auto estate = estate_of(f);
-  auto r = backup::audit_backups(estate);
+  std::optional<backup::Survey> survey;
+  if (!f.declared) {
+    backup::SurveyOptions o;
+    o.estate = estate.name;
+    if (!f.password_file.empty()) o.password_file = fs::path(f.password_file);
+    o.restic_options = f.restic_options;
+    auto age = backup::parse_age(f.audit_max_age);
+    if (!age)
+      throw UserError(fmt::format("--max-age {}: not a duration", f.audit_max_age),
+                      "write it like 26h, 90m or 2d");
+    o.max_age_seconds = *age;
+    survey = backup::survey_targets(estate.backup.targets, o);
+  }
+  auto r = backup::audit_backups(estate, survey ? &*survey : nullptr);
   if (f.json) {
+    json targets = json::array();
+    for (const auto& t : r.targets)
+      targets.push_back({{"target", t.target},
+                         {"repository", t.repository},
+                         {"state", t.state},
+                         {"reason", t.reason},
+                         {"services", t.newest.size()},
+                         {"proven_services", t.proven.size()}});
     json items = json::array();
     for (const auto& i : r.items)
       items.push_back({{"subject", i.subject},
@@ -280,13 +305,24 @@ int do_audit(const BackupFlags& f) {
                        {"offsite", i.offsite},
                        {"meets_321", i.meets_321()},
                        {"replicas", i.replicas},
+                       {"missing_copies", i.missing_copies},
                        {"verdict", i.verdict}});
-    std::cout << json{{"estate", estate.name}, {"items", items}, {"notes", r.notes}, {"replicas", r.replicas}}
+    std::cout << json{{"estate", estate.name}, {"surveyed", r.surveyed}, {"targets", targets},
+                      {"items", items},        {"notes", r.notes},       {"replicas", r.replicas}}
                      .dump(2)
               << "\n";
     return r.failing() ? exit_code::findings : exit_code::ok;
   }
-  std::cout << fmt::format("3-2-1 audit of {}: 3 copies, on 2 media, 1 off-site\n\n", estate.name);
+  std::cout << fmt::format(
+      "3-2-1 audit of {}: 3 copies, on 2 media, 1 off-site ({})\n\n", estate.name,
+      r.surveyed ? "copies counted where a restore-tested snapshot was seen" : "as declared, not checked");
+  if (!r.targets.empty()) {
+    Table t({"target", "repository", "state", ">services", ">proven"});
+    for (const auto& s : r.targets)
+      t.add_row({s.target, s.repository, s.state, std::to_string(s.newest.size()),
+                 std::to_string(s.proven.size())});
+    std::cout << t.render() << "\n";
+  }
   for (const auto& i : r.items)
     std::cout << fmt::format("{} {}\n    {}\n", i.meets_321() ? "✓" : "✗", i.subject, i.verdict);
   if (!r.replicas.empty()) {
@@ -409,8 +445,12 @@ Register r{
           ->capture_default_str();
       verify->add_option("--restore-url", f->restore_url, "PostgreSQL server for a scratch restore");
       verify->add_option("--textfile", f->textfile, "Prometheus textfile to write (node_exporter)");
-      auto* audit = app.add_subcommand("audit", "the 3-2-1 rule over the estate's backup settings");
+      auto* audit = app.add_subcommand(
+          "audit", "the 3-2-1 rule: copies counted where a restore-tested snapshot is seen in each target");
       audit->add_option("estate", f->estate, "estate.yaml (default: the built-in example)");
+      audit->add_flag("--declared", f->declared, "count the targets as declared, without opening them");
+      audit->add_option("--max-age", f->audit_max_age, "a proven snapshot must be younger (26h)")
+          ->capture_default_str();
       auto* schedule =
           app.add_subcommand("schedule", "emit systemd units or a Swarm service that run backups");
       schedule->add_option("estate", f->estate, "estate.yaml (default: the built-in example)");
@@ -435,9 +475,12 @@ Register r{
       mirror->add_option("--textfile", f->textfile, "Prometheus textfile (git_mirror_last_sync_timestamp)");
       for (auto* sub : {run, prune, verify, audit, schedule, mirror})
         sub->add_flag("--json", f->json, "print JSON");
-      for (auto* sub : {run, prune, verify}) {
+      for (auto* sub : {run, prune, verify})
         sub->add_option("--repo", f->restic_repos,
                         "restic repository: a folder, sftp:user@host:/path, rest:http://... (repeatable)");
+      for (auto* sub : {run, prune, verify, audit}) {
+        sub->add_option("--restic-option", f->restic_options,
+                        "restic -o key=value for every repository, e.g. sftp.command=... (repeatable)");
         sub->add_option(
             "--password-file", f->password_file,
             "file holding the repository password (else RESTIC_PASSWORD[_FILE] from the environment)");

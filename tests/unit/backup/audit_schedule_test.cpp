@@ -3,6 +3,7 @@
 #include "backup/audit.hpp"
 #include "backup/run.hpp"
 #include "backup/schedule.hpp"
+#include "backup/survey.hpp"
 #include "common/error.hpp"
 
 using namespace rehome;
@@ -85,6 +86,80 @@ TEST(Audit, TwoLocalDisksAreOneMediumAndNotOffsite) {
   EXPECT_FALSE(pg.meets_321());
   EXPECT_NE(pg.verdict.find("a second medium"), std::string::npos);
   EXPECT_NE(pg.verdict.find("an off-site copy"), std::string::npos);
+}
+
+// A survey counts a target only where its repository answered with a recent restore-tested snapshot.
+Survey survey_of(std::int64_t now) {
+  Survey s;
+  s.now = now;
+  s.max_age_seconds = 26 * 3600;
+  TargetSeen local;
+  local.target = "local";
+  local.repository = "/srv/backups";
+  local.state = "ok";
+  for (const auto* svc : {"gibd-postgres", "redis", "gitlab-data"}) {
+    local.newest[svc] = now - 3600;
+    local.proven[svc] = now - 3600;
+  }
+  TargetSeen cloud = local;
+  cloud.target = "hetzner";
+  cloud.repository = "sftp:backup@offsite:/srv/restic";
+  s.targets = {local, cloud};
+  return s;
+}
+
+TEST(Audit, SurveyCountsOnlyProvenRecentCopiesAndNamesTheRest) {
+  auto e = estate();
+  e.backup.targets = {{"local", "local", "disk", "/srv/backups"},
+                      {"hetzner", "offsite", "cloud", "backup@offsite:/srv/restic"}};
+  const std::int64_t now = 1'800'000'000;
+  auto all = survey_of(now);
+  auto r = audit_backups(e, &all);
+  EXPECT_TRUE(r.surveyed);
+  EXPECT_TRUE(item(r, "gibd-postgres").meets_321()) << item(r, "gibd-postgres").verdict;
+  EXPECT_TRUE(item(r, "volume gitlab-data").meets_321());
+
+  // The off-site host does not answer: named, not counted, verdict "not 3-2-1".
+  auto down = survey_of(now);
+  down.targets[1].state = "unreachable";
+  down.targets[1].reason = "ssh: connect to host offsite port 22: Connection refused";
+  down.targets[1].newest.clear();
+  down.targets[1].proven.clear();
+  r = audit_backups(e, &down);
+  const auto& pg = item(r, "gibd-postgres");
+  EXPECT_FALSE(pg.meets_321());
+  EXPECT_EQ(pg.copies, 2);
+  EXPECT_FALSE(pg.offsite);
+  EXPECT_NE(pg.verdict.find("not 3-2-1"), std::string::npos) << pg.verdict;
+  EXPECT_NE(pg.verdict.find("hetzner: unreachable"), std::string::npos) << pg.verdict;
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_NE(
+      r.notes.back().find("target hetzner is unreachable at sftp:backup@offsite:/srv/restic: ssh: connect"),
+      std::string::npos);
+
+  // Snapshots without a restore test, a stale one, and a repository that holds nothing of a service.
+  auto weak = survey_of(now);
+  weak.targets[1].proven.erase("gibd-postgres");
+  weak.targets[1].proven["redis"] = now - 3 * 86400;
+  weak.targets[1].newest.erase("gitlab-data");
+  weak.targets[1].proven.erase("gitlab-data");
+  r = audit_backups(e, &weak);
+  EXPECT_NE(item(r, "gibd-postgres").verdict.find("none a restore test proved"), std::string::npos);
+  EXPECT_NE(item(r, "redis").verdict.find("old (more than"), std::string::npos) << item(r, "redis").verdict;
+  EXPECT_NE(item(r, "volume gitlab-data").verdict.find("hetzner: holds no snapshot of gitlab-data"),
+            std::string::npos);
+  for (const auto* subject : {"gibd-postgres", "redis", "volume gitlab-data"})
+    EXPECT_FALSE(item(r, subject).meets_321()) << subject;
+}
+
+TEST(Audit, ResticLocationsOfDeclaredTargets) {
+  EXPECT_EQ(restic_location("/srv/backups"), "/srv/backups");
+  EXPECT_EQ(restic_location("backup@nas:/srv/restic"), "sftp:backup@nas:/srv/restic");
+  EXPECT_EQ(restic_location("hppavilion:/mnt/data/backups"), "sftp:hppavilion:/mnt/data/backups");
+  EXPECT_EQ(restic_location("sftp:u@h:/r"), "sftp:u@h:/r");
+  EXPECT_EQ(restic_location("rest:http://127.0.0.1:8000/r"), "rest:http://127.0.0.1:8000/r");
+  EXPECT_EQ(restic_location("s3://bucket"), std::nullopt);
+  EXPECT_EQ(restic_location("nas"), std::nullopt);
 }
 
 TEST(Sources, EstateDatabasesByServiceNameSkippingReplicas) {
