@@ -66,6 +66,36 @@ struct RepoVerifyResult {
   bool ok() const { return check.ok && details.ok(); }
 };
 
+// Moves (or, across file systems, copies) `file` into <root>/<artefact name>/ beside a manifest.json of
+// `head` holding just `a`, and `restic backup`s that folder into every repository with `tags` (and
+// `time`, restic's --time, when not empty; head.host as --host). Failures are recorded in `result`.
+void store_artefact(const std::vector<Restic>& repos, const std::filesystem::path& root,
+                    const std::filesystem::path& file, const Artefact& a, const Manifest& head,
+                    const std::vector<std::string>& tags, const std::string& time, RepoRunResult& result,
+                    const Progress& progress);
+
+struct ImportOptions {
+  std::filesystem::path folder;  // the older store: <folder>/<id>/manifest.json + artefacts
+  std::vector<Repository> repositories;
+  std::string estate;  // "" = each backup's own manifest estate
+  std::filesystem::path staging = default_staging;
+  Progress progress = [](const std::string&) {};
+};
+
+struct ImportResult {
+  int imported = 0;                  // backups newly in every repository
+  int already_there = 0;             // found by their tag folder-backup=ID: a second import adds nothing
+  RepoRunResult stored;              // snapshots made and failures (per repository)
+  std::vector<std::string> refused;  // artefacts whose size or sha256 no longer match their manifest
+  bool ok() const { return stored.ok() && refused.empty(); }
+};
+
+// `backup import-folder`: every complete backup of the older folder store, oldest first, each artefact
+// checked against its manifest (size, sha256) and stored as its own snapshot exactly as `backup run`
+// stores one (same staging path, tags estate/service/kind, manifest beside it), with the backup's own
+// time (--time) and host, plus the tag folder-backup=ID so a second import skips it.
+ImportResult import_folder(const ImportOptions& options);
+
 // `restic check` with a sampled read, then the newest snapshot of every source is restored into a
 // throwaway folder: sizes and sha256 against its manifest, archives read back, PostgreSQL dumps restored
 // into a scratch database with the manifest's row counts. Passing snapshots get the tag "verified"

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,6 +92,14 @@ class Restic {
   ResticCheck check(int read_data_percent) const;
   // `restic restore ID --target DIR`.
   void restore(const std::string& snapshot_id, const std::filesystem::path& target) const;
+
+  // The argv and environment restic runs with for `args` (the password only as RESTIC_PASSWORD_FILE or
+  // inherited), for callers that feed restic a stream (stream.cpp).
+  struct Command {
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> env;
+  };
+  Command command(const std::vector<std::string>& args) const;
 
   const Repository& repository() const { return repo_; }
   // The location with any password in it masked, for messages.

@@ -155,9 +155,13 @@ TEST(OffsiteSftp, BacksUpToLocalAndOffsiteRestoresWithResticAloneAndNamesADownHo
                           "--tag", "kind=postgres", "--target", (tmp / "restored").string()},
                          env);
   ASSERT_TRUE(res.ok()) << res.err;
+  const auto& dump = r.stored[0].artefact;
+  auto untar = run_process({"sh", "-c",
+                            fmt::format("cd '{}' && tar -xf '{}.tar' && cat '{}'.0* > '{}'",
+                                        (tmp / "restored").string(), dump.name, dump.name, dump.name)});
+  ASSERT_TRUE(untar.ok()) << untar.err;
   auto folder = find_manifest_folder(tmp / "restored");
   ASSERT_TRUE(folder);
-  const auto& dump = r.stored[0].artefact;
   auto sum = run_process({"sha256sum", (*folder / dump.name).string()});
   EXPECT_EQ(sum.out.substr(0, 64), dump.sha256);
 

@@ -178,7 +178,7 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
   o.schedule = "03:30";
   o.estate_file = "/etc/rehome/estate.yaml";
   o.estate_name = "wizardsofts";
-  o.offsite = "/mnt/offsite";
+  o.repositories = {"/srv/restic", "sftp:backup@offsite:/srv/restic"};
   o.restore_url = "postgresql://verify@127.0.0.1:5433/postgres";
   auto files = render_systemd(o);
   ASSERT_EQ(files.size(), 2u);
@@ -188,11 +188,14 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
   const auto& service = files.at("rehome-backup.service");
   EXPECT_NE(service.find("Type=oneshot"), std::string::npos);
   EXPECT_NE(
-      service.find("ExecStart=/usr/local/bin/rehome backup run /etc/rehome/estate.yaml --dest /srv/backups "
-                   "--offsite /mnt/offsite\n"),
-      std::string::npos);
-  EXPECT_NE(service.find("backup verify --dest /srv/backups --max-age 26h --restore-url"), std::string::npos);
-  EXPECT_NE(service.find("backup prune --dest /srv/backups --keep-daily 7 --keep-weekly 4 --keep-monthly 6"),
+      service.find("ExecStart=/usr/local/bin/rehome backup run /etc/rehome/estate.yaml --repo /srv/restic "
+                   "--repo sftp:backup@offsite:/srv/restic\n"),
+      std::string::npos)
+      << service;
+  EXPECT_NE(service.find("backup verify --max-age 26h --estate wizardsofts --restore-url"),
+            std::string::npos);
+  EXPECT_NE(service.find("backup prune --keep-daily 7 --keep-weekly 4 --keep-monthly 6 --keep-yearly 0 "
+                         "--estate wizardsofts --repo /srv/restic"),
             std::string::npos);
   EXPECT_NE(service.find("EnvironmentFile=-/etc/rehome/backup.env"), std::string::npos);
 }
@@ -200,32 +203,32 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
 TEST(Schedule, SwarmServiceSleepsUntilTheTime) {
   ScheduleOptions o;
   o.server = "hppavilion";
+  o.repositories = {"/srv/restic"};
   auto files = render_swarm(o);
   const auto& stack = files.at("rehome-backup-stack.yml");
   EXPECT_NE(stack.find("date -d 'today 03:00'"), std::string::npos);
   EXPECT_NE(stack.find("node.hostname == hppavilion"), std::string::npos);
   EXPECT_NE(stack.find("$$(date +%s)"), std::string::npos);  // a literal $ in a stack file
-  EXPECT_NE(stack.find("rehome backup run --dest /srv/backups"), std::string::npos);
+  EXPECT_NE(stack.find("rehome backup run --repo /srv/restic"), std::string::npos);
+  EXPECT_NE(stack.find("      - /srv/restic:/srv/restic\n"), std::string::npos);  // the local repository
   o.schedule = "every night";
   EXPECT_THROW(render_swarm(o), UserError);
   EXPECT_THROW(parse_daily_time("25:00"), UserError);
   EXPECT_EQ(parse_daily_time("7:05"), (std::pair<int, int>{7, 5}));
 }
 
-TEST(Schedule, TargetsGiveTheBackupFolderAndServer) {
+TEST(Schedule, EveryTargetIsARepositoryTheJobWritesTo) {
   model::BackupSettings settings;
   settings.targets = {{"local", "local", "disk", "hppavilion:/mnt/data/backups"},
                       {"hetzner", "offsite", "cloud", "wizardsofts@178.63.44.221:/backup"}};
   ScheduleOptions o;
   apply_targets(o, settings);
-  EXPECT_EQ(o.dest, "/mnt/data/backups");
-  EXPECT_EQ(o.server, "hppavilion");
-  EXPECT_EQ(o.offsite, "");              // remote: not a folder...
-  ASSERT_EQ(o.repositories.size(), 1u);  // ...but a restic repository over sftp, backed up every night
-  EXPECT_EQ(o.repositories[0], "sftp:wizardsofts@178.63.44.221:/backup");
+  EXPECT_EQ(o.server, "hppavilion");  // the local disk of the server the job is placed on
+  EXPECT_EQ(o.repositories,
+            (std::vector<std::string>{"/mnt/data/backups", "sftp:wizardsofts@178.63.44.221:/backup"}));
   auto jobs = job_commands(o);
-  ASSERT_EQ(jobs.size(), 6u);
-  EXPECT_EQ(jobs[3].back(), "sftp:wizardsofts@178.63.44.221:/backup");
+  ASSERT_EQ(jobs.size(), 3u);  // run, verify, prune: each over every repository
+  for (const auto& job : jobs) EXPECT_EQ(job.back(), "sftp:wizardsofts@178.63.44.221:/backup");
   EXPECT_NE(
       render_systemd(o).at("rehome-backup.service").find("--repo sftp:wizardsofts@178.63.44.221:/backup"),
       std::string::npos);
@@ -233,6 +236,10 @@ TEST(Schedule, TargetsGiveTheBackupFolderAndServer) {
       render_swarm(o).at("rehome-backup-stack.yml").find("--repo sftp:wizardsofts@178.63.44.221:/backup"),
       std::string::npos);
   settings.targets.push_back({"usb", "offsite", "disk", "/mnt/usb"});
-  apply_targets(o, settings);
-  EXPECT_EQ(o.offsite, "/mnt/usb");
+  ScheduleOptions with_usb;
+  apply_targets(with_usb, settings);
+  EXPECT_EQ(with_usb.repositories.back(), "/mnt/usb");
+  settings.targets.push_back({"s3", "offsite", "cloud", "s3://bucket"});
+  EXPECT_THROW(apply_targets(with_usb, settings), UserError);
+  EXPECT_THROW(job_commands(ScheduleOptions{}), UserError);
 }
