@@ -247,16 +247,36 @@ RepoVerifyResult verify_repository(const RepoVerifyOptions& o) {
     r.problems.push_back(fmt::format("{}: newest snapshot is {} old, more than the allowed {}",
                                      restic.where(), model::format_duration(r.age_seconds * 1000),
                                      model::format_duration(o.max_age_seconds * 1000)));
-  if (o.textfile) {
-    BackupMetrics m;
-    m.labels = o.labels;
-    m.last_exit_code = res.ok() ? 0 : 1;
-    m.bytes = r.bytes;
-    m.last_check_time = now;
-    m.last_success_time = last_verified;
-    write_file_atomically(*o.textfile, render_backup_metrics(m));
-  }
+  auto& m = res.metrics;
+  m.labels = o.labels;
+  m.last_exit_code = res.ok() ? 0 : 1;
+  m.bytes = r.bytes;
+  m.last_check_time = now;
+  m.last_success_time = last_verified;
+  if (o.textfile) write_file_atomically(*o.textfile, render_backup_metrics(m));
   return res;
+}
+
+std::vector<RepoVerifyResult> verify_repositories(const std::vector<RepoVerifyOptions>& each,
+                                                  const std::optional<fs::path>& textfile) {
+  std::vector<RepoVerifyResult> out;
+  std::vector<BackupMetrics> metrics;
+  for (auto o : each) {
+    o.textfile.reset();
+    try {
+      out.push_back(verify_repository(o));
+    } catch (const UserError& e) {  // no password, no scratch folder: a failed verify, still in the file
+      RepoVerifyResult failed;
+      failed.details.problems.push_back(fmt::format("{} ({})", e.what(), e.hint()));
+      failed.metrics.labels = o.labels;
+      failed.metrics.last_exit_code = 1;
+      failed.metrics.last_check_time = o.now ? o.now : static_cast<std::int64_t>(std::time(nullptr));
+      out.push_back(std::move(failed));
+    }
+    metrics.push_back(out.back().metrics);
+  }
+  if (textfile) write_file_atomically(*textfile, render_backup_metrics(metrics));
+  return out;
 }
 
 ResticForget forget_repository(const Repository& repo, const std::string& estate,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backup/manifest.hpp"
+#include "backup/metrics.hpp"
 #include "backup/restic.hpp"
 #include "backup/run.hpp"
 #include "backup/verify.hpp"
@@ -63,6 +64,7 @@ struct RepoVerifyResult {
   ResticCheck check;
   std::vector<std::string> verified;  // snapshot ids that passed the restore test (now tagged verified)
   VerifyResult details;               // problems (each naming the snapshot and file), restores, bytes, age
+  BackupMetrics metrics;              // what the textfile holds for this repository
   bool ok() const { return check.ok && details.ok(); }
 };
 
@@ -101,6 +103,11 @@ ImportResult import_folder(const ImportOptions& options);
 // into a scratch database with the manifest's row counts. Passing snapshots get the tag "verified"
 // (removed from that source's older snapshots, so forget's --keep-tag verified keeps the newest one).
 RepoVerifyResult verify_repository(const RepoVerifyOptions& options);
+
+// verify_repository for each repository (their own textfile ignored), then one textfile holding every
+// repository's metrics (label target), so a job over several repositories loses none of them.
+std::vector<RepoVerifyResult> verify_repositories(const std::vector<RepoVerifyOptions>& each,
+                                                  const std::optional<std::filesystem::path>& textfile);
 
 // `restic forget --prune` with the policy per source group, keeping the newest verified snapshot.
 ResticForget forget_repository(const Repository& repo, const std::string& estate,

@@ -142,6 +142,7 @@ int do_prune(const BackupFlags& f) {
 int do_verify_repo(const BackupFlags& f, std::int64_t max_age) {
   bool all_ok = true;
   json list = json::array();
+  std::vector<backup::RepoVerifyOptions> each;
   for (const auto& repo : repositories_of(f)) {
     backup::RepoVerifyOptions o;
     o.repository = repo;
@@ -149,10 +150,15 @@ int do_verify_repo(const BackupFlags& f, std::int64_t max_age) {
     o.read_data_percent = f.read_data_percent;
     o.max_age_seconds = max_age;
     if (!f.restore_url.empty()) o.restore_url = f.restore_url;
-    if (!f.textfile.empty()) o.textfile = fs::path(f.textfile);
     o.labels = {{"target", mask_url(repo.location)}};
     o.progress = progress_to_stderr(f.json);
-    auto r = backup::verify_repository(o);
+    each.push_back(std::move(o));
+  }
+  auto results = backup::verify_repositories(
+      each, f.textfile.empty() ? std::nullopt : std::optional<fs::path>(f.textfile));
+  for (size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    const auto& repo = each[i].repository;
     all_ok = all_ok && r.ok();
     list.push_back({{"repository", mask_url(repo.location)},
                     {"ok", r.ok()},
