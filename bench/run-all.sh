@@ -7,6 +7,7 @@
 # With --long also the ones that take from minutes to an hour, and need PostgreSQL, pgcopydb, Redis and CBC:
 #   bench_plan           in full (the 100k case, Google Benchmark timings, CBC's optimum)
 #   migrate-bench.sh     rehome migrate postgres / redis against pg_dump, pgcopydb, redis-benchmark
+#   backup-bench.sh      rehome backup run into restic against pg_dump -Fc; 1 % changed: data_added
 #
 #   bash bench/run-all.sh [build-dir] [--long]      (or BENCH_LONG=1)
 #
@@ -60,12 +61,13 @@ run resp "$build/bench/bench_resp"
 run row-hash "$build/bench/bench_row_hash"
 if [[ -n $long ]]; then
   run migrate bash "$here/migrate-bench.sh" "$build"
+  run backup bash "$here/backup-bench.sh" "$build"
 fi
 
 echo
 echo "Results in $results/ (one .txt per benchmark; README.txt names the commit and the machine's load)."
 if [[ -z $long ]]; then
-  echo "The long benchmarks (bench_plan in full, migrate-bench.sh) run with --long."
+  echo "The long benchmarks (bench_plan in full, migrate-bench.sh, backup-bench.sh) run with --long."
 fi
 if ((${#failed[@]})); then
   echo "Failed: ${failed[*]}" >&2

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backup/manifest.hpp"
+#include "backup/stream.hpp"
 
 namespace rehome::engines {
 class PgConnection;
@@ -20,6 +21,12 @@ namespace rehome::backup {
 // `pg_dump -Fc` of one database, plus exact row counts per table taken in the same snapshot
 // (pg_export_snapshot + pg_dump --snapshot) so a restore can be compared with them.
 Artefact dump_postgres(const std::string& url, const std::filesystem::path& folder);
+
+// The same dump streamed into `restic backup --stdin` of every repository (stream.hpp), never written to
+// disk; `head` (estate, host) becomes the manifest stored in the same snapshot with the artefact's size,
+// sha256 and row counts.
+std::pair<Artefact, StreamedDump> stream_postgres(const std::string& url, const std::vector<Restic>& repos,
+                                                  const std::vector<std::string>& tags, Manifest head);
 
 // BGSAVE, wait until LASTSAVE moves, copy the RDB from CONFIG GET dir/dbfilename. When that file is
 // not reachable from here (Redis on another machine), fetches it with `redis-cli --rdb` instead.

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "model/units.hpp"
+
 namespace rehome::backup {
 namespace {
 
@@ -14,11 +16,44 @@ struct Coverage {
   std::set<std::string> media{"disk"};  // the live data sits on a server disk
   bool offsite = false;
   std::vector<std::string> where{"live"};
+  std::vector<std::string> missing;  // declared targets that hold no proven copy, with the reason
 };
 
-Coverage coverage_of(const model::BackupSettings& settings) {
+const TargetSeen* seen_of(const Survey& survey, const std::string& target) {
+  for (const auto& t : survey.targets)
+    if (t.target == target) return &t;
+  return nullptr;
+}
+
+// Why `seen` holds no proven copy of `key`, or "" when it does.
+std::string why_not_a_copy(const TargetSeen* seen, const std::string& key, const Survey& survey) {
+  if (!seen) return "not surveyed";
+  if (!seen->answered()) return seen->state;  // the notes name its repository and restic's reason
+  auto newest = seen->newest.find(key);
+  if (newest == seen->newest.end()) return fmt::format("holds no snapshot of {}", key);
+  auto proven = seen->proven.find(key);
+  if (proven == seen->proven.end())
+    return fmt::format("holds snapshots of {} but none a restore test proved (run rehome backup verify)",
+                       key);
+  std::int64_t age = survey.now - proven->second;
+  if (age > survey.max_age_seconds)
+    return fmt::format("its newest restore-tested snapshot of {} is {} old (more than {})", key,
+                       model::format_duration(age * 1000),
+                       model::format_duration(survey.max_age_seconds * 1000));
+  return "";
+}
+
+// The copies of one item (`key`: the restic service tag of its snapshots).
+Coverage coverage_of(const model::BackupSettings& settings, const Survey* survey, const std::string& key) {
   Coverage c;
   for (const auto& t : settings.targets) {
+    if (survey) {
+      auto why = why_not_a_copy(seen_of(*survey, t.name), key, *survey);
+      if (!why.empty()) {
+        c.missing.push_back(fmt::format("{}: {}", t.name, why));
+        continue;
+      }
+    }
     ++c.copies;
     c.media.insert(t.medium);
     if (t.kind == "offsite") c.offsite = true;
@@ -27,18 +62,29 @@ Coverage coverage_of(const model::BackupSettings& settings) {
   return c;
 }
 
-std::string describe(AuditItem& item, const Coverage& c) {
+std::string describe(AuditItem& item, const Coverage& c, bool surveyed) {
   if (!item.backed_up) return "NO BACKUP (the live data is the only copy)";
   std::vector<std::string> missing;
   if (item.copies < 3)
     missing.push_back(fmt::format("{} more cop{}", 3 - item.copies, 3 - item.copies == 1 ? "y" : "ies"));
   if (item.media < 2) missing.push_back("a second medium (e.g. cloud or NAS, not the same kind of disk)");
   if (!item.offsite) missing.push_back("an off-site copy");
-  std::string head = fmt::format("{} copies ({}), {} medi{} ({}), off-site: {}", item.copies,
-                                 fmt::join(c.where, " + "), item.media, item.media == 1 ? "um" : "a",
-                                 fmt::join(c.media, ", "), item.offsite ? "yes" : "no");
-  if (missing.empty()) return head + " -> meets 3-2-1";
-  return head + " -> needs " + fmt::format("{}", fmt::join(missing, ", "));
+  std::string head =
+      fmt::format("{} {}cop{} ({}), {} medi{} ({}), off-site: {}", item.copies, surveyed ? "proven " : "",
+                  item.copies == 1 ? "y" : "ies", fmt::join(c.where, " + "), item.media,
+                  item.media == 1 ? "um" : "a", fmt::join(c.media, ", "), item.offsite ? "yes" : "no");
+  if (!c.missing.empty()) head += fmt::format("; not counted: {}", fmt::join(c.missing, "; "));
+  if (missing.empty())
+    return head + (surveyed ? " -> meets 3-2-1"
+                            : " -> meets 3-2-1 as declared (not checked: run audit without --declared)");
+  return head + " -> not 3-2-1: needs " + fmt::format("{}", fmt::join(missing, ", "));
+}
+
+void count(AuditItem& item, const Coverage& c) {
+  item.copies = item.backed_up ? c.copies : 1;
+  item.media = item.backed_up ? static_cast<int>(c.media.size()) : 1;
+  item.offsite = item.backed_up && c.offsite;
+  item.missing_copies = c.missing;
 }
 
 }  // namespace
@@ -50,12 +96,19 @@ int AuditReport::failing() const {
       std::count_if(items.begin(), items.end(), [](const auto& i) { return !i.meets_321(); }));
 }
 
-AuditReport audit_backups(const model::Estate& estate) {
+AuditReport audit_backups(const model::Estate& estate, const Survey* survey) {
   AuditReport report;
+  report.surveyed = survey != nullptr;
+  if (survey) report.targets = survey->targets;
   const auto& settings = estate.backup;
-  Coverage cover = coverage_of(settings);
   if (settings.targets.empty())
     report.notes.push_back("no backup targets are configured (backup.targets): nothing is copied anywhere");
+  if (survey)
+    for (const auto& t : survey->targets)
+      if (!t.answered())
+        report.notes.push_back(fmt::format("target {} is {}{}{}", t.target, t.state,
+                                           t.repository.empty() ? "" : " at " + t.repository,
+                                           t.reason.empty() ? "" : ": " + t.reason));
 
   std::set<std::string> listed(settings.volumes.begin(), settings.volumes.end());
   std::set<std::string> mounted;
@@ -75,10 +128,9 @@ AuditReport audit_backups(const model::Estate& estate) {
       for (const auto& other : estate.services)
         if (other.data && other.data->replica_of == svc.name) item.replicas.push_back(other.name);
       item.backed_up = engine_supported(svc.data->engine) && !settings.targets.empty();
-      item.copies = item.backed_up ? cover.copies : 1;
-      item.media = item.backed_up ? static_cast<int>(cover.media.size()) : 1;
-      item.offsite = item.backed_up && cover.offsite;
-      item.verdict = describe(item, cover);
+      Coverage cover = coverage_of(settings, survey, svc.name);
+      count(item, cover);
+      item.verdict = describe(item, cover, survey != nullptr);
       if (!engine_supported(svc.data->engine))
         item.verdict += fmt::format(": rehome backup run cannot dump {} yet; add the engine's own dump job",
                                     svc.data->engine);
@@ -98,10 +150,9 @@ AuditReport audit_backups(const model::Estate& estate) {
       item.kind = "volume";
       item.subject = fmt::format("volume {} ({})", v.name, svc.name);
       item.backed_up = listed.count(v.name) > 0 && !settings.targets.empty();
-      item.copies = item.backed_up ? cover.copies : 1;
-      item.media = item.backed_up ? static_cast<int>(cover.media.size()) : 1;
-      item.offsite = item.backed_up && cover.offsite;
-      item.verdict = describe(item, cover);
+      Coverage cover = coverage_of(settings, survey, v.name);
+      count(item, cover);
+      item.verdict = describe(item, cover, survey != nullptr);
       if (!listed.count(v.name)) item.verdict += ": add it to backup.volumes";
       report.items.push_back(std::move(item));
     }

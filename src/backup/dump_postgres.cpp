@@ -1,9 +1,11 @@
 #include <cctype>
 #include <ctime>
+#include <memory>
 
 #include <fmt/format.h>
 
 #include "backup/artefacts.hpp"
+#include "backup/stream.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/secrets.hpp"
@@ -62,10 +64,21 @@ std::vector<std::string> list_databases(const std::string& server_url) {
   return out;
 }
 
-Artefact dump_postgres(const std::string& url, const fs::path& folder) {
-  auto pg_dump = require_program("pg_dump", "postgresql-client-15");
-  auto endpoint = engines::parse_pg_url(url, "--url", engines::PgDatabase::optional);
+namespace {
+
+// The artefact's identity and the exported snapshot its row counts were taken in.
+struct PgStart {
   Artefact a;
+  engines::PgEndpoint endpoint;
+  std::string snapshot;
+};
+
+PgStart start_postgres(const std::string& url, engines::PgConnection*& session_out,
+                       std::unique_ptr<engines::PgConnection>& holder) {
+  PgStart st;
+  st.endpoint = engines::parse_pg_url(url, "--url", engines::PgDatabase::optional);
+  auto& a = st.a;
+  const auto& endpoint = st.endpoint;
   a.kind = "postgres";
   a.source = endpoint.masked;
   a.database = endpoint.database;
@@ -74,24 +87,34 @@ Artefact dump_postgres(const std::string& url, const fs::path& folder) {
       safe_name(fmt::format("postgres-{}-{}-{}.dump", endpoint.host.empty() ? "127.0.0.1" : endpoint.host,
                             endpoint.port.empty() ? "5432" : endpoint.port, a.database));
   a.time = static_cast<std::int64_t>(std::time(nullptr));
-
   // One snapshot for the row counts and the dump: the counts are exactly what the dump holds.
-  engines::PgConnection session(endpoint);
-  session.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  std::string snapshot = session.scalar("SELECT pg_export_snapshot()");
-  a.row_counts = count_rows(session);
+  holder = std::make_unique<engines::PgConnection>(endpoint);
+  session_out = holder.get();
+  session_out->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  st.snapshot = session_out->scalar("SELECT pg_export_snapshot()");
+  a.row_counts = count_rows(*session_out);
+  return st;
+}
 
+}  // namespace
+
+Artefact dump_postgres(const std::string& url, const fs::path& folder) {
+  auto pg_dump = require_program("pg_dump", "postgresql-client-15");
+  engines::PgConnection* session = nullptr;
+  std::unique_ptr<engines::PgConnection> holder;
+  auto st = start_postgres(url, session, holder);
+  auto& a = st.a;
   fs::path final_path = folder / a.name;
   fs::path partial = folder / (a.name + ".partial");
   // The password (when the URL has one) travels in the environment, never on pg_dump's command line.
-  auto child = engines::for_child_process(endpoint);
+  auto child = engines::for_child_process(st.endpoint);
   ProcessOptions opts;
   if (!child.password.empty()) opts.env["PGPASSWORD"] = child.password;
   auto result =
-      run_process({pg_dump.string(), "--format=custom", "--snapshot=" + snapshot, "--no-password",
+      run_process({pg_dump.string(), "--format=custom", "--snapshot=" + st.snapshot, "--no-password",
                    fmt::format("--file={}", partial.string()), "--dbname=" + child.conninfo_without_password},
                   opts);
-  session.exec("COMMIT");
+  session->exec("COMMIT");
   if (!result.ok()) {
     std::error_code ec;
     fs::remove(partial, ec);
@@ -105,6 +128,37 @@ Artefact dump_postgres(const std::string& url, const fs::path& folder) {
   }
   seal_artefact(partial, final_path, a);
   return a;
+}
+
+std::pair<Artefact, StreamedDump> stream_postgres(const std::string& url, const std::vector<Restic>& repos,
+                                                  const std::vector<std::string>& tags, Manifest head) {
+  auto pg_dump = require_program("pg_dump", "postgresql-client-15");
+  engines::PgConnection* session = nullptr;
+  std::unique_ptr<engines::PgConnection> holder;
+  auto st = start_postgres(url, session, holder);
+  auto child = engines::for_child_process(st.endpoint);
+  std::map<std::string, std::string> env;
+  if (!child.password.empty()) env["PGPASSWORD"] = child.password;
+  Artefact a = st.a;
+  head.time = a.time;
+  head.id = backup_id_for(a.time);
+  StreamedDump streamed;
+  try {
+    // Uncompressed: restic compresses (zstd) after deduplicating, and a zlib stream would turn a change
+    // in one row into a different byte stream for the rest of the table.
+    streamed = stream_dump({pg_dump.string(), "--format=custom", "--compress=0", "--snapshot=" + st.snapshot,
+                            "--no-password", "--dbname=" + child.conninfo_without_password},
+                           env, a.name, repos, tags, [&](std::int64_t size, const std::string& sha256) {
+                             a.size = size;
+                             a.sha256 = sha256;
+                             head.artefacts = {a};
+                             return manifest_to_json(head);
+                           });
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("{} of {}", e.what(), a.source), e.hint());
+  }
+  session->exec("COMMIT");
+  return {a, streamed};
 }
 
 }  // namespace rehome::backup

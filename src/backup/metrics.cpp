@@ -33,19 +33,27 @@ std::string escape_label(const std::string& value) {
   return out;
 }
 
-std::string render_backup_metrics(const BackupMetrics& m) {
-  std::string out, labels = label_set(m.labels);
-  if (m.last_success_time) {
-    metric(out, "backup_last_success_timestamp", "Unix time of the newest backup that passed verification.",
-           "gauge");
-    out += fmt::format("backup_last_success_timestamp{} {}\n", labels, *m.last_success_time);
-  }
-  metric(out, "backup_last_exit_code", "Exit code of the last backup verification (0 = passed).", "gauge");
-  out += fmt::format("backup_last_exit_code{} {}\n", labels, m.last_exit_code);
-  metric(out, "backup_bytes", "Size in bytes of the newest backup.", "gauge");
-  out += fmt::format("backup_bytes{} {}\n", labels, m.bytes);
-  metric(out, "backup_last_check_timestamp", "Unix time of the last backup verification run.", "gauge");
-  out += fmt::format("backup_last_check_timestamp{} {}\n", labels, m.last_check_time);
+std::string render_backup_metrics(const BackupMetrics& m) { return render_backup_metrics(std::vector{m}); }
+
+std::string render_backup_metrics(const std::vector<BackupMetrics>& targets) {
+  std::string out;
+  auto family = [&](const char* name, const char* help, auto value) {
+    std::string samples;
+    for (const auto& m : targets)
+      if (auto v = value(m)) samples += fmt::format("{}{} {}\n", name, label_set(m.labels), *v);
+    if (samples.empty()) return;  // absent: BackupMetricsMissing fires
+    metric(out, name, help, "gauge");
+    out += samples;
+  };
+  using V = std::optional<std::int64_t>;
+  family("backup_last_success_timestamp", "Unix time of the newest backup that passed verification.",
+         [](const BackupMetrics& m) { return m.last_success_time; });
+  family("backup_last_exit_code", "Exit code of the last backup verification (0 = passed).",
+         [](const BackupMetrics& m) { return V(m.last_exit_code); });
+  family("backup_bytes", "Size in bytes of the newest backup.",
+         [](const BackupMetrics& m) { return V(m.bytes); });
+  family("backup_last_check_timestamp", "Unix time of the last backup verification run.",
+         [](const BackupMetrics& m) { return V(m.last_check_time); });
   return out;
 }
 

@@ -21,6 +21,8 @@ struct BackupMetrics {
   std::int64_t last_check_time = 0;  // when this verify ran
 };
 std::string render_backup_metrics(const BackupMetrics& m);
+// Several targets (one verify over every repository) in one textfile: each family's HELP/TYPE once.
+std::string render_backup_metrics(const std::vector<BackupMetrics>& targets);
 
 struct MirrorSync {
   std::string repository;

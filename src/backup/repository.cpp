@@ -11,6 +11,7 @@
 #include "backup/artefacts.hpp"
 #include "backup/metrics.hpp"
 #include "backup/store.hpp"
+#include "backup/stream.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
@@ -55,6 +56,42 @@ std::optional<fs::path> find_manifest_folder(const fs::path& restored) {
   return std::nullopt;
 }
 
+void store_artefact(const std::vector<Restic>& repos, const fs::path& root, const fs::path& file,
+                    const Artefact& a, const Manifest& head, const std::vector<std::string>& tags,
+                    const std::string& time, RepoRunResult& result, const Progress& progress) {
+  std::error_code ec;
+  fs::path folder = root / a.name;
+  fs::remove_all(folder, ec);
+  make_folder(folder, "staging folder");
+  fs::rename(file, folder / a.name, ec);
+  if (ec) {  // another file system (import-folder): copy
+    ec.clear();
+    fs::copy_file(file, folder / a.name, ec);
+  }
+  if (ec)
+    throw UserError(fmt::format("cannot put {} into {}: {}", file.string(), folder.string(), ec.message()),
+                    "check the staging folder's permissions and free space");
+  Manifest m = head;
+  m.artefacts = {a};
+  write_file_atomically(folder / manifest_file, manifest_to_json(m));
+  std::string service;
+  for (const auto& t : tags)
+    if (t.starts_with("service=")) service = t.substr(8);
+  for (const auto& r : repos) {
+    try {
+      auto summary = r.backup(folder, tags, head.host, time);
+      progress(fmt::format("      {} {} -> {} snapshot {} ({} new in the repository)", a.name,
+                           model::format_bytes(a.size), r.where(), summary.snapshot_id,
+                           model::format_bytes(summary.data_added)));
+      result.stored.push_back({r.where(), service, a.kind, a, summary});
+    } catch (const UserError& e) {
+      result.failures.push_back(fmt::format("{} ({})", e.what(), e.hint()));
+      progress(fmt::format("✗ {}", e.what()));
+    }
+  }
+  fs::remove_all(folder, ec);  // the repositories hold it now; the path stays stable for the next run
+}
+
 RepoRunResult backup_to_repositories(const RepoRunOptions& o) {
   if (o.sources.empty())
     throw UserError("nothing to back up", "give an estate with databases, or --url / --volume");
@@ -88,6 +125,24 @@ RepoRunResult backup_to_repositories(const RepoRunOptions& o) {
     o.progress(fmt::format("[{}/{}] {} {} ...", i, sources.size(), s.kind, what));
     std::vector<Artefact> artefacts;
     try {
+      if (s.kind == "postgres") {  // streamed: written once, into restic
+        Manifest head;
+        head.estate = o.estate;
+        head.host = hostname();
+        auto [a, streamed] =
+            stream_postgres(s.target, repos, snapshot_tags(o.estate, service_of(s), "postgres"), head);
+        for (const auto& [where, summary] : streamed.summaries) {
+          o.progress(fmt::format("      {} {} streamed -> {} snapshot {} ({} new in the repository)", a.name,
+                                 model::format_bytes(a.size), where, summary.snapshot_id,
+                                 model::format_bytes(summary.data_added)));
+          result.stored.push_back({where, service_of(s), a.kind, a, summary});
+        }
+        for (const auto& [where, why] : streamed.failures) {
+          result.failures.push_back(why);
+          o.progress(fmt::format("✗ {}", why));
+        }
+        continue;
+      }
       artefacts = take_artefacts(s, incoming);
     } catch (const UserError& e) {
       result.failures.push_back(fmt::format("{} ({})", e.what(), e.hint()));
@@ -95,34 +150,13 @@ RepoRunResult backup_to_repositories(const RepoRunOptions& o) {
       continue;
     }
     for (auto& a : artefacts) {
-      fs::path folder = root / a.name;
-      fs::remove_all(folder, ec);
-      make_folder(folder, "staging folder");
-      fs::rename(incoming / a.name, folder / a.name, ec);
-      if (ec)
-        throw UserError(fmt::format("cannot move {} into {}: {}", a.name, folder.string(), ec.message()),
-                        "check the staging folder's permissions");
-      Manifest m;
-      m.time = a.time;
-      m.id = backup_id_for(a.time);
-      m.estate = o.estate;
-      m.host = hostname();
-      m.artefacts.push_back(a);
-      write_file_atomically(folder / manifest_file, manifest_to_json(m));
-      std::string service = service_of(s);
-      for (const auto& r : repos) {
-        try {
-          auto summary = r.backup(folder, snapshot_tags(o.estate, service, a.kind));
-          o.progress(fmt::format("      {} {} -> {} snapshot {} ({} new in the repository)", a.name,
-                                 model::format_bytes(a.size), r.where(), summary.snapshot_id,
-                                 model::format_bytes(summary.data_added)));
-          result.stored.push_back({r.where(), service, a.kind, a, summary});
-        } catch (const UserError& e) {
-          result.failures.push_back(fmt::format("{} ({})", e.what(), e.hint()));
-          o.progress(fmt::format("✗ {}", e.what()));
-        }
-      }
-      fs::remove_all(folder, ec);  // the repositories hold it now; the path stays stable for the next run
+      Manifest head;
+      head.time = a.time;
+      head.id = backup_id_for(a.time);
+      head.estate = o.estate;
+      head.host = hostname();
+      store_artefact(repos, root, incoming / a.name, a, head, snapshot_tags(o.estate, service_of(s), a.kind),
+                     {}, result, o.progress);
     }
   }
   fs::remove_all(incoming, ec);
@@ -172,6 +206,7 @@ RepoVerifyResult verify_repository(const RepoVerifyOptions& o) {
     try {
       fs::path target = scratch / snap.short_id;
       restic.restore(snap.id, target);
+      unpack_streams(target);  // a streamed dump: its tar unpacked beside itself, parts joined
       auto folder = find_manifest_folder(target);
       if (!folder) {
         r.problems.push_back(fmt::format("{}: no {} in it: not a rehome snapshot", label, manifest_file));
@@ -212,16 +247,36 @@ RepoVerifyResult verify_repository(const RepoVerifyOptions& o) {
     r.problems.push_back(fmt::format("{}: newest snapshot is {} old, more than the allowed {}",
                                      restic.where(), model::format_duration(r.age_seconds * 1000),
                                      model::format_duration(o.max_age_seconds * 1000)));
-  if (o.textfile) {
-    BackupMetrics m;
-    m.labels = o.labels;
-    m.last_exit_code = res.ok() ? 0 : 1;
-    m.bytes = r.bytes;
-    m.last_check_time = now;
-    m.last_success_time = last_verified;
-    write_file_atomically(*o.textfile, render_backup_metrics(m));
-  }
+  auto& m = res.metrics;
+  m.labels = o.labels;
+  m.last_exit_code = res.ok() ? 0 : 1;
+  m.bytes = r.bytes;
+  m.last_check_time = now;
+  m.last_success_time = last_verified;
+  if (o.textfile) write_file_atomically(*o.textfile, render_backup_metrics(m));
   return res;
+}
+
+std::vector<RepoVerifyResult> verify_repositories(const std::vector<RepoVerifyOptions>& each,
+                                                  const std::optional<fs::path>& textfile) {
+  std::vector<RepoVerifyResult> out;
+  std::vector<BackupMetrics> metrics;
+  for (auto o : each) {
+    o.textfile.reset();
+    try {
+      out.push_back(verify_repository(o));
+    } catch (const UserError& e) {  // no password, no scratch folder: a failed verify, still in the file
+      RepoVerifyResult failed;
+      failed.details.problems.push_back(fmt::format("{} ({})", e.what(), e.hint()));
+      failed.metrics.labels = o.labels;
+      failed.metrics.last_exit_code = 1;
+      failed.metrics.last_check_time = o.now ? o.now : static_cast<std::int64_t>(std::time(nullptr));
+      out.push_back(std::move(failed));
+    }
+    metrics.push_back(out.back().metrics);
+  }
+  if (textfile) write_file_atomically(*textfile, render_backup_metrics(metrics));
+  return out;
 }
 
 ResticForget forget_repository(const Repository& repo, const std::string& estate,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backup/manifest.hpp"
+#include "backup/metrics.hpp"
 #include "backup/restic.hpp"
 #include "backup/run.hpp"
 #include "backup/verify.hpp"
@@ -63,14 +64,50 @@ struct RepoVerifyResult {
   ResticCheck check;
   std::vector<std::string> verified;  // snapshot ids that passed the restore test (now tagged verified)
   VerifyResult details;               // problems (each naming the snapshot and file), restores, bytes, age
+  BackupMetrics metrics;              // what the textfile holds for this repository
   bool ok() const { return check.ok && details.ok(); }
 };
+
+// Moves (or, across file systems, copies) `file` into <root>/<artefact name>/ beside a manifest.json of
+// `head` holding just `a`, and `restic backup`s that folder into every repository with `tags` (and
+// `time`, restic's --time, when not empty; head.host as --host). Failures are recorded in `result`.
+void store_artefact(const std::vector<Restic>& repos, const std::filesystem::path& root,
+                    const std::filesystem::path& file, const Artefact& a, const Manifest& head,
+                    const std::vector<std::string>& tags, const std::string& time, RepoRunResult& result,
+                    const Progress& progress);
+
+struct ImportOptions {
+  std::filesystem::path folder;  // the older store: <folder>/<id>/manifest.json + artefacts
+  std::vector<Repository> repositories;
+  std::string estate;  // "" = each backup's own manifest estate
+  std::filesystem::path staging = default_staging;
+  Progress progress = [](const std::string&) {};
+};
+
+struct ImportResult {
+  int imported = 0;                  // backups newly in every repository
+  int already_there = 0;             // found by their tag folder-backup=ID: a second import adds nothing
+  RepoRunResult stored;              // snapshots made and failures (per repository)
+  std::vector<std::string> refused;  // artefacts whose size or sha256 no longer match their manifest
+  bool ok() const { return stored.ok() && refused.empty(); }
+};
+
+// `backup import-folder`: every complete backup of the older folder store, oldest first, each artefact
+// checked against its manifest (size, sha256) and stored as its own snapshot exactly as `backup run`
+// stores one (same staging path, tags estate/service/kind, manifest beside it), with the backup's own
+// time (--time) and host, plus the tag folder-backup=ID so a second import skips it.
+ImportResult import_folder(const ImportOptions& options);
 
 // `restic check` with a sampled read, then the newest snapshot of every source is restored into a
 // throwaway folder: sizes and sha256 against its manifest, archives read back, PostgreSQL dumps restored
 // into a scratch database with the manifest's row counts. Passing snapshots get the tag "verified"
 // (removed from that source's older snapshots, so forget's --keep-tag verified keeps the newest one).
 RepoVerifyResult verify_repository(const RepoVerifyOptions& options);
+
+// verify_repository for each repository (their own textfile ignored), then one textfile holding every
+// repository's metrics (label target), so a job over several repositories loses none of them.
+std::vector<RepoVerifyResult> verify_repositories(const std::vector<RepoVerifyOptions>& each,
+                                                  const std::optional<std::filesystem::path>& textfile);
 
 // `restic forget --prune` with the policy per source group, keeping the newest verified snapshot.
 ResticForget forget_repository(const Repository& repo, const std::string& estate,

@@ -139,16 +139,23 @@ Restic::Restic(Repository repo) : repo_(std::move(repo)) {
 
 std::string Restic::where() const { return mask_url(repo_.location); }
 
-Restic::Out Restic::run(std::vector<std::string> args) const {
-  auto restic = require_program("restic", "restic");
+Restic::Command Restic::command(const std::vector<std::string>& args) const {
+  Command c;
+  c.argv = {require_program("restic", "restic").string()};
+  c.env["RESTIC_REPOSITORY"] = repo_.location;
+  if (repo_.password_file) c.env["RESTIC_PASSWORD_FILE"] = repo_.password_file->string();
+  if (repo_.cache_dir) c.env["RESTIC_CACHE_DIR"] = repo_.cache_dir->string();
+  for (const auto& o : repo_.options) c.argv.insert(c.argv.end(), {"-o", o});
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  return c;
+}
+
+Restic::Out Restic::run(std::vector<std::string> args, std::chrono::seconds timeout) const {
+  auto c = command(args);
   ProcessOptions opts;
-  opts.env["RESTIC_REPOSITORY"] = repo_.location;
-  if (repo_.password_file) opts.env["RESTIC_PASSWORD_FILE"] = repo_.password_file->string();
-  if (repo_.cache_dir) opts.env["RESTIC_CACHE_DIR"] = repo_.cache_dir->string();
-  std::vector<std::string> argv = {restic.string()};
-  for (const auto& o : repo_.options) argv.insert(argv.end(), {"-o", o});
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto r = run_process(argv, opts);
+  opts.env = c.env;
+  opts.timeout = timeout;
+  auto r = run_process(c.argv, opts);
   return {r.timed_out ? 124 : r.exit_code, r.out, mask_secrets(r.err)};
 }
 
@@ -165,9 +172,11 @@ void Restic::fail(const std::string& what, const Out& r) const {
   throw UserError(fmt::format("restic {} on {} failed (exit {}): {}", what, where(), r.exit_code, why), hint);
 }
 
-ResticProbe Restic::probe() const {
-  auto r = run({"cat", "config", "--no-lock"});
+ResticProbe Restic::probe(std::chrono::seconds timeout) const {
+  auto r = run({"cat", "config", "--no-lock"}, timeout);
   if (r.exit_code == 0) return {Reach::ok, ""};
+  if (r.exit_code == 124)  // timed out (run() reports a killed child so)
+    return {Reach::unreachable, fmt::format("no answer within {} s", timeout.count())};
   std::string why = trim(r.err);
   if (contains(why, "wrong password")) return {Reach::wrong_password, why};
   // restic asks this only after it reached the storage (the folder, the sftp session, the REST server).

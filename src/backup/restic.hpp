@@ -1,6 +1,8 @@
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,8 +74,9 @@ class Restic {
  public:
   explicit Restic(Repository repo);
 
-  ResticProbe probe() const;  // `restic cat config`
-  void init() const;          // `restic init`
+  // `restic cat config`; a host that does not answer within `timeout` is unreachable.
+  ResticProbe probe(std::chrono::seconds timeout = std::chrono::seconds(120)) const;
+  void init() const;  // `restic init`
   // Initialises the repository when there is none yet; throws when it is unreachable.
   void ensure_initialised() const;
   // `restic backup` of a folder (recorded under its absolute path, so keep it stable for dedup).
@@ -90,6 +93,14 @@ class Restic {
   // `restic restore ID --target DIR`.
   void restore(const std::string& snapshot_id, const std::filesystem::path& target) const;
 
+  // The argv and environment restic runs with for `args` (the password only as RESTIC_PASSWORD_FILE or
+  // inherited), for callers that feed restic a stream (stream.cpp).
+  struct Command {
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> env;
+  };
+  Command command(const std::vector<std::string>& args) const;
+
   const Repository& repository() const { return repo_; }
   // The location with any password in it masked, for messages.
   std::string where() const;
@@ -99,7 +110,7 @@ class Restic {
     int exit_code;
     std::string out, err;
   };
-  Out run(std::vector<std::string> args) const;
+  Out run(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(0)) const;
   [[noreturn]] void fail(const std::string& what, const Out& r) const;
   Repository repo_;
 };

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "backup/artefacts.hpp"
-#include "backup/store.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
@@ -99,73 +98,6 @@ std::vector<Source> sources_from_estate(const model::Estate& estate, const fs::p
         {"volume", (p.is_absolute() ? p : volume_root / name / "_data").string(), p.filename().string()});
   }
   return out;
-}
-
-RunResult run_backup(const RunOptions& o) {
-  if (o.sources.empty())
-    throw UserError("nothing to back up", "give an estate with databases, or --url / --volume");
-  make_folder(o.dest, "backup destination");
-  for (const auto& leftover : list_partials(o.dest))
-    o.progress(
-        fmt::format("note: {} is left from an interrupted run; it is not a backup, delete it when no run is "
-                    "active",
-                    leftover.string()));
-
-  auto sources = expand_sources(o.sources);
-
-  auto now = static_cast<std::int64_t>(std::time(nullptr));
-  while (fs::exists(o.dest / backup_id_for(now)) ||
-         fs::exists(o.dest / (fmt::format(".{}.partial", backup_id_for(now))))) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // two runs in one second: next id
-    now = static_cast<std::int64_t>(std::time(nullptr));
-  }
-  Manifest manifest;
-  manifest.id = backup_id_for(now);
-  manifest.time = now;
-  manifest.estate = o.estate;
-  manifest.host = hostname();
-  fs::path partial = o.dest / ("." + manifest.id + ".partial");
-  fs::path final_dir = o.dest / manifest.id;
-  make_folder(partial, "backup folder");
-
-  try {
-    int i = 0;
-    for (const auto& s : sources) {
-      ++i;
-      std::string what = s.kind == "volume" ? s.target : mask_url(s.target);
-      o.progress(fmt::format("[{}/{}] {} {} ...", i, sources.size(), s.kind, what));
-      auto started = std::chrono::steady_clock::now();
-      for (auto& a : take_artefacts(s, partial)) {
-        if (manifest.find(a.name)) {  // same database reached twice under one name
-          throw UserError(fmt::format("two sources produce the artefact name {}", a.name),
-                          "list each database or volume once");
-        }
-        auto ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-        o.progress(fmt::format("      {} {} in {}{}", a.name, model::format_bytes(a.size),
-                               model::format_duration(ms.count()),
-                               a.row_counts.empty() ? "" : fmt::format(", {} tables", a.row_counts.size())));
-        manifest.artefacts.push_back(std::move(a));
-      }
-    }
-    write_file_atomically(partial / manifest_file, manifest_to_json(manifest));
-    std::error_code ec;
-    fs::rename(partial, final_dir, ec);
-    if (ec)
-      throw UserError(
-          fmt::format("cannot rename {} to {}: {}", partial.string(), final_dir.string(), ec.message()),
-          "check the backup folder's permissions");
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(partial, ec);  // never leave a half backup behind
-    throw;
-  }
-  o.progress(fmt::format("backup {} complete: {} artefacts, {}", manifest.id, manifest.artefacts.size(),
-                         model::format_bytes(manifest.total_bytes())));
-
-  RunResult result{manifest, final_dir, std::nullopt};
-  if (o.offsite) result.offsite = copy_offsite(o.dest, *o.offsite, o.progress);
-  return result;
 }
 
 }  // namespace rehome::backup

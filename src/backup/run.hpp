@@ -42,34 +42,4 @@ std::vector<Source> sources_from_estate(const model::Estate& estate,
 // the server), redis://... Throws UserError for anything else.
 Source source_from_url(const std::string& url);
 
-struct OffsiteResult {
-  int backups_copied = 0;
-  int backups_already_there = 0;
-  int files_copied = 0;
-  std::int64_t bytes_copied = 0;
-};
-
-struct RunOptions {
-  std::vector<Source> sources;
-  std::filesystem::path dest;
-  std::optional<std::filesystem::path> offsite;
-  std::string estate;
-  Progress progress = [](const std::string&) {};
-};
-
-struct RunResult {
-  Manifest manifest;
-  std::filesystem::path dir;
-  std::optional<OffsiteResult> offsite;
-};
-
-// Takes every artefact into "<dest>/.<id>.partial", writes the manifest, renames the folder to
-// "<dest>/<id>", then copies new backups off-site. On failure nothing that looks complete is left.
-RunResult run_backup(const RunOptions& options);
-
-// Copies to `offsite` every complete backup of `dest` it does not hold yet (file by file, each re-hashed
-// after the copy and compared with the manifest), through a ".partial" folder renamed at the end.
-OffsiteResult copy_offsite(const std::filesystem::path& dest, const std::filesystem::path& offsite,
-                           const Progress& progress);
-
 }  // namespace rehome::backup

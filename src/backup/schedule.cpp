@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "backup/survey.hpp"
 #include "common/error.hpp"
 
 namespace rehome::backup {
@@ -75,64 +76,46 @@ std::pair<int, int> parse_daily_time(const std::string& schedule) {
 
 void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings) {
   o.mirror = !settings.git_mirrors.empty() && !settings.mirror_remote.empty();
-  bool have_local = false;
   for (const auto& t : settings.targets) {
     const auto& loc = t.location;
-    if (t.kind == "local" && !have_local) {
-      auto colon = loc.find(":/");
-      if (loc.starts_with("/")) {
-        o.dest = loc;
-        have_local = true;
-      } else if (colon != std::string::npos && loc.find('@') == std::string::npos) {
-        o.dest = loc.substr(colon + 1);
-        if (o.server.empty()) o.server = loc.substr(0, colon);
-        have_local = true;
-      }
-    } else if (t.kind == "offsite" && loc.starts_with("/")) {
-      o.offsite = loc;
-    } else if (t.kind == "offsite" && (loc.starts_with("sftp:") || loc.starts_with("rest:"))) {
-      o.repositories.push_back(loc);
-    } else if (t.kind == "offsite" && loc.find('@') != std::string::npos &&
-               loc.find(":/") != std::string::npos) {
-      o.repositories.push_back("sftp:" + loc);
+    auto colon = loc.find(":/");
+    std::string host = colon == std::string::npos ? "" : loc.substr(0, colon);
+    if (t.kind == "local" && !host.empty() && host.find_first_of("@:") == std::string::npos) {
+      o.repositories.push_back(loc.substr(colon + 1));  // the backup disk of the server the job runs on
+      if (o.server.empty()) o.server = host;
+      continue;
     }
+    auto location = restic_location(loc);
+    if (!location)
+      throw UserError(
+          fmt::format("backup target {}: \"{}\" is not a restic repository location", t.name, loc),
+          "write /path, user@host:/path, sftp:user@host:/path or rest:http://host:8000/name");
+    o.repositories.push_back(*location);
   }
 }
 
 std::vector<std::vector<std::string>> job_commands(const ScheduleOptions& o) {
+  if (o.repositories.empty())
+    throw UserError("the backup job has no repository to write to",
+                    "declare backup.targets in the estate or give --repo");
   std::vector<std::string> run = {"backup", "run"};
   if (!o.estate_file.empty()) run.push_back(o.estate_file);
-  run.insert(run.end(), {"--dest", o.dest});
-  if (!o.offsite.empty()) run.insert(run.end(), {"--offsite", o.offsite});
-  std::vector<std::string> verify = {"backup", "verify", "--dest", o.dest, "--max-age", "26h"};
-  if (!o.restore_url.empty()) verify.insert(verify.end(), {"--restore-url", o.restore_url});
-  if (!o.textfile.empty()) verify.insert(verify.end(), {"--textfile", o.textfile});
+  std::vector<std::string> verify = {"backup", "verify", "--max-age", "26h"};
   std::vector<std::string> prune = {"backup",         "prune",
-                                    "--dest",         o.dest,
                                     "--keep-daily",   std::to_string(o.retention.daily),
                                     "--keep-weekly",  std::to_string(o.retention.weekly),
                                     "--keep-monthly", std::to_string(o.retention.monthly),
                                     "--keep-yearly",  std::to_string(o.retention.yearly)};
-  std::vector<std::vector<std::string>> jobs = {run, verify, prune};
-  if (o.repositories.empty()) return jobs;
-  // Every off-site repository gets its own copy, restore test and restic forget.
-  std::vector<std::string> repo_run = {"backup", "run"};
-  if (!o.estate_file.empty()) repo_run.push_back(o.estate_file);
-  std::vector<std::string> repo_verify = {"backup", "verify", "--max-age", "26h"};
-  std::vector<std::string> repo_prune = {"backup",         "prune",
-                                         "--keep-daily",   std::to_string(o.retention.daily),
-                                         "--keep-weekly",  std::to_string(o.retention.weekly),
-                                         "--keep-monthly", std::to_string(o.retention.monthly),
-                                         "--keep-yearly",  std::to_string(o.retention.yearly)};
   if (!o.estate_name.empty()) {
-    repo_verify.insert(repo_verify.end(), {"--estate", o.estate_name});
-    repo_prune.insert(repo_prune.end(), {"--estate", o.estate_name});
+    verify.insert(verify.end(), {"--estate", o.estate_name});
+    prune.insert(prune.end(), {"--estate", o.estate_name});
   }
-  if (!o.restore_url.empty()) repo_verify.insert(repo_verify.end(), {"--restore-url", o.restore_url});
+  if (!o.restore_url.empty()) verify.insert(verify.end(), {"--restore-url", o.restore_url});
+  if (!o.textfile.empty()) verify.insert(verify.end(), {"--textfile", o.textfile});
+  // Every repository, local and off-site, gets its own copy, restore test and restic forget.
   for (const auto& r : o.repositories)
-    for (auto* cmd : {&repo_run, &repo_verify, &repo_prune}) cmd->insert(cmd->end(), {"--repo", r});
-  jobs.insert(jobs.end(), {repo_run, repo_verify, repo_prune});
-  return jobs;
+    for (auto* cmd : {&run, &verify, &prune}) cmd->insert(cmd->end(), {"--repo", r});
+  return {run, verify, prune};
 }
 
 std::map<std::string, std::string> render_systemd(const ScheduleOptions& o) {
@@ -198,8 +181,9 @@ std::map<std::string, std::string> render_swarm(const ScheduleOptions& o) {
     indented += fmt::format("        {}\n", script.substr(start, end - start));
     start = end + 1;
   }
-  std::string volumes = fmt::format("      - {}:{}\n", o.dest, o.dest);
-  if (!o.offsite.empty()) volumes += fmt::format("      - {}:{}\n", o.offsite, o.offsite);
+  std::string volumes;
+  for (const auto& r : o.repositories)
+    if (r.starts_with("/")) volumes += fmt::format("      - {}:{}\n", r, r);
   if (!o.textfile.empty()) {
     auto dir = std::filesystem::path(o.textfile).parent_path().string();
     volumes += fmt::format("      - {}:{}\n", dir, dir);

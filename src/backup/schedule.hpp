@@ -10,11 +10,8 @@ struct ScheduleOptions {
   std::string schedule = "03:00";  // "HH:MM" daily, or (systemd only) any OnCalendar= expression
   std::string estate_file;         // path of estate.yaml where the job runs (empty: rehome's built-in)
   std::string estate_name;
-  std::string dest = "/srv/backups";
-  std::string offsite;  // empty = none
-  // Off-site targets on another machine ("user@host:/path" -> "sftp:user@host:/path"): restic
-  // repositories each job backs up to, verifies and prunes (password: RESTIC_PASSWORD[_FILE] from the
-  // EnvironmentFile / Swarm secret).
+  // The restic repositories the job backs up to, verifies and prunes: every declared target, local and
+  // off-site (password: RESTIC_PASSWORD[_FILE] from the EnvironmentFile / Swarm secret).
   std::vector<std::string> repositories;
   std::string textfile = "/var/lib/node_exporter/textfile/rehome_backup.prom";
   std::string restore_url;  // scratch server for the restore test; empty = checksum-only verify
@@ -27,10 +24,10 @@ struct ScheduleOptions {
   std::string mirror_textfile = "/var/lib/node_exporter/textfile/rehome_mirror.prom";
 };
 
-// Takes dest (and, for Swarm, the server) from the first local target ("/srv/backups" or
-// "hppavilion:/mnt/data/backups"), and the off-site folder from an off-site target that is a plain path
-// (a mounted folder); a remote "user@host:/path" becomes the restic repository "sftp:user@host:/path" and
-// "sftp:..."/"rest:..." locations are taken as they are.
+// Every target becomes a restic repository (survey.hpp's restic_location): "/srv/backups" as it is,
+// "user@host:/path" -> "sftp:user@host:/path", "sftp:..."/"rest:..." as they are; a local target on a
+// named server ("hppavilion:/mnt/data/backups", no user) is the folder on that server, where the Swarm job
+// is placed (server). A location restic cannot open throws UserError naming the target.
 void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings);
 
 // "03:00" -> {3, 0}; throws UserError naming the value when it is not HH:MM.

@@ -11,17 +11,12 @@ namespace fs = std::filesystem;
 
 namespace rehome::backup {
 
-void require_folder(const fs::path& dest, const char* what) {
+std::vector<StoredBackup> list_backups(const fs::path& dest) {
   std::error_code ec;
   if (!fs::is_directory(dest, ec))
-    throw UserError(fmt::format("{} {} is not a folder", what, dest.string()),
-                    "give the folder where `rehome backup run --dest` writes its backups");
-}
-
-std::vector<StoredBackup> list_backups(const fs::path& dest) {
-  require_folder(dest, "backup destination");
+    throw UserError(fmt::format("backup folder {} is not a folder", dest.string()),
+                    "give the folder the older `rehome backup run --dest` wrote its backups to");
   std::vector<StoredBackup> out;
-  std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dest, ec)) {
     auto name = entry.path().filename().string();
     if (!entry.is_directory() || name.starts_with(".")) continue;
@@ -40,17 +35,6 @@ std::vector<StoredBackup> list_backups(const fs::path& dest) {
     return a.manifest.time != b.manifest.time ? a.manifest.time > b.manifest.time
                                               : a.manifest.id > b.manifest.id;
   });
-  return out;
-}
-
-std::vector<fs::path> list_partials(const fs::path& dest) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dest, ec)) {
-    auto name = entry.path().filename().string();
-    if (name.ends_with(".partial")) out.push_back(entry.path());
-  }
-  std::sort(out.begin(), out.end());
   return out;
 }
 

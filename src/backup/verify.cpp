@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "backup/artefacts.hpp"
-#include "backup/metrics.hpp"
 #include "backup/store.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -118,23 +117,6 @@ void check_readable(const StoredBackup& b, VerifyResult& r, const Progress& prog
   }
 }
 
-void write_textfile(const VerifyOptions& o, const std::vector<StoredBackup>& backups, const VerifyResult& r,
-                    std::int64_t now) {
-  BackupMetrics m;
-  m.labels = o.labels;
-  m.last_exit_code = r.ok() ? 0 : 1;
-  m.bytes = r.bytes;
-  m.last_check_time = now;
-  for (const auto& b : backups) {
-    bool passed = b.verified || (r.ok() && b.manifest.id == r.backup_id);
-    if (passed) {
-      m.last_success_time = b.manifest.time;
-      break;
-    }
-  }
-  write_file_atomically(*o.textfile, render_backup_metrics(m));
-}
-
 }  // namespace
 
 void check_backup(const StoredBackup& b, const std::optional<std::string>& restore_url, VerifyResult& r,
@@ -165,40 +147,6 @@ std::optional<std::int64_t> parse_age(const std::string& text) {
   auto ms = model::parse_duration(text);
   if (!ms || *ms <= 0) return std::nullopt;
   return *ms / 1000;
-}
-
-VerifyResult verify_backup(const VerifyOptions& o) {
-  std::int64_t now = o.now ? o.now : static_cast<std::int64_t>(std::time(nullptr));
-  VerifyResult r;
-  std::vector<StoredBackup> backups;
-  try {
-    backups = list_backups(o.dest);
-  } catch (const UserError& e) {
-    // Still write the textfile: a missing or unreadable backup folder must raise BackupFailed.
-    r.problems.push_back(fmt::format("{} ({})", e.what(), e.hint()));
-    if (o.textfile) write_textfile(o, backups, r, now);
-    return r;
-  }
-  if (backups.empty()) {
-    r.problems.push_back(fmt::format("{}: no complete backup found", o.dest.string()));
-  } else {
-    const auto& b = backups.front();
-    r.backup_id = b.manifest.id;
-    r.bytes = b.manifest.total_bytes();
-    r.age_seconds = now - b.manifest.time;
-    o.progress(fmt::format("checking backup {} ({} old, {} artefacts)", b.manifest.id,
-                           model::format_duration(r.age_seconds * 1000), b.manifest.artefacts.size()));
-    if (r.age_seconds > o.max_age_seconds)
-      r.problems.push_back(fmt::format("newest backup {} is {} old, more than the allowed {}", b.dir.string(),
-                                       model::format_duration(r.age_seconds * 1000),
-                                       model::format_duration(o.max_age_seconds * 1000)));
-    check_backup(b, o.restore_url, r, o.progress);
-    if (r.ok()) {
-      write_file_atomically(b.dir / verified_file, verify_record_to_json({now, o.restore_url.has_value()}));
-    }
-  }
-  if (o.textfile) write_textfile(o, backups, r, now);
-  return r;
 }
 
 }  // namespace rehome::backup

@@ -10,10 +10,10 @@
 #include "backup/audit.hpp"
 #include "backup/manifest.hpp"
 #include "backup/mirror.hpp"
-#include "backup/prune.hpp"
 #include "backup/repository.hpp"
 #include "backup/run.hpp"
 #include "backup/schedule.hpp"
+#include "backup/survey.hpp"
 #include "backup/verify.hpp"
 #include "cli/subcommand.hpp"
 #include "common/atomic_file.hpp"
@@ -32,7 +32,8 @@ namespace fs = std::filesystem;
 struct BackupFlags {
   std::string estate;
   std::vector<std::string> urls, volumes;
-  std::string dest, offsite;
+  std::string folder;
+  std::vector<std::string> schedule_repos;
   int keep_daily = 7, keep_weekly = 4, keep_monthly = 6, keep_yearly = 0;
   bool dry_run = false;
   std::string max_age = "24h", restore_url, textfile;
@@ -40,6 +41,9 @@ struct BackupFlags {
   std::string repos, remote, cache, forge;
   std::vector<std::string> restic_repos;
   std::string password_file, staging = backup::default_staging;
+  std::vector<std::string> restic_options;
+  std::string audit_max_age = "26h";
+  bool declared = false;
   int read_data_percent = 5;
   bool json = false;
 };
@@ -60,18 +64,18 @@ json artefact_json(const backup::Artefact& a) {
 std::vector<backup::Repository> repositories_of(const BackupFlags& f) {
   std::vector<backup::Repository> out;
   for (const auto& location : f.restic_repos) {
-    backup::Repository r{location, std::nullopt, std::nullopt, {}};
+    backup::Repository r{location, std::nullopt, std::nullopt, f.restic_options};
     if (!f.password_file.empty()) r.password_file = fs::path(f.password_file);
     out.push_back(std::move(r));
   }
   return out;
 }
 
-void require_dest_or_repo(const BackupFlags& f) {
-  if (f.dest.empty() == f.restic_repos.empty())
-    throw UserError(
-        "give either --repo (a restic repository) or --dest (a backup folder)",
-        "restic repositories are the recommended store: --repo /srv/restic or sftp:user@host:/path");
+void require_repo(const BackupFlags& f) {
+  if (f.restic_repos.empty())
+    throw UserError("give --repo (a restic repository: a folder, sftp:user@host:/path, rest:http://...)",
+                    "backups in the older folder format (--dest) go into a repository with `rehome backup "
+                    "import-folder DIR --repo ...`");
 }
 
 json stored_json(const backup::StoredSnapshot& s) {
@@ -83,10 +87,16 @@ json stored_json(const backup::StoredSnapshot& s) {
           {"data_added", s.summary.data_added}};
 }
 
-int do_run_repo(const BackupFlags& f, const std::vector<backup::Source>& sources, const std::string& estate) {
+int do_run(const BackupFlags& f) {
+  require_repo(f);
   backup::RepoRunOptions o;
-  o.sources = sources;
-  o.estate = estate;
+  if (f.urls.empty() && f.volumes.empty()) {
+    auto estate = estate_of(f);
+    o.estate = estate.name;
+    o.sources = backup::sources_from_estate(estate);
+  }
+  for (const auto& u : f.urls) o.sources.push_back(backup::source_from_url(u));
+  for (const auto& v : f.volumes) o.sources.push_back({"volume", v, ""});
   o.repositories = repositories_of(f);
   o.staging = f.staging;
   o.progress = progress_to_stderr(false);
@@ -104,43 +114,6 @@ int do_run_repo(const BackupFlags& f, const std::vector<backup::Source>& sources
     for (const auto& fail : r.failures) std::cout << "  FAILED: " << fail << "\n";
   }
   return r.ok() ? exit_code::ok : exit_code::findings;
-}
-
-int do_run(const BackupFlags& f) {
-  require_dest_or_repo(f);
-  backup::RunOptions o;
-  if (f.urls.empty() && f.volumes.empty()) {
-    auto estate = estate_of(f);
-    o.estate = estate.name;
-    o.sources = backup::sources_from_estate(estate);
-  }
-  for (const auto& u : f.urls) o.sources.push_back(backup::source_from_url(u));
-  for (const auto& v : f.volumes) o.sources.push_back({"volume", v});
-  if (!f.restic_repos.empty()) return do_run_repo(f, o.sources, o.estate);
-  o.dest = f.dest;
-  if (!f.offsite.empty()) o.offsite = fs::path(f.offsite);
-  o.progress = progress_to_stderr(false);
-  auto r = backup::run_backup(o);
-  if (f.json) {
-    json arts = json::array();
-    for (const auto& a : r.manifest.artefacts) arts.push_back(artefact_json(a));
-    json j = {{"id", r.manifest.id},
-              {"dir", r.dir.string()},
-              {"bytes", r.manifest.total_bytes()},
-              {"artefacts", arts}};
-    if (r.offsite)
-      j["offsite"] = {{"backups_copied", r.offsite->backups_copied},
-                      {"already_there", r.offsite->backups_already_there},
-                      {"files_copied", r.offsite->files_copied},
-                      {"bytes_copied", r.offsite->bytes_copied}};
-    std::cout << j.dump(2) << "\n";
-    return exit_code::ok;
-  }
-  Table t({"artefact", "kind", ">size", "sha256"});
-  for (const auto& a : r.manifest.artefacts)
-    t.add_row({a.name, a.kind, model::format_bytes(a.size), a.sha256.substr(0, 16)});
-  std::cout << t.render() << fmt::format("\nBackup {} written to {}\n", r.manifest.id, r.dir.string());
-  return exit_code::ok;
 }
 
 int do_prune_repo(const BackupFlags& f, const model::RetentionPolicy& p) {
@@ -162,42 +135,14 @@ int do_prune_repo(const BackupFlags& f, const model::RetentionPolicy& p) {
 }
 
 int do_prune(const BackupFlags& f) {
-  require_dest_or_repo(f);
-  model::RetentionPolicy p{f.keep_daily, f.keep_weekly, f.keep_monthly, f.keep_yearly};
-  if (!f.restic_repos.empty()) return do_prune_repo(f, p);
-  auto r = backup::prune_backups(f.dest, p, f.dry_run, progress_to_stderr(f.json));
-  if (f.json) {
-    json list = json::array();
-    for (const auto& d : r.decisions)
-      list.push_back({{"id", d.snapshot.id},
-                      {"time", backup::iso_utc(d.snapshot.time)},
-                      {"keep", d.keep},
-                      {"reasons", d.reasons}});
-    std::cout
-        << json{{"dry_run", f.dry_run}, {"kept", r.kept}, {"removed", r.removed}, {"backups", list}}.dump(2)
-        << "\n";
-    return exit_code::ok;
-  }
-  Table t({"backup", "local day", "decision", "why"});
-  for (const auto& d : r.decisions) {
-    std::string why;
-    for (const auto& reason : d.reasons) why += (why.empty() ? "" : "; ") + reason;
-    t.add_row({d.snapshot.id, backup::day_key(d.snapshot.time),
-               d.keep ? "keep" : (f.dry_run ? "would remove" : "removed"),
-               d.keep
-                   ? why
-                   : "no rule keeps it (older than every rule's periods, or not the newest of its period)"});
-  }
-  std::cout << t.render()
-            << fmt::format("\n{} kept, {} {} (policy: {} daily, {} weekly, {} monthly, {} yearly)\n", r.kept,
-                           r.removed, f.dry_run ? "would be removed" : "removed", p.daily, p.weekly,
-                           p.monthly, p.yearly);
-  return exit_code::ok;
+  require_repo(f);
+  return do_prune_repo(f, {f.keep_daily, f.keep_weekly, f.keep_monthly, f.keep_yearly});
 }
 
 int do_verify_repo(const BackupFlags& f, std::int64_t max_age) {
   bool all_ok = true;
   json list = json::array();
+  std::vector<backup::RepoVerifyOptions> each;
   for (const auto& repo : repositories_of(f)) {
     backup::RepoVerifyOptions o;
     o.repository = repo;
@@ -205,10 +150,15 @@ int do_verify_repo(const BackupFlags& f, std::int64_t max_age) {
     o.read_data_percent = f.read_data_percent;
     o.max_age_seconds = max_age;
     if (!f.restore_url.empty()) o.restore_url = f.restore_url;
-    if (!f.textfile.empty()) o.textfile = fs::path(f.textfile);
     o.labels = {{"target", mask_url(repo.location)}};
     o.progress = progress_to_stderr(f.json);
-    auto r = backup::verify_repository(o);
+    each.push_back(std::move(o));
+  }
+  auto results = backup::verify_repositories(
+      each, f.textfile.empty() ? std::nullopt : std::optional<fs::path>(f.textfile));
+  for (size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    const auto& repo = each[i].repository;
     all_ok = all_ok && r.ok();
     list.push_back({{"repository", mask_url(repo.location)},
                     {"ok", r.ok()},
@@ -232,44 +182,63 @@ int do_verify_repo(const BackupFlags& f, std::int64_t max_age) {
 }
 
 int do_verify(const BackupFlags& f) {
-  require_dest_or_repo(f);
-  backup::VerifyOptions o;
-  o.dest = f.dest;
+  require_repo(f);
   auto age = backup::parse_age(f.max_age);
   if (!age)
     throw UserError(fmt::format("--max-age {}: not a duration", f.max_age), "write it like 24h, 90m or 2d");
-  o.max_age_seconds = *age;
-  if (!f.restic_repos.empty()) return do_verify_repo(f, *age);
-  if (!f.restore_url.empty()) o.restore_url = f.restore_url;
-  if (!f.textfile.empty()) o.textfile = fs::path(f.textfile);
-  // The generated alert rules (src/generate/monitoring.cpp) name the backup by its `target` label.
-  o.labels = {{"target", fs::absolute(f.dest).lexically_normal().string()}};
+  return do_verify_repo(f, *age);
+}
+
+int do_import(const BackupFlags& f) {
+  require_repo(f);
+  backup::ImportOptions o;
+  o.folder = f.folder;
+  o.repositories = repositories_of(f);
+  o.estate = f.estate;
+  o.staging = f.staging;
   o.progress = progress_to_stderr(f.json);
-  auto r = backup::verify_backup(o);
+  auto r = backup::import_folder(o);
   if (f.json) {
-    json restores = json::array();
-    for (const auto& c : r.restores)
-      restores.push_back(
-          {{"artefact", c.artefact}, {"tables", c.tables}, {"rows", c.rows}, {"mismatches", c.mismatches}});
-    std::cout << json{{"ok", r.ok()},     {"backup", r.backup_id},  {"age_seconds", r.age_seconds},
-                      {"bytes", r.bytes}, {"problems", r.problems}, {"restores", restores}}
+    json stored = json::array();
+    for (const auto& s : r.stored.stored) stored.push_back(stored_json(s));
+    std::cout << json{{"ok", r.ok()},     {"imported", r.imported}, {"already_there", r.already_there},
+                      {"stored", stored}, {"refused", r.refused},   {"failures", r.stored.failures}}
                      .dump(2)
               << "\n";
-  } else if (r.ok()) {
-    std::cout << fmt::format("Backup {} verified: checksums match{}.\n", r.backup_id,
-                             r.restores.empty() ? " (no restore test: give --restore-url)"
-                                                : ", restore test passed, row counts match");
   } else {
-    std::cout << "Backup verification FAILED:\n";
-    for (const auto& p : r.problems) std::cout << "  - " << p << "\n";
+    std::cout << fmt::format("{} backup(s) imported, {} already there, {} snapshot(s) made\n", r.imported,
+                             r.already_there, r.stored.stored.size());
+    for (const auto& line : r.refused) std::cout << "  REFUSED: " << line << "\n";
+    for (const auto& fail : r.stored.failures) std::cout << "  FAILED: " << fail << "\n";
   }
   return r.ok() ? exit_code::ok : exit_code::findings;
 }
 
 int do_audit(const BackupFlags& f) {
   auto estate = estate_of(f);
-  auto r = backup::audit_backups(estate);
+  std::optional<backup::Survey> survey;
+  if (!f.declared) {
+    backup::SurveyOptions o;
+    o.estate = estate.name;
+    if (!f.password_file.empty()) o.password_file = fs::path(f.password_file);
+    o.restic_options = f.restic_options;
+    auto age = backup::parse_age(f.audit_max_age);
+    if (!age)
+      throw UserError(fmt::format("--max-age {}: not a duration", f.audit_max_age),
+                      "write it like 26h, 90m or 2d");
+    o.max_age_seconds = *age;
+    survey = backup::survey_targets(estate.backup.targets, o);
+  }
+  auto r = backup::audit_backups(estate, survey ? &*survey : nullptr);
   if (f.json) {
+    json targets = json::array();
+    for (const auto& t : r.targets)
+      targets.push_back({{"target", t.target},
+                         {"repository", t.repository},
+                         {"state", t.state},
+                         {"reason", t.reason},
+                         {"services", t.newest.size()},
+                         {"proven_services", t.proven.size()}});
     json items = json::array();
     for (const auto& i : r.items)
       items.push_back({{"subject", i.subject},
@@ -280,13 +249,24 @@ int do_audit(const BackupFlags& f) {
                        {"offsite", i.offsite},
                        {"meets_321", i.meets_321()},
                        {"replicas", i.replicas},
+                       {"missing_copies", i.missing_copies},
                        {"verdict", i.verdict}});
-    std::cout << json{{"estate", estate.name}, {"items", items}, {"notes", r.notes}, {"replicas", r.replicas}}
+    std::cout << json{{"estate", estate.name}, {"surveyed", r.surveyed}, {"targets", targets},
+                      {"items", items},        {"notes", r.notes},       {"replicas", r.replicas}}
                      .dump(2)
               << "\n";
     return r.failing() ? exit_code::findings : exit_code::ok;
   }
-  std::cout << fmt::format("3-2-1 audit of {}: 3 copies, on 2 media, 1 off-site\n\n", estate.name);
+  std::cout << fmt::format(
+      "3-2-1 audit of {}: 3 copies, on 2 media, 1 off-site ({})\n\n", estate.name,
+      r.surveyed ? "copies counted where a restore-tested snapshot was seen" : "as declared, not checked");
+  if (!r.targets.empty()) {
+    Table t({"target", "repository", "state", ">services", ">proven"});
+    for (const auto& s : r.targets)
+      t.add_row({s.target, s.repository, s.state, std::to_string(s.newest.size()),
+                 std::to_string(s.proven.size())});
+    std::cout << t.render() << "\n";
+  }
   for (const auto& i : r.items)
     std::cout << fmt::format("{} {}\n    {}\n", i.meets_321() ? "✓" : "✗", i.subject, i.verdict);
   if (!r.replicas.empty()) {
@@ -309,10 +289,9 @@ int do_schedule(const BackupFlags& f) {
   o.estate_name = estate.name;
   o.retention = estate.backup.retention;
   backup::apply_targets(o, estate.backup);
-  if (!f.dest.empty()) o.dest = f.dest;
+  if (!f.schedule_repos.empty()) o.repositories = f.schedule_repos;
   if (!f.server.empty()) o.server = f.server;
   o.forge = f.forge;
-  if (!f.offsite.empty()) o.offsite = f.offsite;
   if (!f.restore_url.empty()) o.restore_url = f.restore_url;
   if (!f.textfile.empty()) o.textfile = f.textfile;
   o.image = f.image;
@@ -376,21 +355,18 @@ int do_mirror(const BackupFlags& f) {
 
 Register r{
     "backup",
-    "database dumps, volume archives, retention, restore tests, 3-2-1 audit, schedules, Git mirrors",
+    "dumps and volume archives into restic, retention, restore tests, 3-2-1 audit, schedules, Git mirrors",
     [](CLI::App& app) -> Runner {
       auto f = std::make_shared<BackupFlags>();
       app.require_subcommand(1);
-      auto* run =
-          app.add_subcommand("run", "dump every database and volume, write a manifest, copy off-site");
+      auto* run = app.add_subcommand(
+          "run", "dump every database and volume into restic repositories, each with its manifest");
       run->add_option("estate", f->estate,
                       "estate.yaml (default: the built-in example); ignored with --url/--volume");
       run->add_option("--url", f->urls, "postgres://... or redis://... to back up (repeatable)");
       run->add_option("--volume", f->volumes, "a folder to archive as .tar.gz (repeatable)");
-      run->add_option("--dest", f->dest, "backup folder (the older store; prefer --repo)");
-      run->add_option("--offsite", f->offsite, "off-site folder new backups are copied to");
       auto* prune =
-          app.add_subcommand("prune", "delete backups no retention rule keeps (restic forget semantics)");
-      prune->add_option("--dest", f->dest, "backup folder (the older store)");
+          app.add_subcommand("prune", "restic forget --prune with the policy, newest verified kept");
       prune->add_option("--keep-daily", f->keep_daily, "newest backup of the last N days that have one")
           ->capture_default_str();
       prune->add_option("--keep-weekly", f->keep_weekly, "... of the last N ISO weeks")
@@ -398,8 +374,8 @@ Register r{
       prune->add_option("--keep-monthly", f->keep_monthly, "... of the last N months")->capture_default_str();
       prune->add_option("--keep-yearly", f->keep_yearly, "... of the last N years")->capture_default_str();
       prune->add_flag("--dry-run", f->dry_run, "only say what would go and why");
-      auto* verify = app.add_subcommand("verify", "check the newest backup: age, sha256, restore test");
-      verify->add_option("--dest", f->dest, "backup folder (the older store)");
+      auto* verify = app.add_subcommand(
+          "verify", "restic check, then restore tests of the newest snapshots: age, sha256, rows");
       verify
           ->add_option("--read-data-subset", f->read_data_percent,
                        "restic check reads this percentage of the repository's data (100 = all)")
@@ -409,16 +385,21 @@ Register r{
           ->capture_default_str();
       verify->add_option("--restore-url", f->restore_url, "PostgreSQL server for a scratch restore");
       verify->add_option("--textfile", f->textfile, "Prometheus textfile to write (node_exporter)");
-      auto* audit = app.add_subcommand("audit", "the 3-2-1 rule over the estate's backup settings");
+      auto* audit = app.add_subcommand(
+          "audit", "the 3-2-1 rule: copies counted where a restore-tested snapshot is seen in each target");
       audit->add_option("estate", f->estate, "estate.yaml (default: the built-in example)");
+      audit->add_flag("--declared", f->declared, "count the targets as declared, without opening them");
+      audit->add_option("--max-age", f->audit_max_age, "a proven snapshot must be younger (26h)")
+          ->capture_default_str();
       auto* schedule =
           app.add_subcommand("schedule", "emit systemd units or a Swarm service that run backups");
       schedule->add_option("estate", f->estate, "estate.yaml (default: the built-in example)");
       schedule->add_option("--format", f->format, "systemd or swarm")
           ->check(CLI::IsMember({"systemd", "swarm"}));
       schedule->add_option("-o,--output", f->output, "folder to write the files to")->required();
-      schedule->add_option("--dest", f->dest, "backup folder on the backup host");
-      schedule->add_option("--offsite", f->offsite, "off-site folder");
+      schedule->add_option(
+          "--repo", f->schedule_repos,
+          "restic repositories the job backs up to (default: every backup.targets location)");
       schedule->add_option("--restore-url", f->restore_url, "scratch PostgreSQL server for restore tests");
       schedule->add_option("--textfile", f->textfile, "Prometheus textfile path");
       schedule->add_option("--image", f->image, "swarm: image with rehome and the database clients");
@@ -433,11 +414,20 @@ Register r{
       mirror->add_option("--cache", f->cache, "where the local mirror clones live");
       mirror->add_option("--forge", f->forge, "base URL of the forge, for repository names in the estate");
       mirror->add_option("--textfile", f->textfile, "Prometheus textfile (git_mirror_last_sync_timestamp)");
-      for (auto* sub : {run, prune, verify, audit, schedule, mirror})
+      auto* import = app.add_subcommand(
+          "import-folder", "import backups of the older folder format (--dest) into restic repositories");
+      import->add_option("folder", f->folder, "the folder holding <id>/manifest.json backups")->required();
+      import->add_option("--estate", f->estate, "estate tag (default: each backup's own)");
+      import->add_option("--staging", f->staging, "folder where an artefact waits for restic")
+          ->capture_default_str();
+      for (auto* sub : {run, prune, verify, audit, schedule, mirror, import})
         sub->add_flag("--json", f->json, "print JSON");
-      for (auto* sub : {run, prune, verify}) {
+      for (auto* sub : {run, prune, verify, import})
         sub->add_option("--repo", f->restic_repos,
                         "restic repository: a folder, sftp:user@host:/path, rest:http://... (repeatable)");
+      for (auto* sub : {run, prune, verify, audit, import}) {
+        sub->add_option("--restic-option", f->restic_options,
+                        "restic -o key=value for every repository, e.g. sftp.command=... (repeatable)");
         sub->add_option(
             "--password-file", f->password_file,
             "file holding the repository password (else RESTIC_PASSWORD[_FILE] from the environment)");
@@ -445,7 +435,8 @@ Register r{
       run->add_option("--staging", f->staging, "folder where a dump waits for restic (stable path: dedup)")
           ->capture_default_str();
       prune->add_option("--estate", f->estate, "only this estate's snapshots");
-      return [f, run, prune, verify, audit, schedule, mirror]() {
+      return [f, run, prune, verify, audit, schedule, mirror, import]() {
+        if (import->parsed()) return do_import(*f);
         if (run->parsed()) return do_run(*f);
         if (prune->parsed()) return do_prune(*f);
         if (verify->parsed()) return do_verify(*f);

@@ -1,15 +1,16 @@
-// Bad input for backup run: an unwritable target, a full disk (a 1 MiB tmpfs), missing tools (PATH
-// without pg_dump): a clear error and nothing left that looks like a complete backup.
+// Bad input for backup run into a restic repository: an unwritable staging folder, a full staging disk
+// (a 1 MiB tmpfs), missing tools (PATH without pg_dump), an unreachable database: a clear error naming
+// the source (never its password), nothing left behind, and no snapshot of the failed source.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
 #include <fstream>
 #include <random>
 
-#include "backup/run.hpp"
-#include "backup/store.hpp"
+#include "backup/repository.hpp"
 #include "backup_fixtures.hpp"
 #include "common/error.hpp"
+#include "common/process.hpp"
 #include "real/harness/postgres_server.hpp"
 
 using namespace rehome;
@@ -19,13 +20,27 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string error_of(const RunOptions& o) {
+// The error of a run that throws, else its recorded failures (one per line).
+std::string error_of(const RepoRunOptions& o) {
   try {
-    run_backup(o);
+    auto r = backup_to_repositories(o);
+    std::string all;
+    for (const auto& f : r.failures) all += f + "\n";
+    if (!r.stored.empty()) all += "STORED SOMETHING\n";
+    return all;
   } catch (const UserError& e) {
     return std::string(e.what()) + " | " + e.hint();
   }
-  return "";
+}
+
+RepoRunOptions options(const TempDir& tmp, std::vector<Source> sources) {
+  test::write_text(tmp / "password", "pw-bad-input-repo-9a1c\n");
+  RepoRunOptions o;
+  o.sources = std::move(sources);
+  o.repositories = {{(tmp / "repo").string(), tmp / "password", tmp / "cache", {}}};
+  o.estate = "bad";
+  o.staging = tmp / "staging";
+  return o;
 }
 
 void random_file(const fs::path& file, size_t bytes) {
@@ -35,29 +50,27 @@ void random_file(const fs::path& file, size_t bytes) {
   for (size_t i = 0; i < bytes; ++i) out.put(static_cast<char>(rng()));
 }
 
-// Nothing in `dest` looks like a backup: no backup folder, no manifest, no sealed artefact.
-void expect_nothing_complete(const fs::path& dest) {
+// No file is left in the staging folder (empty folders are the stable per-source paths).
+void expect_nothing_left(const fs::path& staging) {
   std::error_code ec;
-  if (!fs::exists(dest, ec)) return;
-  EXPECT_TRUE(list_backups(dest).empty());
-  for (const auto& e : fs::recursive_directory_iterator(dest, ec))
-    ADD_FAILURE() << "left behind: " << e.path();
+  if (!fs::exists(staging, ec)) return;
+  for (const auto& e : fs::recursive_directory_iterator(staging, ec))
+    if (!e.is_directory()) ADD_FAILURE() << "left behind: " << e.path();
 }
 
 }  // namespace
 
-TEST(BackupBadInput, UnwritableTargetIsNamed) {
+TEST(BackupBadInput, UnwritableStagingIsNamed) {
   TempDir tmp("unwritable");
   test::write_text(tmp / "volume/a.txt", "a\n");
   test::write_text(tmp / "not-a-folder", "x");
-  RunOptions o;
-  o.sources = {{"volume", (tmp / "volume").string()}};
-  o.dest = tmp / "not-a-folder" / "backups";
+  auto o = options(tmp, {{"volume", (tmp / "volume").string(), "files"}});
+  o.staging = tmp / "not-a-folder" / "staging";
   auto err = error_of(o);
-  EXPECT_NE(err.find("cannot create backup destination " + o.dest.string()), std::string::npos) << err;
+  EXPECT_NE(err.find("cannot create staging folder " + o.staging.string()), std::string::npos) << err;
 }
 
-TEST(BackupBadInput, FullDiskLeavesNoPartialArtefact) {
+TEST(BackupBadInput, FullStagingDiskLeavesNoPartialArtefact) {
   TempDir tmp("full");
   fs::create_directories(tmp / "small");
   if (::mount("tmpfs", (tmp / "small").c_str(), "tmpfs", 0, "size=1m") != 0)
@@ -67,41 +80,38 @@ TEST(BackupBadInput, FullDiskLeavesNoPartialArtefact) {
     ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
   } unmount{tmp / "small"};
   random_file(tmp / "volume/big.bin", 3 << 20);  // incompressible, 3x the disk
-  RunOptions o;
-  o.sources = {{"volume", (tmp / "volume").string()}};
-  o.dest = tmp / "small";
+  auto o = options(tmp, {{"volume", (tmp / "volume").string(), "files"}});
+  o.staging = tmp / "small";
   auto err = error_of(o);
   EXPECT_NE(err.find("No space left"), std::string::npos) << err;
-  EXPECT_NE(err.find("the backup disk is full"), std::string::npos) << err;
-  expect_nothing_complete(tmp / "small");
+  EXPECT_EQ(err.find("STORED SOMETHING"), std::string::npos) << err;
+  expect_nothing_left(tmp / "small");
 }
 
 TEST(BackupBadInput, MissingPgDumpIsNamedAndNothingIsLeft) {
   test::PostgresServer pg;
   TempDir tmp("nopgdump");
-  fs::create_directories(tmp / "empty-bin");
-  RunOptions o;
-  o.sources = {{"postgres", pg.url("postgres")}};
-  o.dest = tmp / "dest";
+  fs::create_directories(tmp / "only-restic");
+  fs::create_symlink(*find_program("restic"), tmp / "only-restic/restic");
+  auto o = options(tmp, {{"postgres", pg.url("postgres"), "db"}});
   std::string err;
   {
-    test::ScopedEnv path("PATH", (tmp / "empty-bin").string());
+    test::ScopedEnv path("PATH", (tmp / "only-restic").string());
     err = error_of(o);
   }
   EXPECT_NE(err.find("pg_dump not found on PATH"), std::string::npos) << err;
   EXPECT_NE(err.find("apt-get install postgresql-client"), std::string::npos) << err;
-  expect_nothing_complete(tmp / "dest");
+  EXPECT_EQ(err.find("STORED SOMETHING"), std::string::npos) << err;
+  expect_nothing_left(tmp / "staging");
 }
 
 TEST(BackupBadInput, UnreachableDatabaseIsNamedWithoutItsPassword) {
   TempDir tmp("unreachable");
-  RunOptions o;
-  o.sources = {{"postgres", "postgresql://app:topsecret@127.0.0.1:1/app?connect_timeout=2"}};
-  o.dest = tmp / "dest";
+  auto o = options(tmp, {{"postgres", "postgresql://app:topsecret@127.0.0.1:1/app?connect_timeout=2", "db"}});
   auto err = error_of(o);
   EXPECT_NE(err.find("cannot connect to PostgreSQL at postgresql://app:***@127.0.0.1:1/app"),
             std::string::npos)
       << err;
   EXPECT_EQ(err.find("topsecret"), std::string::npos);
-  expect_nothing_complete(tmp / "dest");
+  expect_nothing_left(tmp / "staging");
 }

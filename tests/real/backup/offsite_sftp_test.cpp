@@ -16,7 +16,9 @@
 
 #include <fmt/format.h>
 
+#include "backup/audit.hpp"
 #include "backup/repository.hpp"
+#include "backup/survey.hpp"
 #include "backup_fixtures.hpp"
 #include "common/atomic_file.hpp"
 #include "common/process.hpp"
@@ -153,9 +155,13 @@ TEST(OffsiteSftp, BacksUpToLocalAndOffsiteRestoresWithResticAloneAndNamesADownHo
                           "--tag", "kind=postgres", "--target", (tmp / "restored").string()},
                          env);
   ASSERT_TRUE(res.ok()) << res.err;
+  const auto& dump = r.stored[0].artefact;
+  auto untar = run_process({"sh", "-c",
+                            fmt::format("cd '{}' && tar -xf '{}.tar' && cat '{}'.0* > '{}'",
+                                        (tmp / "restored").string(), dump.name, dump.name, dump.name)});
+  ASSERT_TRUE(untar.ok()) << untar.err;
   auto folder = find_manifest_folder(tmp / "restored");
   ASSERT_TRUE(folder);
-  const auto& dump = r.stored[0].artefact;
   auto sum = run_process({"sha256sum", (*folder / dump.name).string()});
   EXPECT_EQ(sum.out.substr(0, 64), dump.sha256);
 
@@ -169,8 +175,50 @@ TEST(OffsiteSftp, BacksUpToLocalAndOffsiteRestoresWithResticAloneAndNamesADownHo
   EXPECT_TRUE(verified.ok()) << (verified.details.problems.empty() ? "" : verified.details.problems[0]);
   EXPECT_EQ(verified.verified.size(), 3u);
 
+  v.repository = local;
+  EXPECT_TRUE(verify_repository(v).ok());
+
+  // audit opens both declared targets: each holds a restore-tested snapshot of every source -> 3-2-1.
+  model::Estate estate;
+  estate.name = "offsite-test";
+  for (auto [name, engine] : {std::pair{"ledger-db", "postgres"}, std::pair{"cache", "redis"}}) {
+    model::Service db;
+    db.name = name;
+    db.stateful = true;
+    db.data = model::DataSpec{engine, {}, 0, std::nullopt};
+    estate.services.push_back(db);
+  }
+  model::Service files;
+  files.name = "fileserver";
+  files.stateful = true;
+  files.volumes.push_back({"files", "/data"});
+  estate.services.push_back(files);
+  estate.backup.volumes = {"files"};
+  estate.backup.targets = {{"local", "local", "disk", local.location},
+                           {"offsite", "offsite", "cloud", host.location()}};
+  SurveyOptions so;
+  so.estate = "offsite-test";
+  so.password_file = tmp / "password";
+  so.cache_dir = tmp / "cache";
+  so.restic_options = {host.sftp_command()};
+  auto seen = survey_targets(estate.backup.targets, so);
+  auto audit = audit_backups(estate, &seen);
+  ASSERT_EQ(audit.items.size(), 3u);
+  for (const auto& item : audit.items) EXPECT_TRUE(item.meets_321()) << item.subject << ": " << item.verdict;
+
   // The off-site host stops: its repository is named unreachable; the local copy is still taken.
   host.stop();
+  seen = survey_targets(estate.backup.targets, so);
+  ASSERT_EQ(seen.targets.size(), 2u);
+  EXPECT_EQ(seen.targets[0].state, "ok");
+  EXPECT_EQ(seen.targets[1].state, "unreachable") << seen.targets[1].reason;
+  audit = audit_backups(estate, &seen);
+  for (const auto& item : audit.items) {
+    EXPECT_FALSE(item.meets_321()) << item.subject;
+    EXPECT_EQ(item.copies, 2) << item.subject;
+    EXPECT_NE(item.verdict.find("not 3-2-1"), std::string::npos) << item.verdict;
+    EXPECT_NE(item.verdict.find("offsite: unreachable"), std::string::npos) << item.verdict;
+  }
   EXPECT_EQ(Restic(offsite).probe().reach, Reach::unreachable);
   EXPECT_EQ(Restic(local).probe().reach, Reach::ok);
   auto down = backup_to_repositories(o);

@@ -1,6 +1,8 @@
-// A synthetic year of daily backups (with month ends, the leap day 2028-02-29, both DST changes of
-// Europe/Berlin, two backups on some days, a few missing days), pruned 7/4/6; the kept set must equal
-// what `restic forget --keep-daily 7 --keep-weekly 4 --keep-monthly 6` keeps for the same timeline.
+// A synthetic year of daily snapshots in a real restic repository (with month ends, the leap day
+// 2028-02-29, both DST changes of Europe/Berlin, two backups on some days, a few missing days), pruned
+// 7/4/6 by `backup prune` (forget_repository): it keeps exactly what `restic forget --keep-daily 7
+// --keep-weekly 4 --keep-monthly 6` keeps, plus the newest verified snapshot (--keep-tag verified) even
+// when it is months old, and the calendar edges land where they should.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,9 +16,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "backup/manifest.hpp"
-#include "backup/prune.hpp"
-#include "backup/store.hpp"
+#include "backup/repository.hpp"
 #include "backup_fixtures.hpp"
 #include "common/atomic_file.hpp"
 #include "common/process.hpp"
@@ -53,20 +53,19 @@ std::vector<Moment> timeline() {
   return out;
 }
 
-void write_fake_backup(const fs::path& dest, const Moment& m) {
-  Manifest manifest;
-  manifest.id = backup_id_for(m.unix);
-  manifest.time = m.unix;
-  write_file_atomically(dest / manifest.id / manifest_file, manifest_to_json(manifest));
-}
-
-// Runs restic over the same timeline and returns the unix times it keeps.
-std::set<std::int64_t> restic_keeps(const std::vector<Moment>& moments, const fs::path& work) {
+ProcessOptions restic_env(const fs::path& work) {
   ProcessOptions env;
-  env.env = {{"RESTIC_PASSWORD", "local-test-only"},
+  env.env = {{"RESTIC_PASSWORD_FILE", (work / "password").string()},
              {"RESTIC_REPOSITORY", (work / "repo").string()},
              {"RESTIC_CACHE_DIR", (work / "cache").string()},
              {"TZ", "Europe/Berlin"}};
+  return env;
+}
+
+// A repository holding one rehome-tagged snapshot per moment.
+void build_year(const std::vector<Moment>& moments, const fs::path& work) {
+  auto env = restic_env(work);
+  test::write_text(work / "password", "local-test-only\n");
   test::write_text(work / "data/file", "tiny\n");
   auto init = run_process({"restic", "init", "--quiet"}, env);
   if (!init.ok()) throw std::runtime_error("restic init: " + init.err);
@@ -79,8 +78,8 @@ std::set<std::int64_t> restic_keeps(const std::vector<Moment>& moments, const fs
   for (int w = 0; w < 2; ++w) {
     workers.emplace_back([&] {
       for (size_t i = next++; i < moments.size() && !failed; i = next++) {
-        auto r = run_process({"restic", "backup", "--quiet", "--host", "h", "--time", moments[i].local,
-                              (work / "data").string()},
+        auto r = run_process({"restic", "backup", "--quiet", "--host", "h", "--tag", "rehome", "--tag",
+                              "estate=year", "--time", moments[i].local, (work / "data").string()},
                              env);
         if (!r.ok()) {
           std::lock_guard lock(mu);
@@ -92,6 +91,11 @@ std::set<std::int64_t> restic_keeps(const std::vector<Moment>& moments, const fs
   }
   for (auto& t : workers) t.join();
   if (failed) throw std::runtime_error("restic backup: " + failure);
+}
+
+// What restic itself keeps for the policy (no keep-tag), as unix times.
+std::set<std::int64_t> restic_keeps(const fs::path& work) {
+  auto env = restic_env(work);
   auto forget = run_process({"restic", "forget", "--keep-daily", "7", "--keep-weekly", "4", "--keep-monthly",
                              "6", "--dry-run", "--json"},
                             env);
@@ -100,16 +104,7 @@ std::set<std::int64_t> restic_keeps(const std::vector<Moment>& moments, const fs
   std::set<std::int64_t> kept;
   for (const auto& group : doc) {
     for (const auto& snap : group.at("keep")) {
-      // "2028-07-30T00:30:00+02:00"
-      std::string text = snap.at("time").get<std::string>();
-      std::tm tm{};
-      strptime(text.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-      std::int64_t local_as_utc = timegm(&tm);
-      int sign = text[19] == '-' ? -1 : 1;
-      int offset = text[19] == 'Z'
-                       ? 0
-                       : sign * (std::stoi(text.substr(20, 2)) * 3600 + std::stoi(text.substr(23, 2)) * 60);
-      kept.insert(local_as_utc - offset);
+      kept.insert(parse_restic_time(snap.at("time").get<std::string>()));  // "2028-07-30T00:30:00+02:00"
     }
   }
   return kept;
@@ -117,51 +112,47 @@ std::set<std::int64_t> restic_keeps(const std::vector<Moment>& moments, const fs
 
 }  // namespace
 
-TEST(PruneYear, KeepsExactly7Weekly4Monthly6AndTheSameSetAsRestic) {
+TEST(PruneYear, ForgetKeepsResticsSetPlusTheNewestVerified) {
   test::ScopedEnv tz("TZ", "Europe/Berlin");
   TempDir tmp("prune");
   auto moments = timeline();
   ASSERT_GT(moments.size(), 360u);
-  for (const auto& m : moments) write_fake_backup(tmp / "dest", m);
+  auto started = std::chrono::steady_clock::now();
+  build_year(moments, tmp.path());
+  auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+  std::cout << "restic: " << moments.size() << " snapshots in " << secs << " s\n";
+  Repository repo{(tmp / "repo").string(), tmp / "password", tmp / "cache", {}};
+  Restic restic(repo);
 
-  auto dry = prune_backups(tmp / "dest", {7, 4, 6, 0}, true, [](const std::string&) {});
-  EXPECT_EQ(dry.removed + dry.kept, static_cast<int>(moments.size()));
-  EXPECT_EQ(list_backups(tmp / "dest").size(), moments.size());  // dry run deletes nothing
-  std::map<std::string, int> per_rule;
+  // The newest verified snapshot is months old (every later one failed its restore test, say).
+  std::int64_t verified_time = local_unix(2027, 9, 10, 0, 30);
+  std::string verified_id;
+  for (const auto& s : restic.snapshots({"rehome"}))
+    if (s.time == verified_time) verified_id = s.id;
+  ASSERT_FALSE(verified_id.empty());
+  restic.tag({verified_id}, {verified_tag}, {});
+
+  auto theirs = restic_keeps(tmp.path());
+  auto dry = forget_repository(repo, "year", {7, 4, 6, 0}, true);
   std::set<std::int64_t> ours;
-  std::vector<std::string> kept_days;
-  for (const auto& d : dry.decisions) {
-    for (const auto& r : d.reasons) per_rule[r.substr(0, r.find(' '))]++;
-    if (d.keep) {
-      ours.insert(d.snapshot.time);
-      kept_days.push_back(fmt::format("{} ({})", day_key(d.snapshot.time), fmt::join(d.reasons, ", ")));
-    }
-  }
-  EXPECT_EQ(per_rule["daily"], 7);
-  EXPECT_EQ(per_rule["weekly"], 4);
-  EXPECT_EQ(per_rule["monthly"], 6);
-  std::cout << "kept by 7/4/6 over " << moments.size() << " backups:\n";
-  for (const auto& k : kept_days) std::cout << "  " << k << "\n";
-  // Calendar edges: the leap day is the newest of February 2028; 2028-07-28 had two backups, the later kept;
-  // 2028-07-26 had none, so the daily rule reaches back to 2028-07-23.
-  EXPECT_TRUE(ours.count(local_unix(2028, 2, 29, 23, 45)));  // its later backup
+  for (const auto& s : dry.keep) ours.insert(s.time);
+  EXPECT_EQ(dry.keep.size() + dry.remove.size(), moments.size());
+  auto expected = theirs;
+  expected.insert(verified_time);
+  EXPECT_EQ(ours, expected);
+  EXPECT_EQ(theirs.count(verified_time), 0u);  // only --keep-tag verified keeps it
+  // Calendar edges: the leap day is the newest of February 2028; 2028-07-28 had two backups, the later
+  // kept; 2028-07-26 had none, so the daily rule reaches back to 2028-07-23.
+  EXPECT_TRUE(ours.count(local_unix(2028, 2, 29, 23, 45)));
   EXPECT_TRUE(ours.count(local_unix(2028, 7, 28, 23, 45)));
   EXPECT_FALSE(ours.count(local_unix(2028, 7, 28, 0, 30)));
   EXPECT_TRUE(ours.count(local_unix(2028, 7, 23, 0, 30)));
-  EXPECT_TRUE(
-      ours.count(local_unix(2028, 3, 31, 0, 30)));  // March, with the DST change, kept by its month end
+  EXPECT_TRUE(ours.count(local_unix(2028, 3, 31, 0, 30)));  // March, with the DST change, by its month end
+  EXPECT_EQ(restic.snapshots({"rehome"}).size(), moments.size());  // a dry run removes nothing
 
-  auto started = std::chrono::steady_clock::now();
-  auto theirs = restic_keeps(moments, tmp.path() / "restic");
-  auto secs =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
-  std::cout << "restic: " << moments.size() << " snapshots and forget in " << secs << " s\n";
-  EXPECT_EQ(ours, theirs);
-
-  // The real prune removes exactly the others.
-  auto real = prune_backups(tmp / "dest", {7, 4, 6, 0}, false, [](const std::string&) {});
-  EXPECT_EQ(real.kept, dry.kept);
-  auto left = list_backups(tmp / "dest");
-  EXPECT_EQ(left.size(), static_cast<size_t>(dry.kept));
-  EXPECT_TRUE(list_partials(tmp / "dest").empty());
+  // The real forget --prune removes exactly the others.
+  auto real = forget_repository(repo, "year", {7, 4, 6, 0}, false);
+  EXPECT_EQ(real.keep.size(), ours.size());
+  EXPECT_EQ(restic.snapshots({"rehome"}).size(), ours.size());
 }

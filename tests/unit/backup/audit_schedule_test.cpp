@@ -3,6 +3,7 @@
 #include "backup/audit.hpp"
 #include "backup/run.hpp"
 #include "backup/schedule.hpp"
+#include "backup/survey.hpp"
 #include "common/error.hpp"
 
 using namespace rehome;
@@ -87,6 +88,80 @@ TEST(Audit, TwoLocalDisksAreOneMediumAndNotOffsite) {
   EXPECT_NE(pg.verdict.find("an off-site copy"), std::string::npos);
 }
 
+// A survey counts a target only where its repository answered with a recent restore-tested snapshot.
+Survey survey_of(std::int64_t now) {
+  Survey s;
+  s.now = now;
+  s.max_age_seconds = 26 * 3600;
+  TargetSeen local;
+  local.target = "local";
+  local.repository = "/srv/backups";
+  local.state = "ok";
+  for (const auto* svc : {"gibd-postgres", "redis", "gitlab-data"}) {
+    local.newest[svc] = now - 3600;
+    local.proven[svc] = now - 3600;
+  }
+  TargetSeen cloud = local;
+  cloud.target = "hetzner";
+  cloud.repository = "sftp:backup@offsite:/srv/restic";
+  s.targets = {local, cloud};
+  return s;
+}
+
+TEST(Audit, SurveyCountsOnlyProvenRecentCopiesAndNamesTheRest) {
+  auto e = estate();
+  e.backup.targets = {{"local", "local", "disk", "/srv/backups"},
+                      {"hetzner", "offsite", "cloud", "backup@offsite:/srv/restic"}};
+  const std::int64_t now = 1'800'000'000;
+  auto all = survey_of(now);
+  auto r = audit_backups(e, &all);
+  EXPECT_TRUE(r.surveyed);
+  EXPECT_TRUE(item(r, "gibd-postgres").meets_321()) << item(r, "gibd-postgres").verdict;
+  EXPECT_TRUE(item(r, "volume gitlab-data").meets_321());
+
+  // The off-site host does not answer: named, not counted, verdict "not 3-2-1".
+  auto down = survey_of(now);
+  down.targets[1].state = "unreachable";
+  down.targets[1].reason = "ssh: connect to host offsite port 22: Connection refused";
+  down.targets[1].newest.clear();
+  down.targets[1].proven.clear();
+  r = audit_backups(e, &down);
+  const auto& pg = item(r, "gibd-postgres");
+  EXPECT_FALSE(pg.meets_321());
+  EXPECT_EQ(pg.copies, 2);
+  EXPECT_FALSE(pg.offsite);
+  EXPECT_NE(pg.verdict.find("not 3-2-1"), std::string::npos) << pg.verdict;
+  EXPECT_NE(pg.verdict.find("hetzner: unreachable"), std::string::npos) << pg.verdict;
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_NE(
+      r.notes.back().find("target hetzner is unreachable at sftp:backup@offsite:/srv/restic: ssh: connect"),
+      std::string::npos);
+
+  // Snapshots without a restore test, a stale one, and a repository that holds nothing of a service.
+  auto weak = survey_of(now);
+  weak.targets[1].proven.erase("gibd-postgres");
+  weak.targets[1].proven["redis"] = now - 3 * 86400;
+  weak.targets[1].newest.erase("gitlab-data");
+  weak.targets[1].proven.erase("gitlab-data");
+  r = audit_backups(e, &weak);
+  EXPECT_NE(item(r, "gibd-postgres").verdict.find("none a restore test proved"), std::string::npos);
+  EXPECT_NE(item(r, "redis").verdict.find("old (more than"), std::string::npos) << item(r, "redis").verdict;
+  EXPECT_NE(item(r, "volume gitlab-data").verdict.find("hetzner: holds no snapshot of gitlab-data"),
+            std::string::npos);
+  for (const auto* subject : {"gibd-postgres", "redis", "volume gitlab-data"})
+    EXPECT_FALSE(item(r, subject).meets_321()) << subject;
+}
+
+TEST(Audit, ResticLocationsOfDeclaredTargets) {
+  EXPECT_EQ(restic_location("/srv/backups"), "/srv/backups");
+  EXPECT_EQ(restic_location("backup@nas:/srv/restic"), "sftp:backup@nas:/srv/restic");
+  EXPECT_EQ(restic_location("hppavilion:/mnt/data/backups"), "sftp:hppavilion:/mnt/data/backups");
+  EXPECT_EQ(restic_location("sftp:u@h:/r"), "sftp:u@h:/r");
+  EXPECT_EQ(restic_location("rest:http://127.0.0.1:8000/r"), "rest:http://127.0.0.1:8000/r");
+  EXPECT_EQ(restic_location("s3://bucket"), std::nullopt);
+  EXPECT_EQ(restic_location("nas"), std::nullopt);
+}
+
 TEST(Sources, EstateDatabasesByServiceNameSkippingReplicas) {
   auto sources = sources_from_estate(estate(), "/var/lib/docker/volumes");
   std::vector<std::string> targets;
@@ -103,7 +178,7 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
   o.schedule = "03:30";
   o.estate_file = "/etc/rehome/estate.yaml";
   o.estate_name = "wizardsofts";
-  o.offsite = "/mnt/offsite";
+  o.repositories = {"/srv/restic", "sftp:backup@offsite:/srv/restic"};
   o.restore_url = "postgresql://verify@127.0.0.1:5433/postgres";
   auto files = render_systemd(o);
   ASSERT_EQ(files.size(), 2u);
@@ -113,11 +188,14 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
   const auto& service = files.at("rehome-backup.service");
   EXPECT_NE(service.find("Type=oneshot"), std::string::npos);
   EXPECT_NE(
-      service.find("ExecStart=/usr/local/bin/rehome backup run /etc/rehome/estate.yaml --dest /srv/backups "
-                   "--offsite /mnt/offsite\n"),
-      std::string::npos);
-  EXPECT_NE(service.find("backup verify --dest /srv/backups --max-age 26h --restore-url"), std::string::npos);
-  EXPECT_NE(service.find("backup prune --dest /srv/backups --keep-daily 7 --keep-weekly 4 --keep-monthly 6"),
+      service.find("ExecStart=/usr/local/bin/rehome backup run /etc/rehome/estate.yaml --repo /srv/restic "
+                   "--repo sftp:backup@offsite:/srv/restic\n"),
+      std::string::npos)
+      << service;
+  EXPECT_NE(service.find("backup verify --max-age 26h --estate wizardsofts --restore-url"),
+            std::string::npos);
+  EXPECT_NE(service.find("backup prune --keep-daily 7 --keep-weekly 4 --keep-monthly 6 --keep-yearly 0 "
+                         "--estate wizardsofts --repo /srv/restic"),
             std::string::npos);
   EXPECT_NE(service.find("EnvironmentFile=-/etc/rehome/backup.env"), std::string::npos);
 }
@@ -125,32 +203,32 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
 TEST(Schedule, SwarmServiceSleepsUntilTheTime) {
   ScheduleOptions o;
   o.server = "hppavilion";
+  o.repositories = {"/srv/restic"};
   auto files = render_swarm(o);
   const auto& stack = files.at("rehome-backup-stack.yml");
   EXPECT_NE(stack.find("date -d 'today 03:00'"), std::string::npos);
   EXPECT_NE(stack.find("node.hostname == hppavilion"), std::string::npos);
   EXPECT_NE(stack.find("$$(date +%s)"), std::string::npos);  // a literal $ in a stack file
-  EXPECT_NE(stack.find("rehome backup run --dest /srv/backups"), std::string::npos);
+  EXPECT_NE(stack.find("rehome backup run --repo /srv/restic"), std::string::npos);
+  EXPECT_NE(stack.find("      - /srv/restic:/srv/restic\n"), std::string::npos);  // the local repository
   o.schedule = "every night";
   EXPECT_THROW(render_swarm(o), UserError);
   EXPECT_THROW(parse_daily_time("25:00"), UserError);
   EXPECT_EQ(parse_daily_time("7:05"), (std::pair<int, int>{7, 5}));
 }
 
-TEST(Schedule, TargetsGiveTheBackupFolderAndServer) {
+TEST(Schedule, EveryTargetIsARepositoryTheJobWritesTo) {
   model::BackupSettings settings;
   settings.targets = {{"local", "local", "disk", "hppavilion:/mnt/data/backups"},
                       {"hetzner", "offsite", "cloud", "wizardsofts@178.63.44.221:/backup"}};
   ScheduleOptions o;
   apply_targets(o, settings);
-  EXPECT_EQ(o.dest, "/mnt/data/backups");
-  EXPECT_EQ(o.server, "hppavilion");
-  EXPECT_EQ(o.offsite, "");              // remote: not a folder...
-  ASSERT_EQ(o.repositories.size(), 1u);  // ...but a restic repository over sftp, backed up every night
-  EXPECT_EQ(o.repositories[0], "sftp:wizardsofts@178.63.44.221:/backup");
+  EXPECT_EQ(o.server, "hppavilion");  // the local disk of the server the job is placed on
+  EXPECT_EQ(o.repositories,
+            (std::vector<std::string>{"/mnt/data/backups", "sftp:wizardsofts@178.63.44.221:/backup"}));
   auto jobs = job_commands(o);
-  ASSERT_EQ(jobs.size(), 6u);
-  EXPECT_EQ(jobs[3].back(), "sftp:wizardsofts@178.63.44.221:/backup");
+  ASSERT_EQ(jobs.size(), 3u);  // run, verify, prune: each over every repository
+  for (const auto& job : jobs) EXPECT_EQ(job.back(), "sftp:wizardsofts@178.63.44.221:/backup");
   EXPECT_NE(
       render_systemd(o).at("rehome-backup.service").find("--repo sftp:wizardsofts@178.63.44.221:/backup"),
       std::string::npos);
@@ -158,6 +236,10 @@ TEST(Schedule, TargetsGiveTheBackupFolderAndServer) {
       render_swarm(o).at("rehome-backup-stack.yml").find("--repo sftp:wizardsofts@178.63.44.221:/backup"),
       std::string::npos);
   settings.targets.push_back({"usb", "offsite", "disk", "/mnt/usb"});
-  apply_targets(o, settings);
-  EXPECT_EQ(o.offsite, "/mnt/usb");
+  ScheduleOptions with_usb;
+  apply_targets(with_usb, settings);
+  EXPECT_EQ(with_usb.repositories.back(), "/mnt/usb");
+  settings.targets.push_back({"s3", "offsite", "cloud", "s3://bucket"});
+  EXPECT_THROW(apply_targets(with_usb, settings), UserError);
+  EXPECT_THROW(job_commands(ScheduleOptions{}), UserError);
 }

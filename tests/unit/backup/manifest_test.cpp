@@ -88,3 +88,19 @@ TEST(Metrics, TextfileHasTheNamesTheAlertsUse) {
   EXPECT_NE(mirror.find("git_mirror_last_exit_code{remote=\"/srv/mirror\",repository=\"web\"} 1"),
             std::string::npos);
 }
+
+TEST(Metrics, SeveralRepositoriesInOneTextfileEachFamilyOnce) {
+  BackupMetrics local{{{"target", "/srv/restic"}}, 1800000000, 0, 1000, 1800000100};
+  BackupMetrics offsite{{{"target", "sftp:b@h:/r"}}, std::nullopt, 1, 0, 1800000100};
+  auto text = render_backup_metrics(std::vector{local, offsite});
+  auto count = [&](const std::string& needle) {
+    size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("# TYPE backup_last_exit_code gauge"), 1u);
+  EXPECT_NE(text.find("backup_last_exit_code{target=\"/srv/restic\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("backup_last_exit_code{target=\"sftp:b@h:/r\"} 1\n"), std::string::npos) << text;
+  // Never verified off-site: no success sample for it (BackupStale / MetricsMissing see that).
+  EXPECT_EQ(count("backup_last_success_timestamp{"), 1u);
+}

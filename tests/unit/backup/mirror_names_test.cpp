@@ -28,6 +28,7 @@ TEST(MirrorNames, RemoteMustBeAUrlOrAnAbsoluteFolder) {
 
 TEST(MirrorNames, SystemdScheduleAddsAnHourlyMirrorJob) {
   model::BackupSettings settings;
+  settings.targets = {{"local", "local", "disk", "/srv/restic"}};
   settings.git_mirrors = {"ws-gateway"};
   settings.mirror_remote = "https://github.com/wizardsofts";
   ScheduleOptions o;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "backup/restic.hpp"
+#include "backup/stream.hpp"
 #include "common/error.hpp"
 
 using namespace rehome::backup;
@@ -54,4 +55,16 @@ TEST(ResticJson, ForgetGroupsKeepAndRemove) {
 TEST(ResticJson, TagsHaveNoCommas) {
   auto tags = snapshot_tags("my estate", "db,1", "postgres");
   EXPECT_EQ(tags, (std::vector<std::string>{"rehome", "estate=my_estate", "service=db_1", "kind=postgres"}));
+}
+
+TEST(StreamTar, UstarHeaderWithSizeAndChecksum) {
+  auto h = rehome::backup::tar_header("db.dump.000000", 70000000, 1800000000);
+  ASSERT_EQ(h.size(), 512u);
+  EXPECT_EQ(h.substr(0, 14), "db.dump.000000");
+  EXPECT_EQ(h.substr(124, 11), "00413016600");  // 70,000,000 in octal
+  EXPECT_EQ(h.substr(257, 5), "ustar");
+  unsigned sum = 0;
+  for (size_t i = 0; i < 512; ++i) sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(h[i]);
+  EXPECT_EQ(std::stoul(h.substr(148, 6), nullptr, 8), sum);
+  EXPECT_THROW(rehome::backup::tar_header(std::string(100, 'x'), 1, 0), rehome::UserError);
 }
