@@ -167,8 +167,9 @@ Move make_move(const model::Estate& estate, const plan::Plan& plan, const MoveOp
   c.runbook.runner_address = options.runner_address.empty() ? old_server.address : options.runner_address;
   c.data = data_items(c);
 
-  std::set<std::string> data_services;
-  for (const auto& d : c.data) data_services.insert(d.service);
+  // Writers: services that use a moved database, or own a moved volume.
+  std::set<std::string> databases, volume_owners;
+  for (const auto& d : c.data) (d.engine == "volume" ? volume_owners : databases).insert(d.service);
   for (const auto& s : estate.services) {
     std::string stack = runbook::stack_of(s);
     c.stacks.insert(stack);
@@ -176,8 +177,8 @@ Move make_move(const model::Estate& estate, const plan::Plan& plan, const MoveOp
     if (runbook::service_phase(s) != 5 || s.global) continue;
     c.held[stack].push_back(s.name);
     if (plan::is_edge_proxy(s, estate)) continue;
-    bool writes = data_services.count(s.name) > 0;
-    for (const auto& d : s.depends_on) writes = writes || data_services.count(d) > 0;
+    bool writes = volume_owners.count(s.name) > 0;
+    for (const auto& d : s.depends_on) writes = writes || databases.count(d) > 0;
     if (writes) c.writers.push_back(s.name);
   }
 
