@@ -42,6 +42,15 @@ struct Work {
   ~Work() { fs::remove_all(dir); }
 };
 
+// --execute options on a fresh work folder with the fake clock; `yes`: pass the point of no return.
+ExecuteOptions options_in(const Work& w, std::int64_t* now, bool yes = true) {
+  ExecuteOptions o;
+  o.work_dir = w.dir;
+  o.yes = yes;
+  o.clock = test::fake_clock(now);
+  return o;
+}
+
 TEST(MoveSteps, EveryKindInOrderEveryStepComplete) {
   auto m = test::shop_move();
   ASSERT_FALSE(m.steps.empty());
@@ -149,10 +158,7 @@ TEST(MoveExecute, RunsEveryStepAndMeasuresTheFreezeWindow) {
   test::FakeTransport t;
   test::FakeMovers movers;
   std::int64_t now = 0;
-  ExecuteOptions o;
-  o.work_dir = w.dir;
-  o.yes = true;
-  o.clock = test::fake_clock(&now);
+  auto o = options_in(w, &now);
   std::ostringstream out;
   ASSERT_EQ(execute_move(m, t, movers, o, out), 0) << out.str();
   EXPECT_EQ(movers.passes.size(), 3 * m.data.size());
@@ -179,10 +185,7 @@ TEST(MoveExecute, KilledBetweenAnyTwoStepsResumesToTheSameEndWithoutRedoingDoneS
     test::FakeTransport t;
     test::FakeMovers movers;
     std::int64_t now = 0;
-    ExecuteOptions o;
-    o.work_dir = w.dir;
-    o.yes = true;
-    o.clock = test::fake_clock(&now);
+    auto o = options_in(w, &now);
     std::ostringstream out;
     ASSERT_EQ(execute_move(m, t, movers, o, out), 0);
     total = t.commands.size();
@@ -190,10 +193,7 @@ TEST(MoveExecute, KilledBetweenAnyTwoStepsResumesToTheSameEndWithoutRedoingDoneS
   for (int kill_at : {0, 3, static_cast<int>(total / 2), static_cast<int>(total) - 2}) {
     Work w;
     std::int64_t now = 0;
-    ExecuteOptions o;
-    o.work_dir = w.dir;
-    o.yes = true;
-    o.clock = test::fake_clock(&now);
+    auto o = options_in(w, &now);
     test::FakeMovers movers;
     test::FakeTransport killed;
     killed.kill_at = kill_at;
@@ -219,10 +219,7 @@ TEST(MoveExecute, AFreezeKeepsItsStartAcrossAKill) {
   Work w;
   auto m = test::shop_move();
   std::int64_t now = 0;
-  ExecuteOptions o;
-  o.work_dir = w.dir;
-  o.yes = true;
-  o.clock = test::fake_clock(&now);
+  auto o = options_in(w, &now);
   test::FakeMovers movers;
   test::FakeTransport killed;
   killed.fail = "com.docker.compose.service=shop-api";  // the old writer's stop fails once
@@ -241,9 +238,7 @@ TEST(MoveExecute, ThePointOfNoReturnIsNotPassedWithoutConfirmation) {
   Work w;
   auto m = test::shop_move();
   std::int64_t now = 0;
-  ExecuteOptions o;
-  o.work_dir = w.dir;
-  o.clock = test::fake_clock(&now);
+  auto o = options_in(w, &now, false);
   std::string asked;
   o.confirm = [&](const std::string& q) {
     asked = q;
@@ -271,10 +266,7 @@ TEST(MoveRollback, UndoesNewestFirstTheNewEdgeBeforeTheOldProxyStartsAgain) {
   Work w;
   auto m = test::shop_move();
   std::int64_t now = 0;
-  ExecuteOptions o;
-  o.work_dir = w.dir;
-  o.yes = true;
-  o.clock = test::fake_clock(&now);
+  auto o = options_in(w, &now);
   test::FakeMovers movers;
   test::FakeTransport t;
   t.fail = "--filter name=edge_traefik";  // the new edge does not come up (its check fails)
