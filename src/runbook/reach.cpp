@@ -1,5 +1,7 @@
 #include "runbook/reach.hpp"
 
+#include <functional>
+
 #include <fmt/format.h>
 
 #include "runbook/shell.hpp"
@@ -14,10 +16,24 @@ int engine_port(const std::string& engine) {
 
 int runner_port(const std::string& engine) { return engine_port(engine) + 10000; }
 
-std::string reach_guard_rule(const Reach& r) {
-  return fmt::format("DOCKER-USER -p tcp -m conntrack --ctorigdstport {} ! -s {} -j DROP",
-                     runner_port(r.engine), shell_word(r.runner));
+std::vector<std::string> reach_guard_rules(const Reach& r) {
+  return {
+      fmt::format("DOCKER-USER -p tcp -m conntrack --ctorigdstport {} ! -s {} -j DROP", runner_port(r.engine),
+                  shell_word(r.runner)),
+      fmt::format("INPUT -p tcp --dport {} ! -s {} -j DROP", runner_port(r.engine), shell_word(r.runner))};
 }
+
+namespace {
+
+// `iptables <verb> <rule>` for every guard rule, joined by `joiner`, each made by `each`.
+std::string for_rules(const Reach& r, const std::string& joiner,
+                      const std::function<std::string(const std::string&)>& each) {
+  std::vector<std::string> parts;
+  for (const auto& rule : reach_guard_rules(r)) parts.push_back(each(rule));
+  return join(parts, joiner);
+}
+
+}  // namespace
 
 std::vector<Step> open_reach_steps(const Reach& r, int phase, const std::string& prefix) {
   Step guard;
@@ -27,12 +43,14 @@ std::vector<Step> open_reach_steps(const Reach& r, int phase, const std::string&
   guard.title = "limit " + r.service + "'s runner port to " + r.runner;
   guard.what = fmt::format(
       "On {}, drops every connection to port {} that does not come from the runner ({}), in Docker's "
-      "DOCKER-USER chain, before the port is published.",
+      "DOCKER-USER chain and in INPUT, before the port is published.",
       r.node, runner_port(r.engine), r.runner);
-  std::string rule = reach_guard_rule(r);
-  guard.command = fmt::format("iptables -C {0} 2>/dev/null || iptables -I {0}", rule);
-  guard.verify = "iptables -C " + rule;
-  guard.rollback = "iptables -D " + rule;
+  // DOCKER-USER exists where Docker manages iptables; elsewhere it is made (and unused).
+  guard.command = "iptables -N DOCKER-USER 2>/dev/null; " + for_rules(r, " && ", [](const std::string& rule) {
+                    return fmt::format("{{ iptables -C {0} 2>/dev/null || iptables -I {0}; }}", rule);
+                  });
+  guard.verify = for_rules(r, " && ", [](const std::string& rule) { return "iptables -C " + rule; });
+  guard.rollback = for_rules(r, "; ", [](const std::string& rule) { return "iptables -D " + rule; });
 
   Step publish;
   publish.id = fmt::format("{}.reach.{}", prefix, r.service);
@@ -76,10 +94,13 @@ std::vector<Step> close_reach_steps(const Reach& r, int phase, const std::string
   unguard.phase = phase;
   unguard.host = r.node;
   unguard.title = "remove " + r.service + "'s runner rule";
-  unguard.what = fmt::format("Removes the DOCKER-USER rule of port {} on {} once the port is closed.",
+  unguard.what = fmt::format("Removes the rules of port {} on {} once the port is closed.",
                              runner_port(r.engine), r.node);
-  unguard.command = fmt::format("! iptables -C {0} 2>/dev/null || iptables -D {0}", reach_guard_rule(r));
-  unguard.verify = "! iptables -C " + reach_guard_rule(r) + " 2>/dev/null";
+  unguard.command = for_rules(r, " && ", [](const std::string& rule) {
+    return fmt::format("{{ ! iptables -C {0} 2>/dev/null || iptables -D {0}; }}", rule);
+  });
+  unguard.verify =
+      for_rules(r, " && ", [](const std::string& rule) { return "! iptables -C " + rule + " 2>/dev/null"; });
   unguard.rollback = open[0].command;
   return {unpublish, unguard};
 }

@@ -3,7 +3,8 @@
 // overlay network: for the copy, each database service is published on its node in host mode on a
 // port of its own (runner_port: the engine's port + 10000), and that port is limited to the runner's
 // address by a rule in Docker's DOCKER-USER chain (published ports bypass UFW's INPUT rules, so the
-// limit must sit where Docker's forwarding is filtered). The rule goes in before the port opens and
+// limit must sit where Docker's forwarding is filtered) and the same in INPUT (an engine without
+// iptables management publishes through its userland proxy). The rule goes in before the port opens and
 // comes out after it closed. Once the data is moved and verified, the publish and the rule are
 // removed: the database is back to overlay-only.
 #include <string>
@@ -33,7 +34,9 @@ std::vector<Step> open_reach_steps(const Reach& r, int phase, const std::string&
 // Closes: the publish removed, then the guard.
 std::vector<Step> close_reach_steps(const Reach& r, int phase, const std::string& prefix);
 
-// The guard rule, for both `iptables -I` and `iptables -C`/`-D` (the same words after the verb).
-std::string reach_guard_rule(const Reach& r);
+// The guard rules, each the words after `iptables -I|-C|-D`: in DOCKER-USER (a port Docker DNATs,
+// filtered on FORWARD) and in INPUT (a port Docker's userland proxy listens on, when it does not
+// manage iptables).
+std::vector<std::string> reach_guard_rules(const Reach& r);
 
 }  // namespace rehome::runbook
