@@ -68,8 +68,10 @@ std::vector<Step> open_reach_steps(const Reach& r, int phase, const std::string&
       "docker service inspect {} --format '{{{{json .Endpoint.Ports}}}}' | grep -q "
       "'\"PublishedPort\":{}'",
       r.swarm_service, runner_port(r.engine));
-  publish.rollback = fmt::format("docker service update --detach=false --publish-rm {} {}",
-                                 runner_port(r.engine), r.swarm_service);
+  // --publish-rm matches a port by its target, protocol and mode (the published port is not compared).
+  publish.rollback =
+      fmt::format("docker service update --detach=false --publish-rm published={},target={},mode=host {}",
+                  runner_port(r.engine), engine_port(r.engine), r.swarm_service);
   return {guard, publish};
 }
 

@@ -288,7 +288,7 @@ TEST(MoveRollback, UndoesNewestFirstTheNewEdgeBeforeTheOldProxyStartsAgain) {
   size_t old_writer = 0, unpublish = 0;
   for (size_t i = 0; i < undo.commands.size(); ++i) {
     if (undo.commands[i].find("compose.service=shop-api") != std::string::npos) old_writer = i;
-    if (undo.commands[i].find("--publish-rm 15432") != std::string::npos) unpublish = i;
+    if (undo.commands[i].find("--publish-rm published=15432") != std::string::npos) unpublish = i;
   }
   EXPECT_GT(unpublish, old_writer);  // the old writers start before the copy's ports close
   auto jr = load_journal(o.journal_file());
