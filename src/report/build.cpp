@@ -128,6 +128,16 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
   int last_done = -1;
   bool failed = false;
   if (ev.phases) r.phases = phase_rows(*ev.phases, r.migrations, last_done, failed);
+  if (ev.move) {
+    for (const auto& d : ev.move->downtime)
+      r.downtime.push_back(
+          {d.service, d.window_ms < 0 ? "not ended" : model::format_duration(d.window_ms),
+           d.window_ms < 0
+               ? "the move stopped before its new writers ran"
+               : "from the stop of its old writers to its new instance running (" + d.clock + " clock)"});
+    r.downtime_note =
+        fmt::format("Move {}: {} in all.", ev.move->status, model::format_duration(ev.move->total_ms));
+  }
   // The copy's own summary joins the runbook's row for the same database.
   for (const auto& [name, j] : ev.migrations) {
     Row row = migration_row(name, j);

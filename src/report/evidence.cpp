@@ -62,7 +62,13 @@ Evidence load_evidence(const std::filesystem::path& dir, const std::filesystem::
       if (!j) continue;
       std::string name = p.filename().string();
       std::string kind = j->is_object() ? j->value("kind", "") : "";
-      if (name == "phases.json" || kind == "rehome.phases")
+      if (kind == move::kEvidenceKind) {
+        try {
+          ev.move = move::move_evidence_from_json(*j, p.string());
+        } catch (const UserError& e) {
+          ev.problems.push_back(e.what());
+        }
+      } else if (name == "phases.json" || kind == "rehome.phases")
         ev.phases = j;
       else if (name == "validation.json" || kind == "rehome.validation")
         ev.validation = j;

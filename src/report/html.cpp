@@ -230,6 +230,13 @@ std::string to_html(const Report& r) {
   html += section("phases", "Phases",
                   phases.empty() ? empty_note("Not started: rehome migrate run --execute records them.")
                                  : table({"Phase", "Status", "Time and result"}, phases, 1));
+  std::vector<std::vector<std::string>> downtime;
+  for (const auto& d : r.downtime) downtime.push_back({d.name, d.status, d.detail});
+  html += section(
+      "downtime", "Downtime",
+      r.downtime_note.empty()
+          ? empty_note("No cutover recorded: rehome move --execute measures it.")
+          : "<p>" + esc(r.downtime_note) + "</p>" + table({"Service", "Write freeze", "Measured"}, downtime));
   if (!r.problems.empty()) {
     std::string items;
     for (const auto& p : r.problems) items += "<li>" + esc(p) + "</li>";

@@ -76,6 +76,13 @@ std::string to_markdown(const Report& r) {
     md += "| Phase | Status | Time and result |\n|---|---|---|\n";
     for (const auto& p : r.phases) md += fmt::format("| {} | {} | {} |\n", p.name, p.status, p.detail);
   }
+  md += "\n## Downtime\n\n";
+  if (r.downtime_note.empty())
+    md += "No cutover recorded (`rehome move --execute`).\n";
+  else {
+    md += r.downtime_note + "\n\n| Service | Write freeze | Measured |\n|---|---|---|\n";
+    for (const auto& d : r.downtime) md += fmt::format("| {} | {} | {} |\n", d.name, d.status, d.detail);
+  }
   if (!r.problems.empty()) {
     md += "\n## Notes\n\n";
     for (const auto& p : r.problems) md += "- " + p + "\n";

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/estate.hpp"
+#include "move/evidence.hpp"
 #include "plan/plan.hpp"
 #include "resilience/drill.hpp"
 
@@ -23,6 +24,7 @@ struct BackupFile {
 struct Evidence {
   std::optional<nlohmann::json> phases;      // phases.json (rehome migrate run)
   std::optional<nlohmann::json> validation;  // validation.json (rehome validate)
+  std::optional<move::MoveEvidence> move;    // move.json (rehome move, kind rehome.move)
   // migrate-<database>.json (`rehome migrate … --json`), keyed by <database>
   std::vector<std::pair<std::string, nlohmann::json>> migrations;
   std::vector<resilience::DrillResult> drills;  // drill-*.json (kind rehome.drill, `rehome drill --evidence`)
@@ -68,6 +70,9 @@ struct Report {
   std::vector<BackupFile> backups;
   std::vector<Row> phases;  // "0. Prechecks", status, duration
   std::vector<resilience::DrillResult> drills;
+  // Write unavailability per service during the cutover (rehome move): service, window, how measured.
+  std::vector<Row> downtime;
+  std::string downtime_note;  // the move's status and whole time, in a sentence; empty = no move
   std::vector<std::string> problems;
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "runbook/reach.hpp"
 #include "runbook/shell.hpp"
 
 namespace rehome::runbook {
@@ -81,9 +82,9 @@ std::vector<DatabaseMove> database_moves(const model::Estate& estate, const plan
       names = {"postgres"};
     for (const auto& db : names)
       out.push_back({s.name, s.data->engine, db, url(s, "OLD", old_server.address, port, db),
-                     url(s, "NEW", target->address, port, db), target->name,
+                     url(s, "NEW", target->address, runner_port(s.data->engine), db), target->name,
                      redis_cli(s, "OLD", old_server.address, port),
-                     redis_cli(s, "NEW", target->address, port)});
+                     redis_cli(s, "NEW", target->address, runner_port(s.data->engine))});
   }
   return out;
 }

@@ -17,7 +17,7 @@ struct DatabaseMove {
   std::string engine;    // postgres | redis
   std::string database;  // postgres database name; empty for redis
   std::string from_url;  // the old server
-  std::string to_url;    // the new server (the plan's first replica)
+  std::string to_url;    // the new server (the plan's first replica), on its runner port (reach.hpp)
   std::string to_server;
   std::string from_cli, to_cli;  // redis: `redis-cli` with host, port and REDISCLI_AUTH (no -u: redis-cli
                                  // 7.0 mis-parses redis://:password@host), so no password in argv

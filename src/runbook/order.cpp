@@ -72,15 +72,18 @@ bool deployed_in(const model::Estate& estate, const std::string& stack, int phas
   bool has[6] = {};
   for (const auto& s : estate.services)
     if (stack_of(s) == stack) has[service_phase(s)] = true;
-  if (phase == 4) return has[4] && !has[5];  // monitoring beside apps starts with the apps
   return has[phase];
 }
 
-std::vector<std::string> held_in_phase_3(const model::Estate& estate, const std::string& stack) {
+std::vector<std::string> held_in_phase(const model::Estate& estate, const std::string& stack, int phase) {
   std::vector<std::string> out;
   for (const auto& s : estate.services)
-    if (stack_of(s) == stack && service_phase(s) != 3 && !s.global) out.push_back(s.name);
+    if (stack_of(s) == stack && service_phase(s) > phase && !s.global) out.push_back(s.name);
   return out;
+}
+
+std::vector<std::string> held_in_phase_3(const model::Estate& estate, const std::string& stack) {
+  return held_in_phase(estate, stack, 3);
 }
 
 Ordering stacks_in_order(const model::Estate& estate, int phase) {

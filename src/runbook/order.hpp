@@ -32,8 +32,13 @@ int service_phase(const model::Service& service);
 
 // Whether a stack is deployed in `phase`. A stack that mixes a database with the applications
 // using it is deployed in phase 3 with those applications held at 0 replicas (so nothing writes to
-// the new, still empty database), and again in phase 5 to start them.
+// the new, still empty database), and again in phase 5 to start them. Likewise a stack that mixes
+// monitoring with applications is deployed in phase 4 with the applications held, so monitoring
+// always starts before the services it watches.
 bool deployed_in(const model::Estate& estate, const std::string& stack, int phase);
+// The services of `stack` held at 0 replicas when it is deployed in `phase` (3 or 4): those that start
+// in a later phase (global services cannot be held and start with it).
+std::vector<std::string> held_in_phase(const model::Estate& estate, const std::string& stack, int phase);
 std::vector<std::string> held_in_phase_3(const model::Estate& estate, const std::string& stack);
 
 // Stacks of one phase in dependency order (a stack after the stacks its services depend on), service

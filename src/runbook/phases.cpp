@@ -8,6 +8,7 @@
 #include "generate/topology.hpp"
 #include "runbook/databases.hpp"
 #include "runbook/order.hpp"
+#include "runbook/reach.hpp"
 #include "runbook/shell.hpp"
 
 namespace rehome::runbook {
@@ -47,7 +48,8 @@ model::Bytes backup_room(const model::Estate& e) {
 
 Step deploy_stack_step(const Context& c, int phase, const std::string& stack) {
   auto services = services_in_order(c.estate, stack);
-  std::vector<std::string> held = phase == 3 ? held_in_phase_3(c.estate, stack) : std::vector<std::string>{};
+  std::vector<std::string> held =
+      phase < 5 ? held_in_phase(c.estate, stack, phase) : std::vector<std::string>{};
   Step s = step(phase, "deploy." + stack, "deploy stack " + stack,
                 fmt::format("Deploys the generated stack '{}' ({}) and waits until every service has all its "
                             "replicas running and healthy.",
@@ -68,18 +70,14 @@ Step deploy_stack_step(const Context& c, int phase, const std::string& stack) {
         fmt::format("mkdir -p {}/holds && printf '%s\\n' {} > {} && ", generated(c), join(quoted, " "), hold);
     files += " --compose-file " + hold;
     s.what += fmt::format(
-        " {} wait at 0 replicas until phase 5, so nothing writes to the new database before "
-        "its data is copied.",
+        " {} wait at 0 replicas until phase 5, so nothing writes to a new database before "
+        "its data is copied, and monitoring starts before the services it watches.",
         join(held, ", "));
   }
   s.command = fmt::format("{}docker stack deploy --with-registry-auth {} {}", prepare, files, stack);
-  std::string converged = fmt::format(
-      "docker stack services {} --format '{{{{.Replicas}}}}' | awk -F'[/ ]' 'NF{{n++}} $1!=$2{{bad=1}} "
-      "END{{exit (bad || !n)}}'",
-      stack);
-  s.verify = retry_until(converged, c.options.converge_timeout_seconds);
+  s.verify = stack_converged(stack, c.options.converge_timeout_seconds);
   s.rollback =
-      phase == 5 && deployed_in(c.estate, stack, 3)
+      phase == 5 && (deployed_in(c.estate, stack, 3) || deployed_in(c.estate, stack, 4))
           ? fmt::format(
                 "docker stack deploy {} --compose-file {}/holds/{}.yml {}  # back to the databases only",
                 "--compose-file " + file, generated(c), stack, stack)
@@ -261,11 +259,24 @@ std::vector<Step> swarm_bootstrap(const Context& c) {
 std::vector<Step> databases(const Context& c) {
   std::vector<Step> out;
   for (const auto& stack : stacks_in_order(c.estate, 3).order) out.push_back(deploy_stack_step(c, 3, stack));
-  for (const auto& m : database_moves(c.estate, c.plan, c.old_server)) {
+  auto moves = database_moves(c.estate, c.plan, c.old_server);
+  // The runner reaches each new database on a port only it may use (reach.hpp), closed after the copy.
+  std::vector<Reach> reaches;
+  for (const auto& m : moves) {
+    if (!reaches.empty() && reaches.back().service == m.service) continue;
+    const auto* s = c.estate.find_service(m.service);
+    reaches.push_back({m.service, stack_of(*s) + "_" + m.service, m.engine, m.to_server, c.first_manager.name,
+                       c.options.runner_address.empty() ? c.old_server.address : c.options.runner_address});
+  }
+  for (const auto& r : reaches)
+    for (auto& st : open_reach_steps(r, 3, "3")) out.push_back(std::move(st));
+  for (const auto& m : moves) {
     out.push_back(credentials_step(m, 3, true));
     out.push_back(backup_step(m, 3, ".pre-migrate", c.options));
     out.push_back(migrate_step(m, 3, c.options));
   }
+  for (const auto& r : reaches)
+    for (auto& st : close_reach_steps(r, 3, "3")) out.push_back(std::move(st));
   for (const auto& name : unsupported_databases(c.estate)) {
     Step s =
         step(3, "manual." + name.substr(0, name.find(' ')), "move " + name + " by hand",

@@ -31,25 +31,6 @@ std::vector<const Step*> Runbook::steps() const {
 
 namespace {
 
-const model::Server& resolve_old_server(const model::Estate& e, const RunbookOptions& o) {
-  if (e.servers.empty())
-    throw UserError(
-        fmt::format("{}: the estate has no servers", e.source_file.empty() ? "estate" : e.source_file),
-        "list the servers of the cluster under `servers:`");
-  if (o.old_server.empty()) return e.servers.front();
-  if (const auto* s = e.find_server(o.old_server)) return *s;
-  throw UserError(fmt::format("--old-server '{}' is not a server of estate '{}'", o.old_server, e.name),
-                  "name the host the containers run on today, as listed under `servers:`");
-}
-
-// The plan's first manager (it runs `swarm init`).
-const model::Server& resolve_first_manager(const model::Estate& e, const plan::Plan& p) {
-  const auto roles = plan::roles_of(p, e);
-  if (!roles.managers.empty())
-    if (const auto* s = e.find_server(roles.managers.front().server)) return *s;
-  return e.servers.front();  // no servers: resolve_old_server has refused already
-}
-
 void check_plan(const model::Estate& e, const plan::Plan& p) {
   for (const auto& a : p.assignments) {
     if (!e.find_service(a.service))
@@ -72,11 +53,29 @@ void check_plan(const model::Estate& e, const plan::Plan& p) {
 
 }  // namespace
 
+const model::Server& resolve_old_server(const model::Estate& e, const std::string& name) {
+  if (e.servers.empty())
+    throw UserError(
+        fmt::format("{}: the estate has no servers", e.source_file.empty() ? "estate" : e.source_file),
+        "list the servers of the cluster under `servers:`");
+  if (name.empty()) return e.servers.front();
+  if (const auto* s = e.find_server(name)) return *s;
+  throw UserError(fmt::format("--old-server '{}' is not a server of estate '{}'", name, e.name),
+                  "name the host the containers run on today, as listed under `servers:`");
+}
+
+const model::Server& resolve_first_manager(const model::Estate& e, const plan::Plan& p) {
+  const auto roles = plan::roles_of(p, e);
+  if (!roles.managers.empty())
+    if (const auto* s = e.find_server(roles.managers.front().server)) return *s;
+  return e.servers.front();  // no servers: resolve_old_server has refused already
+}
+
 Runbook make_runbook(const model::Estate& estate, const plan::Plan& plan, const RunbookOptions& options) {
   check_plan(estate, plan);
   RunbookOptions o = options;
   if (o.targets_file.empty()) o.targets_file = o.workdir + "/targets.yaml";
-  const model::Server& old_server = resolve_old_server(estate, o);
+  const model::Server& old_server = resolve_old_server(estate, o.old_server);
   Context c{estate, plan, o, old_server, resolve_first_manager(estate, plan)};
 
   Runbook rb;

@@ -56,12 +56,20 @@ struct RunbookOptions {
   // iptables rules in one chain (no UFW, nothing under /etc: a host without UFW, or a network
   // namespace under test).
   std::string firewall = "ufw";
+  // The address of the machine running rehome: the only source let in to the new databases' runner
+  // ports during the copy (reach.hpp). Empty: the old server's address (rehome runs there).
+  std::string runner_address;
 };
 
 // Writes the runbook of moving `estate` onto the servers of `plan`. Pure: no I/O.
 // Throws UserError when the estate and plan cannot make a runbook (unknown old server, a plan
 // naming a service the estate lacks).
 Runbook make_runbook(const model::Estate& estate, const plan::Plan& plan, const RunbookOptions& options);
+
+// The server everything runs on today (`name` empty: the first server), and the plan's first manager
+// (it runs `swarm init`). UserError when the estate has no servers or no server `name`.
+const model::Server& resolve_old_server(const model::Estate& estate, const std::string& name);
+const model::Server& resolve_first_manager(const model::Estate& estate, const plan::Plan& plan);
 
 // The phase names, 0..7.
 const std::vector<std::string>& phase_names();

@@ -24,4 +24,12 @@ std::string retry_until(const std::string& check, int seconds) {
   return fmt::format("i=0; until {}; do i=$((i+1)); [ $i -ge {} ] && exit 1; sleep 2; done", check, tries);
 }
 
+std::string stack_converged(const std::string& stack, int seconds) {
+  return retry_until(
+      fmt::format("docker stack services {} --format '{{{{.Replicas}}}}' | awk -F'[/ ]' 'NF{{n++}} "
+                  "$1!=$2{{bad=1}} END{{exit (bad || !n)}}'",
+                  stack),
+      seconds);
+}
+
 }  // namespace rehome::runbook

@@ -15,4 +15,7 @@ std::string join(const std::vector<std::string>& words, const std::string& separ
 // A shell loop that retries `check` every 2 s for up to `seconds`, for things that converge.
 std::string retry_until(const std::string& check, int seconds);
 
+// Retries until every service of `stack` runs all its replicas (a held service: 0/0), up to `seconds`.
+std::string stack_converged(const std::string& stack, int seconds);
+
 }  // namespace rehome::runbook

@@ -1,7 +1,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "../runbook/fixtures.hpp"
+#include "common/atomic_file.hpp"
 #include "report/report.hpp"
 
 namespace rehome::report {
@@ -97,6 +100,39 @@ TEST(Report, MarkdownHasTheTables) {
   EXPECT_NE(md.find("| Test Category | Passed |"), std::string::npos);
   EXPECT_NE(md.find("## Placement"), std::string::npos);
   EXPECT_NE(md.find("shop-postgres.shop.dump"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rehome::report
+
+namespace rehome::report {
+namespace {
+
+TEST(Report, DowntimeSectionReadsTheMovesTypedEvidence) {
+  move::MoveEvidence m;
+  m.estate = "shop";
+  m.status = "done";
+  m.total_ms = 95000;
+  m.downtime = {{"shop-api", 4200, "monotonic"}, {"shop-web", -1, ""}};
+  auto dir =
+      std::filesystem::temp_directory_path() / ("rehome-report-downtime-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  write_file_atomically(dir / "move.json", move::to_json(m).dump());
+  auto ev = load_evidence(dir);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(ev.move.has_value());
+  auto r = make_report(estate_with_resources(), runbook::test::small_plan(), ev, "old");
+  ASSERT_EQ(r.downtime.size(), 2u);
+  EXPECT_EQ(r.downtime[0].status, model::format_duration(4200));
+  EXPECT_EQ(r.downtime[1].status, "not ended");
+  auto md = to_markdown(r);
+  EXPECT_NE(md.find("## Downtime"), std::string::npos);
+  EXPECT_NE(md.find("| shop-api | " + model::format_duration(4200)), std::string::npos);
+  EXPECT_NE(to_html(r).find("<section id=\"downtime\""), std::string::npos);
+  // No move: the section says so.
+  EXPECT_NE(to_markdown(make_report(estate_with_resources(), runbook::test::small_plan(), {}, "old"))
+                .find("No cutover recorded"),
+            std::string::npos);
 }
 
 }  // namespace

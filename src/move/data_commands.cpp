@@ -1,0 +1,37 @@
+#include "move/data_commands.hpp"
+
+#include <fmt/format.h>
+
+#include "common/shell.hpp"
+
+namespace rehome::move {
+
+std::string mover_state_file(const MoveOptions& o, const DataItem& d, const std::string& pass) {
+  // The final sync of a database starts its own pass (a fresh state); a volume's passes share one
+  // state, which is what makes the next pass incremental.
+  std::string p = d.engine == "volume" ? "copy" : pass;
+  return fmt::format("{}/state/{}.{}.json", o.work_dir, d.slug(), p);
+}
+
+std::string mover_command(const MoveOptions& o, const DataItem& d, const std::string& pass) {
+  std::string state = shell_word(mover_state_file(o, d, pass));
+  if (d.engine == "volume") {
+    auto split = [](const std::string& s) {
+      auto sp = s.find(' ');
+      return std::pair{s.substr(0, sp), s.substr(sp + 1)};
+    };
+    auto [from_engine, from_volume] = split(d.from_url);
+    auto [to_engine, to_volume] = split(d.to_url);
+    return fmt::format("{} migrate volume {} --from-engine {} --to-engine {} --to-volume {} --state {}",
+                       o.rehome, shell_word(from_volume), shell_word(from_engine), shell_word(to_engine),
+                       shell_word(to_volume), state);
+  }
+  std::string extra;
+  if (pass == "final-sync") extra = " --truncate";  // the whole database again, under the freeze
+  if (pass == "verify" && d.engine == "mariadb") extra = " --verify-only";
+  std::string jobs = d.engine == "redis" ? "" : fmt::format(" --jobs {}", o.jobs);
+  return fmt::format("{} migrate {} --from \"{}\" --to \"{}\"{}{} --state {}", o.rehome, d.engine, d.from_url,
+                     d.to_url, jobs, extra, state);
+}
+
+}  // namespace rehome::move

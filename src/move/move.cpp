@@ -1,0 +1,206 @@
+#include "move/move.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "common/shell.hpp"
+#include "move/context.hpp"
+#include "plan/roles.hpp"
+#include "runbook/databases.hpp"
+#include "runbook/order.hpp"
+#include "runbook/reach.hpp"
+#include "runbook/runbook.hpp"
+#include "runbook/shell.hpp"
+
+namespace rehome::move {
+
+std::string DataItem::slug() const {
+  if (engine == "volume") return "volume." + database;
+  return database.empty() ? service : service + "." + database;
+}
+
+const MoveStep* Move::find(const std::string& id) const {
+  for (const auto& s : steps)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+const std::vector<std::string>& step_kinds() {
+  static const std::vector<std::string> kinds{
+      "plan",       "generate", "bootstrap", "registry", "deploy",  "reach",    "copy",  "freeze",
+      "final-sync", "verify",   "unreach",   "edge",     "writers", "validate", "drill", "report"};
+  return kinds;
+}
+
+MoveStep make_step(const std::string& kind, const std::string& name, std::string title, std::string what) {
+  const auto& kinds = step_kinds();
+  auto pos = std::find(kinds.begin(), kinds.end(), kind) - kinds.begin();
+  MoveStep s;
+  s.id = fmt::format("{:02}.{}{}{}", pos + 1, kind, name.empty() ? "" : ".", name);
+  s.kind = kind;
+  s.title = std::move(title);
+  s.what = std::move(what);
+  return s;
+}
+
+MoveStep from_runbook(const runbook::Step& step, const std::string& kind) {
+  std::string name = step.id.substr(step.id.find('.') + 1);
+  MoveStep s = make_step(kind, name, step.title, step.what);
+  s.actions.push_back({step.host, step.command, false});
+  if (!step.verify.empty()) s.checks.push_back({step.host, step.verify, false});
+  if (step.rollback.rfind("nothing to undo", 0) == 0 || step.rollback.find("  #") != std::string::npos)
+    s.rollback_note = step.rollback;
+  else
+    s.rollback.push_back({step.host, step.rollback, false});
+  return s;
+}
+
+std::string Context::old_docker() const {
+  return options.old_engine.empty() ? "docker" : "docker --host " + shell_word(options.old_engine);
+}
+
+std::string Context::old_host() const { return options.old_engine.empty() ? old_server.name : ""; }
+
+std::string Context::swarm_service(const std::string& service) const {
+  const auto* s = estate.find_service(service);
+  return runbook::stack_of(*s) + "_" + service;
+}
+
+std::string old_containers(const Context& c, const std::string& service, bool running_only) {
+  std::string filters = "--filter label=com.docker.compose.service=" + shell_word(service);
+  if (!c.options.compose_project.empty())
+    filters += " --filter label=com.docker.compose.project=" + shell_word(c.options.compose_project);
+  return fmt::format("{} ps -q{} {}", c.old_docker(), running_only ? "" : "a", filters);
+}
+
+Action stop_old(const Context& c, const std::string& service) {
+  return {c.old_host(),
+          fmt::format("ids=$({}); [ -z \"$ids\" ] || {} stop $ids", old_containers(c, service, true),
+                      c.old_docker()),
+          false};
+}
+
+Action none_running_old(const Context& c, const std::string& service) {
+  return {c.old_host(), fmt::format("[ -z \"$({})\" ]", old_containers(c, service, true)), false};
+}
+
+Action start_old(const Context& c, const std::string& service) {
+  return {c.old_host(),
+          fmt::format("ids=$({} --filter status=exited); [ -z \"$ids\" ] || {} start $ids",
+                      old_containers(c, service, false), c.old_docker()),
+          false};
+}
+
+namespace {
+
+bool is_mariadb(const model::Service& s) {
+  return s.data && !s.data->replica_of && (s.data->engine == "mariadb" || s.data->engine == "mysql");
+}
+
+// mariadb://user:password@host:port (every user database), credentials as shell variables.
+std::string mariadb_url(const model::Service& s, const std::string& side, const std::string& address,
+                        int port) {
+  std::string v = runbook::variable_prefix(s.name);
+  return fmt::format(
+      "mariadb://"
+      "${{{0}_USER:-root}}${{{0}_PASSWORD:+:${0}_PASSWORD}}@${{{0}_{1}_HOST:-{2}}}:${{{0}_{1}_PORT:-{3}}}",
+      v, side, address, port);
+}
+
+std::vector<DataItem> data_items(const Context& c) {
+  std::vector<DataItem> out;
+  for (const auto& m : runbook::database_moves(c.estate, c.plan, c.old_server))
+    out.push_back({m.service, m.engine, m.database, m.to_server, m.from_url, m.to_url});
+  std::set<std::string> moved;
+  for (const auto& d : out) moved.insert(d.service);
+  for (const auto& s : c.estate.services) {
+    if (!is_mariadb(s)) continue;
+    auto servers = c.plan.servers_of(s.name);
+    if (servers.empty()) continue;
+    const auto* target = c.estate.find_server(servers.front());
+    int port = 3306;
+    for (const auto& p : s.ports)
+      if (p.target == 3306 && p.published) port = p.published;
+    out.push_back({s.name, "mariadb", "", target->name, mariadb_url(s, "OLD", c.old_server.address, port),
+                   mariadb_url(s, "NEW", target->address, runbook::runner_port("mariadb"))});
+    moved.insert(s.name);
+  }
+  // Named volumes of the services whose data no database mover carries.
+  for (const auto& s : c.estate.services) {
+    if (moved.count(s.name) || (s.data && s.data->replica_of)) continue;
+    auto servers = c.plan.servers_of(s.name);
+    if (servers.empty()) continue;
+    for (const auto& v : s.volumes) {
+      if (v.bind || v.read_only || v.shared || v.name.empty()) continue;
+      std::string to_engine = "unix:///var/run/docker.sock";
+      if (auto it = c.options.engines.find(servers.front()); it != c.options.engines.end())
+        to_engine = it->second;
+      std::string from_engine =
+          c.options.old_engine.empty() ? "unix:///var/run/docker.sock" : c.options.old_engine;
+      out.push_back({s.name, "volume", v.name, servers.front(), from_engine + " " + v.name,
+                     to_engine + " " + runbook::stack_of(s) + "_" + v.name});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Move make_move(const model::Estate& estate, const plan::Plan& plan, const MoveOptions& options) {
+  for (const auto& a : plan.assignments)
+    if (!estate.find_service(a.service) || !estate.find_server(a.server))
+      throw UserError(fmt::format("{}: the plan places '{}' on '{}', which the estate '{}' does not have",
+                                  plan.where.str(), a.service, a.server, estate.name),
+                      "make the plan from this estate (rehome plan), or fix the names");
+  const model::Server& old_server = runbook::resolve_old_server(estate, options.old_server);
+  Context c{estate, plan, options, old_server, runbook::resolve_first_manager(estate, plan), {}, {},
+            {},     {},   {},      {}};
+  c.runbook.estate_file = options.estate_file;
+  c.runbook.plan_file = options.plan_file.empty() ? options.work_dir + "/plan.yaml" : options.plan_file;
+  c.runbook.old_server = old_server.name;
+  c.runbook.workdir = options.work_dir;
+  c.runbook.targets_file = options.work_dir + "/targets.yaml";
+  c.runbook.rehome = options.rehome;
+  c.runbook.converge_timeout_seconds = options.converge_timeout_seconds;
+  c.runbook.runner_address = options.runner_address.empty() ? old_server.address : options.runner_address;
+  c.data = data_items(c);
+
+  // Writers: services that use a moved database, or own a moved volume.
+  std::set<std::string> databases, volume_owners;
+  for (const auto& d : c.data) (d.engine == "volume" ? volume_owners : databases).insert(d.service);
+  for (const auto& s : estate.services) {
+    std::string stack = runbook::stack_of(s);
+    c.stacks.insert(stack);
+    if (plan::is_edge_proxy(s, estate)) c.edge_proxies.push_back(s.name);
+    if (runbook::service_phase(s) != 5 || s.global) continue;
+    c.held[stack].push_back(s.name);
+    if (plan::is_edge_proxy(s, estate)) continue;
+    bool writes = volume_owners.count(s.name) > 0;
+    for (const auto& d : s.depends_on) writes = writes || databases.count(d) > 0;
+    if (writes) c.writers.push_back(s.name);
+  }
+
+  Move m;
+  m.estate = estate.name;
+  m.old_server = old_server.name;
+  m.first_manager = c.first_manager.name;
+  m.data = c.data;
+  m.writers = c.writers;
+  using Builder = std::vector<MoveStep> (*)(const Context&);
+  const Builder builders[] = {plan_steps,       generate_steps, bootstrap_steps, registry_steps,
+                              deploy_steps,     reach_steps,    copy_steps,      freeze_steps,
+                              final_sync_steps, verify_steps,   unreach_steps,   edge_steps,
+                              writers_steps,    validate_steps, drill_steps,     report_steps};
+  for (auto build : builders)
+    for (auto& s : build(c)) m.steps.push_back(std::move(s));
+  for (const auto& s : m.steps)
+    if (s.point_of_no_return) {
+      m.point_of_no_return = s.id;
+      break;
+    }
+  return m;
+}
+
+}  // namespace rehome::move
