@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/audit.hpp"
+#include "backup/evidence.hpp"
 #include "backup/manifest.hpp"
 #include "backup/mirror.hpp"
 #include "backup/prune.hpp"
@@ -53,10 +54,6 @@ model::Estate estate_of(const BackupFlags& f) {
   return f.estate.empty() ? model::default_estate() : model::load_estate(f.estate);
 }
 
-json artefact_json(const backup::Artefact& a) {
-  return {{"name", a.name}, {"kind", a.kind}, {"source", a.source}, {"size", a.size}, {"sha256", a.sha256}};
-}
-
 std::vector<backup::Repository> repositories_of(const BackupFlags& f) {
   std::vector<backup::Repository> out;
   for (const auto& location : f.restic_repos) {
@@ -74,15 +71,6 @@ void require_dest_or_repo(const BackupFlags& f) {
         "restic repositories are the recommended store: --repo /srv/restic or sftp:user@host:/path");
 }
 
-json stored_json(const backup::StoredSnapshot& s) {
-  return {{"repository", s.repository},
-          {"service", s.service},
-          {"kind", s.kind},
-          {"artefact", artefact_json(s.artefact)},
-          {"snapshot", s.summary.snapshot_id},
-          {"data_added", s.summary.data_added}};
-}
-
 int do_run_repo(const BackupFlags& f, const std::vector<backup::Source>& sources, const std::string& estate) {
   backup::RepoRunOptions o;
   o.sources = sources;
@@ -92,9 +80,7 @@ int do_run_repo(const BackupFlags& f, const std::vector<backup::Source>& sources
   o.progress = progress_to_stderr(false);
   auto r = backup::backup_to_repositories(o);
   if (f.json) {
-    json stored = json::array();
-    for (const auto& s : r.stored) stored.push_back(stored_json(s));
-    std::cout << json{{"ok", r.ok()}, {"stored", stored}, {"failures", r.failures}}.dump(2) << "\n";
+    std::cout << backup::to_json(r).dump(2) << "\n";
   } else {
     Table t({"repository", "service", "kind", ">size", "snapshot", ">new in repo"});
     for (const auto& s : r.stored)
@@ -122,18 +108,7 @@ int do_run(const BackupFlags& f) {
   o.progress = progress_to_stderr(false);
   auto r = backup::run_backup(o);
   if (f.json) {
-    json arts = json::array();
-    for (const auto& a : r.manifest.artefacts) arts.push_back(artefact_json(a));
-    json j = {{"id", r.manifest.id},
-              {"dir", r.dir.string()},
-              {"bytes", r.manifest.total_bytes()},
-              {"artefacts", arts}};
-    if (r.offsite)
-      j["offsite"] = {{"backups_copied", r.offsite->backups_copied},
-                      {"already_there", r.offsite->backups_already_there},
-                      {"files_copied", r.offsite->files_copied},
-                      {"bytes_copied", r.offsite->bytes_copied}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << backup::to_json(r).dump(2) << "\n";
     return exit_code::ok;
   }
   Table t({"artefact", "kind", ">size", "sha256"});
