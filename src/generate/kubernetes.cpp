@@ -252,22 +252,10 @@ void pod_volumes(YamlWriter& y, const model::Service& s) {
     y.end_map();
   }
   if (s.read_only_root) {
-    y.map()
-        .kv("name", "tmp")
-        .key("emptyDir")
-        .map()
-        .kv("medium", "Memory")
-        .kv("sizeLimit", "64Mi")
-        .end_map()
-        .end_map();
-    y.map()
-        .kv("name", "run")
-        .key("emptyDir")
-        .map()
-        .kv("medium", "Memory")
-        .kv("sizeLimit", "64Mi")
-        .end_map()
-        .end_map();
+    for (const char* scratch : {"tmp", "run"}) {
+      y.map().kv("name", scratch).key("emptyDir").map().kv("medium", "Memory").kv("sizeLimit", "64Mi");
+      y.end_map().end_map();
+    }
   }
   if (!s.secrets.empty()) {
     // One folder with every secret as a file, as Swarm mounts them. Each Secret holds key "value".
