@@ -6,8 +6,14 @@
 # (migrate/mariadb/, migrate/volume/) a new folder, not an edit here.
 function(rehome_capability name)
   cmake_parse_arguments(ARG "" "" "DEPENDS;LIBS" ${ARGN})
-  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
-  list(FILTER sources EXCLUDE REGEX "/helper/")  # a helper/ folder holds a separate program (its own main)
+  # A folder named helper/ inside a capability holds a separate program with its own main() (today
+  # src/migrate/volume/helper: a static binary the volume mover ships into throwaway containers, built
+  # and embedded with objcopy by src/migrate/CMakeLists.txt), so its sources are not the library's. The
+  # match is on the path below the capability's folder, so a checkout under some ".../helper/..."
+  # directory is not affected.
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS RELATIVE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  list(FILTER sources EXCLUDE REGEX "(^|/)helper/")
+  list(TRANSFORM sources PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)
   set(scope PRIVATE)
   if(sources)
     add_library(rehome_${name} STATIC ${sources})

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/audit.hpp"
+#include "backup/evidence.hpp"
 #include "backup/manifest.hpp"
 #include "backup/mirror.hpp"
 #include "backup/repository.hpp"
@@ -57,10 +58,6 @@ model::Estate estate_of(const BackupFlags& f) {
   return f.estate.empty() ? model::default_estate() : model::load_estate(f.estate);
 }
 
-json artefact_json(const backup::Artefact& a) {
-  return {{"name", a.name}, {"kind", a.kind}, {"source", a.source}, {"size", a.size}, {"sha256", a.sha256}};
-}
-
 std::vector<backup::Repository> repositories_of(const BackupFlags& f) {
   std::vector<backup::Repository> out;
   for (const auto& location : f.restic_repos) {
@@ -78,15 +75,6 @@ void require_repo(const BackupFlags& f) {
                     "import-folder DIR --repo ...`");
 }
 
-json stored_json(const backup::StoredSnapshot& s) {
-  return {{"repository", s.repository},
-          {"service", s.service},
-          {"kind", s.kind},
-          {"artefact", artefact_json(s.artefact)},
-          {"snapshot", s.summary.snapshot_id},
-          {"data_added", s.summary.data_added}};
-}
-
 int do_run(const BackupFlags& f) {
   require_repo(f);
   backup::RepoRunOptions o;
@@ -102,9 +90,7 @@ int do_run(const BackupFlags& f) {
   o.progress = progress_to_stderr(false);
   auto r = backup::backup_to_repositories(o);
   if (f.json) {
-    json stored = json::array();
-    for (const auto& s : r.stored) stored.push_back(stored_json(s));
-    std::cout << json{{"ok", r.ok()}, {"stored", stored}, {"failures", r.failures}}.dump(2) << "\n";
+    std::cout << backup::to_json(r).dump(2) << "\n";
   } else {
     Table t({"repository", "service", "kind", ">size", "snapshot", ">new in repo"});
     for (const auto& s : r.stored)
@@ -200,7 +186,7 @@ int do_import(const BackupFlags& f) {
   auto r = backup::import_folder(o);
   if (f.json) {
     json stored = json::array();
-    for (const auto& s : r.stored.stored) stored.push_back(stored_json(s));
+    for (const auto& s : r.stored.stored) stored.push_back(backup::to_json(s));
     std::cout << json{{"ok", r.ok()},     {"imported", r.imported}, {"already_there", r.already_there},
                       {"stored", stored}, {"refused", r.refused},   {"failures", r.stored.failures}}
                      .dump(2)

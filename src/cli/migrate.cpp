@@ -21,7 +21,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/migrate_follow.hpp"
 #include "cli/shared.hpp"
@@ -42,8 +41,6 @@ std::vector<Subcommand>& migrate_subcommands() {
 }
 
 namespace {
-
-using nlohmann::json;
 
 // Progress on stderr: one line rewritten in place on a terminal, a plain line every 10 s otherwise.
 struct ProgressPrinter {
@@ -72,73 +69,6 @@ struct ProgressPrinter {
 
 std::string check_mark(bool ok) { return ok ? "✓" : "✗"; }
 
-std::string format_int(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
-
-json postgres_json(const migrate::PgMigrationReport& r) {
-  json tables = json::array(), sequences = json::array(), crossing = json::array();
-  for (const auto& t : r.tables) {
-    tables.push_back({{"table", t.table.display()},
-                      {"source_rows", t.source_rows},
-                      {"target_rows", t.target_rows},
-                      {"source_checksum", t.source_checksum},
-                      {"target_checksum", t.target_checksum},
-                      {"source_bytes", t.source_bytes},
-                      {"target_bytes", t.target_bytes},
-                      {"proof", migrate::verify_mode_name(t.proof)},
-                      {"reread", t.reread},
-                      {"ok", t.ok()}});
-  }
-  for (const auto& s : r.sequences) {
-    sequences.push_back({{"sequence", s.sequence.display()},
-                         {"source", s.source ? json(*s.source) : json(nullptr)},
-                         {"target", s.target ? json(*s.target) : json(nullptr)},
-                         {"ok", s.ok()}});
-  }
-  for (const auto& c : r.crossing_keys) {
-    crossing.push_back({{"constraint", c.key.name},
-                        {"from", c.key.from.display()},
-                        {"to", c.key.to.display()},
-                        {"direction", c.outgoing ? "migrated table refers to one left behind"
-                                                 : "table left behind refers to a migrated one"}});
-  }
-  return {{"source", r.source},
-          {"target", r.target},
-          {"selection", r.selection},
-          {"state_file", r.state_file.string()},
-          {"resumed", r.resumed},
-          {"already_complete", r.already_complete},
-          {"content_proven", r.content_proven},
-          {"verified", r.verified()},
-          {"problems", r.problems()},
-          {"rows_copied", r.rows_copied},
-          {"bytes_copied", r.bytes_copied},
-          {"units", r.units},
-          {"units_copied_now", r.units_copied_now},
-          {"seconds",
-           {{"schema", r.schema_seconds},
-            {"copy", r.copy_seconds},
-            {"indexes", r.post_data_seconds},
-            {"verify", r.verify_seconds},
-            {"total", r.total_seconds},
-            {"copy_work", r.copy_work_seconds},
-            {"verify_work", r.verify_work_seconds},
-            {"index_work", r.index_work_seconds}}},
-          {"table_count",
-           {{"source", r.tables.size()}, {"target", r.tables.size() + r.extra_target_tables.size()}}},
-          {"tables", tables},
-          {"sequences", sequences},
-          {"crossing_foreign_keys", crossing},
-          {"extra_target_tables", r.extra_target_tables},
-          {"follow_slot", r.follow_slot}};
-}
-
 void print_postgres(const migrate::PgMigrationReport& r) {
   if (!r.crossing_keys.empty()) {
     std::cout << "Foreign keys crossing the cut (not created in the new database; the application must keep "
@@ -157,7 +87,7 @@ void print_postgres(const migrate::PgMigrationReport& r) {
   std::map<std::string, int> proofs;
   std::vector<std::string> reread;
   for (const auto& t : r.tables) {
-    table.add_row({t.table.display(), format_int(t.source_rows),
+    table.add_row({t.table.display(), migrate::format_thousands(t.source_rows),
                    r.content_proven ? t.source_checksum.substr(16) : "not verified",
                    migrate::verify_mode_name(t.proof), model::format_bytes(t.source_bytes),
                    t.target_rows < 0 ? "missing" : model::format_bytes(t.target_bytes), check_mark(t.ok())});
@@ -183,7 +113,7 @@ void print_postgres(const migrate::PgMigrationReport& r) {
   std::string database = r.target.substr(r.target.rfind('/') + 1);
   std::cout << fmt::format("\n{}: {}/{} tables {}, {} rows, {}/{} sequences {}{}\n", database, ok_tables,
                            r.tables.size(), check_mark(ok_tables == static_cast<int>(r.tables.size())),
-                           format_int(rows), ok_sequences, r.sequences.size(),
+                           migrate::format_thousands(rows), ok_sequences, r.sequences.size(),
                            check_mark(ok_sequences == static_cast<int>(r.sequences.size())),
                            r.resumed ? " (resumed after an interruption)" : "");
   if (!r.content_proven) std::cout << "content not verified (--verify none): row counts only\n";
@@ -275,7 +205,7 @@ Runner setup_postgres(CLI::App& app) {
         fmt::format("migrate {} -> {} ({})", mask_url(run.from), mask_url(run.to), run.selection.describe()));
     auto report = migrate::migrate_postgres(run);
     if (*json_out)
-      std::cout << postgres_json(report).dump(2) << "\n";
+      std::cout << migrate::to_json(report).dump(2) << "\n";
     else
       print_postgres(report);
     return report.verified() ? exit_code::ok : exit_code::findings;
@@ -310,38 +240,20 @@ Runner setup_redis(CLI::App& app) {
     run.on_step = [printer](const std::string& line) { printer->step(line); };
     auto report = migrate::migrate_redis(run);
     if (*json_out) {
-      json dbs = json::array();
-      for (const auto& d : report.databases) {
-        dbs.push_back({{"db", d.db},
-                       {"source_keys", d.source_keys},
-                       {"target_keys", d.target_keys},
-                       {"digest_mismatches", d.digest_mismatches},
-                       {"ok", d.ok()}});
-      }
-      std::cout << json{{"source", report.source},
-                        {"target", report.target},
-                        {"verified", report.verified()},
-                        {"resumed", report.resumed},
-                        {"method", report.method},
-                        {"keys_copied", report.keys_copied},
-                        {"keys_by_value", report.keys_by_value},
-                        {"seconds", report.seconds},
-                        {"keys_per_second", report.keys_per_second()},
-                        {"problems", report.problems()},
-                        {"databases", dbs}}
-                       .dump(2)
-                << "\n";
+      std::cout << migrate::to_json(report).dump(2) << "\n";
     } else {
       Table table({">db", ">source keys", ">target keys", ">digest differences", "ok"});
       for (const auto& d : report.databases) {
-        table.add_row({std::to_string(d.db), format_int(d.source_keys), format_int(d.target_keys),
-                       format_int(d.digest_mismatches), check_mark(d.ok())});
+        table.add_row({std::to_string(d.db), migrate::format_thousands(d.source_keys),
+                       migrate::format_thousands(d.target_keys),
+                       migrate::format_thousands(d.digest_mismatches), check_mark(d.ok())});
       }
       std::cout << table.render();
       std::cout << fmt::format("\nredis: {} database{} {}, {} keys copied in {:.1f} s ({} keys/s){}\n",
                                report.databases.size(), report.databases.size() == 1 ? "" : "s",
-                               check_mark(report.verified()), format_int(report.keys_copied), report.seconds,
-                               format_int(static_cast<int64_t>(report.keys_per_second())),
+                               check_mark(report.verified()), migrate::format_thousands(report.keys_copied),
+                               report.seconds,
+                               migrate::format_thousands(static_cast<int64_t>(report.keys_per_second())),
                                report.resumed ? " (resumed after an interruption)" : "");
       for (const auto& p : report.problems()) std::cout << "  ✗ " << p << "\n";
     }

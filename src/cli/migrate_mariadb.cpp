@@ -12,7 +12,6 @@
 #include <memory>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
@@ -28,79 +27,6 @@ std::vector<Subcommand>& migrate_subcommands();
 
 namespace {
 
-using nlohmann::json;
-
-std::string thousands(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
-
-json report_json(const migrate::MariadbMigrationReport& r) {
-  json tables = json::array(), objects = json::array();
-  for (const auto& t : r.tables) {
-    json differences = json::array();
-    for (const auto& d : t.differences) {
-      differences.push_back({{"chunk", d.id},
-                             {"range", d.range},
-                             {"source_rows", d.source_rows},
-                             {"target_rows", d.target_rows},
-                             {"source_sum", d.source_sum},
-                             {"target_sum", d.target_sum}});
-    }
-    tables.push_back({{"table", t.source.display()},
-                      {"target_table", t.target.display()},
-                      {"engine", t.engine},
-                      {"split", t.split},
-                      {"chunks", t.chunks},
-                      {"source_rows", t.source_rows},
-                      {"target_rows", t.target_rows},
-                      {"source_checksum", t.source_checksum},
-                      {"target_checksum", t.target_checksum},
-                      {"source_bytes", t.source_bytes},
-                      {"differences", differences},
-                      {"ok", t.ok()}});
-  }
-  for (const auto& o : r.objects)
-    objects.push_back({{"kind", o.kind}, {"name", o.name}, {"ok", o.on_target}});
-  return {{"source", r.source},
-          {"target", r.target},
-          {"selection", r.selection},
-          {"state_file", r.state_file.string()},
-          {"run_id", r.run_id},
-          {"snapshot",
-           {{"source_identity", r.source_identity},
-            {"binlog_position", r.binlog_position},
-            {"lock_seconds", r.lock_seconds}}},
-          {"resumed", r.resumed},
-          {"already_complete", r.already_complete},
-          {"verify_only", r.verify_only},
-          {"stale_state", r.stale_state},
-          {"content_proven", r.content_proven},
-          {"verified", r.verified()},
-          {"problems", r.problems()},
-          {"notes", r.notes},
-          {"rows_copied", r.rows_copied},
-          {"bytes_sent", r.bytes_copied},
-          {"chunks",
-           {{"total", r.units},
-            {"copied_now", r.units_copied_now},
-            {"reverified", r.units_reverified},
-            {"recopied", r.units_recopied}}},
-          {"seconds",
-           {{"schema", r.schema_seconds},
-            {"copy", r.copy_seconds},
-            {"objects", r.objects_seconds},
-            {"total", r.total_seconds},
-            {"copy_work", r.copy_work_seconds},
-            {"verify_work", r.verify_work_seconds}}},
-          {"tables", tables},
-          {"objects", objects}};
-}
-
 void print_report(const migrate::MariadbMigrationReport& r) {
   Table table({"table", ">rows", "checksum", "split", ">chunks", ">source size", "ok"});
   int ok_tables = 0;
@@ -108,9 +34,9 @@ void print_report(const migrate::MariadbMigrationReport& r) {
   for (const auto& t : r.tables) {
     std::string name =
         t.source == t.target ? t.source.display() : t.source.display() + " -> " + t.target.display();
-    table.add_row({name, thousands(t.source_rows), r.content_proven ? t.source_checksum : "not verified",
-                   t.split, std::to_string(t.chunks), model::format_bytes(t.source_bytes),
-                   t.ok() ? "✓" : "✗"});
+    table.add_row({name, migrate::format_thousands(t.source_rows),
+                   r.content_proven ? t.source_checksum : "not verified", t.split, std::to_string(t.chunks),
+                   model::format_bytes(t.source_bytes), t.ok() ? "✓" : "✗"});
     ok_tables += t.ok() ? 1 : 0;
     rows += t.source_rows;
   }
@@ -126,7 +52,7 @@ void print_report(const migrate::MariadbMigrationReport& r) {
     objects += fmt::format("{}{} {}/{}", objects.empty() ? "" : ", ", kind, n.first, n.second);
   std::cout << fmt::format("\n{}: {}/{} tables {}, {} rows, objects: {}{}\n", r.selection, ok_tables,
                            r.tables.size(), ok_tables == static_cast<int>(r.tables.size()) ? "✓" : "✗",
-                           thousands(rows), objects.empty() ? "none" : objects,
+                           migrate::format_thousands(rows), objects.empty() ? "none" : objects,
                            r.already_complete ? " (already complete: verified again)"
                            : r.resumed        ? " (resumed after an interruption)"
                                               : "");
@@ -143,8 +69,8 @@ void print_report(const migrate::MariadbMigrationReport& r) {
   std::cout << fmt::format(
       "time: schema {:.1f} s, copy and proof {:.1f} s ({} rows), objects {:.1f} s, total {:.1f} s\n"
       "worker time: copying {:.1f} s, proving {:.1f} s\n",
-      r.schema_seconds, r.copy_seconds, thousands(r.rows_copied), r.objects_seconds, r.total_seconds,
-      r.copy_work_seconds, r.verify_work_seconds);
+      r.schema_seconds, r.copy_seconds, migrate::format_thousands(r.rows_copied), r.objects_seconds,
+      r.total_seconds, r.copy_work_seconds, r.verify_work_seconds);
   for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
   for (const auto& p : r.problems()) std::cout << "  ✗ " << p << "\n";
 }
@@ -210,7 +136,7 @@ Runner setup(CLI::App& app) {
     std::cerr << fmt::format("migrate {} -> {}\n", mask_url(run.from), mask_url(run.to));
     auto report = migrate::migrate_mariadb(run);
     if (*json_out)
-      std::cout << report_json(report).dump(2) << "\n";
+      std::cout << migrate::to_json(report).dump(2) << "\n";
     else
       print_report(report);
     return report.verified() ? exit_code::ok : exit_code::findings;

@@ -21,44 +21,7 @@ std::vector<Subcommand>& migrate_subcommands();
 
 namespace {
 
-using nlohmann::json;
 namespace vol = migrate::volume;
-
-json report_json(const vol::VolumeMigrationReport& r) {
-  json mismatches = json::array();
-  for (const auto& m : r.mismatches) mismatches.push_back({{"path", m.path}, {"difference", m.what}});
-  json writers = json::array();
-  for (const auto& w : r.writers) writers.push_back({{"side", w.side}, {"container", w.container}});
-  auto side = [](const vol::Endpoint& e, const vol::ManifestSummary& s) {
-    return json{{"engine", e.engine},
-                {"volume", e.volume},
-                {"path", e.path},
-                {"entries", s.entries},
-                {"files", s.files},
-                {"bytes", s.bytes},
-                {"hashed_files", s.hashed_files},
-                {"hashed_bytes", s.hashed_bytes}};
-  };
-  return {{"source", side(r.from, r.source)},
-          {"target", side(r.to, r.target)},
-          {"state_file", r.state_file.string()},
-          {"run_id", r.run_id},
-          {"pass", r.pass},
-          {"resumed", r.resumed},
-          {"stale_state", r.stale_message},
-          {"writers_running", writers},
-          {"changed_files", r.sent_files},
-          {"changed_bytes", r.sent_bytes},
-          {"renamed", r.renamed},
-          {"deleted", r.deleted},
-          {"verified", r.verified()},
-          {"mismatches", mismatches},
-          {"seconds",
-           {{"scan", r.scan_seconds},
-            {"copy", r.copy_seconds},
-            {"verify", r.verify_seconds},
-            {"total", r.seconds}}}};
-}
 
 void print_report(const vol::VolumeMigrationReport& r) {
   Table table({"side", "engine", "volume", ">entries", ">files", ">bytes", ">read for sha256"});
@@ -136,7 +99,7 @@ Runner setup_volume(CLI::App& app) {
     };
     auto report = vol::migrate_volume(run);
     if (*json_out)
-      std::cout << report_json(report).dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+      std::cout << vol::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
       print_report(report);
     return report.verified() ? exit_code::ok : exit_code::findings;

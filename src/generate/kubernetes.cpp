@@ -53,6 +53,11 @@ void open_network_policy(YamlWriter& y, const std::string& name, const std::stri
   y.end_map().end_map();
 }
 
+// `<key>: {matchLabels: {app.kubernetes.io/name: <name>}}`: a workload's own pods.
+void match_pods_named(YamlWriter& y, const std::string& key, const std::string& name) {
+  y.key(key).map().key("matchLabels").map().key("app.kubernetes.io/name").quoted(name).end_map().end_map();
+}
+
 void probe(YamlWriter& y, const std::string& key, const model::Service& s, bool liveness) {
   if (s.healthcheck && !s.healthcheck->test.empty() && s.healthcheck->test.front() != "NONE") {
     const auto& h = *s.healthcheck;
@@ -247,22 +252,10 @@ void pod_volumes(YamlWriter& y, const model::Service& s) {
     y.end_map();
   }
   if (s.read_only_root) {
-    y.map()
-        .kv("name", "tmp")
-        .key("emptyDir")
-        .map()
-        .kv("medium", "Memory")
-        .kv("sizeLimit", "64Mi")
-        .end_map()
-        .end_map();
-    y.map()
-        .kv("name", "run")
-        .key("emptyDir")
-        .map()
-        .kv("medium", "Memory")
-        .kv("sizeLimit", "64Mi")
-        .end_map()
-        .end_map();
+    for (const char* scratch : {"tmp", "run"}) {
+      y.map().kv("name", scratch).key("emptyDir").map().kv("medium", "Memory").kv("sizeLimit", "64Mi");
+      y.end_map().end_map();
+    }
   }
   if (!s.secrets.empty()) {
     // One folder with every secret as a file, as Swarm mounts them. Each Secret holds key "value".
@@ -305,14 +298,7 @@ std::string workload(const Topology& t, const model::Service& s, const std::stri
   if (!s.global || s.stateful)
     y.kv("replicas", s.global ? static_cast<int>(placement.servers.size()) : s.replicas);
   if (s.stateful) y.kv("serviceName", name);
-  y.key("selector")
-      .map()
-      .key("matchLabels")
-      .map()
-      .key("app.kubernetes.io/name")
-      .quoted(name)
-      .end_map()
-      .end_map();
+  match_pods_named(y, "selector", name);
   if (!s.stateful && !s.global) {
     // Like Swarm's update_config: one at a time, new pod first.
     y.key("strategy").map().kv("type", "RollingUpdate").key("rollingUpdate").map();
@@ -341,14 +327,7 @@ std::string workload(const Topology& t, const model::Service& s, const std::stri
   y.end_seq().end_map().end_seq().end_map().end_map();
   if (placement.max_replicas_per_node == 1 && !s.global) {
     y.key("podAntiAffinity").map().key("requiredDuringSchedulingIgnoredDuringExecution").seq().map();
-    y.key("labelSelector")
-        .map()
-        .key("matchLabels")
-        .map()
-        .key("app.kubernetes.io/name")
-        .quoted(name)
-        .end_map()
-        .end_map();
+    match_pods_named(y, "labelSelector", name);
     y.kv("topologyKey", "kubernetes.io/hostname").end_map().end_seq().end_map();
   }
   y.end_map();

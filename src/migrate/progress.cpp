@@ -21,6 +21,15 @@ std::string format_count(double n) {
   return fmt::format("{:.0f}", n);
 }
 
+std::string format_thousands(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
 std::string format_progress(const Progress& p) {
   double t = std::max(p.elapsed_seconds, 1e-3);
   double rate = static_cast<double>(p.done) / t;

@@ -20,5 +20,7 @@ std::string format_progress(const Progress& p);
 std::string format_duration(double seconds);
 // "812k", "1.2M", "950"
 std::string format_count(double n);
+// "1,234,567", "-42": an exact count for tables
+std::string format_thousands(int64_t n);
 
 }  // namespace rehome::migrate

@@ -1,37 +1,23 @@
-#include <fmt/format.h>
-
-#include "plan/feasibility.hpp"
+#include "model/units.hpp"
+#include "plan/rule_capacity.hpp"
 
 namespace rehome::plan {
 namespace {
 
 // CPU reservations must fit in the server's threads minus the headroom.
-class CpuRule final : public FeasibilityRule {
- public:
-  std::string_view name() const override { return "cpu"; }
-  bool is_capacity() const override { return true; }
-  bool tells_apart(const model::Server&, const model::Server&,
-                   const std::vector<const model::Service*>&) const override {
-    return false;  // reads the load and the room only
+struct Cpu {
+  static constexpr std::string_view name = "cpu";
+  static constexpr std::string_view what = "CPU reserved";
+  static model::MilliCpu need(const model::Service& svc) { return svc.resources.cpu_reservation; }
+  static model::MilliCpu used(const ServerLoad& load) { return load.cpu; }
+  static model::MilliCpu capacity(const model::Server& server, const PlacementContext& ctx) {
+    return ctx.cpu_capacity(server);
   }
-  bool allows(const model::Service& svc, const model::Server& server, const ServerLoad& load,
-              const PlacementContext& ctx) const override {
-    return load.cpu + svc.resources.cpu_reservation <= ctx.cpu_capacity(server);
-  }
-  std::optional<std::string> check(const model::Service& svc, const model::Server& server,
-                                   const ServerLoad& load, const PlacementContext& ctx) const override {
-    const model::MilliCpu capacity = ctx.cpu_capacity(server);
-    const model::MilliCpu need = svc.resources.cpu_reservation;
-    if (load.cpu + need <= capacity) return std::nullopt;
-    const model::MilliCpu free = capacity - load.cpu;
-    return fmt::format("needs {} CPU reserved, {} free of {} after {:.0f}% headroom", model::format_cpu(need),
-                       model::format_cpu(free < 0 ? 0 : free), model::format_cpu(capacity),
-                       ctx.headroom * 100);
-  }
+  static std::string format(model::MilliCpu c) { return model::format_cpu(c); }
 };
 
 }  // namespace
 
-std::unique_ptr<FeasibilityRule> make_cpu_rule() { return std::make_unique<CpuRule>(); }
+std::unique_ptr<FeasibilityRule> make_cpu_rule() { return std::make_unique<CapacityRule<Cpu>>(); }
 
 }  // namespace rehome::plan

@@ -3,6 +3,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "report/report.hpp"
 #include "resilience/cluster.hpp"
@@ -56,51 +57,48 @@ std::vector<std::pair<std::string, std::vector<std::string>>> placement(const mo
 
 std::string duration_text(std::int64_t ms) { return ms > 0 ? model::format_duration(ms) : "—"; }
 
-std::vector<Row> phase_rows(const nlohmann::json& phases, std::vector<Row>& migrations, int& last_done,
-                            bool& any_failed) {
+std::vector<Row> phase_rows(const runbook::PhasesEvidence& phases, std::vector<Row>& migrations,
+                            int& last_done, bool& any_failed) {
   std::vector<Row> out;
-  for (const auto& p : phases.value("phases", nlohmann::json::array())) {
-    std::string status = p.value("status", "pending");
-    int number = p.value("number", -1);
-    if (status == "done") last_done = std::max(last_done, number);
-    if (status == "failed") any_failed = true;
-    Row row{fmt::format("{}. {}", number, p.value("name", "")), status,
-            duration_text(p.value("duration_ms", std::int64_t{0}))};
-    for (const auto& s : p.value("steps", nlohmann::json::array())) {
-      std::string id = s.value("id", "");
-      // Cleanup: Docker's own count of what pruning the old images freed.
-      std::string output = s.value("output", "");
-      if (id == "7.prune-images" && s.value("status", "") == "done" && !output.empty())
-        row.detail += "; " + output;
-    }
+  for (const auto& p : phases.phases) {
+    if (p.status == "done") last_done = std::max(last_done, p.number);
+    if (p.status == "failed") any_failed = true;
+    Row row{fmt::format("{}. {}", p.number, p.name), p.status, duration_text(p.duration_ms)};
+    // Cleanup: Docker's own count of what pruning the old images freed.
+    for (const auto& s : p.steps)
+      if (s.id == "7.prune-images" && s.status == "done" && !s.output.empty()) row.detail += "; " + s.output;
     out.push_back(row);
-    for (const auto& s : p.value("steps", nlohmann::json::array())) {
-      std::string id = s.value("id", "");
-      if (id.find(".migrate.") == std::string::npos) continue;
-      std::string st = s.value("status", "pending");
-      migrations.push_back({id.substr(id.find(".migrate.") + 9), st == "done" ? "verified" : st,
-                            st == "done"
+    for (const auto& s : p.steps) {
+      auto at = s.id.find(".migrate.");
+      if (at == std::string::npos) continue;
+      migrations.push_back({s.id.substr(at + 9), s.status == "done" ? "verified" : s.status,
+                            s.status == "done"
                                 ? fmt::format("copied and content checksums equal on both sides ({})",
-                                              duration_text(s.value("duration_ms", std::int64_t{0})))
-                                : s.value("output", "")});
+                                              duration_text(s.duration_ms))
+                                : s.output});
     }
   }
   return out;
 }
 
-// Another command's migrate evidence, whatever its exact shape: name, verdict, the numbers it has.
-Row migration_row(const std::string& name, const nlohmann::json& j) {
-  std::string status = j.contains("verified") && j["verified"].is_boolean()
-                           ? (j["verified"].get<bool>() ? "verified" : "mismatch")
-                           : j.value("status", std::string("recorded"));
+std::string count(int64_t n, const char* what) { return fmt::format("{} {}", n, what); }
+
+// A copy's own proof (`rehome migrate … --json`): its verdict and the numbers it has.
+Row migration_row(const Migration& m) {
   std::vector<std::string> facts;
-  if (j.contains("tables") && j["tables"].is_array())
-    facts.push_back(fmt::format("{} tables", j["tables"].size()));
-  for (const char* key : {"rows_copied", "keys_copied", "rows", "keys", "checksum_mismatches"})
-    if (j.contains(key) && j[key].is_number()) facts.push_back(fmt::format("{} {}", j[key].dump(), key));
-  if (j.contains("verified") && j["verified"].is_boolean())
-    facts.push_back(j["verified"].get<bool>() ? "its checksums match" : "its checksums DIFFER");
-  return {name, status, fmt::format("{}", fmt::join(facts, ", "))};
+  bool verified = std::visit([](const auto& r) { return r.verified(); }, m.report);
+  if (const auto* pg = std::get_if<migrate::PgMigrationReport>(&m.report)) {
+    facts = {count(static_cast<int64_t>(pg->tables.size()), "tables"), count(pg->rows_copied, "rows_copied")};
+  } else if (const auto* redis = std::get_if<migrate::RedisMigrationReport>(&m.report)) {
+    facts = {count(redis->keys_copied, "keys_copied")};
+  } else if (const auto* maria = std::get_if<migrate::MariadbMigrationReport>(&m.report)) {
+    facts = {count(static_cast<int64_t>(maria->tables.size()), "tables"),
+             count(maria->rows_copied, "rows_copied")};
+  } else if (const auto* vol = std::get_if<migrate::volume::VolumeMigrationReport>(&m.report)) {
+    facts = {count(vol->source.files, "files"), model::format_bytes(vol->source.bytes)};
+  }
+  facts.push_back(verified ? "its checksums match" : "its checksums DIFFER");
+  return {m.name, verified ? "verified" : "mismatch", fmt::format("{}", fmt::join(facts, ", "))};
 }
 
 }  // namespace
@@ -139,10 +137,10 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
         fmt::format("Move {}: {} in all.", ev.move->status, model::format_duration(ev.move->total_ms));
   }
   // The copy's own summary joins the runbook's row for the same database.
-  for (const auto& [name, j] : ev.migrations) {
-    Row row = migration_row(name, j);
-    auto it =
-        std::find_if(r.migrations.begin(), r.migrations.end(), [&](const Row& m) { return m.name == name; });
+  for (const auto& migration : ev.migrations) {
+    Row row = migration_row(migration);
+    auto it = std::find_if(r.migrations.begin(), r.migrations.end(),
+                           [&](const Row& m) { return m.name == migration.name; });
     if (it == r.migrations.end()) {
       r.migrations.push_back(row);
     } else if (!row.detail.empty()) {
@@ -153,18 +151,16 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
   r.validation = ev.validation;
   r.backups = ev.backups;
 
-  bool validated = ev.validation && ev.validation->value("ok", false);
-  // Evidence written before the INCOMPLETE verdict has no "status": then "ok" false meant a failure.
-  bool validation_failed = ev.validation && !validated &&
-                           (ev.validation->value("status", "FAILED") == "FAILED" ||
-                            (*ev.validation)["overall"].value("failed", 0) > 0);
-  bool validation_incomplete = ev.validation && !validated && !validation_failed;
-  double score = ev.validation ? (*ev.validation)["overall"].value("score_percent", 0.0) : 0.0;
+  auto validation_status = ev.validation ? ev.validation->status() : validate::Status::incomplete;
+  bool validated = ev.validation && validation_status == validate::Status::passed;
+  bool validation_failed = ev.validation && validation_status == validate::Status::failed;
+  bool validation_incomplete = ev.validation && validation_status == validate::Status::incomplete;
+  double score = ev.validation ? ev.validation->overall().percent() : 0.0;
   if (failed || validation_failed) {
     r.verdict = Verdict::failed;
     r.headline = validation_failed
                      ? fmt::format("Not ready: validation failed ({} probe(s) failed)",
-                                   (*ev.validation)["overall"].value("failed", 0))
+                                   ev.validation->overall().failed)
                      : "Not ready: a migration step failed; see the phases and roll back or fix";
   } else if (last_done >= 6 && validated) {
     r.verdict = Verdict::migrated;
@@ -175,7 +171,7 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
   } else if (last_done >= 6 && validation_incomplete) {
     r.verdict = Verdict::in_progress;
     r.headline = fmt::format("Moved, not yet proven: validation INCOMPLETE ({})",
-                             ev.validation->value("status_reason", std::string("probes skipped")));
+                             validate::status_reason(*ev.validation));
   } else if (ev.phases) {
     r.verdict = Verdict::in_progress;
     r.headline = fmt::format("In progress: phases done up to {}",
@@ -210,15 +206,24 @@ Report make_report(const model::Estate& e, const plan::Plan& p, const Evidence& 
     r.key_points.push_back(
         fmt::format("Databases: {} of {} copied and verified", verified, r.migrations.size()));
   if (ev.validation) {
-    const auto& o = (*ev.validation)["overall"];
-    r.key_points.push_back(fmt::format(
-        "Validation: {}/{} passed, {} skipped, {} partial, {} failed ({:.0f}%)", o.value("passed", 0),
-        o.value("total", 0), o.value("skipped", 0), o.value("partial", 0), o.value("failed", 0), score));
+    auto o = ev.validation->overall();
+    r.key_points.push_back(
+        fmt::format("Validation: {}/{} passed, {} skipped, {} partial, {} failed ({:.0f}%)", o.passed,
+                    o.total(), o.skipped, o.partial, o.failed, score));
   }
   if (!r.backups.empty()) {
     int ok = static_cast<int>(
         std::count_if(r.backups.begin(), r.backups.end(), [](auto& b) { return b.verified; }));
     r.key_points.push_back(fmt::format("Backups: {} of {} hashed dumps verify", ok, r.backups.size()));
+  }
+  if (!ev.restic_runs.empty()) {
+    size_t stored = 0, failures = 0;
+    for (const auto& run : ev.restic_runs) {
+      stored += run.stored.size();
+      failures += run.failures.size();
+    }
+    r.key_points.push_back(fmt::format("Backups in restic repositories: {} snapshot{} stored, {} failure{}",
+                                       stored, stored == 1 ? "" : "s", failures, failures == 1 ? "" : "s"));
   }
   return r;
 }

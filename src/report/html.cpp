@@ -135,25 +135,27 @@ const char* verdict_class(Verdict v) {
   return "planned";
 }
 
-std::string score_text(const nlohmann::json& c) {
-  return c.value("total", 0) ? fmt::format("{:.0f}%", c.value("score_percent", 0.0)) : "—";
+std::string score_text(const validate::Score& s) {
+  return s.total() ? fmt::format("{:.0f}%", s.percent()) : "—";
 }
 
-std::string validation_body(const nlohmann::json& v) {
+std::string validation_body(const validate::Suite& v) {
   std::vector<std::vector<std::string>> rows;
-  for (const auto& c : v["categories"])
-    rows.push_back({c.value("title", ""), fmt::format("{}/{}", c.value("passed", 0), c.value("total", 0)),
-                    std::to_string(c.value("skipped", 0)), std::to_string(c.value("partial", 0)),
-                    std::to_string(c.value("failed", 0)), score_text(c)});
-  const auto& o = v["overall"];
-  rows.push_back({"TOTAL", fmt::format("{}/{}", o.value("passed", 0), o.value("total", 0)),
-                  std::to_string(o.value("skipped", 0)), std::to_string(o.value("partial", 0)),
-                  std::to_string(o.value("failed", 0)), score_text(o)});
+  auto row = [](const std::string& title, const validate::Score& s) {
+    return std::vector<std::string>{title,
+                                    fmt::format("{}/{}", s.passed, s.total()),
+                                    std::to_string(s.skipped),
+                                    std::to_string(s.partial),
+                                    std::to_string(s.failed),
+                                    score_text(s)};
+  };
+  for (auto a : validate::kAreas) rows.push_back(row(validate::to_string(a), v.score(a)));
+  rows.push_back(row("TOTAL", v.overall()));
   std::string body = table({"Test Category", "Passed", "Skipped", "Partial", "Failed", "Score"}, rows);
   std::vector<std::vector<std::string>> notes;
-  for (const auto& p : v["probes"])
-    if (p.value("outcome", "") != "Passed")
-      notes.push_back({p.value("outcome", ""), p.value("name", ""), p.value("reason", "")});
+  for (const auto& p : v.results)
+    if (p.outcome != validate::Outcome::passed)
+      notes.push_back({validate::to_string(p.outcome), p.name, p.reason});
   if (!notes.empty())
     body += "<h2 style=\"margin-top:14px\">Not passed</h2>" + table({"Outcome", "Probe", "Reason"}, notes, 0);
   return body;

@@ -55,10 +55,11 @@ std::string to_markdown(const Report& r) {
     md += "Not run yet (`rehome validate --evidence DIR`).\n";
   else {
     md += "| Test Category | Passed | Skipped | Partial | Failed | Score |\n|---|---|---|---|---|---|\n";
-    for (const auto& c : (*r.validation)["categories"])
-      md += fmt::format("| {} | {}/{} | {} | {} | {} | {:.0f}% |\n", c.value("title", ""),
-                        c.value("passed", 0), c.value("total", 0), c.value("skipped", 0),
-                        c.value("partial", 0), c.value("failed", 0), c.value("score_percent", 0.0));
+    for (auto a : validate::kAreas) {
+      auto c = r.validation->score(a);
+      md += fmt::format("| {} | {}/{} | {} | {} | {} | {:.0f}% |\n", validate::to_string(a), c.passed,
+                        c.total(), c.skipped, c.partial, c.failed, c.percent());
+    }
   }
   md += "\n## Backups\n\n";
   if (r.backups.empty())

@@ -2,18 +2,27 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "backup/evidence.hpp"
+#include "migrate/mariadb/mariadb_migration.hpp"
+#include "migrate/postgres/migration.hpp"
+#include "migrate/redis/migration.hpp"
+#include "migrate/volume/volume_migration.hpp"
 #include "model/estate.hpp"
 #include "move/evidence.hpp"
 #include "plan/plan.hpp"
 #include "resilience/drill.hpp"
+#include "runbook/state.hpp"
+#include "validate/result.hpp"
 
 namespace rehome::report {
 
-// The evidence other commands wrote, as data (JSON files in one folder), plus the backup files.
+// The evidence other commands wrote: JSON files in one folder, each parsed by the library that wrote it
+// (dispatched on its "kind", never on the file's name), plus the backup files.
 struct BackupFile {
   std::string file;
   model::Bytes size = 0;
@@ -21,16 +30,30 @@ struct BackupFile {
   bool verified = false;  // the file's hash matches it now
 };
 
-struct Evidence {
-  std::optional<nlohmann::json> phases;      // phases.json (rehome migrate run)
-  std::optional<nlohmann::json> validation;  // validation.json (rehome validate)
-  std::optional<move::MoveEvidence> move;    // move.json (rehome move, kind rehome.move)
-  // migrate-<database>.json (`rehome migrate … --json`), keyed by <database>
-  std::vector<std::pair<std::string, nlohmann::json>> migrations;
-  std::vector<resilience::DrillResult> drills;  // drill-*.json (kind rehome.drill, `rehome drill --evidence`)
-  std::vector<BackupFile> backups;              // <backups>/*.sha256 and the files they hash
-  std::vector<std::string> problems;            // unreadable files, said in the report rather than hidden
+using MigrationReport = std::variant<migrate::PgMigrationReport, migrate::RedisMigrationReport,
+                                     migrate::MariadbMigrationReport, migrate::volume::VolumeMigrationReport>;
+struct Migration {
+  // The name the report shows: the file's name without "migrate-" and ".json" (the runbook writes
+  // migrate-<service>.<database>.json, so its row and the copy's own proof meet); not what decides the type.
+  std::string name;
+  MigrationReport report;
 };
+
+struct Evidence {
+  std::optional<runbook::PhasesEvidence> phases;   // kind rehome.phases (rehome migrate run)
+  std::optional<validate::Suite> validation;       // kind rehome.validation (rehome validate)
+  std::optional<move::MoveEvidence> move;          // kind rehome.move (rehome move)
+  std::vector<resilience::DrillResult> drills;     // kind rehome.drill (`rehome drill --evidence`)
+  std::vector<Migration> migrations;               // kinds rehome.migration.* (`rehome migrate … --json`)
+  std::vector<backup::RepoRunResult> restic_runs;  // kind rehome.backup.restic (`rehome backup run --repo`)
+  std::vector<BackupFile>
+      backups;  // kind rehome.backup's artefacts, <backups>/*.sha256 and the files they hash
+  std::vector<std::string> problems;  // unreadable or unknown files, said in the report rather than hidden
+};
+
+// The kinds load_evidence reads, and the parsing of one evidence JSON into `evidence` (`name` labels it
+// and names it in problems). An unknown kind or a newer format is a problem, never a crash.
+void add_evidence(Evidence& evidence, const std::string& name, const nlohmann::json& j);
 
 // Reads `dir` (missing = no evidence) and `backups_dir` (default: <dir>/../backups).
 Evidence load_evidence(const std::filesystem::path& dir, const std::filesystem::path& backups_dir = {});
@@ -66,7 +89,7 @@ struct Report {
   std::vector<FailoverRow> failover;
   double failover_score = -1;  // share of single-server failures with nothing down; -1 = not analysed
   std::vector<Row> migrations;
-  std::optional<nlohmann::json> validation;
+  std::optional<validate::Suite> validation;
   std::vector<BackupFile> backups;
   std::vector<Row> phases;  // "0. Prechecks", status, duration
   std::vector<resilience::DrillResult> drills;

@@ -54,7 +54,8 @@ class Runner {
   void save() {
     save_state(o_.state_file, state_);
     if (!o_.evidence_dir.empty())
-      write_file_atomically(o_.evidence_dir / "phases.json", phase_evidence(rb_, state_).dump(2) + "\n");
+      write_file_atomically(o_.evidence_dir / "phases.json",
+                            to_json(phase_evidence(rb_, state_)).dump(2) + "\n");
   }
 
   bool run_phase(const Phase& p) {

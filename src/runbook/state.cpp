@@ -117,31 +117,26 @@ std::optional<std::string> gate_refusal(const Step& step, const RunState& state,
       model::format_duration(ready_at - now_ms));
 }
 
-nlohmann::json phase_evidence(const Runbook& rb, const RunState& st) {
-  nlohmann::json phases = nlohmann::json::array();
+PhasesEvidence phase_evidence(const Runbook& rb, const RunState& st) {
+  PhasesEvidence out{rb.estate, {}};
   for (const auto& p : rb.phases) {
     auto it = st.phases.find(p.number);
     PhaseRecord rec = it == st.phases.end() ? PhaseRecord{} : it->second;
-    nlohmann::json steps = nlohmann::json::array();
+    PhaseEvidence phase{p.number,
+                        p.name,
+                        rec.status,
+                        rec.started_at ? iso_time(rec.started_at) : "",
+                        rec.finished_at ? iso_time(rec.finished_at) : "",
+                        rec.duration_ms,
+                        {}};
     for (const auto& s : p.steps) {
       auto sit = st.steps.find(s.id);
       StepRecord r = sit == st.steps.end() ? StepRecord{} : sit->second;
-      steps.push_back({{"id", s.id},
-                       {"title", s.title},
-                       {"status", to_string(r.status)},
-                       {"duration_ms", r.duration_ms},
-                       {"attempts", r.attempts},
-                       {"output", r.output}});
+      phase.steps.push_back({s.id, s.title, to_string(r.status), r.duration_ms, r.attempts, r.output});
     }
-    phases.push_back({{"number", p.number},
-                      {"name", p.name},
-                      {"status", rec.status},
-                      {"started_at", rec.started_at ? iso_time(rec.started_at) : ""},
-                      {"finished_at", rec.finished_at ? iso_time(rec.finished_at) : ""},
-                      {"duration_ms", rec.duration_ms},
-                      {"steps", steps}});
+    out.phases.push_back(std::move(phase));
   }
-  return {{"kind", "rehome.phases"}, {"estate", rb.estate}, {"phases", phases}};
+  return out;
 }
 
 std::string iso_time(std::int64_t ms) {

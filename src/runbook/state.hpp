@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -54,8 +55,29 @@ std::string to_string(StepStatus s);
 std::optional<std::string> gate_refusal(const Step& step, const RunState& state, std::int64_t now_ms,
                                         std::int64_t window_ms, bool force);
 
-// Phase timings for the report: evidence/phases.json.
-nlohmann::json phase_evidence(const Runbook& runbook, const RunState& state);
+// Phase timings for the report: evidence/phases.json (kind rehome.phases).
+struct StepEvidence {
+  std::string id, title, status;
+  std::int64_t duration_ms = 0;
+  int attempts = 0;
+  std::string output;  // the last lines, secrets masked
+};
+struct PhaseEvidence {
+  int number = 0;
+  std::string name, status;
+  std::string started_at, finished_at;  // ISO 8601 UTC, "" when not yet
+  std::int64_t duration_ms = 0;
+  std::vector<StepEvidence> steps;
+};
+struct PhasesEvidence {
+  std::string estate;
+  std::vector<PhaseEvidence> phases;
+};
+inline constexpr const char* kPhasesKind = "rehome.phases";
+inline constexpr int kPhasesFormat = 1;
+PhasesEvidence phase_evidence(const Runbook& runbook, const RunState& state);
+nlohmann::json to_json(const PhasesEvidence& phases);
+PhasesEvidence phases_from_json(const nlohmann::json& j);  // UserError / json::exception if malformed
 
 std::string iso_time(std::int64_t ms_since_epoch);
 

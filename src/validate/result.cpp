@@ -152,34 +152,4 @@ std::string render_table(const Suite& suite) {
   return out;
 }
 
-nlohmann::json to_json(const Suite& suite) {
-  nlohmann::json cats = nlohmann::json::array();
-  auto score_json = [](const Score& s) {
-    return nlohmann::json{{"passed", s.passed}, {"skipped", s.skipped}, {"partial", s.partial},
-                          {"failed", s.failed}, {"total", s.total()},   {"score_percent", s.percent()}};
-  };
-  for (Area a : kAreas) {
-    auto j = score_json(suite.score(a));
-    j["category"] = area_key(a);
-    j["title"] = to_string(a);
-    cats.push_back(j);
-  }
-  nlohmann::json probes = nlohmann::json::array();
-  for (const auto& r : suite.results) {
-    nlohmann::json p{{"category", area_key(r.area)},
-                     {"name", r.name},
-                     {"outcome", to_string(r.outcome)},
-                     {"reason", r.reason}};
-    if (r.measured_ms) p["measured_ms"] = *r.measured_ms;
-    probes.push_back(p);
-  }
-  return {{"kind", "rehome.validation"},
-          {"ok", suite.ok()},
-          {"status", to_string(suite.status())},
-          {"status_reason", status_reason(suite)},
-          {"categories", cats},
-          {"overall", score_json(suite.overall())},
-          {"probes", probes}};
-}
-
 }  // namespace rehome::validate

@@ -49,6 +49,11 @@ std::string area_key(Area a);      // "databases", ...
 // 000's table: Test Category | Passed | Skipped | Partial | Failed | Score, then TOTAL, then the
 // verdict; followed by every probe not passed with its reason.
 std::string render_table(const Suite& suite);
-nlohmann::json to_json(const Suite& suite);  // evidence: {kind: rehome.validation, categories, probes, ok}
+// Evidence (validation.json): {kind: rehome.validation, format, ok, status, categories, overall, probes}.
+// The scores are derived: reading it back keeps the probes, and the rest follows from them.
+inline constexpr const char* kValidationKind = "rehome.validation";
+inline constexpr int kValidationFormat = 1;
+nlohmann::json to_json(const Suite& suite);
+Suite suite_from_json(const nlohmann::json& j);  // UserError / json::exception if malformed
 
 }  // namespace rehome::validate

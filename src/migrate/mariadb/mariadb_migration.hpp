@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "migrate/progress.hpp"
 #include "migrate/selection.hpp"
 
@@ -84,6 +86,12 @@ struct MariadbMigrationReport {
 };
 
 MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& options);
+
+// Evidence: the report as `rehome migrate mariadb --json` prints it and `rehome report` reads it back.
+inline constexpr const char* kMariadbMigrationKind = "rehome.migration.mariadb";
+inline constexpr int kMariadbMigrationFormat = 1;
+nlohmann::json to_json(const MariadbMigrationReport& report);
+MariadbMigrationReport mariadb_migration_from_json(const nlohmann::json& j);
 
 // Parses --tables "db.t,t2" (unqualified: in `default_db`) and --databases "a,b".
 std::vector<TableName> parse_mariadb_tables(const std::string& csv, const std::string& default_db);

@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "migrate/mariadb/steps.hpp"
+#include "migrate/state_envelope.hpp"
 
 namespace rehome::migrate::mariadb {
 namespace {
@@ -64,66 +65,49 @@ std::string state_to_json(const State& s) {
                       {"target", {{"rows", c.target.rows}, {"sum", c.target.sum}}},
                       {"verified", c.verified}});
   }
-  json j = {{"kind", "rehome-migrate-mariadb-state"},
-            {"version", 1},
-            {"fingerprint", s.fingerprint},
-            {"run_id", s.run_id},
-            {"source", s.source},
-            {"target", s.target},
-            {"selection", s.selection},
-            {"source_identity", s.source_identity},
-            {"binlog_position", s.binlog_position},
-            {"runs", s.runs},
-            {"steps",
-             {{"schema", s.schema_done},
-              {"copy", s.copy_done},
-              {"triggers", s.triggers_done},
-              {"events", s.events_done},
-              {"verify", s.verified}}},
-            {"chunks", chunks}};
+  json j = state_envelope("rehome-migrate-mariadb-state", s);
+  j["run_id"] = s.run_id;
+  j["source_identity"] = s.source_identity;
+  j["binlog_position"] = s.binlog_position;
+  j["steps"] = {{"schema", s.schema_done},
+                {"copy", s.copy_done},
+                {"triggers", s.triggers_done},
+                {"events", s.events_done},
+                {"verify", s.verified}};
+  j["chunks"] = chunks;
   return j.dump(1) + "\n";
 }
 
 State state_from_json(const std::string& text, const std::filesystem::path& path) {
-  try {
-    json j = json::parse(text);
-    if (j.value("kind", "") != "rehome-migrate-mariadb-state") throw std::runtime_error("not a state file");
-    State s;
-    s.fingerprint = j.at("fingerprint");
-    s.run_id = j.at("run_id");
-    s.source = j.value("source", "");
-    s.target = j.value("target", "");
-    s.selection = j.value("selection", "");
-    s.source_identity = j.value("source_identity", "");
-    s.binlog_position = j.value("binlog_position", "");
-    s.runs = j.value("runs", 0);
-    const json& steps = j.at("steps");
-    s.schema_done = steps.value("schema", false);
-    s.copy_done = steps.value("copy", false);
-    s.triggers_done = steps.value("triggers", false);
-    s.events_done = steps.value("events", false);
-    s.verified = steps.value("verify", false);
-    for (const auto& c : j.at("chunks")) {
-      ChunkState cs;
-      cs.chunk = Chunk{.id = c.at("id"),
-                       .table = {c.at("database"), c.at("table")},
-                       .index = c.at("index"),
-                       .lower = key_from(c.at("lower_hex")),
-                       .upper = key_from(c.at("upper_hex")),
-                       .estimated_rows = c.value("estimated_rows", 0)};
-      cs.status = c.at("status") == "done" ? ChunkStatus::done : ChunkStatus::pending;
-      cs.rows = c.value("rows", 0);
-      cs.source = {c.at("source").value("rows", 0), c.at("source").value("sum", "")};
-      cs.target = {c.at("target").value("rows", 0), c.at("target").value("sum", "")};
-      cs.verified = c.value("verified", false);
-      s.chunks.push_back(std::move(cs));
-    }
-    return s;
-  } catch (const std::exception& e) {
-    throw UserError(
-        fmt::format("{}: not a readable migrate mariadb state file ({})", path.string(), e.what()),
-        "delete it (the target's bookkeeping decides what is done) or give another --state");
-  }
+  return read_state_file<State>(
+      text, path, "rehome-migrate-mariadb-state", "migrate mariadb state file",
+      "delete it (the target's bookkeeping decides what is done) or give another --state",
+      [](const json& j, State& s) {
+        s.run_id = j.at("run_id");
+        s.source_identity = j.value("source_identity", "");
+        s.binlog_position = j.value("binlog_position", "");
+        const json& steps = j.at("steps");
+        s.schema_done = steps.value("schema", false);
+        s.copy_done = steps.value("copy", false);
+        s.triggers_done = steps.value("triggers", false);
+        s.events_done = steps.value("events", false);
+        s.verified = steps.value("verify", false);
+        for (const auto& c : j.at("chunks")) {
+          ChunkState cs;
+          cs.chunk = Chunk{.id = c.at("id"),
+                           .table = {c.at("database"), c.at("table")},
+                           .index = c.at("index"),
+                           .lower = key_from(c.at("lower_hex")),
+                           .upper = key_from(c.at("upper_hex")),
+                           .estimated_rows = c.value("estimated_rows", 0)};
+          cs.status = c.at("status") == "done" ? ChunkStatus::done : ChunkStatus::pending;
+          cs.rows = c.value("rows", 0);
+          cs.source = {c.at("source").value("rows", 0), c.at("source").value("sum", "")};
+          cs.target = {c.at("target").value("rows", 0), c.at("target").value("sum", "")};
+          cs.verified = c.value("verified", false);
+          s.chunks.push_back(std::move(cs));
+        }
+      });
 }
 
 void ensure_bookkeeping(MariadbConnection& target) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "migrate/progress.hpp"
 #include "migrate/selection.hpp"
 
@@ -100,6 +102,13 @@ struct PgMigrationReport {
 };
 
 PgMigrationReport migrate_postgres(const PgMigrationOptions& options);
+
+// Evidence: the report as `rehome migrate postgres --json` prints it and `rehome report` reads it back.
+inline constexpr const char* kPgMigrationKind = "rehome.migration.postgres";
+inline constexpr int kPgMigrationFormat = 1;
+nlohmann::json to_json(const PgMigrationReport& report);
+PgMigrationReport pg_migration_from_json(
+    const nlohmann::json& j);  // UserError / json::exception if malformed
 
 // ./rehome-migrate-<target db>-<hash of from, to, selection>.state.json
 std::filesystem::path default_state_file(const std::string& from, const std::string& to,

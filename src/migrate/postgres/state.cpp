@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "migrate/state_envelope.hpp"
 
 namespace rehome::migrate {
 namespace {
@@ -47,63 +48,45 @@ std::string state_to_json(const MigrationState& state) {
                      {"attempts", u.attempts},
                      {"checksum", u.checksum}});
   }
-  json j = {{"kind", "rehome-migrate-postgres-state"},
-            {"version", 1},
-            {"fingerprint", state.fingerprint},
-            {"source", state.source},
-            {"target", state.target},
-            {"selection", state.selection},
-            {"runs", state.runs},
-            {"steps",
-             {{"schema", state.pre_data_done},
-              {"copy", state.copy_done},
-              {"indexes", state.post_data_finished},
-              {"sequences", state.sequences_done},
-              {"verify", state.verified}}},
-            {"post_data_done", state.post_data_done},
-            {"units", units}};
+  json j = state_envelope("rehome-migrate-postgres-state", state);
+  j["steps"] = {{"schema", state.pre_data_done},
+                {"copy", state.copy_done},
+                {"indexes", state.post_data_finished},
+                {"sequences", state.sequences_done},
+                {"verify", state.verified}};
+  j["post_data_done"] = state.post_data_done;
+  j["units"] = units;
   return j.dump(1) + "\n";
 }
 
 MigrationState state_from_json(const std::string& text, const std::filesystem::path& path) {
-  try {
-    json j = json::parse(text);
-    if (j.value("kind", "") != "rehome-migrate-postgres-state")
-      throw std::runtime_error("not a migration state file");
-    MigrationState s;
-    s.fingerprint = j.at("fingerprint").get<std::string>();
-    s.source = j.value("source", "");
-    s.target = j.value("target", "");
-    s.selection = j.value("selection", "");
-    s.runs = j.value("runs", 0);
-    const json& steps = j.at("steps");
-    s.pre_data_done = steps.value("schema", false);
-    s.copy_done = steps.value("copy", false);
-    s.post_data_finished = steps.value("indexes", false);
-    s.sequences_done = steps.value("sequences", false);
-    s.verified = steps.value("verify", false);
-    s.post_data_done = j.value("post_data_done", std::set<std::string>{});
-    for (const auto& u : j.at("units")) {
-      UnitProgress p;
-      p.unit = {.id = u.at("id"),
-                .table = {u.at("schema"), u.at("table")},
-                .first_block = u.at("first_block"),
-                .end_block = u.at("end_block"),
-                .estimated_bytes = u.value("estimated_bytes", int64_t{0})};
-      p.status = status_from(u.value("status", "pending"));
-      p.rows = u.value("rows", int64_t{0});
-      p.bytes = u.value("bytes", int64_t{0});
-      p.attempts = u.value("attempts", 0);
-      p.checksum = u.value("checksum", "");
-      s.units.push_back(std::move(p));
-    }
-    return s;
-  } catch (const std::exception& e) {
-    throw UserError(
-        fmt::format("{}: not a readable rehome migration state file ({})", path.string(), e.what()),
-        "delete it to start the migration from the beginning (the target must then be emptied, "
-        "or use --truncate)");
-  }
+  return read_state_file<MigrationState>(
+      text, path, "rehome-migrate-postgres-state", "rehome migration state file",
+      "delete it to start the migration from the beginning (the target must then be emptied, or use "
+      "--truncate)",
+      [](const json& j, MigrationState& s) {
+        const json& steps = j.at("steps");
+        s.pre_data_done = steps.value("schema", false);
+        s.copy_done = steps.value("copy", false);
+        s.post_data_finished = steps.value("indexes", false);
+        s.sequences_done = steps.value("sequences", false);
+        s.verified = steps.value("verify", false);
+        s.post_data_done = j.value("post_data_done", std::set<std::string>{});
+        for (const auto& u : j.at("units")) {
+          UnitProgress p;
+          p.unit = {.id = u.at("id"),
+                    .table = {u.at("schema"), u.at("table")},
+                    .first_block = u.at("first_block"),
+                    .end_block = u.at("end_block"),
+                    .estimated_bytes = u.value("estimated_bytes", int64_t{0})};
+          p.status = status_from(u.value("status", "pending"));
+          p.rows = u.value("rows", int64_t{0});
+          p.bytes = u.value("bytes", int64_t{0});
+          p.attempts = u.value("attempts", 0);
+          p.checksum = u.value("checksum", "");
+          s.units.push_back(std::move(p));
+        }
+      });
 }
 
 void StateFile::save_locked() const { write_file_atomically(path_, state_to_json(state_)); }

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "migrate/progress.hpp"
 
 namespace rehome::migrate {
@@ -58,6 +60,12 @@ struct RedisMigrationReport {
 };
 
 RedisMigrationReport migrate_redis(const RedisMigrationOptions& options);
+
+// Evidence: the report as `rehome migrate redis --json` prints it and `rehome report` reads it back.
+inline constexpr const char* kRedisMigrationKind = "rehome.migration.redis";
+inline constexpr int kRedisMigrationFormat = 1;
+nlohmann::json to_json(const RedisMigrationReport& report);
+RedisMigrationReport redis_migration_from_json(const nlohmann::json& j);
 
 // --db: "all" -> {} (every database that holds keys); "3" -> {3}; "0,2" -> {0, 2}.
 std::vector<int> parse_redis_db_option(const std::string& text);

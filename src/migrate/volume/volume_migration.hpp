@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "migrate/progress.hpp"
 #include "migrate/volume/volume_entry.hpp"
 
@@ -81,6 +83,13 @@ struct VolumeMigrationReport {
 };
 
 VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options);
+
+// Evidence: the report as `rehome migrate volume --json` prints it and `rehome report` reads it back.
+// Paths are bytes: dump it with json::error_handler_t::replace.
+inline constexpr const char* kVolumeMigrationKind = "rehome.migration.volume";
+inline constexpr int kVolumeMigrationFormat = 1;
+nlohmann::json to_json(const VolumeMigrationReport& report);
+VolumeMigrationReport volume_migration_from_json(const nlohmann::json& j);
 
 // Pure: every difference between the source's and the target's manifest, by path.
 std::vector<Mismatch> compare_manifests(const std::vector<Entry>& source, const std::vector<Entry>& target);

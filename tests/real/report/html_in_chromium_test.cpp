@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/process.hpp"
+#include "runbook/state.hpp"
 #include "support/paths.hpp"
+#include "validate/result.hpp"
 
 namespace rehome {
 namespace {
@@ -24,38 +26,25 @@ struct Folder {
 
 void write_json(const std::filesystem::path& p, const nlohmann::json& j) { std::ofstream(p) << j.dump(2); }
 
-// Evidence shaped as `rehome migrate run` and `rehome validate` write it.
+// Evidence as `rehome migrate run` and `rehome validate` write it: their own types' JSON.
 void write_evidence(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir / "evidence");
   std::filesystem::create_directories(dir / "backups");
-  nlohmann::json phases = nlohmann::json::array();
+  runbook::PhasesEvidence phases{"wizardsofts", {}};
   const char* names[] = {"Prechecks",  "Security", "Swarm bootstrap", "Databases",
                          "Monitoring", "Services", "Validation",      "Cleanup"};
   for (int i = 0; i < 8; ++i) {
-    nlohmann::json steps = nlohmann::json::array();
+    runbook::PhaseEvidence p{i, names[i], i < 7 ? "done" : "pending", "", "", i < 7 ? 1000 * (i + 1) : 0, {}};
     if (i == 3)
-      steps.push_back({{"id", "3.migrate.gibd-postgres.gibd"}, {"status", "done"}, {"duration_ms", 4200}});
-    phases.push_back({{"number", i},
-                      {"name", names[i]},
-                      {"status", i < 7 ? "done" : "pending"},
-                      {"duration_ms", i < 7 ? 1000 * (i + 1) : 0},
-                      {"steps", steps}});
+      p.steps.push_back({"3.migrate.gibd-postgres.gibd", "migrate gibd-postgres.gibd", "done", 4200, 1, ""});
+    phases.phases.push_back(p);
   }
-  write_json(dir / "evidence" / "phases.json", {{"kind", "rehome.phases"}, {"phases", phases}});
-  write_json(
-      dir / "evidence" / "validation.json",
-      {{"kind", "rehome.validation"},
-       {"ok", true},
-       {"overall",
-        {{"passed", 17},
-         {"total", 20},
-         {"skipped", 2},
-         {"partial", 1},
-         {"failed", 0},
-         {"score_percent", 85.0}}},
-       {"categories",
-        {{{"title", "Database Services"}, {"passed", 5}, {"total", 5}, {"score_percent", 100.0}}}},
-       {"probes", {{{"name", "prometheus targets"}, {"outcome", "Partial"}, {"reason", "4/5 targets up"}}}}});
+  write_json(dir / "evidence" / "phases.json", runbook::to_json(phases));
+  validate::Suite suite;
+  for (auto area : validate::kAreas)
+    suite.results.push_back(
+        {area, "probe of " + validate::area_key(area), validate::Outcome::passed, "ok", 12.5});
+  write_json(dir / "evidence" / "validation.json", validate::to_json(suite));
   std::ofstream(dir / "backups" / "gibd-postgres.gibd.dump") << "dump";
   auto hash = run_process({"sha256sum", (dir / "backups" / "gibd-postgres.gibd.dump").string()});
   std::ofstream(dir / "backups" / "gibd-postgres.gibd.dump.sha256") << hash.out;
