@@ -71,9 +71,11 @@ std::string ensure_helper_image(const import::DockerApi& api) {
 }
 
 std::string create_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
-                          const Mount& mount) {
+                          const Mount& mount, const std::string& option) {
+  json cmd = {"/rehome-volume-helper", mode, "/v"};
+  if (!option.empty()) cmd.push_back(option);
   json body = {{"Image", image},
-               {"Cmd", {"/rehome-volume-helper", mode, "/v"}},
+               {"Cmd", cmd},
                {"AttachStdin", true},
                {"AttachStdout", true},
                {"AttachStderr", true},
@@ -112,8 +114,8 @@ void remove_stale_helpers(const import::DockerApi& api) {
 }
 
 HelperRun run_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
-                     const Mount& mount, const std::string& input) {
-  std::string id = create_helper(api, image, mode, mount);
+                     const Mount& mount, const std::string& input, const std::string& option) {
+  std::string id = create_helper(api, image, mode, mount, option);
   HelperRun run;
   try {
     import::AttachedStream stream(api.socket_path(), id);

@@ -18,9 +18,10 @@ struct Mount {
   std::string bind() const { return (volume.empty() ? path : volume) + ":/v" + (read_only ? ":ro" : ""); }
 };
 
-// Creates (does not start) a helper container running `mode` on the mount; returns its id.
+// Creates (does not start) a helper container running `mode` on the mount (with `option`, when not
+// empty: "nohash", "meta"); returns its id.
 std::string create_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
-                          const Mount& mount);
+                          const Mount& mount, const std::string& option = {});
 void start_container(const import::DockerApi& api, const std::string& id);
 int wait_container(const import::DockerApi& api, const std::string& id);     // the exit code
 void remove_container(const import::DockerApi& api, const std::string& id);  // never throws
@@ -33,6 +34,6 @@ struct HelperRun {
 };
 // Runs the helper to completion with `input` on its stdin.
 HelperRun run_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
-                     const Mount& mount, const std::string& input);
+                     const Mount& mount, const std::string& input, const std::string& option = {});
 
 }  // namespace rehome::migrate::volume

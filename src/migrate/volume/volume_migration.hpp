@@ -45,6 +45,7 @@ struct VolumeMigrationOptions {
   Endpoint from, to;
   std::filesystem::path state_file;  // empty: ./rehome-migrate-volume-<target>-<hash>.state.json
   bool rehash = false;               // ignore the cached hashes: read every file on both sides
+  std::string transport = "auto";    // auto, archive (the engines' tar, then fix-ups) or stream
   std::function<void(const Progress&)> on_progress;
   std::function<void(const std::string&)> on_step;
 };
@@ -74,6 +75,8 @@ struct VolumeMigrationReport {
   std::vector<Writer> writers;             // containers using either side while it was copied
   int64_t sent_files = 0, sent_bytes = 0;  // the changed-bytes figure (data, holes not counted)
   int64_t renamed = 0, deleted = 0, other_entries = 0;
+  std::string transport;      // "stream" or "archive" (volume_copy.hpp)
+  int64_t archive_bytes = 0;  // the tar the engines exchanged (archive transport)
   ManifestSummary source, target;
   std::vector<Mismatch> mismatches;
   double scan_seconds = 0, copy_seconds = 0, verify_seconds = 0, seconds = 0;
