@@ -1,6 +1,7 @@
 #pragma once
 // The helper program rehome carries in its own binary, the image made of it, and the throwaway
-// containers that run it with a volume mounted (stdin/stdout attached through the Engine API).
+// containers that run it with a volume mounted (stdin/stdout attached through the Engine API:
+// helper_session.hpp).
 #include <functional>
 #include <string>
 
@@ -18,22 +19,19 @@ struct Mount {
   std::string bind() const { return (volume.empty() ? path : volume) + ":/v" + (read_only ? ":ro" : ""); }
 };
 
-// Creates (does not start) a helper container running `mode` on the mount (with `option`, when not
-// empty: "nohash", "meta"); returns its id.
+// Creates (does not start) a helper container running `mode` on the mount; returns its id.
 std::string create_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
-                          const Mount& mount, const std::string& option = {});
+                          const Mount& mount);
 void start_container(const import::DockerApi& api, const std::string& id);
 int wait_container(const import::DockerApi& api, const std::string& id);     // the exit code
 void remove_container(const import::DockerApi& api, const std::string& id);  // never throws
 // Removes helper containers a killed run left behind (label rehome.volume-helper).
 void remove_stale_helpers(const import::DockerApi& api);
 
+// What a helper command answered: its exit code, stdout and stderr.
 struct HelperRun {
   int exit_code = 0;
   std::string out, err;
 };
-// Runs the helper to completion with `input` on its stdin.
-HelperRun run_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
-                     const Mount& mount, const std::string& input, const std::string& option = {});
 
 }  // namespace rehome::migrate::volume

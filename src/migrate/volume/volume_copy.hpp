@@ -13,15 +13,13 @@
 #include <functional>
 #include <string>
 
-#include "migrate/volume/helper_image.hpp"
+#include "migrate/volume/helper_session.hpp"
 #include "migrate/volume/volume_plan.hpp"
 
 namespace rehome::migrate::volume {
 
 struct Side {
-  const import::DockerApi* api = nullptr;
-  std::string image;
-  Mount mount;
+  HelperSession* helper = nullptr;  // the pass's helper on that engine, the volume mounted
 };
 
 enum class Transport { automatic, archive, stream };

@@ -41,9 +41,9 @@ std::string new_run_id() {
 
 // A scan on one side: a stat walk, sha256 taken from the cache (hash: the rest read and hashed too).
 std::vector<Entry> scan(const Side& side, const std::string& cache, bool hash, const std::string& what) {
-  HelperRun run = run_helper(*side.api, side.image, "scan", side.mount, cache, hash ? "" : "nohash");
+  HelperRun run = side.helper->run(hash ? "scan" : "scan nohash", cache);
   if (run.exit_code > 1 || run.out.empty())
-    throw UserError("scanning the " + what + " on " + side.api->socket_path() + " failed (exit " +
+    throw UserError("scanning the " + what + " on " + side.helper->api().socket_path() + " failed (exit " +
                         std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
                     "check that the volume or folder exists and the engine can mount it");
   return parse_manifest(run.out);
@@ -54,10 +54,10 @@ std::vector<Entry> hash_on(const Side& side, const std::vector<Entry>& wanted, c
   if (wanted.empty()) return {};
   std::string input;
   for (const auto& e : wanted) input += format_entry(e) + "\n";
-  HelperRun run = run_helper(*side.api, side.image, "hash", side.mount, input);
+  HelperRun run = side.helper->run("hash", input);
   if (run.exit_code > 1)
-    throw UserError("hashing files of the " + what + " on " + side.api->socket_path() + " failed (exit " +
-                        std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
+    throw UserError("hashing files of the " + what + " on " + side.helper->api().socket_path() +
+                        " failed (exit " + std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
                     "check that the volume or folder exists and the engine can mount it");
   return parse_manifest(run.out);
 }
@@ -127,8 +127,7 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   ensure_target_volume(dst_api, options.to, labels);
   remove_stale_helpers(src_api);
   remove_stale_helpers(dst_api);
-  Side source{&src_api, ensure_helper_image(src_api), mount_of(options.from, true)};
-  Side target{&dst_api, ensure_helper_image(dst_api), mount_of(options.to, false)};
+  const std::string src_image = ensure_helper_image(src_api), dst_image = ensure_helper_image(dst_api);
   for (const auto& name : running_users(src_api, options.from)) report.writers.push_back({"source", name});
   for (const auto& name : running_users(dst_api, options.to)) report.writers.push_back({"target", name});
 
@@ -152,11 +151,28 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   if (state.run_id.empty()) {
     state.fingerprint = print;
     state.run_id = new_run_id();
-    make_keeper(dst_api, target.image, options.to, state.run_id);
+    make_keeper(dst_api, dst_image, options.to, state.run_id);
   }
   if (options.rehash) state.source_manifest.clear(), state.target_manifest.clear();
   report.run_id = state.run_id;
   report.pass = state.passes + 1;
+
+  // One helper per side for the whole pass, both started at once.
+  auto target_helper = std::async(std::launch::async, [&] {
+    return std::make_unique<HelperSession>(dst_api, dst_image, mount_of(options.to, false));
+  });
+  std::unique_ptr<HelperSession> source_helper, target_helper_owned;
+  try {
+    source_helper = std::make_unique<HelperSession>(src_api, src_image, mount_of(options.from, true));
+  } catch (...) {
+    try {
+      target_helper.get();
+    } catch (const std::exception&) {
+    }
+    throw;
+  }
+  target_helper_owned = target_helper.get();
+  Side source{source_helper.get()}, target{target_helper_owned.get()};
 
   // Scan both sides: stat walks, hashes from the caches only.
   const Transport wanted_transport = parse_transport(options.transport);
@@ -233,6 +249,9 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   state.passes += 1;
   state.complete = report.verified();
   save_volume_state(report.state_file, state);
+  auto target_end = std::async(std::launch::async, [&] { target_helper_owned.reset(); });
+  source_helper.reset();
+  target_end.get();
   report.seconds = since(started);
   return report;
 }

@@ -14,6 +14,11 @@
 //                 that sha256 (the source's proof, one read). meta: the data came another way (the
 //                 engine's archive): metadata records only, but sparse files are sent again with their
 //                 holes.
+//   serve ROOT    one container for a whole pass: commands on stdin, each a line ("scan nohash",
+//                 "hash", "send meta", "receive", ...) followed by its input (u64 length and the bytes,
+//                 or receive's records up to 'E'); its stdout comes back in frames (u32 length, bytes),
+//                 a zero-length frame, then one frame "EXIT-CODE\n" + what it would have written to
+//                 stderr. The helper stops after a command that failed (exit code 2 and above).
 //   receive ROOT  stdin: wire records; applies them (files into a temporary name, metadata, rename),
 //                 directory mtimes last, each file hashed as it is written; stdout: "=\t" + the manifest
 //                 line of each file written (the target's proof), then "ok FILES BYTES ERRORS".
@@ -45,11 +50,36 @@ namespace {
 
 std::string g_root;
 int g_errors = 0;
+bool g_serve = false;  // serve mode: stdout framed, stderr collected per command
+std::string g_status;  // serve mode: the command's stderr
+
+void write_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t k = ::write(fd, p, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) _exit(3);
+    p += k;
+    n -= static_cast<size_t>(k);
+  }
+}
+
+void err_write(const std::string& s) {
+  if (g_serve)
+    g_status += s;
+  else
+    (void)!::write(2, s.data(), s.size());
+}
 
 void warn(const std::string& what) {
   ++g_errors;
-  std::string line = "rehome-volume-helper: " + what + "\n";
-  (void)!::write(2, line.data(), line.size());
+  err_write("rehome-volume-helper: " + what + "\n");
+}
+
+void write_frame(const char* p, uint32_t n) {
+  unsigned char h[4] = {static_cast<unsigned char>(n), static_cast<unsigned char>(n >> 8),
+                        static_cast<unsigned char>(n >> 16), static_cast<unsigned char>(n >> 24)};
+  write_all(1, reinterpret_cast<const char*>(h), 4);
+  write_all(1, p, n);
 }
 
 std::string full(const std::string& rel) { return rel == "." ? g_root : g_root + "/" + rel; }
@@ -57,13 +87,11 @@ std::string full(const std::string& rel) { return rel == "." ? g_root : g_root +
 // ---- buffered stdout / stdin ----
 std::string g_out;
 void flush_out() {
-  size_t off = 0;
-  while (off < g_out.size()) {
-    ssize_t n = ::write(1, g_out.data() + off, g_out.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) _exit(3);
-    off += static_cast<size_t>(n);
-  }
+  if (g_out.empty()) return;
+  if (g_serve)
+    write_frame(g_out.data(), static_cast<uint32_t>(g_out.size()));
+  else
+    write_all(1, g_out.data(), g_out.size());
   g_out.clear();
 }
 void out(const char* p, size_t n) {
@@ -77,7 +105,10 @@ void out(const char* p, size_t n) {
 }
 void out(const std::string& s) { out(s.data(), s.size()); }
 
+std::string read_counted_input();  // serve mode: u64 length and the bytes
+
 std::string read_all_stdin() {
+  if (g_serve) return read_counted_input();
   std::string s;
   char buf[65536];
   while (true) {
@@ -127,6 +158,15 @@ uint64_t get_u(int bytes) {
   uint64_t v = 0;
   for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | b[i];
   return v;
+}
+
+std::string read_counted_input() {
+  std::string s(get_u(8), '\0');
+  if (!g_in.read(s.data(), s.size())) {
+    warn("the stream ended in a command's input");
+    _exit(4);
+  }
+  return s;
 }
 
 // ---- metadata ----
@@ -516,7 +556,7 @@ int send(bool meta_mode) {
     }
   }
   flush_out();
-  (void)!::write(2, g_sent.data(), g_sent.size());
+  err_write(g_sent);
   return g_errors ? 1 : 0;
 }
 
@@ -675,6 +715,42 @@ int receive() {
   return g_errors ? 1 : 0;
 }
 
+// ---- serve ----
+int serve() {
+  g_serve = true;
+  while (true) {
+    std::string line;
+    char c;
+    while (true) {
+      if (!g_in.read(&c, 1)) return 0;  // rehome closed stdin: the pass is over
+      if (c == '\n') break;
+      line += c;
+    }
+    g_errors = 0;
+    g_status.clear();
+    g_sent.clear();
+    size_t space = line.find(' ');
+    std::string mode = line.substr(0, space),
+                option = space == std::string::npos ? "" : line.substr(space + 1);
+    int code = 2;
+    if (mode == "scan")
+      code = scan(option != "nohash");
+    else if (mode == "hash")
+      code = hash();
+    else if (mode == "send")
+      code = send(option == "meta");
+    else if (mode == "receive")
+      code = receive();
+    else
+      warn("unknown command " + line);
+    flush_out();
+    write_frame("", 0);
+    std::string status = std::to_string(code) + "\n" + g_status;
+    write_frame(status.data(), static_cast<uint32_t>(status.size()));
+    if (code >= 2) return code;  // the stream may be out of step: stop
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -690,6 +766,7 @@ int main(int argc, char** argv) {
   if (mode == "hash") return hash();
   if (mode == "send") return send(option == "meta");
   if (mode == "receive") return receive();
+  if (mode == "serve") return serve();
   std::fprintf(stderr, "unknown mode %s\n", argv[1]);
   return 2;
 }
