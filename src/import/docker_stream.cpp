@@ -318,15 +318,22 @@ UploadStream::~UploadStream() {
 }
 
 void UploadStream::write(const char* data, size_t size) {
-  if (size == 0) return;
+  pending_.append(data, size);
+  if (pending_.size() >= (1u << 20)) send_chunk();
+}
+
+void UploadStream::send_chunk() {
+  if (pending_.empty()) return;
   char head[32];
-  int n = std::snprintf(head, sizeof(head), "%zx\r\n", size);
+  int n = std::snprintf(head, sizeof(head), "%zx\r\n", pending_.size());
+  pending_ += "\r\n";
   send_all(fd_, head, static_cast<size_t>(n), where_);
-  send_all(fd_, data, size, where_);
-  send_all(fd_, "\r\n", 2, where_);
+  send_all(fd_, pending_.data(), pending_.size(), where_);
+  pending_.clear();
 }
 
 ApiAnswer UploadStream::finish() {
+  send_chunk();
   send_all(fd_, "0\r\n\r\n", 5, where_);
   std::string raw;
   char buf[16384];

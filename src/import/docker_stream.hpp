@@ -38,7 +38,8 @@ class DockerApi {
 };
 
 // A request whose body is produced piece by piece (PUT /containers/{id}/archive with a tar streamed
-// from another engine): chunked transfer encoding, one chunk per write. Move-only; closes the socket.
+// from another engine): chunked transfer encoding, writes gathered into chunks of 1 MB (fewer system
+// calls and wake-ups of the engine than the 32 KB pieces a download arrives in). Closes the socket.
 class UploadStream {
  public:
   UploadStream(const std::string& socket_path, const std::string& method, const std::string& path,
@@ -51,7 +52,9 @@ class UploadStream {
   ApiAnswer finish();                         // ends the body; the engine's answer
 
  private:
+  void send_chunk();
   int fd_ = -1;
+  std::string pending_;
   std::string where_;
 };
 

@@ -39,16 +39,6 @@ std::string new_run_id() {
   return buf;
 }
 
-// A scan on one side: a stat walk, sha256 taken from the cache (hash: the rest read and hashed too).
-std::vector<Entry> scan(const Side& side, const std::string& cache, bool hash, const std::string& what) {
-  HelperRun run = side.helper->run(hash ? "scan" : "scan nohash", cache);
-  if (run.exit_code > 1 || run.out.empty())
-    throw UserError("scanning the " + what + " on " + side.helper->api().socket_path() + " failed (exit " +
-                        std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
-                    "check that the volume or folder exists and the engine can mount it");
-  return parse_manifest(run.out);
-}
-
 // The files `wanted` as they are now on one side, hashed there.
 std::vector<Entry> hash_on(const Side& side, const std::vector<Entry>& wanted, const std::string& what) {
   if (wanted.empty()) return {};
@@ -60,6 +50,20 @@ std::vector<Entry> hash_on(const Side& side, const std::vector<Entry>& wanted, c
                         " failed (exit " + std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
                     "check that the volume or folder exists and the engine can mount it");
   return parse_manifest(run.out);
+}
+
+// A scan on one side: a stat walk there, sha256 from the cache here (nothing large crosses the
+// attached stream but the walk's manifest), and with `hash` the files the cache lacks hashed there.
+std::vector<Entry> scan(const Side& side, const std::string& cache, bool hash, const std::string& what) {
+  HelperRun run = side.helper->run("scan nohash", {});
+  if (run.exit_code > 1 || run.out.empty())
+    throw UserError("scanning the " + what + " on " + side.helper->api().socket_path() + " failed (exit " +
+                        std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
+                    "check that the volume or folder exists and the engine can mount it");
+  std::vector<Entry> manifest = parse_manifest(run.out);
+  std::vector<Entry> misses = apply_cache(manifest, cache);
+  if (hash && !misses.empty()) fill_hashes(manifest, hash_on(side, misses, what));
+  return manifest;
 }
 
 std::string manifest_text(const std::vector<Entry>& manifest) {

@@ -5,24 +5,25 @@
 // Design (measured and argued in docs/migrate.md, "Volumes"):
 //  - rehome carries a small static program, rehome-volume-helper (helper/volume_helper_main.cpp),
 //    inside its own binary. It imports it into each engine as a one-file image
-//    (POST /images/create?fromSrc=-, a tar rehome writes; no registry) and runs it in throwaway
-//    containers (no network, the volume mounted read-only on the source) whose stdin/stdout rehome
-//    attaches through the Engine API. Data flows source helper -> rehome -> target helper.
-//  - Why not GET/PUT /containers/{id}/archive: the engine's tar loses sparse files (holes are sent
-//    and written as zeros) and xattrs other than security.capability, and it cannot send only the
-//    files that changed, so every incremental pass would read the whole source.
-//  - Each pass: scan both sides (a stat walk; sha256 only for files whose size, mtime, ctime or
-//    inode changed since the manifest cached in the state file), plan (volume_plan.hpp: changed,
-//    new, renamed, deleted), stream the changed entries, then scan both sides again and compare the
-//    manifests entry by entry (the proof: the target's hashes are computed there, from what it
-//    stores). A pass whose source did not change since the last one costs two stat walks.
+//    (POST /images/create?fromSrc=-, a tar rehome writes; no registry) and runs one helper container
+//    per side for the pass (helper_session.hpp: no network, the source mounted read-only), whose
+//    stdin/stdout rehome attaches through the Engine API and sends commands to.
+//  - Data goes by one of two transports (volume_copy.hpp): the helpers' streams (every property kept
+//    by the helpers; slow through the attach path), or, when a pass sends most of the volume, the
+//    engines' own GET/PUT /containers/{id}/archive followed by a helper stream that restores what
+//    their tar loses (sub-second mtimes, xattrs, holes) and applies deletes.
+//  - Each pass: scan both sides (a stat walk; sha256 from the manifest cached in the state file),
+//    hash only the files that may be unchanged or renamed (volume_plan.hpp: hash_requests), plan
+//    (changed, metadata only, new, renamed, deleted), copy (each side hashing what it reads or
+//    writes), then scan both sides again (a file whose stat changed since it was hashed is read
+//    again there) and compare the manifests entry by entry: the proof.
 //  - Resume and binding: files are written under a temporary name and renamed when complete with
-//    their metadata, so a killed pass leaves finished files that the next scan finds identical (not
-//    recopied) and partial ones that it deletes. The state file (caches, run id) is bound to the
-//    target by a keeper container on the target engine (created, never started, labelled with the
-//    run id, the volume mounted so it cannot be removed by accident) - outside the data path, so the
-//    volume holds exactly the source's files. A state file whose keeper is missing is stale: rehome
-//    says so and starts over.
+//    their metadata, so a killed pass leaves finished files that the next pass finds identical by
+//    their hashes (not recopied) and partial ones that it deletes. The state file (caches, run id) is
+//    bound to the target by a keeper container on the target engine (created, never started,
+//    labelled with the run id, the volume mounted so it cannot be removed by accident) - outside the
+//    data path, so the volume holds exactly the source's files. A state file whose keeper is missing
+//    is stale: rehome says so and starts over.
 #include <cstdint>
 #include <filesystem>
 #include <functional>

@@ -56,6 +56,27 @@ void fill_hashes(std::vector<Entry>& manifest, const std::vector<Entry>& hashed)
     if (e.type == 'f' && !e.leader.empty() && e.leader != e.path) e.sha256 = leader_sha[e.leader];
 }
 
+std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const std::string& cache_text) {
+  std::map<std::string, Entry> cached;
+  try {
+    for (auto& e : parse_manifest(cache_text)) cached[e.path] = std::move(e);
+  } catch (const std::exception&) {
+    cached.clear();  // a damaged cache only costs reads
+  }
+  std::vector<Entry> hits, misses;
+  for (auto& e : manifest) {
+    if (e.type != 'f' || (!e.leader.empty() && e.leader != e.path)) continue;
+    auto it = cached.find(e.path);
+    if (it != cached.end() && !it->second.sha256.empty() && it->second.size == e.size &&
+        it->second.mtime_ns == e.mtime_ns && it->second.ctime_ns == e.ctime_ns && it->second.ino == e.ino)
+      hits.push_back(it->second);
+    else
+      misses.push_back(e);
+  }
+  fill_hashes(manifest, hits);
+  return misses;
+}
+
 CopyPlan plan_copy(const std::vector<Entry>& source, const std::vector<Entry>& target) {
   std::map<std::string, const Entry*> on_target, on_source;
   for (const auto& t : target) on_target[t.path] = &t;

@@ -21,6 +21,10 @@ struct HashRequests {
 HashRequests hash_requests(const std::vector<Entry>& source, const std::vector<Entry>& target);
 // Puts the hashes the helpers answered into the manifest (a hard link's followers take their leader's).
 void fill_hashes(std::vector<Entry>& manifest, const std::vector<Entry>& hashed);
+// A stat walk's manifest completed from a cache (manifest lines, later lines winning): a regular file
+// whose size, mtime, ctime and inode are as cached keeps the cached sha256. Returns the files still
+// without one (hard-link followers aside: they take their leader's).
+std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const std::string& cache_text);
 
 struct CopyPlan {
   // Source entries to stream, in path order (parents first): every directory (their metadata and

@@ -128,6 +128,22 @@ TEST(VolumeHashRequests, FillHashesKeepsAFileThatChangedSinceAndLinksFollowTheir
   EXPECT_EQ(manifest[2].sha256, "lead");
 }
 
+TEST(VolumeHashRequests, TheCacheCountsOnlyForAnUnchangedStat) {
+  Entry same = file("same", ""), touched = file("touched", ""), h1 = file("h1", ""), h2 = file("h2", "");
+  h1.leader = h2.leader = "h1";
+  std::vector<Entry> manifest = {same, touched, h1, h2};
+  Entry c_same = file("same", "s1"), c_touched = file("touched", "t1"), c_h1 = file("h1", "l1");
+  c_touched.ctime_ns = 77;  // its ctime moved since it was hashed: read again
+  std::string cache = format_entry(file("same", "old")) + "\n" + format_entry(c_same) + "\n" +
+                      format_entry(c_touched) + "\n" + format_entry(c_h1) + "\n";
+  std::vector<Entry> misses = apply_cache(manifest, cache);
+  EXPECT_EQ(manifest[0].sha256, "s1");  // the later line wins
+  EXPECT_EQ(manifest[1].sha256, "");
+  EXPECT_EQ(manifest[3].sha256, "l1");  // a follower takes its leader's
+  ASSERT_EQ(misses.size(), 1u);
+  EXPECT_EQ(misses[0].path, "touched");
+}
+
 TEST(VolumeTransport, TheArchiveOnlyWhenMostOfABigVolumeIsSent) {
   CopyPlan p;
   p.send_bytes = 900ll << 20;

@@ -20,8 +20,9 @@
 //                 a zero-length frame, then one frame "EXIT-CODE\n" + what it would have written to
 //                 stderr. The helper stops after a command that failed (exit code 2 and above).
 //   receive ROOT  stdin: wire records; applies them (files into a temporary name, metadata, rename),
-//                 directory mtimes last, each file hashed as it is written; stdout: "=\t" + the manifest
-//                 line of each file written (the target's proof), then "ok FILES BYTES ERRORS".
+//                 directory mtimes last, each file hashed as it is written (a metadata record's file:
+//                 read and hashed there); stdout: "=\t" + the manifest line of each file written or
+//                 hashed (the target's proof), then "ok FILES BYTES ERRORS".
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -627,6 +628,12 @@ int receive() {
         }
         apply_meta(p, e, e.type != 'd');
         if (e.type == 'd') dirs.emplace_back(p, e.mtime_ns);
+        // Data that came another way (the engine's archive) is hashed here, while it is in the page
+        // cache: the target's proof, read back from what is stored.
+        if (e.type == 'f' && S_ISREG(st.st_mode) && (e.leader.empty() || e.leader == e.path)) {
+          std::string digest;
+          if (sha256_file(p, digest)) written.emplace_back(e.path, digest);
+        }
         break;
       }
       case 'H':
