@@ -10,8 +10,10 @@
 #   rehome  rehome migrate volume (proof included: both sides' sha256 manifests compared)
 #   rsync   rsync -a between the two volumes' folders on disk (no proof; what a person would run)
 #   tar     the engines' own tar: docker cp SRC:/v/. - | docker cp - DST:/v (GET/PUT archive)
-# Incremental: 1 % of the files rewritten (same count of bytes), then rehome's second pass against
-# rsync -a's second run (each on its own copy). Ratios: contender time / rehome time (> 1: rehome faster).
+# Incremental, ROUNDS rounds: 1 % of the files rewritten (same count of bytes, another 1 % each round),
+# then rehome's next pass against rsync -a's next run (each on its own copy), their order turning each
+# round; medians compared. Ratios: contender time / rehome time (> 1: rehome faster). rehome's own
+# phases (scan, copy, verify) and transport are printed per run; the load average before and after.
 set -euo pipefail
 
 build=${1:-build}
@@ -68,14 +70,22 @@ echo "$nfiles files, $(du -sh "$src" | cut -f1)"
 
 now() { date +%s.%N; }
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-run_rehome() {  # target volume; prints seconds
+run_rehome() {  # target volume; prints seconds, then rehome's phases on stderr
   local t0; t0=$(now)
   "$rehome" migrate volume data --from-engine "$A" --to-engine "$B" --to-volume "$1" \
     --state "$work/$1.state.json" --json >"$work/$1.out" 2>"$work/$1.err"
   python3 -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$(now)"
-  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['verified'], r['mismatches'][:5]" "$work/$1.out"
+  python3 - "$work/$1.out" "$work/$1.err" <<'PY' >&2
+import json, sys
+r = json.load(open(sys.argv[1])); s = r["seconds"]
+assert r["verified"], r["mismatches"][:5]
+transport = "archive" if "archive endpoints" in open(sys.argv[2]).read() else "stream"
+print("    rehome: scan %.1f s, copy %.1f s (%s), verify %.1f s; %d files / %d bytes changed, hashed %d + %d bytes"
+      % (s["scan"], s["copy"], transport, s["verify"], r["changed_files"], r["changed_bytes"],
+         r["source"]["hashed_bytes"], r["target"]["hashed_bytes"]))
+PY
 }
 rm_volume() {  # engine volume
   docker -H "$1" rm -f $(docker -H "$1" ps -aq --filter "label=rehome.volume-target=$2") >/dev/null 2>&1 || true
@@ -84,9 +94,11 @@ rm_volume() {  # engine volume
 }
 secs() { python3 -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$2"; }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -a t_rehome t_rsync t_tar
 for round in $(seq 1 "$rounds"); do
-  for who in rehome rsync tar; do
+  case $(( round % 3 )) in 1) order="rehome rsync tar" ;; 2) order="rsync tar rehome" ;; 0) order="tar rehome rsync" ;; esac
+  for who in $order; do
     drop
     case $who in
       rehome) rm_volume "$B" rv; s=$(run_rehome rv | head -1); t_rehome+=("$s") ;;
@@ -103,14 +115,16 @@ for round in $(seq 1 "$rounds"); do
     echo "round $round $who ${s}s"
   done
 done
-mr=$(printf '%s\n' "${t_rehome[@]}" | median)
-ms=$(printf '%s\n' "${t_rsync[@]}" | median)
-mt=$(printf '%s\n' "${t_tar[@]}" | median)
+mr=$(median "${t_rehome[@]}") ms=$(median "${t_rsync[@]}") mt=$(median "${t_tar[@]}")
 
-# Incremental: 1 % of the files rewritten with new random bytes of the same size.
-python3 - "$src" <<'PY'
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# Incremental rounds: 1 % of the files rewritten with new random bytes of the same size each round.
+declare -a i_rehome i_rsync
+changed=""
+for round in $(seq 1 "$rounds"); do
+  python3 - "$src" "$round" <<'PY'
 import os, random, sys
-random.seed(11)
+random.seed(11 + int(sys.argv[2]))
 files = sorted(os.path.join(r, f) for r, _, fs in os.walk(sys.argv[1]) for f in fs)
 pick = random.sample(files, max(1, len(files) // 100))
 total = 0
@@ -119,15 +133,27 @@ for p in pick:
     with open(p, "r+b") as f: f.write(os.urandom(n))
 print("changed", len(pick), "files,", total, "bytes")
 PY
-declare -a i_rehome i_rsync
-drop; t0=$(now); rsync -a "$src/" "$work/rs/"; sync; i_rsync+=("$(secs "$t0" "$(now)")")
-drop; i_rehome+=("$(run_rehome rv | head -1)")
-changed=$(python3 -c "import json; r=json.load(open('$work/rv.out')); print(r['changed_files'], 'files', r['changed_bytes'], 'bytes sent')")
+  sync
+  order="rsync rehome"; (( round % 2 == 0 )) && order="rehome rsync"
+  for who in $order; do
+    drop
+    case $who in
+      rsync) t0=$(now); rsync -a "$src/" "$work/rs/"; sync; s=$(secs "$t0" "$(now)"); i_rsync+=("$s") ;;
+      rehome) s=$(run_rehome rv | head -1); i_rehome+=("$s")
+              changed=$(python3 -c "import json; r=json.load(open('$work/rv.out')); print(r['changed_files'], 'files', r['changed_bytes'], 'bytes sent')") ;;
+    esac
+    echo "incremental round $round $who ${s}s"
+  done
+done
+mir=$(median "${i_rehome[@]}") mis=$(median "${i_rsync[@]}")
 
 echo
-echo "volume bench: $nfiles files, $size_mb MB; first copy medians of $rounds interleaved rounds"
-printf '  %-40s %8s s\n' "rehome migrate volume (proof included)" "$mr" "rsync -a (no proof)" "$ms" \
-  "docker cp | docker cp (engine tar)" "$mt"
-python3 -c "print('  rsync / rehome %.2fx   tar / rehome %.2fx' % ($ms / $mr, $mt / $mr))"
-echo "incremental after changing 1 %: rehome ${i_rehome[0]} s ($changed), rsync -a ${i_rsync[0]} s"
-python3 -c "print('  rehome / rsync incremental %.2fx' % (${i_rehome[0]} / ${i_rsync[0]}))"
+echo "volume bench: $nfiles files, $size_mb MB; medians of $rounds interleaved rounds; load average at the start $load_start, before the incremental rounds $load_before, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "first copy:"
+printf '  %-40s %8s s   (runs: %s)\n' "rehome migrate volume (proof included)" "$mr" "${t_rehome[*]}" \
+  "rsync -a (no proof)" "$ms" "${t_rsync[*]}" "docker cp | docker cp (engine tar)" "$mt" "${t_tar[*]}"
+python3 -c "print('  rsync / rehome %.2fx (target >= 1.0)   tar / rehome %.2fx (target >= 0.8)' % ($ms / $mr, $mt / $mr))"
+echo "incremental after changing 1 % (last pass: $changed):"
+printf '  %-40s %8s s   (runs: %s)\n' "rehome migrate volume (proof included)" "$mir" "${i_rehome[*]}" \
+  "rsync -a (no proof)" "$mis" "${i_rsync[*]}"
+python3 -c "print('  rehome / rsync incremental %.2fx (target <= 1.5)' % ($mir / $mis))"

@@ -1,5 +1,6 @@
 // `rehome migrate volume NAME --from-engine unix:///... --to-engine unix:///... [--to-volume NEW]
-//                         [--from-path DIR --to-path DIR] [--state FILE] [--rehash] [--json]`
+//                         [--from-path DIR --to-path DIR] [--state FILE] [--rehash]
+//                         [--transport auto|archive|stream] [--json]`
 // Copies a Docker volume (or a bind folder) between two engines through their APIs, proves it with
 // both sides' per-file sha256 manifests; run again, it is the incremental pass.
 #include <cstdio>
@@ -84,6 +85,10 @@ Runner setup_volume(CLI::App& app) {
                  "state file (default: ./rehome-migrate-volume-<target>-<hash>.state.json)");
   app.add_flag("--rehash", options->rehash,
                "read every file on both sides instead of trusting cached hashes");
+  app.add_option("--transport", options->transport,
+                 "auto (default: the engines' archive endpoints when most of the volume is sent, else "
+                 "the helpers' streams), archive or stream")
+      ->check(CLI::IsMember({"auto", "archive", "stream"}));
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     vol::VolumeMigrationOptions run = *options;

@@ -4,7 +4,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/error.hpp"
@@ -23,6 +26,28 @@ void send_all(int fd, const char* data, size_t size, const std::string& where) {
                       "check that the engine is still running, then run the same command again");
     sent += static_cast<size_t>(n);
   }
+}
+
+// The status line and headers of a response read from `fd` (up to the blank line); `rest` gets the
+// body bytes that came with them.
+std::string read_head(int fd, const std::string& where, std::string& rest) {
+  std::string raw;
+  char buf[16384];
+  size_t end;
+  while ((end = raw.find("\r\n\r\n")) == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw UserError(where + ": the engine closed the connection before answering");
+    raw.append(buf, static_cast<size_t>(n));
+  }
+  rest = raw.substr(end + 4);
+  std::string head = raw.substr(0, end + 2);
+  for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return head;
+}
+
+int status_of(const std::string& head) {
+  return head.rfind("http/1.", 0) == 0 && head.size() > 12 ? std::atoi(head.c_str() + 9) : 0;
 }
 
 }  // namespace
@@ -101,27 +126,21 @@ AttachedStream::AttachedStream(const std::string& socket_path, const std::string
       "POST /containers/" + container_id +
       "/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: docker\r\nUser-Agent: rehome\r\n"
       "Content-Type: text/plain\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
-  send_all(fd_, req.data(), req.size(), where);
-  std::string raw;
-  char buf[4096];
-  size_t end;
-  while ((end = raw.find("\r\n\r\n")) == std::string::npos) {
-    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd_);
-      fd_ = -1;
-      throw UserError(where + ": no answer to attaching container " + container_id);
-    }
-    raw.append(buf, static_cast<size_t>(n));
-  }
-  if (raw.rfind("HTTP/1.1 101", 0) != 0 && raw.rfind("HTTP/1.1 200", 0) != 0) {
-    std::string first = raw.substr(0, raw.find("\r\n"));
+  std::string head;
+  try {
+    send_all(fd_, req.data(), req.size(), where);
+    head = read_head(fd_, where, pending_);
+  } catch (const std::exception&) {
     ::close(fd_);
     fd_ = -1;
-    throw UserError(where + ": attaching container " + container_id + " failed: " + first);
+    throw UserError(where + ": no answer to attaching container " + container_id);
   }
-  pending_ = raw.substr(end + 4);
+  if (int status = status_of(head); status != 101 && status != 200) {
+    ::close(fd_);
+    fd_ = -1;
+    throw UserError(where + ": attaching container " + container_id +
+                    " failed: " + head.substr(0, head.find('\r')));
+  }
 }
 
 AttachedStream::~AttachedStream() {
@@ -135,15 +154,32 @@ void AttachedStream::write_stdin(const char* data, size_t size) {
 void AttachedStream::close_stdin() { ::shutdown(fd_, SHUT_WR); }
 
 bool AttachedStream::read_exact(char* dst, size_t n) {
-  size_t take = std::min(n, pending_.size());
-  std::memcpy(dst, pending_.data(), take);
-  pending_.erase(0, take);
-  size_t got = take;
+  size_t got = 0;
   while (got < n) {
-    ssize_t r = ::recv(fd_, dst + got, n - got, 0);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    got += static_cast<size_t>(r);
+    if (pending_pos_ < pending_.size()) {
+      size_t take = std::min(n - got, pending_.size() - pending_pos_);
+      std::memcpy(dst + got, pending_.data() + pending_pos_, take);
+      pending_pos_ += take;
+      got += take;
+      continue;
+    }
+    if (n - got >= (64u << 10)) {  // a large payload: straight into its place
+      ssize_t r = ::recv(fd_, dst + got, n - got, 0);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      got += static_cast<size_t>(r);
+      continue;
+    }
+    pending_.resize(256u << 10);
+    pending_pos_ = 0;
+    ssize_t r;
+    do r = ::recv(fd_, pending_.data(), pending_.size(), 0);
+    while (r < 0 && errno == EINTR);
+    if (r <= 0) {
+      pending_.clear();
+      return false;
+    }
+    pending_.resize(static_cast<size_t>(r));
   }
   return true;
 }
@@ -155,6 +191,162 @@ bool AttachedStream::read_frame(int& stream, std::string& payload) {
   size_t size = (size_t{h[4]} << 24) | (size_t{h[5]} << 16) | (size_t{h[6]} << 8) | size_t{h[7]};
   payload.resize(size);
   return read_exact(payload.data(), size);
+}
+
+namespace {
+
+// Incremental de-chunking: feeds the data of a chunked body to `sink`, in place, as it arrives.
+class Dechunker {
+ public:
+  explicit Dechunker(const std::function<void(const char*, size_t)>& sink) : sink_(sink) {}
+  // False once the last chunk was seen.
+  bool feed(const char* p, size_t n, const std::string& where) {
+    const char* end = p + n;
+    while (p < end && state_ != kDone) {
+      if (state_ == kData) {
+        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, static_cast<uint64_t>(end - p)));
+        sink_(p, take);
+        p += take;
+        remaining_ -= take;
+        if (remaining_ == 0) state_ = kDataEnd;
+        continue;
+      }
+      char c = *p++;
+      if (c != '\n') {
+        if (line_.size() > 1024) throw UserError(where + ": malformed chunked answer");
+        line_ += c;
+        continue;
+      }
+      if (state_ == kDataEnd) {
+        state_ = kSize;
+      } else {
+        size_t semi = line_.find_first_of(";\r");
+        std::string hex = line_.substr(0, semi);
+        if (hex.empty()) throw UserError(where + ": malformed chunked answer");
+        remaining_ = std::stoull(hex, nullptr, 16);
+        state_ = remaining_ == 0 ? kDone : kData;
+      }
+      line_.clear();
+    }
+    return state_ != kDone;
+  }
+
+ private:
+  enum State { kSize, kData, kDataEnd, kDone };
+  const std::function<void(const char*, size_t)>& sink_;
+  State state_ = kSize;
+  uint64_t remaining_ = 0;
+  std::string line_;
+};
+
+}  // namespace
+
+void DockerApi::download(const std::string& path,
+                         const std::function<void(const char*, size_t)>& sink) const {
+  const std::string where = "Docker socket " + socket_path_;
+  int fd = connect_docker_socket(socket_path_);
+  try {
+    std::string req =
+        "GET " + path + " HTTP/1.1\r\nHost: docker\r\nUser-Agent: rehome\r\nConnection: close\r\n\r\n";
+    send_all(fd, req.data(), req.size(), where);
+    std::string rest;
+    std::string head = read_head(fd, where, rest);
+    int status = status_of(head);
+    bool chunked = head.find("\r\ntransfer-encoding: chunked") != std::string::npos;
+    if (status < 200 || status >= 300) {
+      std::string body = rest;
+      char buf[16384];
+      ssize_t n;
+      while (body.size() < 65536 && (n = ::recv(fd, buf, sizeof(buf), 0)) > 0)
+        body.append(buf, static_cast<size_t>(n));
+      if (chunked) {
+        try {
+          body = decode_chunked(body, where);
+        } catch (const std::exception&) {
+        }
+      }
+      auto json = nlohmann::json::parse(body, nullptr, false);
+      std::string message = json.is_object() && json.contains("message") && json["message"].is_string()
+                                ? json["message"].get<std::string>()
+                                : body.substr(0, 200);
+      throw UserError(
+          where + ": GET " + path + " failed with HTTP " + std::to_string(status) + ": " + message,
+          "check the engine's log");
+    }
+    Dechunker dechunk(sink);
+    bool more = true;
+    if (!rest.empty())
+      more = chunked ? dechunk.feed(rest.data(), rest.size(), where) : (sink(rest.data(), rest.size()), true);
+    std::string buf(1u << 20, '\0');
+    while (more) {
+      ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw UserError(where + ": reading the answer to GET " + path + ": " + std::strerror(errno));
+      if (n == 0) {
+        if (chunked) throw UserError(where + ": the answer to GET " + path + " was cut short");
+        break;
+      }
+      if (chunked)
+        more = dechunk.feed(buf.data(), static_cast<size_t>(n), where);
+      else
+        sink(buf.data(), static_cast<size_t>(n));
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+}
+
+UploadStream::UploadStream(const std::string& socket_path, const std::string& method, const std::string& path,
+                           const std::string& content_type)
+    : where_("Docker socket " + socket_path) {
+  fd_ = connect_docker_socket(socket_path);
+  std::string req = method + " " + path +
+                    " HTTP/1.1\r\nHost: docker\r\nUser-Agent: rehome\r\nConnection: close\r\nContent-Type: " +
+                    content_type + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  try {
+    send_all(fd_, req.data(), req.size(), where_);
+  } catch (...) {
+    ::close(fd_);
+    throw;
+  }
+}
+
+UploadStream::~UploadStream() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void UploadStream::write(const char* data, size_t size) {
+  pending_.append(data, size);
+  if (pending_.size() >= (1u << 20)) send_chunk();
+}
+
+void UploadStream::send_chunk() {
+  if (pending_.empty()) return;
+  char head[32];
+  int n = std::snprintf(head, sizeof(head), "%zx\r\n", pending_.size());
+  pending_ += "\r\n";
+  send_all(fd_, head, static_cast<size_t>(n), where_);
+  send_all(fd_, pending_.data(), pending_.size(), where_);
+  pending_.clear();
+}
+
+ApiAnswer UploadStream::finish() {
+  send_chunk();
+  send_all(fd_, "0\r\n\r\n", 5, where_);
+  std::string raw;
+  char buf[16384];
+  while (true) {
+    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    raw.append(buf, static_cast<size_t>(n));
+    if (response_complete(raw)) break;
+  }
+  auto response = parse_http_response(raw, where_);
+  if (!response) throw UserError(where_ + " does not answer HTTP: it is not a Docker engine's socket");
+  return {response->status, response->body};
 }
 
 }  // namespace rehome::import

@@ -3,6 +3,7 @@
 // (JSON or a tar stream), and an attached container's stdin/stdout as a hijacked connection
 // (POST /containers/{id}/attach with "Upgrade: tcp"; stdout/stderr arrive multiplexed in 8-byte
 // framed chunks because the container has no TTY, stdin is raw and ends with a half-close).
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -27,10 +28,34 @@ class DockerApi {
   // returns the JSON answer (null when the body is empty).
   nlohmann::json call_json(const std::string& method, const std::string& path,
                            const nlohmann::json& body = {}) const;
+  // GET `path` and hand its body to `sink` piece by piece as it arrives (de-chunked, never held whole:
+  // GET /containers/{id}/archive streams gigabytes). UserError with the engine's message on non-2xx.
+  void download(const std::string& path, const std::function<void(const char*, size_t)>& sink) const;
   const std::string& socket_path() const { return socket_path_; }
 
  private:
   std::string socket_path_;
+};
+
+// A request whose body is produced piece by piece (PUT /containers/{id}/archive with a tar streamed
+// from another engine): chunked transfer encoding, writes gathered into chunks of 1 MB (fewer system
+// calls and wake-ups of the engine than the 32 KB pieces a download arrives in). Closes the socket.
+class UploadStream {
+ public:
+  UploadStream(const std::string& socket_path, const std::string& method, const std::string& path,
+               const std::string& content_type);
+  ~UploadStream();
+  UploadStream(const UploadStream&) = delete;
+  UploadStream& operator=(const UploadStream&) = delete;
+
+  void write(const char* data, size_t size);  // UserError when the engine stopped reading
+  ApiAnswer finish();                         // ends the body; the engine's answer
+
+ private:
+  void send_chunk();
+  int fd_ = -1;
+  std::string pending_;
+  std::string where_;
 };
 
 // A container's attached stdin/stdout/stderr. Move-only; closes the socket.
@@ -38,7 +63,10 @@ class AttachedStream {
  public:
   AttachedStream(const std::string& socket_path, const std::string& container_id);
   ~AttachedStream();
-  AttachedStream(AttachedStream&& o) noexcept : fd_(o.fd_), pending_(std::move(o.pending_)) { o.fd_ = -1; }
+  AttachedStream(AttachedStream&& o) noexcept
+      : fd_(o.fd_), pending_(std::move(o.pending_)), pending_pos_(o.pending_pos_) {
+    o.fd_ = -1;
+  }
   AttachedStream(const AttachedStream&) = delete;
   AttachedStream& operator=(const AttachedStream&) = delete;
 
@@ -51,7 +79,8 @@ class AttachedStream {
  private:
   bool read_exact(char* dst, size_t n);
   int fd_ = -1;
-  std::string pending_;  // bytes read past the HTTP headers
+  std::string pending_;  // bytes received and not consumed yet (large reads, few syscalls per frame)
+  size_t pending_pos_ = 0;
 };
 
 }  // namespace rehome::import

@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <thread>
 
 #include "common/error.hpp"
 
@@ -109,33 +108,6 @@ void remove_stale_helpers(const import::DockerApi& api) {
   json list = api.call_json("GET", "/containers/json?all=1&filters=" +
                                        std::string("%7B%22label%22%3A%5B%22rehome.volume-helper%22%5D%7D"));
   for (const auto& c : list) remove_container(api, c.at("Id").get<std::string>());
-}
-
-HelperRun run_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
-                     const Mount& mount, const std::string& input) {
-  std::string id = create_helper(api, image, mode, mount);
-  HelperRun run;
-  try {
-    import::AttachedStream stream(api.socket_path(), id);
-    start_container(api, id);
-    std::thread writer([&] {
-      try {
-        stream.write_stdin(input);
-      } catch (const std::exception&) {  // the helper died early: its stderr says why
-      }
-      stream.close_stdin();
-    });
-    int kind;
-    std::string chunk;
-    while (stream.read_frame(kind, chunk)) (kind == 2 ? run.err : run.out) += chunk;
-    writer.join();
-    run.exit_code = wait_container(api, id);
-  } catch (...) {
-    remove_container(api, id);
-    throw;
-  }
-  remove_container(api, id);
-  return run;
 }
 
 }  // namespace rehome::migrate::volume

@@ -1,6 +1,7 @@
 #pragma once
 // The helper program rehome carries in its own binary, the image made of it, and the throwaway
-// containers that run it with a volume mounted (stdin/stdout attached through the Engine API).
+// containers that run it with a volume mounted (stdin/stdout attached through the Engine API:
+// helper_session.hpp).
 #include <functional>
 #include <string>
 
@@ -27,12 +28,10 @@ void remove_container(const import::DockerApi& api, const std::string& id);  // 
 // Removes helper containers a killed run left behind (label rehome.volume-helper).
 void remove_stale_helpers(const import::DockerApi& api);
 
+// What a helper command answered: its exit code, stdout and stderr.
 struct HelperRun {
   int exit_code = 0;
   std::string out, err;
 };
-// Runs the helper to completion with `input` on its stdin.
-HelperRun run_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
-                     const Mount& mount, const std::string& input);
 
 }  // namespace rehome::migrate::volume

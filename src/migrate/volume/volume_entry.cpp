@@ -1,7 +1,9 @@
 #include "migrate/volume/volume_entry.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <stdexcept>
+#include <string_view>
 
 namespace rehome::migrate::volume {
 
@@ -53,37 +55,45 @@ std::string format_entry(const Entry& e) {
   return out;
 }
 
+namespace {
+
+// A field as it is on the line, unescaped only when it holds an escape.
+std::string field_text(std::string_view f) {
+  return f.find('%') == std::string_view::npos ? std::string(f) : unescape_field(std::string(f));
+}
+
+template <typename T>
+bool number(std::string_view f, T& out, int base = 10) {
+  auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), out, base);
+  return ec == std::errc() && end == f.data() + f.size();
+}
+
+}  // namespace
+
 std::optional<Entry> parse_entry(const std::string& line) {
-  std::vector<std::string> f;
-  size_t start = 0;
+  std::string_view f[15];
+  std::string_view rest(line);
+  size_t n = 0;
   while (true) {
-    size_t tab = line.find('\t', start);
-    f.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
-    if (tab == std::string::npos) break;
-    start = tab + 1;
+    size_t tab = rest.find('\t');
+    if (n == 15) return std::nullopt;
+    f[n++] = rest.substr(0, tab);
+    if (tab == std::string_view::npos) break;
+    rest.remove_prefix(tab + 1);
   }
-  if (f.size() != 15 || f[0].size() != 1) return std::nullopt;
-  try {
-    Entry e;
-    e.type = f[0][0];
-    e.path = unescape_field(f[1]);
-    e.mode = static_cast<uint32_t>(std::stoul(f[2], nullptr, 8));
-    e.uid = static_cast<uint32_t>(std::stoul(f[3]));
-    e.gid = static_cast<uint32_t>(std::stoul(f[4]));
-    e.size = std::stoull(f[5]);
-    e.mtime_ns = std::stoll(f[6]);
-    e.ino = std::stoull(f[7]);
-    e.ctime_ns = std::stoll(f[8]);
-    e.nlink = std::stoull(f[9]);
-    e.rdev = std::stoull(f[10]);
-    e.sha256 = unescape_field(f[11]);
-    e.link = unescape_field(f[12]);
-    e.xattrs = unescape_field(f[13]);
-    e.leader = unescape_field(f[14]);
-    return e;
-  } catch (const std::exception&) {
+  if (n != 15 || f[0].size() != 1) return std::nullopt;
+  Entry e;
+  e.type = f[0][0];
+  e.path = field_text(f[1]);
+  if (!number(f[2], e.mode, 8) || !number(f[3], e.uid) || !number(f[4], e.gid) || !number(f[5], e.size) ||
+      !number(f[6], e.mtime_ns) || !number(f[7], e.ino) || !number(f[8], e.ctime_ns) ||
+      !number(f[9], e.nlink) || !number(f[10], e.rdev))
     return std::nullopt;
-  }
+  e.sha256 = field_text(f[11]);
+  e.link = field_text(f[12]);
+  e.xattrs = field_text(f[13]);
+  e.leader = field_text(f[14]);
+  return e;
 }
 
 std::vector<Entry> parse_manifest(const std::string& text) {

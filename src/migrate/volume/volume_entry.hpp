@@ -52,7 +52,8 @@ std::string entry_differences(const Entry& a, const Entry& b);
 // 'F' header = entry line; payload = segments (u64 offset, u64 length, bytes) then u64 ~0 (holes are
 //     never sent, so sparse files stay sparse); 'D' 'L' 'P' 'H' header = entry line (H: link to
 //     entry.leader); 'R' header = escaped old path TAB entry line (rename on the target, then set the
-//     entry's metadata); 'X' header = escaped path (delete, recursively); 'E' end of stream.
+//     entry's metadata); 'X' header = escaped path (delete, recursively); 'M' header = entry line
+//     (metadata only: owner, mode, xattrs, mtime of what is already there); 'E' end of stream.
 constexpr uint64_t kEndOfSegments = ~uint64_t{0};
 void append_u32(std::string& out, uint32_t v);
 void append_u64(std::string& out, uint64_t v);

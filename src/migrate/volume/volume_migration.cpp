@@ -39,35 +39,67 @@ std::string new_run_id() {
   return buf;
 }
 
-// A scan on one side: the manifest, with what had to be read (not in the cache) counted.
-std::vector<Entry> scan(const Side& side, std::string cache, const std::string& what,
-                        ManifestSummary& summary, std::string& text) {
-  HelperRun run = run_helper(*side.api, side.image, "scan", side.mount, cache);
+// The files `wanted` as they are now on one side, hashed there.
+std::vector<Entry> hash_on(const Side& side, const std::vector<Entry>& wanted, const std::string& what) {
+  if (wanted.empty()) return {};
+  std::string input;
+  for (const auto& e : wanted) input += format_entry(e) + "\n";
+  HelperRun run = side.helper->run("hash", input);
+  if (run.exit_code > 1)
+    throw UserError("hashing files of the " + what + " on " + side.helper->api().socket_path() +
+                        " failed (exit " + std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
+                    "check that the volume or folder exists and the engine can mount it");
+  return parse_manifest(run.out);
+}
+
+// A scan on one side: a stat walk there, sha256 from the cache here (nothing large crosses the
+// attached stream but the walk's manifest), and with `hash` the files the cache lacks hashed there.
+std::vector<Entry> scan(const Side& side, const std::string& cache, bool hash, const std::string& what) {
+  HelperRun run = side.helper->run("scan nohash", {});
   if (run.exit_code > 1 || run.out.empty())
-    throw UserError("scanning the " + what + " on " + side.api->socket_path() + " failed (exit " +
+    throw UserError("scanning the " + what + " on " + side.helper->api().socket_path() + " failed (exit " +
                         std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
                     "check that the volume or folder exists and the engine can mount it");
-  text = run.out;
   std::vector<Entry> manifest = parse_manifest(run.out);
-  std::map<std::string, const Entry*> cached;
-  std::vector<Entry> old;
+  std::vector<Entry> misses = apply_cache(manifest, cache);
+  if (hash && !misses.empty()) fill_hashes(manifest, hash_on(side, misses, what));
+  return manifest;
+}
+
+std::string manifest_text(const std::vector<Entry>& manifest) {
+  std::string out;
+  for (const auto& e : manifest) out += format_entry(e) + "\n";
+  return out;
+}
+
+// The manifest's summary, with the files hashed during this pass (not found with their sha256 in the
+// cache the pass started from) counted.
+ManifestSummary summary_against(const std::vector<Entry>& manifest, const std::string& old_cache) {
+  ManifestSummary summary = summarize(manifest);
+  std::map<std::string, Entry> cached;
   try {
-    old = parse_manifest(cache);
+    for (auto& e : parse_manifest(old_cache)) cached[e.path] = std::move(e);
   } catch (const std::exception&) {
   }
-  for (const auto& e : old) cached[e.path] = &e;
-  summary = summarize(manifest);
   for (const auto& e : manifest) {
     if (e.type != 'f' || (!e.leader.empty() && e.leader != e.path)) continue;
     auto it = cached.find(e.path);
-    bool hit = it != cached.end() && it->second->size == e.size && it->second->mtime_ns == e.mtime_ns &&
-               it->second->ctime_ns == e.ctime_ns && it->second->ino == e.ino;
+    bool hit = it != cached.end() && !it->second.sha256.empty() && it->second.size == e.size &&
+               it->second.mtime_ns == e.mtime_ns && it->second.ctime_ns == e.ctime_ns &&
+               it->second.ino == e.ino;
     if (!hit) {
       ++summary.hashed_files;
       summary.hashed_bytes += static_cast<int64_t>(e.size);
     }
   }
-  return manifest;
+  return summary;
+}
+
+Transport parse_transport(const std::string& name) {
+  if (name.empty() || name == "auto") return Transport::automatic;
+  if (name == "archive") return Transport::archive;
+  if (name == "stream") return Transport::stream;
+  throw UserError("--transport " + name + ": not a transport", "pass --transport auto, archive or stream");
 }
 
 }  // namespace
@@ -99,8 +131,7 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   ensure_target_volume(dst_api, options.to, labels);
   remove_stale_helpers(src_api);
   remove_stale_helpers(dst_api);
-  Side source{&src_api, ensure_helper_image(src_api), mount_of(options.from, true)};
-  Side target{&dst_api, ensure_helper_image(dst_api), mount_of(options.to, false)};
+  const std::string src_image = ensure_helper_image(src_api), dst_image = ensure_helper_image(dst_api);
   for (const auto& name : running_users(src_api, options.from)) report.writers.push_back({"source", name});
   for (const auto& name : running_users(dst_api, options.to)) report.writers.push_back({"target", name});
 
@@ -124,25 +155,51 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   if (state.run_id.empty()) {
     state.fingerprint = print;
     state.run_id = new_run_id();
-    make_keeper(dst_api, target.image, options.to, state.run_id);
+    make_keeper(dst_api, dst_image, options.to, state.run_id);
   }
   if (options.rehash) state.source_manifest.clear(), state.target_manifest.clear();
   report.run_id = state.run_id;
   report.pass = state.passes + 1;
 
-  // Scan both sides.
-  auto t = Clock::now();
-  std::string source_text, target_text;
-  step("scanning the source " + options.from.label() + " and the target " + options.to.label());
-  // The two engines work at once: each scan is a stat walk plus sha256 of what the cache lacks.
-  auto target_scan = std::async(std::launch::async, [&] {
-    return scan(target, state.target_manifest, "target", report.target, target_text);
+  // One helper per side for the whole pass, both started at once.
+  auto target_helper = std::async(std::launch::async, [&] {
+    return std::make_unique<HelperSession>(dst_api, dst_image, mount_of(options.to, false));
   });
-  std::vector<Entry> src = scan(source, state.source_manifest, "source", report.source, source_text);
+  std::unique_ptr<HelperSession> source_helper, target_helper_owned;
+  try {
+    source_helper = std::make_unique<HelperSession>(src_api, src_image, mount_of(options.from, true));
+  } catch (...) {
+    try {
+      target_helper.get();
+    } catch (const std::exception&) {
+    }
+    throw;
+  }
+  target_helper_owned = target_helper.get();
+  Side source{source_helper.get()}, target{target_helper_owned.get()};
+
+  // Scan both sides: stat walks, hashes from the caches only.
+  const Transport wanted_transport = parse_transport(options.transport);
+  const std::string old_source_cache = state.source_manifest, old_target_cache = state.target_manifest;
+  auto t = Clock::now();
+  step("scanning the source " + options.from.label() + " and the target " + options.to.label());
+  auto target_scan =
+      std::async(std::launch::async, [&] { return scan(target, state.target_manifest, false, "target"); });
+  std::vector<Entry> src = scan(source, state.source_manifest, false, "source");
   std::vector<Entry> dst = target_scan.get();
+  // The few files whose content may be the same on both sides but whose hash a side lacks.
+  HashRequests asked = hash_requests(src, dst);
+  if (!asked.empty()) {
+    step("hashing " + std::to_string(asked.source.size() + asked.target.size()) +
+         " file(s) that may already be on the target");
+    auto target_hash =
+        std::async(std::launch::async, [&] { return hash_on(target, asked.target, "target"); });
+    fill_hashes(src, hash_on(source, asked.source, "source"));
+    fill_hashes(dst, target_hash.get());
+  }
   pause_point("volume", "scanned-source");
-  state.source_manifest = source_text;
-  state.target_manifest = target_text;
+  state.source_manifest = manifest_text(src);
+  state.target_manifest = manifest_text(dst);
   state.complete = false;
   save_volume_state(report.state_file, state);
   report.scan_seconds = since(t);
@@ -151,43 +208,54 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   CopyPlan plan = plan_copy(src, dst);
   report.renamed = static_cast<int64_t>(plan.renames.size());
   report.deleted = static_cast<int64_t>(plan.deletes.size());
+  Transport transport = choose_transport(wanted_transport, plan, summarize(src).bytes);
   t = Clock::now();
   step("copying " + std::to_string(plan.send_files) + " changed file(s), " +
        model::format_bytes(plan.send_bytes) + ", " + std::to_string(plan.renames.size()) + " rename(s), " +
-       std::to_string(plan.deletes.size()) + " delete(s)");
+       std::to_string(plan.deletes.size()) + " delete(s)" +
+       (transport == Transport::archive ? ", through the engines' archive endpoints" : ""));
   auto last = Clock::now();
-  CopyOutcome copied = stream_copy(source, target, plan, [&](int64_t relayed) {
+  CopyOutcome copied = copy_plan(source, target, plan, src, transport, [&](int64_t relayed) {
     if (!options.on_progress || Clock::now() - last < std::chrono::milliseconds(500)) return;
     last = Clock::now();
     options.on_progress(
         Progress{.phase = "copy", .done = relayed, .total = plan.send_bytes, .elapsed_seconds = since(t)});
   });
+  report.transport = copied.transport;
+  report.archive_bytes = copied.archive_bytes;
   report.sent_files = copied.files;
   report.sent_bytes = copied.bytes;
-  report.other_entries = static_cast<int64_t>(plan.send.size()) - plan.send_files;
+  report.other_entries = static_cast<int64_t>(plan.send.size() + plan.meta.size()) - plan.send_files;
   report.copy_seconds = since(t);
   if (!copied.warnings.empty()) step("helpers said: " + copied.warnings.substr(0, 2000));
+  // What each side hashed while it read or wrote: the caches of the proof's scans (later lines win).
+  state.source_manifest += copied.source_hashes;
+  state.target_manifest += copied.target_hashes;
+  save_volume_state(report.state_file, state);
 
-  // The proof: both sides scanned again, in place, and compared.
+  // The proof: both sides scanned again, in place (a file not hashed during this pass, or changed
+  // since, is read there), and compared.
   pause_point("volume", "copied");
   t = Clock::now();
   step("verifying: manifests of both sides");
-  ManifestSummary before_source = report.source, before_target = report.target;
-  auto target_rescan = std::async(
-      std::launch::async, [&] { return scan(target, target_text, "target", report.target, target_text); });
-  src = scan(source, source_text, "source", report.source, source_text);
+  const std::string source_cache = options.rehash ? std::string() : state.source_manifest;
+  const std::string target_cache = options.rehash ? std::string() : state.target_manifest;
+  auto target_rescan =
+      std::async(std::launch::async, [&] { return scan(target, target_cache, true, "target"); });
+  src = scan(source, source_cache, true, "source");
   dst = target_rescan.get();
-  report.source.hashed_files += before_source.hashed_files;
-  report.source.hashed_bytes += before_source.hashed_bytes;
-  report.target.hashed_files += before_target.hashed_files;
-  report.target.hashed_bytes += before_target.hashed_bytes;
   report.mismatches = compare_manifests(src, dst);
+  report.source = summary_against(src, old_source_cache);
+  report.target = summary_against(dst, old_target_cache);
   report.verify_seconds = since(t);
-  state.source_manifest = source_text;
-  state.target_manifest = target_text;
+  state.source_manifest = manifest_text(src);
+  state.target_manifest = manifest_text(dst);
   state.passes += 1;
   state.complete = report.verified();
   save_volume_state(report.state_file, state);
+  auto target_end = std::async(std::launch::async, [&] { target_helper_owned.reset(); });
+  source_helper.reset();
+  target_end.get();
   report.seconds = since(started);
   return report;
 }

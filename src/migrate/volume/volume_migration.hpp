@@ -5,24 +5,25 @@
 // Design (measured and argued in docs/migrate.md, "Volumes"):
 //  - rehome carries a small static program, rehome-volume-helper (helper/volume_helper_main.cpp),
 //    inside its own binary. It imports it into each engine as a one-file image
-//    (POST /images/create?fromSrc=-, a tar rehome writes; no registry) and runs it in throwaway
-//    containers (no network, the volume mounted read-only on the source) whose stdin/stdout rehome
-//    attaches through the Engine API. Data flows source helper -> rehome -> target helper.
-//  - Why not GET/PUT /containers/{id}/archive: the engine's tar loses sparse files (holes are sent
-//    and written as zeros) and xattrs other than security.capability, and it cannot send only the
-//    files that changed, so every incremental pass would read the whole source.
-//  - Each pass: scan both sides (a stat walk; sha256 only for files whose size, mtime, ctime or
-//    inode changed since the manifest cached in the state file), plan (volume_plan.hpp: changed,
-//    new, renamed, deleted), stream the changed entries, then scan both sides again and compare the
-//    manifests entry by entry (the proof: the target's hashes are computed there, from what it
-//    stores). A pass whose source did not change since the last one costs two stat walks.
+//    (POST /images/create?fromSrc=-, a tar rehome writes; no registry) and runs one helper container
+//    per side for the pass (helper_session.hpp: no network, the source mounted read-only), whose
+//    stdin/stdout rehome attaches through the Engine API and sends commands to.
+//  - Data goes by one of two transports (volume_copy.hpp): the helpers' streams (every property kept
+//    by the helpers; slow through the attach path), or, when a pass sends most of the volume, the
+//    engines' own GET/PUT /containers/{id}/archive followed by a helper stream that restores what
+//    their tar loses (sub-second mtimes, xattrs, holes) and applies deletes.
+//  - Each pass: scan both sides (a stat walk; sha256 from the manifest cached in the state file),
+//    hash only the files that may be unchanged or renamed (volume_plan.hpp: hash_requests), plan
+//    (changed, metadata only, new, renamed, deleted), copy (each side hashing what it reads or
+//    writes), then scan both sides again (a file whose stat changed since it was hashed is read
+//    again there) and compare the manifests entry by entry: the proof.
 //  - Resume and binding: files are written under a temporary name and renamed when complete with
-//    their metadata, so a killed pass leaves finished files that the next scan finds identical (not
-//    recopied) and partial ones that it deletes. The state file (caches, run id) is bound to the
-//    target by a keeper container on the target engine (created, never started, labelled with the
-//    run id, the volume mounted so it cannot be removed by accident) - outside the data path, so the
-//    volume holds exactly the source's files. A state file whose keeper is missing is stale: rehome
-//    says so and starts over.
+//    their metadata, so a killed pass leaves finished files that the next pass finds identical by
+//    their hashes (not recopied) and partial ones that it deletes. The state file (caches, run id) is
+//    bound to the target by a keeper container on the target engine (created, never started,
+//    labelled with the run id, the volume mounted so it cannot be removed by accident) - outside the
+//    data path, so the volume holds exactly the source's files. A state file whose keeper is missing
+//    is stale: rehome says so and starts over.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -47,6 +48,7 @@ struct VolumeMigrationOptions {
   Endpoint from, to;
   std::filesystem::path state_file;  // empty: ./rehome-migrate-volume-<target>-<hash>.state.json
   bool rehash = false;               // ignore the cached hashes: read every file on both sides
+  std::string transport = "auto";    // auto, archive (the engines' tar, then fix-ups) or stream
   std::function<void(const Progress&)> on_progress;
   std::function<void(const std::string&)> on_step;
 };
@@ -76,6 +78,8 @@ struct VolumeMigrationReport {
   std::vector<Writer> writers;             // containers using either side while it was copied
   int64_t sent_files = 0, sent_bytes = 0;  // the changed-bytes figure (data, holes not counted)
   int64_t renamed = 0, deleted = 0, other_entries = 0;
+  std::string transport;      // "stream" or "archive" (volume_copy.hpp)
+  int64_t archive_bytes = 0;  // the tar the engines exchanged (archive transport)
   ManifestSummary source, target;
   std::vector<Mismatch> mismatches;
   double scan_seconds = 0, copy_seconds = 0, verify_seconds = 0, seconds = 0;

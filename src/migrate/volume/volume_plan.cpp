@@ -5,20 +5,100 @@
 
 namespace rehome::migrate::volume {
 
+namespace {
+bool hashed_file(const Entry& e) { return e.type == 'f' && (e.leader.empty() || e.leader == e.path); }
+}  // namespace
+
+HashRequests hash_requests(const std::vector<Entry>& source, const std::vector<Entry>& target) {
+  std::map<std::string, const Entry*> on_target, on_source;
+  for (const auto& t : target) on_target[t.path] = &t;
+  for (const auto& s : source) on_source[s.path] = &s;
+  std::multimap<uint64_t, const Entry*> gone_by_size;  // rename candidates
+  for (const auto& t : target)
+    if (t.type == 'f' && t.leader.empty() && !on_source.count(t.path)) gone_by_size.emplace(t.size, &t);
+  HashRequests out;
+  std::set<std::string> asked_target;
+  auto ask_target = [&](const Entry& t) {
+    if (t.sha256.empty() && asked_target.insert(t.path).second) out.target.push_back(t);
+  };
+  for (const auto& s : source) {
+    if (!hashed_file(s)) continue;
+    auto it = on_target.find(s.path);
+    if (it != on_target.end()) {
+      const Entry& t = *it->second;
+      if (!hashed_file(t) || t.size != s.size || t.mtime_ns / 1000000000 != s.mtime_ns / 1000000000) continue;
+      if (!s.sha256.empty() && !t.sha256.empty()) continue;
+      if (s.sha256.empty()) out.source.push_back(s);
+      ask_target(t);
+    } else if (s.leader.empty() && s.size > 0) {
+      auto [from, to] = gone_by_size.equal_range(s.size);
+      if (from == to) continue;
+      if (s.sha256.empty()) out.source.push_back(s);
+      for (auto g = from; g != to; ++g) ask_target(*g->second);
+    }
+  }
+  return out;
+}
+
+void fill_hashes(std::vector<Entry>& manifest, const std::vector<Entry>& hashed) {
+  std::map<std::string, const Entry*> by_path;
+  for (const auto& h : hashed) by_path[h.path] = &h;
+  std::map<std::string, std::string> leader_sha;
+  for (auto& e : manifest) {
+    auto it = by_path.find(e.path);
+    // Only when the file did not change between the scan and the hash.
+    if (it != by_path.end() && it->second->size == e.size && it->second->mtime_ns == e.mtime_ns &&
+        it->second->ino == e.ino)
+      e.sha256 = it->second->sha256;
+    if (e.type == 'f' && e.leader == e.path) leader_sha[e.path] = e.sha256;
+  }
+  for (auto& e : manifest)
+    if (e.type == 'f' && !e.leader.empty() && e.leader != e.path) e.sha256 = leader_sha[e.leader];
+}
+
+std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const std::string& cache_text) {
+  std::map<std::string, Entry> cached;
+  try {
+    for (auto& e : parse_manifest(cache_text)) cached[e.path] = std::move(e);
+  } catch (const std::exception&) {
+    cached.clear();  // a damaged cache only costs reads
+  }
+  std::vector<Entry> hits, misses;
+  for (auto& e : manifest) {
+    if (e.type != 'f' || (!e.leader.empty() && e.leader != e.path)) continue;
+    auto it = cached.find(e.path);
+    if (it != cached.end() && !it->second.sha256.empty() && it->second.size == e.size &&
+        it->second.mtime_ns == e.mtime_ns && it->second.ctime_ns == e.ctime_ns && it->second.ino == e.ino)
+      hits.push_back(it->second);
+    else
+      misses.push_back(e);
+  }
+  fill_hashes(manifest, hits);
+  return misses;
+}
+
 CopyPlan plan_copy(const std::vector<Entry>& source, const std::vector<Entry>& target) {
   std::map<std::string, const Entry*> on_target, on_source;
   for (const auto& t : target) on_target[t.path] = &t;
   for (const auto& s : source) on_source[s.path] = &s;
 
   std::set<std::string> changed_groups;
-  std::vector<bool> send(source.size(), false);
+  std::vector<bool> send(source.size(), false), meta_only(source.size(), false);
   for (size_t i = 0; i < source.size(); ++i) {
     const Entry& s = source[i];
     auto t = on_target.find(s.path);
+    // A file whose hash is unknown on either side is never taken as identical.
     if (s.type == 'd') {
       send[i] = true;
-    } else if (t == on_target.end() || !same_entry(s, *t->second)) {
+    } else if (t == on_target.end()) {
       send[i] = true;
+      if (!s.leader.empty()) changed_groups.insert(s.leader);
+    } else if (const Entry& o = *t->second;
+               (s.type == 'f' && (s.sha256.empty() || o.sha256.empty())) || !same_entry(s, o)) {
+      send[i] = true;
+      // Same content, other metadata: only the metadata goes.
+      meta_only[i] = s.type == 'f' && o.type == 'f' && s.leader.empty() && o.leader.empty() &&
+                     !s.sha256.empty() && o.size == s.size && o.sha256 == s.sha256;
       if (!s.leader.empty()) changed_groups.insert(s.leader);
     }
   }
@@ -36,6 +116,10 @@ CopyPlan plan_copy(const std::vector<Entry>& source, const std::vector<Entry>& t
   for (size_t i = 0; i < source.size(); ++i) {
     if (!send[i]) continue;
     const Entry& s = source[i];
+    if (meta_only[i]) {
+      plan.meta.push_back(s);
+      continue;
+    }
     if (s.type == 'f' && s.leader.empty() && !on_target.count(s.path) && !s.sha256.empty()) {
       auto it = gone_by_hash.find(s.sha256 + "/" + std::to_string(s.size));
       if (it != gone_by_hash.end()) {

@@ -9,6 +9,23 @@
 
 namespace rehome::migrate::volume {
 
+// The files whose sha256 a pass must know before it can plan (a scan leaves a file unhashed when its
+// stat differs from the cached one): pairs of the same path and size whose mtimes agree to the second
+// (probably the same content: a killed pass's finished files, an archive's truncated mtimes) and a
+// new source file that may be a renamed target file of the same size. Anything else that changed is
+// sent, and hashed as it is sent.
+struct HashRequests {
+  std::vector<Entry> source, target;
+  bool empty() const { return source.empty() && target.empty(); }
+};
+HashRequests hash_requests(const std::vector<Entry>& source, const std::vector<Entry>& target);
+// Puts the hashes the helpers answered into the manifest (a hard link's followers take their leader's).
+void fill_hashes(std::vector<Entry>& manifest, const std::vector<Entry>& hashed);
+// A stat walk's manifest completed from a cache (manifest lines, later lines winning): a regular file
+// whose size, mtime, ctime and inode are as cached keeps the cached sha256. Returns the files still
+// without one (hard-link followers aside: they take their leader's).
+std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const std::string& cache_text);
+
 struct CopyPlan {
   // Source entries to stream, in path order (parents first): every directory (their metadata and
   // mtimes are re-applied each pass, which costs no data), and each other entry that is new or
@@ -17,7 +34,9 @@ struct CopyPlan {
   // Target file (old path) that holds a new source entry's content exactly: renamed, not sent.
   std::vector<std::pair<std::string, Entry>> renames;
   std::vector<std::string> deletes;  // on the target, not in the source (topmost paths only)
-  int64_t send_bytes = 0;            // regular file sizes to send (holes included)
+  // Files whose content the target has (same sha256) but whose owner, mode, xattrs or mtime differ.
+  std::vector<Entry> meta;
+  int64_t send_bytes = 0;  // regular file sizes to send (holes included)
   int64_t send_files = 0;
 };
 

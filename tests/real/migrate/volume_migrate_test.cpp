@@ -157,6 +157,51 @@ TEST_F(VolumeMigrate, ResumesAfterKillAtThreePointsWithoutRecopying) {
   EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
 }
 
+// Both transports on every file kind: the helpers' streams (each side hashing as it reads or writes)
+// for the first copy, then the engines' archive endpoints and their fix-ups (exact mtimes, xattrs,
+// holes, deletes) for an incremental pass.
+TEST_F(VolumeMigrate, StreamAndArchiveTransportsKeepEveryProperty) {
+  fill_every_kind(src_dir());
+  std::vector<std::string> a = args();
+  a.insert(a.end(), {"--transport", "stream"});
+  json r = run_ok(a);
+  EXPECT_TRUE(r["verified"].get<bool>()) << r.dump(2);
+  EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
+  EXPECT_LT(std::stoll(sh("stat -c %b '" + (dst_dir() / "sparse").string() + "'")), 1000);
+
+  sh("set -e; cd '" + src_dir().string() + R"(';
+    head -c 123456 /dev/urandom > added.bin; printf 'edited!' >> regular; rm 'name with spaces'
+    rm -r deep/1/2/3/4/5; chmod 0600 big.bin; truncate -s 64M sparse2; echo tail >> sparse2
+    python3 -c 'import os; os.setxattr("added.bin", "user.note", b"x")')");
+  a = args();
+  a.insert(a.end(), {"--transport", "archive"});
+  r = run_ok(a);
+  EXPECT_TRUE(r["verified"].get<bool>()) << r.dump(2);
+  EXPECT_EQ(r["deleted"].get<int>(), 2) << r.dump(2);
+  EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
+  EXPECT_LT(std::stoll(sh("stat -c %b '" + (dst_dir() / "sparse").string() + "'")), 1000);
+  EXPECT_LT(std::stoll(sh("stat -c %b '" + (dst_dir() / "sparse2").string() + "'")), 1000);
+  EXPECT_EQ(sh("stat -c %i '" + (dst_dir() / "big.bin").string() + "'"),
+            sh("stat -c %i '" + (dst_dir() / "sub/hard2").string() + "'"));
+}
+
+// A pass through the engines' archive killed halfway: the files the engine had written are kept (their
+// truncated mtimes mark them as probably the same, both sides hash them, only metadata goes).
+TEST_F(VolumeMigrate, ResumesAnArchivePassKilledHalfway) {
+  sh("set -e; cd '" + src_dir().string() +
+     "'; for i in $(seq 10 49); do head -c 1000000 /dev/urandom > f$i; done");
+  std::vector<std::string> a = args();
+  a.insert(a.end(), {"--transport", "archive"});
+  std::string out = run_rehome_and_kill_at(a, "volume-copy:half");
+  EXPECT_NE(out.find("test pause at volume-copy:half"), std::string::npos) << out;
+  json r = run_ok(args());
+  EXPECT_TRUE(r["verified"].get<bool>()) << r.dump(2);
+  EXPECT_TRUE(r["resumed"].get<bool>());
+  EXPECT_LT(r["changed_bytes"].get<int64_t>(), 35000000)
+      << "files the archive had finished are not sent again";
+  EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
+}
+
 TEST_F(VolumeMigrate, StaleStateWithoutTraceOnTheTargetStartsOver) {
   sh("cd '" + src_dir().string() + "' && echo one > one");
   ASSERT_TRUE(run_ok(args())["verified"].get<bool>());

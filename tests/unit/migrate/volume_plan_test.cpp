@@ -2,6 +2,7 @@
 // renamed by content, deleted, hard-link groups) and the proof's comparison.
 #include <gtest/gtest.h>
 
+#include "migrate/volume/volume_copy.hpp"
 #include "migrate/volume/volume_entry.hpp"
 #include "migrate/volume/volume_migration.hpp"
 #include "migrate/volume/volume_plan.hpp"
@@ -80,6 +81,77 @@ TEST(VolumePlan, AHardLinkGroupGoesWholeWhenOneNameDiffers) {
   CopyPlan p = plan_copy({dir("."), l1, l2}, {dir("."), l1, t2});
   ASSERT_EQ(p.send.size(), 3u);
   EXPECT_EQ(p.send_files, 1);  // h1 carries the data, h2 is linked to it
+}
+
+TEST(VolumePlan, SameContentOtherMetadataSendsOnlyTheMetadata) {
+  Entry t = file("f", "s", 5000), s = t;
+  s.mode = 0600;
+  CopyPlan p = plan_copy({dir("."), s}, {dir("."), t});
+  ASSERT_EQ(p.meta.size(), 1u);
+  EXPECT_EQ(p.meta[0].mode, 0600u);
+  EXPECT_EQ(p.send_bytes, 0);
+  EXPECT_EQ(p.send.size(), 1u);  // the folder
+}
+
+TEST(VolumePlan, AFileWhoseHashIsUnknownIsNeverTakenAsIdentical) {
+  Entry t = file("f", "", 5000), s = file("f", "", 5000);
+  CopyPlan p = plan_copy({dir("."), s}, {dir("."), t});
+  EXPECT_EQ(p.send_bytes, 5000);
+  EXPECT_TRUE(p.meta.empty());
+}
+
+TEST(VolumeHashRequests, OnlyFilesThatMayBeUnchangedOrRenamed) {
+  Entry maybe_src = file("maybe", "", 100), maybe_dst = file("maybe", "t", 100);
+  maybe_dst.mtime_ns = 1000 + 500;  // an archive's truncated mtime: same second
+  Entry edited_src = file("edited", "", 100), edited_dst = file("edited", "t", 100);
+  edited_src.mtime_ns = 5000000000;  // another second: sent, hashed as it is sent
+  Entry moved = file("new/place", "", 7777), gone = file("old/place", "", 7777);
+  Entry fresh = file("fresh", "", 31);
+  HashRequests r =
+      hash_requests({dir("."), maybe_src, edited_src, moved, fresh}, {dir("."), maybe_dst, edited_dst, gone});
+  ASSERT_EQ(r.source.size(), 2u);
+  EXPECT_EQ(r.source[0].path, "maybe");
+  EXPECT_EQ(r.source[1].path, "new/place");
+  ASSERT_EQ(r.target.size(), 1u);  // maybe's target hash is known
+  EXPECT_EQ(r.target[0].path, "old/place");
+}
+
+TEST(VolumeHashRequests, FillHashesKeepsAFileThatChangedSinceAndLinksFollowTheirLeader) {
+  Entry a = file("a", ""), h1 = file("h1", ""), h2 = file("h2", "");
+  h1.leader = h2.leader = "h1";
+  std::vector<Entry> manifest = {a, h1, h2};
+  Entry a_now = file("a", "new"), h1_now = file("h1", "lead");
+  a_now.size = 11;  // grew between the scan and the hash: the scan's line stays unhashed
+  fill_hashes(manifest, {a_now, h1_now});
+  EXPECT_EQ(manifest[0].sha256, "");
+  EXPECT_EQ(manifest[1].sha256, "lead");
+  EXPECT_EQ(manifest[2].sha256, "lead");
+}
+
+TEST(VolumeHashRequests, TheCacheCountsOnlyForAnUnchangedStat) {
+  Entry same = file("same", ""), touched = file("touched", ""), h1 = file("h1", ""), h2 = file("h2", "");
+  h1.leader = h2.leader = "h1";
+  std::vector<Entry> manifest = {same, touched, h1, h2};
+  Entry c_same = file("same", "s1"), c_touched = file("touched", "t1"), c_h1 = file("h1", "l1");
+  c_touched.ctime_ns = 77;  // its ctime moved since it was hashed: read again
+  std::string cache = format_entry(file("same", "old")) + "\n" + format_entry(c_same) + "\n" +
+                      format_entry(c_touched) + "\n" + format_entry(c_h1) + "\n";
+  std::vector<Entry> misses = apply_cache(manifest, cache);
+  EXPECT_EQ(manifest[0].sha256, "s1");  // the later line wins
+  EXPECT_EQ(manifest[1].sha256, "");
+  EXPECT_EQ(manifest[3].sha256, "l1");  // a follower takes its leader's
+  ASSERT_EQ(misses.size(), 1u);
+  EXPECT_EQ(misses[0].path, "touched");
+}
+
+TEST(VolumeTransport, TheArchiveOnlyWhenMostOfABigVolumeIsSent) {
+  CopyPlan p;
+  p.send_bytes = 900ll << 20;
+  EXPECT_EQ(choose_transport(Transport::automatic, p, 1000ll << 20), Transport::archive);
+  EXPECT_EQ(choose_transport(Transport::automatic, p, 4000ll << 20), Transport::stream);
+  p.send_bytes = 10ll << 20;
+  EXPECT_EQ(choose_transport(Transport::automatic, p, 10ll << 20), Transport::stream);
+  EXPECT_EQ(choose_transport(Transport::archive, p, 10ll << 20), Transport::archive);
 }
 
 TEST(VolumeProof, ListsMissingExtraAndDifferent) {

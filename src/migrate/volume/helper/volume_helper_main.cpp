@@ -1,14 +1,28 @@
 // rehome-volume-helper: the small static program rehome ships into throwaway containers (an image it
 // imports itself, no registry) to read and write a volume in place on each engine. It never listens
 // on anything: it talks over the container's stdin/stdout, which rehome attaches through the Engine
-// API. Three modes, ROOT being where the volume is mounted:
-//   scan ROOT     stdin: the previous manifest (a cache, may be empty); stdout: the manifest, sorted.
-//                 A regular file whose size, mtime, ctime and inode match its cached line keeps its
-//                 sha256; every other file is read and hashed here, in place.
-//   send ROOT     stdin: manifest lines of the entries to send; stdout: wire records (volume_entry.hpp)
-//                 with the entries' current metadata and data (holes skipped with SEEK_DATA/SEEK_HOLE).
+// API. Modes, ROOT being where the volume is mounted:
+//   scan ROOT [nohash]  stdin: the previous manifest (a cache, may be empty); stdout: the manifest,
+//                 sorted. A regular file whose size, mtime, ctime and inode match its cached line keeps
+//                 its sha256; every other file is read and hashed here, in place (nohash: left empty,
+//                 rehome asks for the few it needs with `hash`).
+//   hash ROOT     stdin: manifest lines; stdout: those entries as they are now, each file hashed.
+//   send ROOT [meta]  stdin: manifest lines of the entries to send (after a line "#meta": entries whose
+//                 data the target already has); stdout: wire records (volume_entry.hpp) with the
+//                 entries' current metadata and data (holes skipped with SEEK_DATA/SEEK_HOLE), each
+//                 file hashed as it is read; stderr: "=\t" + the manifest line of each file sent, with
+//                 that sha256 (the source's proof, one read). meta: the data came another way (the
+//                 engine's archive): metadata records only, but sparse files are sent again with their
+//                 holes.
+//   serve ROOT    one container for a whole pass: commands on stdin, each a line ("scan nohash",
+//                 "hash", "send meta", "receive", ...) followed by its input (u64 length and the bytes,
+//                 or receive's records up to 'E'); its stdout comes back in frames (u32 length, bytes),
+//                 a zero-length frame, then one frame "EXIT-CODE\n" + what it would have written to
+//                 stderr. The helper stops after a command that failed (exit code 2 and above).
 //   receive ROOT  stdin: wire records; applies them (files into a temporary name, metadata, rename),
-//                 directory mtimes last; stdout: "ok FILES BYTES" at the end.
+//                 directory mtimes last, each file hashed as it is written (a metadata record's file:
+//                 read and hashed there); stdout: "=\t" + the manifest line of each file written or
+//                 hashed (the target's proof), then "ok FILES BYTES ERRORS".
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -37,11 +51,36 @@ namespace {
 
 std::string g_root;
 int g_errors = 0;
+bool g_serve = false;  // serve mode: stdout framed, stderr collected per command
+std::string g_status;  // serve mode: the command's stderr
+
+void write_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t k = ::write(fd, p, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) _exit(3);
+    p += k;
+    n -= static_cast<size_t>(k);
+  }
+}
+
+void err_write(const std::string& s) {
+  if (g_serve)
+    g_status += s;
+  else
+    (void)!::write(2, s.data(), s.size());
+}
 
 void warn(const std::string& what) {
   ++g_errors;
-  std::string line = "rehome-volume-helper: " + what + "\n";
-  (void)!::write(2, line.data(), line.size());
+  err_write("rehome-volume-helper: " + what + "\n");
+}
+
+void write_frame(const char* p, uint32_t n) {
+  unsigned char h[4] = {static_cast<unsigned char>(n), static_cast<unsigned char>(n >> 8),
+                        static_cast<unsigned char>(n >> 16), static_cast<unsigned char>(n >> 24)};
+  write_all(1, reinterpret_cast<const char*>(h), 4);
+  write_all(1, p, n);
 }
 
 std::string full(const std::string& rel) { return rel == "." ? g_root : g_root + "/" + rel; }
@@ -49,21 +88,28 @@ std::string full(const std::string& rel) { return rel == "." ? g_root : g_root +
 // ---- buffered stdout / stdin ----
 std::string g_out;
 void flush_out() {
-  size_t off = 0;
-  while (off < g_out.size()) {
-    ssize_t n = ::write(1, g_out.data() + off, g_out.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) _exit(3);
-    off += static_cast<size_t>(n);
-  }
+  if (g_out.empty()) return;
+  if (g_serve)
+    write_frame(g_out.data(), static_cast<uint32_t>(g_out.size()));
+  else
+    write_all(1, g_out.data(), g_out.size());
   g_out.clear();
 }
-void out(const std::string& s) {
-  g_out += s;
-  if (g_out.size() >= (1u << 20)) flush_out();
+void out(const char* p, size_t n) {
+  if (g_out.size() + n > (1u << 20)) flush_out();
+  if (n >= (1u << 20)) {
+    g_out.assign(p, n);
+    flush_out();
+    return;
+  }
+  g_out.append(p, n);
 }
+void out(const std::string& s) { out(s.data(), s.size()); }
+
+std::string read_counted_input();  // serve mode: u64 length and the bytes
 
 std::string read_all_stdin() {
+  if (g_serve) return read_counted_input();
   std::string s;
   char buf[65536];
   while (true) {
@@ -113,6 +159,15 @@ uint64_t get_u(int bytes) {
   uint64_t v = 0;
   for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | b[i];
   return v;
+}
+
+std::string read_counted_input() {
+  std::string s(get_u(8), '\0');
+  if (!g_in.read(s.data(), s.size())) {
+    warn("the stream ended in a command's input");
+    _exit(4);
+  }
+  return s;
 }
 
 // ---- metadata ----
@@ -243,6 +298,28 @@ void make_parents(const std::string& rel) {
   ::mkdir(full(parent).c_str(), 0700);
 }
 
+// ---- sha256 ----
+struct Sha256 {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  uint64_t fed = 0;
+  Sha256() { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
+  ~Sha256() { EVP_MD_CTX_free(ctx); }
+  void update(const char* p, size_t n) {
+    EVP_DigestUpdate(ctx, p, n);
+    fed += n;
+  }
+  void zeros_to(uint64_t offset) {  // a hole reads as zeros
+    static const char zero[1 << 16] = {};
+    while (fed < offset) update(zero, static_cast<size_t>(std::min<uint64_t>(offset - fed, sizeof(zero))));
+  }
+  std::string hex_digest() {
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx, md, &len);
+    return hex(std::string(reinterpret_cast<char*>(md), len));
+  }
+};
+
 // ---- scan ----
 bool sha256_file(const std::string& path, std::string& hexout) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -325,7 +402,7 @@ void walk(const std::string& rel, std::vector<Entry>& entries) {
   }
 }
 
-int scan() {
+int scan(bool hash) {
   std::map<std::string, Entry> cache;
   try {
     for (auto& e : v::parse_manifest(read_all_stdin())) cache[e.path] = std::move(e);
@@ -356,6 +433,8 @@ int scan() {
         e.sha256 = it->second.sha256;
       } else if (!e.leader.empty() && e.leader != e.path) {
         e.sha256 = leader_sha[e.leader];  // hashed once per inode: the leader sorts first
+      } else if (!hash) {
+        e.sha256.clear();  // rehome asks for it with `hash` when it needs it
       } else if (!sha256_file(full(e.path), e.sha256)) {
         warn("cannot read " + full(e.path) + ": " + std::strerror(errno));
         e.sha256 = "unreadable";
@@ -368,7 +447,26 @@ int scan() {
   return g_errors ? 1 : 0;
 }
 
+// ---- hash ----
+int hash() {
+  for (const auto& wanted : v::parse_manifest(read_all_stdin())) {
+    struct stat st;
+    if (::lstat(full(wanted.path).c_str(), &st) != 0) continue;  // gone: the next scan says so
+    Entry e = entry_from_stat(wanted.path, st);
+    e.leader = wanted.leader;
+    if (e.type == 'f' && !sha256_file(full(e.path), e.sha256)) {
+      warn("cannot read " + full(e.path) + ": " + std::strerror(errno));
+      e.sha256 = "unreadable";
+    }
+    out(v::format_entry(e) + "\n");
+  }
+  flush_out();
+  return g_errors ? 1 : 0;
+}
+
 // ---- send ----
+std::string g_sent;  // "=\t" manifest lines of the files sent, for stderr at the end
+
 void send_file(const Entry& e) {
   int fd = ::open(full(e.path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
@@ -376,6 +474,7 @@ void send_file(const Entry& e) {
     return;
   }
   out(v::record('F', v::format_entry(e)));
+  Sha256 sha;
   off_t size = static_cast<off_t>(e.size);
   off_t pos = 0;
   static char buf[1 << 20];
@@ -397,7 +496,9 @@ void send_file(const Entry& e) {
       v::append_u64(seg, static_cast<uint64_t>(at));
       v::append_u64(seg, static_cast<uint64_t>(n));
       out(seg);
-      out(std::string(buf, static_cast<size_t>(n)));
+      out(buf, static_cast<size_t>(n));
+      sha.zeros_to(static_cast<uint64_t>(at));
+      sha.update(buf, static_cast<size_t>(n));
       at += n;
     }
     pos = hole;
@@ -406,11 +507,28 @@ void send_file(const Entry& e) {
   v::append_u64(end, v::kEndOfSegments);
   out(end);
   ::close(fd);
+  sha.zeros_to(static_cast<uint64_t>(size));
+  Entry sent = e;
+  sent.sha256 = sha.hex_digest();
+  if (static_cast<uint64_t>(size) == e.size) g_sent += "=\t" + v::format_entry(sent) + "\n";
 }
 
-int send() {
-  std::vector<Entry> list = v::parse_manifest(read_all_stdin());
-  for (const auto& wanted : list) {
+bool sparse(const struct stat& st) {
+  return S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_blocks) * 512 < static_cast<uint64_t>(st.st_size);
+}
+
+int send(bool meta_mode) {
+  std::string input = read_all_stdin();
+  std::string meta_text;
+  if (size_t cut = input.find("#meta\n"); cut != std::string::npos && (cut == 0 || input[cut - 1] == '\n')) {
+    meta_text = input.substr(cut + 6);
+    input.resize(cut);
+  }
+  std::vector<std::pair<Entry, bool>> list;  // entry, metadata only
+  for (auto& e : v::parse_manifest(input)) list.emplace_back(std::move(e), meta_mode);
+  for (auto& e : v::parse_manifest(meta_text)) list.emplace_back(std::move(e), true);
+  std::map<std::string, bool> resent_leaders;  // meta mode: sparse leaders sent again with their holes
+  for (const auto& [wanted, meta_only] : list) {
     struct stat st;
     if (::lstat(full(wanted.path).c_str(), &st) != 0) {
       warn("gone before it was sent: " + wanted.path);
@@ -418,24 +536,35 @@ int send() {
     }
     Entry e = entry_from_stat(wanted.path, st);
     e.leader = wanted.leader;
-    if (e.type == 'd')
-      out(v::record('D', v::format_entry(e)));
-    else if (e.type == 'l')
-      out(v::record('L', v::format_entry(e)));
-    else if (e.type == 'f' && !e.leader.empty() && e.leader != e.path)
+    bool follower = e.type == 'f' && !e.leader.empty() && e.leader != e.path;
+    if (meta_only && e.type == 'f' && meta_mode && !follower && sparse(st)) {
+      send_file(e);  // the archive wrote its holes as zeros
+      if (!e.leader.empty()) resent_leaders[e.path] = true;
+    } else if (meta_only && follower && resent_leaders.count(e.leader)) {
       out(v::record('H', v::format_entry(e)));
-    else if (e.type == 'f')
+    } else if (meta_only && e.type != 'd') {
+      out(v::record('M', v::format_entry(e)));
+    } else if (e.type == 'd') {
+      out(v::record('D', v::format_entry(e)));
+    } else if (e.type == 'l') {
+      out(v::record('L', v::format_entry(e)));
+    } else if (follower) {
+      out(v::record('H', v::format_entry(e)));
+    } else if (e.type == 'f') {
       send_file(e);
-    else
+    } else {
       out(v::record('P', v::format_entry(e)));
+    }
   }
   flush_out();
+  err_write(g_sent);
   return g_errors ? 1 : 0;
 }
 
 // ---- receive ----
 int receive() {
   std::vector<std::pair<std::string, int64_t>> dirs;
+  std::vector<std::pair<std::string, std::string>> written;  // path, sha256 of what was written
   uint64_t files = 0, bytes = 0, counter = 0;
   static char buf[1 << 20];
   while (true) {
@@ -491,6 +620,22 @@ int receive() {
         apply_meta(p, e, true);
         break;
       }
+      case 'M': {
+        struct stat st;
+        if (::lstat(p.c_str(), &st) != 0) {
+          warn("missing for its metadata: " + p);
+          break;
+        }
+        apply_meta(p, e, e.type != 'd');
+        if (e.type == 'd') dirs.emplace_back(p, e.mtime_ns);
+        // Data that came another way (the engine's archive) is hashed here, while it is in the page
+        // cache: the target's proof, read back from what is stored.
+        if (e.type == 'f' && S_ISREG(st.st_mode) && (e.leader.empty() || e.leader == e.path)) {
+          std::string digest;
+          if (sha256_file(p, digest)) written.emplace_back(e.path, digest);
+        }
+        break;
+      }
       case 'H':
         clear_for_file(p, true);
         if (::link(full(e.leader).c_str(), p.c_str()) != 0)
@@ -508,6 +653,7 @@ int receive() {
                           std::to_string(++counter);
         int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) warn("cannot create " + tmp + ": " + std::strerror(errno));
+        Sha256 sha;
         while (true) {
           uint64_t off = get_u(8);
           if (off == v::kEndOfSegments) break;
@@ -518,6 +664,8 @@ int receive() {
               warn("the stream ended inside " + e.path);
               return 4;
             }
+            sha.zeros_to(off);
+            sha.update(buf, k);
             if (fd >= 0) {
               size_t done = 0;
               while (done < k) {
@@ -544,6 +692,8 @@ int receive() {
           if (::rename(tmp.c_str(), p.c_str()) != 0)
             warn("cannot rename into " + p + ": " + std::strerror(errno));
           ++files;
+          sha.zeros_to(e.size);
+          if (sha.fed == e.size) written.emplace_back(e.path, sha.hex_digest());
         }
         break;
       }
@@ -558,24 +708,72 @@ int receive() {
     ::syncfs(rootfd);
     ::close(rootfd);
   }
+  // The target's proof for what was written: the hash of the bytes written, keyed by the file's stat
+  // now (after its links and metadata), so a later scan that finds it unchanged need not read it.
+  for (const auto& [rel, digest] : written) {
+    struct stat st;
+    if (::lstat(full(rel).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    Entry e = entry_from_stat(rel, st);
+    e.sha256 = digest;
+    out("=\t" + v::format_entry(e) + "\n");
+  }
   out("ok " + std::to_string(files) + " " + std::to_string(bytes) + " " + std::to_string(g_errors) + "\n");
   flush_out();
   return g_errors ? 1 : 0;
 }
 
+// ---- serve ----
+int serve() {
+  g_serve = true;
+  while (true) {
+    std::string line;
+    char c;
+    while (true) {
+      if (!g_in.read(&c, 1)) return 0;  // rehome closed stdin: the pass is over
+      if (c == '\n') break;
+      line += c;
+    }
+    g_errors = 0;
+    g_status.clear();
+    g_sent.clear();
+    size_t space = line.find(' ');
+    std::string mode = line.substr(0, space),
+                option = space == std::string::npos ? "" : line.substr(space + 1);
+    int code = 2;
+    if (mode == "scan")
+      code = scan(option != "nohash");
+    else if (mode == "hash")
+      code = hash();
+    else if (mode == "send")
+      code = send(option == "meta");
+    else if (mode == "receive")
+      code = receive();
+    else
+      warn("unknown command " + line);
+    flush_out();
+    write_frame("", 0);
+    std::string status = std::to_string(code) + "\n" + g_status;
+    write_frame(status.data(), static_cast<uint32_t>(status.size()));
+    if (code >= 2) return code;  // the stream may be out of step: stop
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: rehome-volume-helper scan|send|receive ROOT\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: rehome-volume-helper scan|hash|send|receive ROOT [nohash|meta]\n");
     return 2;
   }
   std::string mode = argv[1];
   g_root = argv[2];
+  std::string option = argc == 4 ? argv[3] : "";
   ::umask(0);
-  if (mode == "scan") return scan();
-  if (mode == "send") return send();
+  if (mode == "scan") return scan(option != "nohash");
+  if (mode == "hash") return hash();
+  if (mode == "send") return send(option == "meta");
   if (mode == "receive") return receive();
+  if (mode == "serve") return serve();
   std::fprintf(stderr, "unknown mode %s\n", argv[1]);
   return 2;
 }
