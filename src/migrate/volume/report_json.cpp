@@ -49,6 +49,8 @@ json to_json(const VolumeMigrationReport& r) {
             {"renamed", r.renamed},
             {"deleted", r.deleted},
             {"other_entries", r.other_entries},
+            {"transport", r.transport},
+            {"archive_bytes", r.archive_bytes},
             {"verified", r.verified()},
             {"mismatches", mismatches},
             {"seconds",
@@ -77,6 +79,8 @@ VolumeMigrationReport volume_migration_from_json(const json& j) {
   r.renamed = j.at("renamed").get<int64_t>();
   r.deleted = j.at("deleted").get<int64_t>();
   r.other_entries = j.at("other_entries").get<int64_t>();
+  r.transport = j.value("transport", "");
+  r.archive_bytes = j.value("archive_bytes", int64_t{0});
   for (const auto& m : j.at("mismatches"))
     r.mismatches.push_back({m.at("path").get<std::string>(), m.at("difference").get<std::string>()});
   const auto& s = j.at("seconds");
