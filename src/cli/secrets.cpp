@@ -73,7 +73,7 @@ Register r{
                                v.value ? import::SecretOutcome::created : import::SecretOutcome::missing,
                                v.value ? "would be created" : v.problem});
         } else {
-          import::DockerClient client(import::socket_path_from_host(f->host, std::getenv("DOCKER_HOST")));
+          engines::DockerClient client(engines::socket_path_from_host(f->host, std::getenv("DOCKER_HOST")));
           client.version();
           results = import::create_secrets(client, values, estate.name);
         }

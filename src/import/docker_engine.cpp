@@ -7,7 +7,7 @@
 
 namespace rehome::import {
 
-EngineSnapshot read_engine(const DockerClient& client, std::chrono::milliseconds window,
+EngineSnapshot read_engine(const engines::DockerClient& client, std::chrono::milliseconds window,
                            const SampleProgress& progress) {
   using namespace std::chrono;
   EngineSnapshot snap;

@@ -85,8 +85,8 @@ std::vector<SecretValue> secret_values(const model::Estate& estate,
   return out;
 }
 
-std::vector<SecretResult> create_secrets(const DockerClient& client, const std::vector<SecretValue>& values,
-                                         const std::string& label) {
+std::vector<SecretResult> create_secrets(const engines::DockerClient& client,
+                                         const std::vector<SecretValue>& values, const std::string& label) {
   std::vector<SecretResult> results;
   for (const auto& v : values) {
     SecretResult r{.name = v.name, .source = v.source};

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engines/docker_client.hpp"
 #include "import/compose.hpp"
-#include "import/docker_client.hpp"
 #include "model/estate.hpp"
 
 namespace rehome::import {
@@ -36,8 +36,8 @@ struct SecretResult {
 
 // Creates each secret that has a value (POST /secrets/create); one already there is kept (Swarm
 // secrets cannot change: `docker secret rm` it first to replace it).
-std::vector<SecretResult> create_secrets(const DockerClient& client, const std::vector<SecretValue>& values,
-                                         const std::string& label);
+std::vector<SecretResult> create_secrets(const engines::DockerClient& client,
+                                         const std::vector<SecretValue>& values, const std::string& label);
 
 std::string base64(const std::string& bytes);
 

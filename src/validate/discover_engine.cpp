@@ -7,14 +7,14 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
-#include "import/docker_client.hpp"
+#include "engines/docker_client.hpp"
 #include "validate/discover.hpp"
 #include "validate/suite.hpp"
 
 namespace rehome::validate {
 
 Deployment read_deployment(const std::string& engine) {
-  import::DockerClient client(import::socket_path_from_host(engine, std::getenv("DOCKER_HOST")));
+  engines::DockerClient client(engines::socket_path_from_host(engine, std::getenv("DOCKER_HOST")));
   nlohmann::json info = client.get("/info");
   const auto& swarm = info.contains("Swarm") ? info["Swarm"] : nlohmann::json::object();
   if (swarm.value("LocalNodeState", "") != "active" || !swarm.value("ControlAvailable", false))

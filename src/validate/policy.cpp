@@ -109,38 +109,6 @@ std::optional<HttpUrl> parse_http_url(const std::string& url) {
   return u;
 }
 
-namespace {
-
-std::string decode_chunked(const std::string& body) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t eol = body.find("\r\n", pos);
-    if (eol == std::string::npos) break;
-    size_t len = std::strtoul(body.substr(pos, eol - pos).c_str(), nullptr, 16);
-    if (len == 0) break;
-    out += body.substr(eol + 2, len);
-    pos = eol + 2 + len + 2;
-  }
-  return out;
-}
-
-}  // namespace
-
-std::optional<HttpResponse> parse_http_response(const std::string& raw) {
-  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12) return std::nullopt;
-  HttpResponse r;
-  r.status = std::atoi(raw.substr(9, 3).c_str());
-  if (r.status < 100) return std::nullopt;
-  size_t end = raw.find("\r\n\r\n");
-  if (end == std::string::npos) return r;
-  std::string headers = raw.substr(0, end);
-  std::transform(headers.begin(), headers.end(), headers.begin(), ::tolower);
-  r.body = raw.substr(end + 4);
-  if (headers.find("transfer-encoding: chunked") != std::string::npos) r.body = decode_chunked(r.body);
-  return r;
-}
-
 std::optional<double> memory_used_share(const std::string& meminfo) {
   std::istringstream in(meminfo);
   std::string key;

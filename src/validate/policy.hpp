@@ -35,13 +35,6 @@ std::optional<HttpUrl> parse_http_url(const std::string& url);
 // "host:port" / "[v6]:port"; nullopt when malformed.
 std::optional<std::pair<std::string, int>> parse_host_port(const std::string& text);
 
-// Status code and body of a raw HTTP/1.x response (chunked bodies decoded); nullopt if not HTTP.
-struct HttpResponse {
-  int status = 0;
-  std::string body;
-};
-std::optional<HttpResponse> parse_http_response(const std::string& raw);
-
 // /proc/meminfo: the share of memory in use, (MemTotal - MemAvailable) / MemTotal.
 std::optional<double> memory_used_share(const std::string& meminfo);
 

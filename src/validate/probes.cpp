@@ -115,10 +115,17 @@ HttpResult http_get(const HttpUrl& url, int timeout_ms) {
     if (n < 0 && errno == EAGAIN) continue;
     if (n <= 0) break;
     raw.append(buf, static_cast<size_t>(n));
-    if (raw.size() > 4 * 1024 * 1024) break;
+    if (raw.size() > 4 * 1024 * 1024 || engines::response_complete(raw)) break;
   }
   r.ms = ms_since(start);
-  auto parsed = parse_http_response(raw);
+  std::optional<engines::HttpResponse> parsed;
+  try {
+    parsed = engines::parse_http_response(raw, fmt::format("{}:{}{}", url.host, url.port, url.path));
+  } catch (const UserError& e) {  // cut short or badly framed
+    r.ok = false;
+    r.error = e.what();
+    return r;
+  }
   if (!parsed) {
     r.ok = false;
     r.error = fmt::format("{}:{}{}: not an HTTP answer", url.host, url.port, url.path);

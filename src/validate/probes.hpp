@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "engines/http_response.hpp"
 #include "validate/policy.hpp"
 
 namespace rehome::validate {
@@ -18,7 +19,7 @@ struct Measurement {
 Measurement tcp_connect(const std::string& host, int port, int timeout_ms);
 
 struct HttpResult : Measurement {
-  HttpResponse response;
+  engines::HttpResponse response;
 };
 HttpResult http_get(const HttpUrl& url, int timeout_ms);
 

@@ -51,7 +51,7 @@ std::string one_file_tar(const std::string& name, const std::string& content) {
 
 }  // namespace
 
-std::string ensure_helper_image(const import::DockerApi& api) {
+std::string ensure_helper_image(const engines::DockerApi& api) {
   std::string program(
       _binary_rehome_volume_helper_start,
       static_cast<size_t>(_binary_rehome_volume_helper_end - _binary_rehome_volume_helper_start));
@@ -69,7 +69,7 @@ std::string ensure_helper_image(const import::DockerApi& api) {
   return image;
 }
 
-std::string create_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
+std::string create_helper(const engines::DockerApi& api, const std::string& image, const std::string& mode,
                           const Mount& mount) {
   json body = {{"Image", image},
                {"Cmd", {"/rehome-volume-helper", mode, "/v"}},
@@ -88,23 +88,23 @@ std::string create_helper(const import::DockerApi& api, const std::string& image
   return created.at("Id").get<std::string>();
 }
 
-void start_container(const import::DockerApi& api, const std::string& id) {
+void start_container(const engines::DockerApi& api, const std::string& id) {
   api.call_json("POST", "/containers/" + id + "/start");
 }
 
-int wait_container(const import::DockerApi& api, const std::string& id) {
+int wait_container(const engines::DockerApi& api, const std::string& id) {
   json w = api.call_json("POST", "/containers/" + id + "/wait");
   return w.value("StatusCode", -1);
 }
 
-void remove_container(const import::DockerApi& api, const std::string& id) {
+void remove_container(const engines::DockerApi& api, const std::string& id) {
   try {
     api.call("DELETE", "/containers/" + id + "?force=1");
   } catch (const std::exception&) {
   }
 }
 
-void remove_stale_helpers(const import::DockerApi& api) {
+void remove_stale_helpers(const engines::DockerApi& api) {
   json list = api.call_json("GET", "/containers/json?all=1&filters=" +
                                        std::string("%7B%22label%22%3A%5B%22rehome.volume-helper%22%5D%7D"));
   for (const auto& c : list) remove_container(api, c.at("Id").get<std::string>());

@@ -5,12 +5,12 @@
 #include <functional>
 #include <string>
 
-#include "import/docker_stream.hpp"
+#include "engines/docker_stream.hpp"
 
 namespace rehome::migrate::volume {
 
 // "rehome-volume-helper:<xxh3 of the program>": imported into the engine when it lacks it.
-std::string ensure_helper_image(const import::DockerApi& api);
+std::string ensure_helper_image(const engines::DockerApi& api);
 
 struct Mount {
   std::string volume;  // a named volume, or
@@ -20,13 +20,13 @@ struct Mount {
 };
 
 // Creates (does not start) a helper container running `mode` on the mount; returns its id.
-std::string create_helper(const import::DockerApi& api, const std::string& image, const std::string& mode,
+std::string create_helper(const engines::DockerApi& api, const std::string& image, const std::string& mode,
                           const Mount& mount);
-void start_container(const import::DockerApi& api, const std::string& id);
-int wait_container(const import::DockerApi& api, const std::string& id);     // the exit code
-void remove_container(const import::DockerApi& api, const std::string& id);  // never throws
+void start_container(const engines::DockerApi& api, const std::string& id);
+int wait_container(const engines::DockerApi& api, const std::string& id);     // the exit code
+void remove_container(const engines::DockerApi& api, const std::string& id);  // never throws
 // Removes helper containers a killed run left behind (label rehome.volume-helper).
-void remove_stale_helpers(const import::DockerApi& api);
+void remove_stale_helpers(const engines::DockerApi& api);
 
 // What a helper command answered: its exit code, stdout and stderr.
 struct HelperRun {

@@ -6,11 +6,11 @@
 
 namespace rehome::migrate::volume {
 
-HelperSession::HelperSession(const import::DockerApi& api, const std::string& image, const Mount& mount)
+HelperSession::HelperSession(const engines::DockerApi& api, const std::string& image, const Mount& mount)
     : api_(&api), mount_(mount) {
   id_ = create_helper(api, image, "serve", mount);
   try {
-    stream_ = std::make_unique<import::AttachedStream>(api.socket_path(), id_);
+    stream_ = std::make_unique<engines::AttachedStream>(api.socket_path(), id_);
     start_container(api, id_);
   } catch (...) {
     remove_container(api, id_);

@@ -6,20 +6,20 @@
 #include <memory>
 #include <string>
 
-#include "import/docker_stream.hpp"
+#include "engines/docker_stream.hpp"
 #include "migrate/volume/helper_image.hpp"
 
 namespace rehome::migrate::volume {
 
 class HelperSession {
  public:
-  HelperSession(const import::DockerApi& api, const std::string& image, const Mount& mount);
+  HelperSession(const engines::DockerApi& api, const std::string& image, const Mount& mount);
   ~HelperSession();  // ends the helper (stdin closed) and removes its container; never throws
   HelperSession(const HelperSession&) = delete;
   HelperSession& operator=(const HelperSession&) = delete;
 
   const std::string& id() const { return id_; }
-  const import::DockerApi& api() const { return *api_; }
+  const engines::DockerApi& api() const { return *api_; }
   const Mount& mount() const { return mount_; }
 
   // A command with its whole input (scan, hash, send), its output read with next_output, then status.
@@ -36,10 +36,10 @@ class HelperSession {
  private:
   bool read_bytes(char* dst, size_t n);
   std::string frame();  // one length-prefixed frame of the helper's stdout
-  const import::DockerApi* api_;
+  const engines::DockerApi* api_;
   Mount mount_;
   std::string id_;
-  std::unique_ptr<import::AttachedStream> stream_;
+  std::unique_ptr<engines::AttachedStream> stream_;
   std::string buf_;  // stdout bytes received and not consumed
   size_t pos_ = 0;
   std::string stderr_;  // anything the helper wrote to its real stderr (a crash)

@@ -106,12 +106,12 @@ void archive_copy(const Side& source, const Side& target, const CopyPlan& plan,
   for (const auto& [old_path, e] : plan.renames) to_hash.push_back(e);
   auto hashing =
       std::async(std::launch::async, [&] { return source.helper->run("hash", lines_of(to_hash)); });
-  const import::DockerApi& src_api = source.helper->api();
-  const import::DockerApi& dst_api = target.helper->api();
+  const engines::DockerApi& src_api = source.helper->api();
+  const engines::DockerApi& dst_api = target.helper->api();
   try {
-    import::UploadStream upload(dst_api.socket_path(), "PUT",
-                                "/containers/" + target.helper->id() + "/archive?path=%2Fv",
-                                "application/x-tar");
+    engines::UploadStream upload(dst_api.socket_path(), "PUT",
+                                 "/containers/" + target.helper->id() + "/archive?path=%2Fv",
+                                 "application/x-tar");
     bool paused = false;
     src_api.download("/containers/" + source.helper->id() + "/archive?path=%2Fv%2F.",
                      [&](const char* data, size_t n) {

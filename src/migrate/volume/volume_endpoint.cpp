@@ -22,7 +22,7 @@ std::string engine_socket(const std::string& engine, const std::string& flag) {
                   "pass " + flag + " unix:///var/run/docker.sock (the engine's socket)");
 }
 
-json source_volume(const import::DockerApi& api, const Endpoint& from) {
+json source_volume(const engines::DockerApi& api, const Endpoint& from) {
   if (from.volume.empty()) return json::object();
   auto answer = api.call("GET", "/volumes/" + from.volume);
   if (answer.status == 404)
@@ -32,13 +32,13 @@ json source_volume(const import::DockerApi& api, const Endpoint& from) {
   return v.contains("Labels") && v["Labels"].is_object() ? v["Labels"] : json::object();
 }
 
-void ensure_target_volume(const import::DockerApi& api, const Endpoint& to, const json& labels) {
+void ensure_target_volume(const engines::DockerApi& api, const Endpoint& to, const json& labels) {
   if (to.volume.empty()) return;
   if (api.call("GET", "/volumes/" + to.volume).status == 200) return;
   api.call_json("POST", "/volumes/create", json{{"Name", to.volume}, {"Labels", labels}});
 }
 
-std::vector<std::string> running_users(const import::DockerApi& api, const Endpoint& endpoint) {
+std::vector<std::string> running_users(const engines::DockerApi& api, const Endpoint& endpoint) {
   std::vector<std::string> names;
   json list = api.call_json("GET", "/containers/json");
   for (const auto& c : list) {
@@ -69,7 +69,7 @@ std::string keeper_name(const Endpoint& to) {
   return "rehome-keep-" + std::string(hash, 12);
 }
 
-std::string keeper_run_id(const import::DockerApi& api, const Endpoint& to) {
+std::string keeper_run_id(const engines::DockerApi& api, const Endpoint& to) {
   auto answer = api.call("GET", "/containers/" + keeper_name(to) + "/json");
   if (answer.status != 200) return {};
   json c = json::parse(answer.body, nullptr, false);
@@ -79,7 +79,7 @@ std::string keeper_run_id(const import::DockerApi& api, const Endpoint& to) {
   return labels.value("rehome.volume-run", "");
 }
 
-void make_keeper(const import::DockerApi& api, const std::string& image, const Endpoint& to,
+void make_keeper(const engines::DockerApi& api, const std::string& image, const Endpoint& to,
                  const std::string& run_id) {
   api.call("DELETE", "/containers/" + keeper_name(to) + "?force=1");
   json body = {{"Image", image},

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "import/docker_stream.hpp"
+#include "engines/docker_stream.hpp"
 #include "migrate/volume/helper_image.hpp"
 #include "migrate/volume/volume_migration.hpp"
 
@@ -15,17 +15,17 @@ namespace rehome::migrate::volume {
 std::string engine_socket(const std::string& engine, const std::string& flag);
 
 // Fails (UserError) when the source volume does not exist; returns its labels.
-nlohmann::json source_volume(const import::DockerApi& api, const Endpoint& from);
+nlohmann::json source_volume(const engines::DockerApi& api, const Endpoint& from);
 // Creates the target volume (with `labels`) when missing.
-void ensure_target_volume(const import::DockerApi& api, const Endpoint& to, const nlohmann::json& labels);
+void ensure_target_volume(const engines::DockerApi& api, const Endpoint& to, const nlohmann::json& labels);
 
 // Running containers (helpers aside) that mount the endpoint's volume or folder.
-std::vector<std::string> running_users(const import::DockerApi& api, const Endpoint& endpoint);
+std::vector<std::string> running_users(const engines::DockerApi& api, const Endpoint& endpoint);
 
 // The keeper: a created, never started container on the target engine, labelled with the run id.
 std::string keeper_name(const Endpoint& to);
-std::string keeper_run_id(const import::DockerApi& api, const Endpoint& to);  // "" when there is none
-void make_keeper(const import::DockerApi& api, const std::string& image, const Endpoint& to,
+std::string keeper_run_id(const engines::DockerApi& api, const Endpoint& to);  // "" when there is none
+void make_keeper(const engines::DockerApi& api, const std::string& image, const Endpoint& to,
                  const std::string& run_id);
 
 Mount mount_of(const Endpoint& endpoint, bool read_only);

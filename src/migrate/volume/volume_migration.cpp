@@ -112,8 +112,8 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   VolumeMigrationReport report{.from = options.from, .to = options.to};
   if (options.from.label().empty()) throw UserError("no source volume or --from-path given");
   if (options.to.label().empty()) throw UserError("no target volume or --to-path given");
-  import::DockerApi src_api(engine_socket(options.from.engine, "--from-engine"));
-  import::DockerApi dst_api(engine_socket(options.to.engine, "--to-engine"));
+  engines::DockerApi src_api(engine_socket(options.from.engine, "--from-engine"));
+  engines::DockerApi dst_api(engine_socket(options.to.engine, "--to-engine"));
   if (src_api.socket_path() == dst_api.socket_path() && options.from.label() == options.to.label())
     throw UserError("the source and the target are the same volume on the same engine",
                     "name another target with --to-volume or another --to-engine");

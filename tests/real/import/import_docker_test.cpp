@@ -104,7 +104,7 @@ DockerEngine* ImportDocker::engine_ = nullptr;
 
 TEST_F(ImportDocker, ReportsContainersAsServicesAndAgreesWithInspectAndStats) {
   auto& e = *engine_;
-  import::DockerClient client(e.socket().string());
+  engines::DockerClient client(e.socket().string());
   int progress_calls = 0;
   auto snap = import::read_engine(client, 2s, [&](int, int) { ++progress_calls; });
   EXPECT_EQ(progress_calls, 3);  // a 2 s window: samples at 0, 1 and 2 s
@@ -229,7 +229,7 @@ TEST(ImportDockerErrors, UnreachableOrForeignSocketsNameTheSocket) {
     ::close(c);
   });
   try {
-    import::DockerClient(path, 5s).version();
+    engines::DockerClient(path, 5s).version();
     ADD_FAILURE() << "a foreign socket must be refused";
   } catch (const UserError& e) {
     EXPECT_THAT(std::string(e.what()), HasSubstr(path));

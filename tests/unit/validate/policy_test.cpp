@@ -48,15 +48,6 @@ TEST(Policy, Urls) {
   EXPECT_FALSE(parse_host_port("nohost"));
 }
 
-TEST(Policy, HttpResponses) {
-  auto r = parse_http_response(
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(r->body, "Wikipedia");
-  EXPECT_FALSE(parse_http_response("SSH-2.0-OpenSSH"));
-}
-
 TEST(Policy, Meminfo) {
   auto share = memory_used_share("MemTotal:  1000 kB\nMemFree: 100 kB\nMemAvailable:   250 kB\n");
   ASSERT_TRUE(share);

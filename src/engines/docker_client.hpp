@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace rehome::import {
+namespace rehome::engines {
 
 // "unix:///var/run/docker.sock" or a plain path -> the socket path. Empty `host`: $DOCKER_HOST when
 // it is a unix:// address, else /var/run/docker.sock. UserError for tcp://, ssh:// and the like.
@@ -40,4 +40,4 @@ class DockerClient {
   std::chrono::milliseconds timeout_;
 };
 
-}  // namespace rehome::import
+}  // namespace rehome::engines

@@ -1,4 +1,4 @@
-#include "import/docker_stream.hpp"
+#include "engines/docker_stream.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,9 +11,9 @@
 #include <cstring>
 
 #include "common/error.hpp"
-#include "import/http_response.hpp"
+#include "engines/http_response.hpp"
 
-namespace rehome::import {
+namespace rehome::engines {
 namespace {
 
 void send_all(int fd, const char* data, size_t size, const std::string& where) {
@@ -349,4 +349,4 @@ ApiAnswer UploadStream::finish() {
   return {response->status, response->body};
 }
 
-}  // namespace rehome::import
+}  // namespace rehome::engines

@@ -1,10 +1,10 @@
-#include "import/http_response.hpp"
+#include "engines/http_response.hpp"
 
 #include <cctype>
 
 #include "common/error.hpp"
 
-namespace rehome::import {
+namespace rehome::engines {
 namespace {
 
 std::string lower(std::string s) {
@@ -131,4 +131,4 @@ std::optional<HttpResponse> parse_http_response(const std::string& raw, const st
   return r;
 }
 
-}  // namespace rehome::import
+}  // namespace rehome::engines

@@ -1,4 +1,4 @@
-#include "import/docker_client.hpp"
+#include "engines/docker_client.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -10,9 +10,9 @@
 #include <cstring>
 
 #include "common/error.hpp"
-#include "import/http_response.hpp"
+#include "engines/http_response.hpp"
 
-namespace rehome::import {
+namespace rehome::engines {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -161,4 +161,4 @@ nlohmann::json DockerClient::version() const {
   return v;
 }
 
-}  // namespace rehome::import
+}  // namespace rehome::engines

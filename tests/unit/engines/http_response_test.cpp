@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
-#include "import/docker_client.hpp"
-#include "import/http_response.hpp"
+#include "engines/docker_client.hpp"
+#include "engines/http_response.hpp"
 
 using namespace rehome;
-using namespace rehome::import;
+using namespace rehome::engines;
 
 TEST(HttpResponse, ContentLength) {
   std::string raw =

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-namespace rehome::import {
+namespace rehome::engines {
 
 struct HttpResponse {
   int status = 0;
@@ -27,4 +27,4 @@ bool response_complete(const std::string& raw);
 // Decodes a chunked body ("1a\r\n...\r\n0\r\n\r\n"); throws UserError naming `source` when malformed.
 std::string decode_chunked(const std::string& body, const std::string& source);
 
-}  // namespace rehome::import
+}  // namespace rehome::engines

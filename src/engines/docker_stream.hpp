@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace rehome::import {
+namespace rehome::engines {
 
 // A connected unix socket to a Docker engine; UserError naming the socket when it cannot connect.
 int connect_docker_socket(const std::string& socket_path);
@@ -83,4 +83,4 @@ class AttachedStream {
   size_t pending_pos_ = 0;
 };
 
-}  // namespace rehome::import
+}  // namespace rehome::engines
