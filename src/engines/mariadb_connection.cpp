@@ -82,8 +82,13 @@ MariadbConnection::MariadbConnection(const MariadbEndpoint& endpoint, std::strin
     : endpoint_(endpoint), role_(std::move(role)) {
   mysql_ = mysql_init(nullptr);
   if (mysql_ == nullptr) throw MariadbError("out of memory starting a MariaDB connection", {}, 0);
-  unsigned timeout = 15;
+  unsigned timeout = options.connect_timeout_seconds;
   mysql_optionsv(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  if (options.read_timeout_seconds > 0) {
+    unsigned read_timeout = options.read_timeout_seconds;
+    mysql_optionsv(mysql_, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
+    mysql_optionsv(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &read_timeout);
+  }
   if (!options.defaults_file.empty())
     mysql_optionsv(mysql_, MYSQL_READ_DEFAULT_FILE, options.defaults_file.c_str());
   mysql_optionsv(mysql_, MYSQL_READ_DEFAULT_GROUP, options.defaults_group.c_str());

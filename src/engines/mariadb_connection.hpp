@@ -22,6 +22,8 @@ struct MariadbConnectOptions {
   std::string defaults_file;              // empty: the library's default option files
   std::string defaults_group = "client";  // the option file group read ([client] and this one)
   std::string charset = "utf8mb4";
+  unsigned connect_timeout_seconds = 15;
+  unsigned read_timeout_seconds = 0;  // 0: none (a long copy's reads wait as long as they need)
   // Allow LOAD DATA LOCAL INFILE, served only from memory by load_local() (never a file on disk,
   // whatever file name a server asks for).
   bool local_infile = false;
