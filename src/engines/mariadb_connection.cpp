@@ -4,6 +4,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -54,6 +55,26 @@ struct ResultFree {
 };
 using Result = std::unique_ptr<MYSQL_RES, ResultFree>;
 
+// LOAD DATA LOCAL's "file": the bytes load_local() was given, whatever name the server asks for
+// (nothing outside a load_local() call: then it is empty).
+using LocalData = MariadbConnection::LocalFile;
+int local_init(void** handle, const char* /*name*/, void* user) {
+  *handle = user;
+  return 0;
+}
+int local_read(void* handle, char* buffer, unsigned int size) {
+  auto* d = static_cast<LocalData*>(handle);
+  size_t n = std::min<size_t>(size, d->data.size() - d->offset);
+  std::memcpy(buffer, d->data.data() + d->offset, n);
+  d->offset += n;
+  return static_cast<int>(n);
+}
+void local_end(void* /*handle*/) {}
+int local_error(void* /*handle*/, char* message, unsigned int size) {
+  if (size > 0) message[0] = 0;
+  return 0;
+}
+
 }  // namespace
 
 MariadbConnection::MariadbConnection(const MariadbEndpoint& endpoint, std::string role,
@@ -61,12 +82,21 @@ MariadbConnection::MariadbConnection(const MariadbEndpoint& endpoint, std::strin
     : endpoint_(endpoint), role_(std::move(role)) {
   mysql_ = mysql_init(nullptr);
   if (mysql_ == nullptr) throw MariadbError("out of memory starting a MariaDB connection", {}, 0);
-  unsigned timeout = 15;
+  unsigned timeout = options.connect_timeout_seconds;
   mysql_optionsv(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  if (options.read_timeout_seconds > 0) {
+    unsigned read_timeout = options.read_timeout_seconds;
+    mysql_optionsv(mysql_, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
+    mysql_optionsv(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &read_timeout);
+  }
   if (!options.defaults_file.empty())
     mysql_optionsv(mysql_, MYSQL_READ_DEFAULT_FILE, options.defaults_file.c_str());
   mysql_optionsv(mysql_, MYSQL_READ_DEFAULT_GROUP, options.defaults_group.c_str());
   mysql_optionsv(mysql_, MYSQL_SET_CHARSET_NAME, options.charset.c_str());
+  unsigned local_infile = options.local_infile ? 1 : 0;
+  mysql_optionsv(mysql_, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+  // Never the library's own handler, which would read the file a server names.
+  mysql_set_local_infile_handler(mysql_, local_init, local_read, local_end, local_error, &local_);
   const char* password = nullptr;
   if (endpoint_.has_password) {
     password = endpoint_.password.c_str();
@@ -104,6 +134,14 @@ void MariadbConnection::exec(const std::string& sql) {
     if (!r && mysql_field_count(mysql_) != 0) fail(sql);
   } while (mysql_next_result(mysql_) == 0);
   if (mysql_errno(mysql_) != 0) fail(sql);
+}
+
+void MariadbConnection::load_local(const std::string& sql, std::string_view data) {
+  local_ = {data, 0};
+  bool failed = mysql_real_query(mysql_, sql.data(), sql.size()) != 0;
+  local_ = {};
+  if (failed) fail(sql);
+  while (mysql_next_result(mysql_) == 0) Result(mysql_store_result(mysql_));
 }
 
 std::vector<MariadbConnection::Row> MariadbConnection::query(const std::string& sql) {

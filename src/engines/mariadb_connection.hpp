@@ -22,6 +22,11 @@ struct MariadbConnectOptions {
   std::string defaults_file;              // empty: the library's default option files
   std::string defaults_group = "client";  // the option file group read ([client] and this one)
   std::string charset = "utf8mb4";
+  unsigned connect_timeout_seconds = 15;
+  unsigned read_timeout_seconds = 0;  // 0: none (a long copy's reads wait as long as they need)
+  // Allow LOAD DATA LOCAL INFILE, served only from memory by load_local() (never a file on disk,
+  // whatever file name a server asks for).
+  bool local_infile = false;
 };
 
 // A server error: UserError plus the server's error number (1062 duplicate key, 1146 no such table ...).
@@ -65,6 +70,10 @@ class MariadbConnection {
   // `on_row` may not use this connection.
   int64_t stream(const std::string& sql, const std::function<void(const MariadbRowView&)>& on_row);
 
+  // Runs `sql`, a LOAD DATA LOCAL INFILE statement, with `data` as the file's content (sent from
+  // memory: no temp file, and no file on disk is ever read). Needs options.local_infile.
+  void load_local(const std::string& sql, std::string_view data);
+
   // 'text' escaped for this connection's character set (binary-safe).
   std::string quote(std::string_view text) const;
   // The same, appended to `out` (no temporary string: the copy's inner loop).
@@ -83,6 +92,16 @@ class MariadbConnection {
   MariadbEndpoint endpoint_;
   std::string role_;
   st_mysql* mysql_ = nullptr;
+
+ public:
+  // What load_local() serves (empty outside it); public for the client library's callbacks only.
+  struct LocalFile {
+    std::string_view data;
+    size_t offset = 0;
+  };
+
+ private:
+  LocalFile local_;
 };
 
 }  // namespace rehome::engines

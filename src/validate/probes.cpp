@@ -17,6 +17,7 @@
 
 #include "common/error.hpp"
 #include "common/secrets.hpp"
+#include "engines/mariadb_connection.hpp"
 #include "engines/postgres.hpp"
 #include "engines/redis.hpp"
 
@@ -148,6 +149,22 @@ Measurement postgres_query(const std::string& url, const std::string& query, int
       m.ok = true;
     else
       m.error = fmt::format("{}: query failed: {}", conn.masked_url(), message);
+  } catch (const UserError& e) {
+    m.error = mask_secrets(e.what());
+  }
+  return m;
+}
+
+Measurement mariadb_query(const std::string& url, const std::string& query, int timeout_ms) {
+  Measurement m;
+  try {
+    auto seconds = static_cast<unsigned>(std::max(1, timeout_ms / 1000));
+    engines::MariadbConnection conn(engines::parse_mariadb_url(url, "mariadb probe"), "database",
+                                    {.connect_timeout_seconds = seconds, .read_timeout_seconds = seconds});
+    auto start = Clock::now();
+    conn.query(query);
+    m.ms = ms_since(start);
+    m.ok = true;
   } catch (const UserError& e) {
     m.error = mask_secrets(e.what());
   }

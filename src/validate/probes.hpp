@@ -25,6 +25,9 @@ HttpResult http_get(const HttpUrl& url, int timeout_ms);
 
 // Connects with libpq and times `query` (the connect is not counted).
 Measurement postgres_query(const std::string& url, const std::string& query, int timeout_ms);
+// Connects with the MariaDB client library (password from the URL, MYSQL_PWD or ~/.my.cnf) and
+// times `query` (the connect is not counted).
+Measurement mariadb_query(const std::string& url, const std::string& query, int timeout_ms);
 // Connects with hiredis (AUTH from the URL or REDISCLI_AUTH) and times a PING.
 Measurement redis_ping(const std::string& url, int timeout_ms);
 

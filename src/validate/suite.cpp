@@ -18,7 +18,10 @@ ProbeResult database_probe(const Endpoint& e, const Targets& t,
                            const std::map<std::string, std::string>& env) {
   std::string url = expand_variables(e.url, env);
   bool redis = url.rfind("redis://", 0) == 0;
-  Measurement m = redis ? redis_ping(url, t.timeout_ms) : postgres_query(url, e.query, t.timeout_ms);
+  bool mariadb = url.rfind("mariadb://", 0) == 0 || url.rfind("mysql://", 0) == 0;
+  Measurement m = redis     ? redis_ping(url, t.timeout_ms)
+                  : mariadb ? mariadb_query(url, e.query, t.timeout_ms)
+                            : postgres_query(url, e.query, t.timeout_ms);
   ProbeResult r{Area::databases, e.name + (redis ? " ping" : " query"), Outcome::failed, m.error,
                 std::nullopt};
   if (!m.ok) return r;
@@ -126,7 +129,8 @@ std::vector<ProbeResult> unprobed(const model::Estate& estate, const Targets& t)
     if (s.image.find("prometheus") != std::string::npos && s.category == model::Category::monitoring)
       prometheus = true;
     if (s.data && !s.data->replica_of) {
-      if (s.data->engine != "postgres" && s.data->engine != "redis") {
+      if (s.data->engine != "postgres" && s.data->engine != "redis" && s.data->engine != "mariadb" &&
+          s.data->engine != "mysql") {
         if (s.data->engine != "files")
           out.push_back({Area::databases, s.name, Outcome::skipped,
                          s.data->engine + ": no built-in probe; check it by hand", std::nullopt});

@@ -64,9 +64,12 @@ struct Reader {
       }
       if (is_database) {
         if (e.query.empty()) e.query = "select 1";
-        if (e.url.rfind("postgres", 0) != 0 && e.url.rfind("redis://", 0) != 0)
-          fail(v, fmt::format("{}.{}: only postgres:// and redis:// URLs can be probed", section, e.name),
-               "write postgres://user@host:port/db or redis://host:port");
+        if (e.url.rfind("postgres", 0) != 0 && e.url.rfind("redis://", 0) != 0 &&
+            e.url.rfind("mariadb://", 0) != 0 && e.url.rfind("mysql://", 0) != 0)
+          fail(v,
+               fmt::format("{}.{}: only postgres://, mariadb:// (mysql://) and redis:// URLs can be probed",
+                           section, e.name),
+               "write postgres://user@host:port/db, mariadb://user@host:port/db or redis://host:port");
       }
       out.push_back(e);
     }

@@ -34,6 +34,13 @@ bool Column::numeric() const {
   return types.count(data_type) > 0;
 }
 
+bool Column::spatial() const {
+  static const std::set<std::string> types = {
+      "geometry",   "point",           "linestring",   "polygon",
+      "multipoint", "multilinestring", "multipolygon", "geometrycollection"};
+  return types.count(data_type) > 0;
+}
+
 std::string Column::read_expr() const {
   std::string quoted = MariadbConnection::quote_name(name);
   return data_type == "float" ? fmt::format("CAST({} AS DOUBLE)", quoted) : quoted;

@@ -280,8 +280,9 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
   const std::string binlog = binlog_position(control);
   std::vector<Table> tables = read_tables(control, databases, only);
   const bool whole_databases = only.empty();
-  Schema schema;
-  if (!state.schema_done) schema = read_schema(control, databases, tables);
+  // Read on a resumed run too: which secondary indexes wait for their table's rows.
+  Schema schema = read_schema(control, databases, tables);
+  const auto& deferred = schema.deferred;
   Objects objects = read_objects(control, databases, tables, whole_databases, o.users && whole_databases);
   int nontransactional = 0;
   for (const auto& t : tables) nontransactional += t.transactional ? 0 : 1;
@@ -375,6 +376,11 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
   std::map<TableName, int> nontx_left;
   for (const auto& c : work)
     if (!by_name.at(c.chunk.table)->transactional) ++nontx_left[c.chunk.table];
+  // Chunks left per table: the worker that finishes a table's last one builds its deferred indexes
+  // while the others copy on.
+  std::map<TableName, std::atomic<int>> chunks_left;
+  for (const auto& c : work) ++chunks_left[c.chunk.table];
+  std::atomic<int> indexes_built{0};
   std::atomic<int> nontx_units{0};
   for (const auto& [t, n] : nontx_left) nontx_units += n;
   if (nontx_units == 0) lock->release();
@@ -409,12 +415,18 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
   try {
     run_parallel(jobs, work.size(), stop, [&](int w) {
       MariadbConnection* reader = readers[static_cast<size_t>(w)].get();
-      auto writer = std::make_shared<MariadbConnection>(without_database(to), "target", connect);
+      engines::MariadbConnectOptions writer_options = connect;
+      writer_options.local_infile = true;
+      auto writer = std::make_shared<MariadbConnection>(without_database(to), "target", writer_options);
       target_session(*writer);
+      // LOAD DATA's statements are not bound by max_allowed_packet (the file travels in packets);
+      // INSERTs are.
+      const bool load_data = writer->scalar("SELECT @@local_infile") == "1";
       size_t max_statement = 4u << 20;
       if (auto packet = writer->scalar("SELECT @@max_allowed_packet"))
         max_statement = std::clamp<size_t>(std::stoull(*packet) / 2, 64u << 10, 4u << 20);
-      return [&, reader, writer, max_statement](size_t i) {
+      if (load_data) max_statement = 8u << 20;
+      return [&, reader, writer, max_statement, load_data](size_t i) {
         const ChunkState& cs = work[i];
         const Table& table = *by_name.at(cs.chunk.table);
         const TableName at = target_name(table.name);
@@ -428,7 +440,7 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
           for (int attempt = 1;; ++attempt) {
             try {
               r = copy_chunk(*reader, *writer, table, cs.chunk, at, state.run_id, max_statement,
-                             resumed || was_done);
+                             resumed || was_done, load_data);
               break;
             } catch (const engines::MariadbError& e) {
               writer->exec("ROLLBACK");
@@ -509,6 +521,8 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
         });
         pause_point("between", cs.chunk.id);
         if (!table.transactional && --nontx_units == 0) lock->release();
+        if (--chunks_left.at(table.name) == 0 && !o.verify_only)
+          indexes_built += add_deferred_indexes(*writer, at, deferred.at(table.name));
       };
     });
   } catch (...) {
@@ -544,6 +558,13 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
                     "the source server's agreed (a value rehome hashes unlike the server); proven "
                     "by the source server instead",
                     fmt::join(stream_missed, ", ")));
+  }
+  if (!o.verify_only) {
+    // A run killed while building them left some out: added now (none when all are there).
+    for (const auto& t : tables)
+      indexes_built += add_deferred_indexes(target, target_name(t.name), deferred.at(t.name));
+    if (indexes_built > 0)
+      step(fmt::format("indexes: {} secondary indexes built after their tables' rows", indexes_built.load()));
   }
   store.update([](State& s) { s.copy_done = true; });
   if (!o.verify_only) mark_run(target, state.run_id, "copied");

@@ -25,6 +25,7 @@ struct Column {
   bool generated = false;  // VIRTUAL/STORED GENERATED: not copied as values
   bool numeric() const;    // written unquoted
   bool bit() const { return data_type == "bit"; }
+  bool spatial() const;  // geometry, point, polygon ...
   // How the column is read for the copy and the proof. FLOAT as DOUBLE: its own text form has 6
   // significant digits and does not round-trip (1/7 comes back as another float), a DOUBLE's does,
   // and the target rounds it back to the very same FLOAT.
@@ -107,15 +108,34 @@ std::string key_literal(MariadbConnection& c, const Column& column, const std::s
 std::string qualified(const std::string& db, const std::string& table);
 
 // ---- schema.cpp: databases and tables (run before the copy)
+// A CREATE TABLE split for a faster load (as myloader's --innodb-optimize-keys): the statement
+// without the secondary indexes, and those as "ADD ..." clauses, built once the rows are in (one
+// sort per index instead of a random insert per row). Only InnoDB tables with a PRIMARY KEY and
+// no foreign key defer (a foreign key needs its index; the key ranges need the primary key);
+// FULLTEXT and SPATIAL indexes stay. Pure: unit-tested.
+struct DeferredIndexes {
+  std::string create;                // the CREATE TABLE to run before the copy
+  std::vector<std::string> names;    // the deferred indexes' names
+  std::vector<std::string> clauses;  // "ADD KEY `k` (`a`,`b`)", in the source's order
+};
 struct Schema {
   std::map<std::string, std::string> database_ddl;  // source db -> CREATE DATABASE
   std::map<TableName, std::string> table_ddl;       // source table -> CREATE TABLE
+  std::map<TableName, DeferredIndexes> deferred;    // source table -> what create_schema runs, and after
 };
+// Also which secondary indexes wait (defer_indexes; none on tables foreign keys reference: an ALTER
+// of a parent waits for the writes to its children).
 Schema read_schema(MariadbConnection& source, const std::vector<std::string>& databases,
                    const std::vector<Table>& tables);
-// Creates databases and tables on the target (dropping a table first when `replace`).
+// Creates databases and tables on the target (dropping a table first when `replace`), each table
+// without its deferred indexes.
 void create_schema(MariadbConnection& target, const Schema& schema,
                    const std::map<std::string, std::string>& db_map, bool replace);
+DeferredIndexes defer_indexes(const std::string& create_table);
+// Adds the deferred indexes `target_table` lacks (none after a resumed run that added them), in one
+// ALTER TABLE; returns how many.
+int add_deferred_indexes(MariadbConnection& target, const TableName& target_table,
+                         const DeferredIndexes& deferred);
 
 // ---- objects.cpp: views, routines, triggers, events, accounts
 struct ObjectDef {
@@ -145,10 +165,13 @@ struct CopyResult {
 };
 // Copies the chunk from `source` (in the snapshot) into `target_table` in one target transaction that
 // first deletes the chunk's range (when `clear_first`: a resumed run) and ends by recording the chunk in the
-// bookkeeping table.
+// bookkeeping table. `load_data`: by LOAD DATA LOCAL INFILE where the table's columns allow it
+// (loadable()), the target connection opened with local_infile; else multi-row INSERTs.
 CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, const Table& table,
                       const Chunk& chunk, const TableName& target_table, const std::string& run_id,
-                      size_t max_statement_bytes, bool clear_first);
+                      size_t max_statement_bytes, bool clear_first, bool load_data);
+// Whether LOAD DATA carries every stored column's bytes (not BIT, not spatial).
+bool loadable(const Table& table);
 
 // ---- verify.cpp
 // SELECT COUNT(*), SUM(first 64 bits of MD5(CONCAT_WS(cols, null flags))) over the chunk's rows.

@@ -114,3 +114,34 @@ TEST(MariadbSelection, ParsesTablesAndDatabases) {
   EXPECT_THROW(rehome::migrate::parse_mariadb_tables("a", ""), UserError);
   EXPECT_THROW(rehome::migrate::parse_mariadb_databases("a,,b"), UserError);
 }
+
+TEST(MariadbSchema, SecondaryIndexesOfInnodbTablesWaitForTheRows) {
+  const std::string ddl =
+      "CREATE TABLE `t` (\n  `id` bigint(20) NOT NULL,\n  `grp` int(11) NOT NULL,\n  `b` text,\n"
+      "  PRIMARY KEY (`id`),\n  UNIQUE KEY `u``q` (`grp`,`id`),\n  KEY `grp` (`grp`) COMMENT 'x',\n"
+      "  FULLTEXT KEY `ft` (`b`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+  auto d = defer_indexes(ddl);
+  EXPECT_EQ(d.create,
+            "CREATE TABLE `t` (\n  `id` bigint(20) NOT NULL,\n  `grp` int(11) NOT NULL,\n  `b` text,\n"
+            "  PRIMARY KEY (`id`),\n  FULLTEXT KEY `ft` (`b`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  EXPECT_EQ(d.names, (std::vector<std::string>{"u`q", "grp"}));
+  EXPECT_EQ(d.clauses, (std::vector<std::string>{"ADD UNIQUE KEY `u``q` (`grp`,`id`)",
+                                                 "ADD KEY `grp` (`grp`) COMMENT 'x'"}));
+  // The last line deferred: the one before it loses its comma.
+  auto last = defer_indexes(
+      "CREATE TABLE `t` (\n  `id` int NOT NULL,\n  PRIMARY KEY (`id`),\n  KEY `k` (`id`)\n"
+      ") ENGINE=InnoDB");
+  EXPECT_EQ(last.create, "CREATE TABLE `t` (\n  `id` int NOT NULL,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB");
+  // Kept whole: no primary key, a foreign key, another engine.
+  for (const std::string& keep :
+       {std::string("CREATE TABLE `t` (\n  `id` int NOT NULL,\n  KEY `k` (`id`)\n) ENGINE=InnoDB"),
+        std::string(
+            "CREATE TABLE `t` (\n  `id` int NOT NULL,\n  `p` int,\n  PRIMARY KEY (`id`),\n  KEY `p` (`p`),\n"
+            "  CONSTRAINT `f` FOREIGN KEY (`p`) REFERENCES `u` (`id`)\n) ENGINE=InnoDB"),
+        std::string("CREATE TABLE `t` (\n  `id` int NOT NULL,\n  PRIMARY KEY (`id`),\n  KEY `k` (`id`)\n) "
+                    "ENGINE=Aria")}) {
+    auto k = defer_indexes(keep);
+    EXPECT_EQ(k.create, keep);
+    EXPECT_TRUE(k.clauses.empty());
+  }
+}

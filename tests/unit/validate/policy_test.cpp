@@ -85,6 +85,7 @@ query_latency_target: 150ms
 databases:
   shop-postgres: {url: "postgres://u@127.0.0.1:5432/shop", query: "select count(*) from orders"}
   shop-redis: redis://127.0.0.1:6379
+  baas-mariadb: mariadb://probe@127.0.0.1:3306/baas
 services:
   shop-api: {url: "http://127.0.0.1:8080/health"}
 monitoring:
@@ -100,9 +101,10 @@ resources:
 )",
                          "targets.yaml");
   EXPECT_EQ(t.query_latency_target_ms, 150);
-  ASSERT_EQ(t.databases.size(), 2u);
+  ASSERT_EQ(t.databases.size(), 3u);
   EXPECT_EQ(t.databases[0].query, "select count(*) from orders");
   EXPECT_EQ(t.databases[1].query, "select 1");
+  EXPECT_EQ(t.databases[2].url, "mariadb://probe@127.0.0.1:3306/baas");
   EXPECT_EQ(t.services[0].url, "http://127.0.0.1:8080/health");
   EXPECT_EQ(t.network[0].url, "127.0.0.1:22");
   EXPECT_EQ(t.closed, (std::vector<std::string>{"127.0.0.1:5433"}));
@@ -120,7 +122,7 @@ TEST(Targets, ErrorsNameFileAndLine) {
       EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what();
     }
   };
-  expect_error("databases:\n  x: mysql://h\n", "t.yaml:2");
+  expect_error("databases:\n  x: mongodb://h\n", "t.yaml:2");
   expect_error("network:\n  a: 10.0.0.1:22\n  b: nohost\n", "t.yaml:3");
   expect_error("bogus: 1\n", "t.yaml:1");
   expect_error("resources:\n  memory: lots\n", "t.yaml:2");
