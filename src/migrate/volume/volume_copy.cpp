@@ -123,7 +123,7 @@ void archive_copy(const Side& source, const Side& target, const CopyPlan& plan,
                          pause_point("volume-copy", "half");
                        }
                      });
-    import::ApiAnswer answer = upload.finish();
+    engines::ApiAnswer answer = upload.finish();
     if (answer.status < 200 || answer.status >= 300)
       throw UserError("Docker socket " + dst_api.socket_path() + ": writing the archive into " +
                           target.helper->mount().bind() + " failed with HTTP " +
