@@ -115,8 +115,8 @@ Register r{
           auto window = model::parse_duration(f->sample);
           if (!window || *window < 0 || *window > 3600 * 1000)
             throw UserError("--sample " + f->sample + ": not a duration up to 1h", "write it like 10s or 1m");
-          estate_engines::DockerClient client(
-              estate_engines::socket_path_from_host(f->host, std::getenv("DOCKER_HOST")));
+          engines::DockerClient client(
+              engines::socket_path_from_host(f->host, std::getenv("DOCKER_HOST")));
           bool show = !f->json;
           auto snap = estate_import::read_engine(client, std::chrono::milliseconds(*window),
                                                  [show](int done, int total) {
