@@ -35,6 +35,11 @@ std::string iptables_firewall_script(const Topology& topology, const std::string
 std::string prometheus_config(const Topology& topology);  // monitoring/prometheus.yml
 std::string alert_rules(const Topology& topology);        // monitoring/alerts.yml
 Files kubernetes_manifests(const Topology& topology);     // k8s/...
+// k8s/setup.sh: the namespace, Secrets, ConfigMaps and the edge's TLS Secret the manifests refer to
+// (values from files or the terminal at run time, never in a file rehome writes).
+std::string kubernetes_setup_script(const Topology& topology, const std::string& ns);
+// The edge proxy publishes 443: the Ingress terminates TLS with Secret edge-tls.
+bool edge_has_tls(const Topology& topology);
 std::string readme(const Topology& topology, const Files& files);
 
 // The first lines of every generated file: what made it, and not to edit it by hand.
