@@ -140,11 +140,14 @@ void write_security(YamlWriter& y, const model::Service& s) {
 
 void write_resources(YamlWriter& y, const model::Service& s) {
   const auto& r = s.resources;
+  const model::Bytes memory_limit = effective_memory_limit(s);
   y.key("resources").map();
-  y.key("limits").map();
-  if (r.cpu_limit > 0) y.kv("cpus", decimal_cpus(r.cpu_limit));
-  y.kv("memory", model::canonical_bytes(effective_memory_limit(s)));
-  y.end_map();
+  if (r.cpu_limit > 0 || memory_limit > 0) {
+    y.key("limits").map();
+    if (r.cpu_limit > 0) y.kv("cpus", decimal_cpus(r.cpu_limit));
+    if (memory_limit > 0) y.kv("memory", model::canonical_bytes(memory_limit));
+    y.end_map();
+  }
   if (r.memory_reservation > 0 || r.cpu_reservation > 0) {
     y.key("reservations").map();
     if (r.cpu_reservation > 0) y.kv("cpus", decimal_cpus(r.cpu_reservation));
@@ -322,7 +325,9 @@ std::string shim_note(const std::vector<const model::Service*>& services) {
 model::Bytes effective_memory_limit(const model::Service& s) {
   const auto& r = s.resources;
   if (r.memory_limit > 0) return std::max(r.memory_limit, r.memory_reservation);
-  if (r.memory_reservation <= 0) return 512 * model::MiB;
+  // A reservation that is a category guess (nothing declared, nothing measured) is no ground for a
+  // limit: a Java broker guessed at 256M must not be capped at 512M. No limit, as compose had none.
+  if (r.estimated || r.memory_reservation <= 0) return 0;
   return std::max(2 * r.memory_reservation, r.memory_reservation + 256 * model::MiB);
 }
 

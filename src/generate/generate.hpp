@@ -45,8 +45,9 @@ std::string readme(const Topology& topology, const Files& files);
 // The first lines of every generated file: what made it, and not to edit it by hand.
 std::string generated_header(const Topology& topology, const std::string& comment = "#");
 
-// Memory limit written when the estate declares none: twice the reservation, at least +256 MiB, so
-// a leak is stopped before it starves its neighbours while normal peaks still fit.
+// Memory limit written: the estate's; when it declares none but a reservation that was declared or
+// measured, twice it, at least +256 MiB, so a leak is stopped before it starves its neighbours while
+// normal peaks still fit. 0 (no limit written) when the reservation is only a category guess.
 model::Bytes effective_memory_limit(const model::Service& service);
 
 }  // namespace rehome::generate

@@ -145,9 +145,12 @@ void container(YamlWriter& y, const Topology& t, const model::Service& s) {
   y.key("requests").map();
   if (r.cpu_reservation > 0) y.kv("cpu", model::canonical_cpu(r.cpu_reservation));
   y.kv("memory", quantity(std::max<model::Bytes>(r.memory_reservation, 16 * model::MiB))).end_map();
-  y.key("limits").map();
-  if (r.cpu_limit > 0) y.kv("cpu", model::canonical_cpu(r.cpu_limit));
-  y.kv("memory", quantity(effective_memory_limit(s))).end_map();
+  if (const model::Bytes memory_limit = effective_memory_limit(s); r.cpu_limit > 0 || memory_limit > 0) {
+    y.key("limits").map();
+    if (r.cpu_limit > 0) y.kv("cpu", model::canonical_cpu(r.cpu_limit));
+    if (memory_limit > 0) y.kv("memory", quantity(memory_limit));
+    y.end_map();
+  }
   y.end_map();
   probe(y, "livenessProbe", s, true);
   probe(y, "readinessProbe", s, false);
