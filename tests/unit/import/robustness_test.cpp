@@ -117,3 +117,31 @@ TEST(ComposeRobustness, AliasBombIsRefusedQuickly) {
   }
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
 }
+
+// Inputs the fuzzer found crashing (tests/fuzz/corpus/crash-*): each now imports or gives a UserError.
+TEST(ComposeRobustness, FuzzerFindingsImportOrGiveAUserError) {
+  int replayed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::source_dir() / "tests/fuzz/corpus")) {
+    if (entry.path().filename().string().rfind("crash-", 0) != 0) continue;
+    const std::string text = read_file(entry.path());
+    // The files tests/fuzz/fuzz_compose.cpp gives beside it.
+    std::map<std::string, std::string> files{{"p/compose.yaml", text},
+                                             {"p/.env", "APP_TAG=1.0\nREGISTRY=ghcr.io/x\nEMPTY=\n"},
+                                             {"p/common.yml",
+                                              "services:\n  base:\n    image: alpine\n    mem_limit: 64m\n   "
+                                              " healthcheck: {test: [CMD, true]}\n"}};
+    FileReader reader = [&](const std::filesystem::path& p) -> std::optional<std::string> {
+      auto it = files.find(p.lexically_normal().string());
+      if (it == files.end()) return std::nullopt;
+      return it->second;
+    };
+    try {
+      import_compose({"p/compose.yaml"}, {}, reader);
+    } catch (const UserError&) {
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << entry.path() << " threw " << typeid(e).name() << ": " << e.what();
+    }
+    ++replayed;
+  }
+  EXPECT_GE(replayed, 2);
+}
