@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target for estate.yaml (clang, AddressSanitizer + UBSan) and runs it for a
-# bounded time on a seed corpus of the examples. Usage: scripts/fuzz.sh [seconds=60] [libFuzzer flags...]
-# e.g. scripts/fuzz.sh 60 -max_len=4096 (small inputs run several times faster)
+# Builds a libFuzzer target (clang, AddressSanitizer + UBSan) and runs it for a bounded time on a seed
+# corpus. Usage:
+#   scripts/fuzz.sh [estate|compose] [seconds=60] [libFuzzer flags...]
+#   estate   estate.yaml loading (fuzz_estate), seeds: examples/ and tests/fuzz/corpus/
+#   compose  the compose importer (fuzz_compose), seeds: every compose fixture in tests/data/
+# e.g. scripts/fuzz.sh compose 3600 -runs=1000000   (stops at a million executions or an hour)
+#      scripts/fuzz.sh 60 -max_len=4096              (estate, as before: small inputs run faster)
 # A crash leaves its input in build-fuzz/fuzz-artifacts/; reproduce with
-#   build-fuzz/tests/fuzz/fuzz_estate build-fuzz/fuzz-artifacts/crash-...
+#   build-fuzz/tests/fuzz/fuzz_<target> build-fuzz/fuzz-artifacts/crash-...
+# libFuzzer's final stats (stat::number_of_executed_units) give the execution count.
 set -euo pipefail
+target=estate
+if [[ "${1:-}" == "estate" || "${1:-}" == "compose" ]]; then
+  target=$1
+  shift
+fi
 seconds=${1:-60}
 shift || true
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,12 +25,19 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPI
   -DREHOME_FUZZ=ON -DREHOME_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link" \
   >/dev/null
-cmake --build "$build" --target fuzz_estate -j2
+cmake --build "$build" --target "fuzz_$target" -j2
 
-corpus=$build/fuzz-corpus
+corpus=$build/fuzz-corpus-$target
 artifacts=$build/fuzz-artifacts
 mkdir -p "$corpus" "$artifacts"
-for f in "$root"/examples/*/*.yaml "$root"/tests/fuzz/corpus/*.yaml; do cp "$f" "$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"; done
-echo "fuzz.sh: running fuzz_estate for ${seconds}s on $(ls "$corpus" | wc -l) corpus files"
-"$build/tests/fuzz/fuzz_estate" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-  -dict="$root/tests/fuzz/estate.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 "$@" "$corpus"
+if [[ "$target" == "estate" ]]; then
+  seeds=("$root"/examples/*/*.yaml "$root"/tests/fuzz/corpus/*.yaml)
+  dict="$root/tests/fuzz/estate.dict"
+else
+  seeds=("$root"/tests/data/compose/*/*.y*ml "$root"/tests/data/deploy/*.yml "$root"/tests/fuzz/corpus/*.yaml)
+  dict="$root/tests/fuzz/compose.dict"
+fi
+for f in "${seeds[@]}"; do cp "$f" "$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+echo "fuzz.sh: running fuzz_$target for ${seconds}s on $(ls "$corpus" | wc -l) corpus files"
+"$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  -dict="$dict" -artifact_prefix="$artifacts/" -print_final_stats=1 "$@" "$corpus"

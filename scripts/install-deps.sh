@@ -18,6 +18,9 @@ real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io ipro
       mydumper)   # bench/mariadb-bench.sh compares with mydumper/myloader
 # generate: validators of the generated stacks, monitoring files and scripts.
 real+=(docker-compose prometheus shellcheck)
+# ... and the Kubernetes manifests: node runs the API's schemas from the npm package kubernetes-models
+# (npm installs it into /var/cache/rehome-npm at test time).
+real+=(nodejs npm)
 # Test images from Debian packages (scripts/build-images.sh) and the private registry the Swarm pulls from.
 real+=(mmdebstrap docker-registry)
 if [[ "${1:-}" == "--build-only" ]]; then real=(); fi

@@ -16,6 +16,24 @@ std::string restart_condition(const std::string& restart) {
   return "any";  // any, always, unless-stopped: Swarm has one "restart whatever happened"
 }
 
+// The mode each port compose published beyond one address gets in the stack.
+std::string port_mode(const Topology& t, const model::Service& s, const model::Port& p) {
+  // The edge proxy listens on its own server's address only (host mode): the firewall opens 80/443
+  // there and nowhere else, and the proxy sees real client addresses.
+  return t.is_edge_proxy(s) && (p.published == 80 || p.published == 443) ? "host" : p.mode;
+}
+
+// A stateful service that publishes nothing on the routing mesh is reached by DNS round robin: its
+// name resolves to its task's own overlay address, not to a virtual IP. The VIP is an IPVS balancer
+// in every client's namespace, which drops a connection idle for 15 minutes (a database pool's
+// connections are) and needs the ip_vs kernel module on every node (kernels built without it, as
+// the test machine's is, time out every connection to a VIP). Swarm refuses dnsrr with ingress ports.
+bool dns_round_robin(const Topology& t, const model::Service& s) {
+  if (!s.stateful) return false;
+  return std::none_of(s.ports.begin(), s.ports.end(),
+                      [&](const model::Port& p) { return p.exposed() && port_mode(t, s, p) == "ingress"; });
+}
+
 void write_ports(YamlWriter& y, const Topology& t, const model::Service& s) {
   std::vector<const model::Port*> published;
   for (const auto& p : s.ports) {
@@ -27,9 +45,7 @@ void write_ports(YamlWriter& y, const Topology& t, const model::Service& s) {
   if (published.empty()) return;
   y.key("ports").seq();
   for (const auto* p : published) {
-    // The edge proxy listens on its own server's address only (host mode): the firewall opens 80/443
-    // there and nowhere else, and the proxy sees real client addresses.
-    std::string mode = t.is_edge_proxy(s) && (p->published == 80 || p->published == 443) ? "host" : p->mode;
+    std::string mode = port_mode(t, s, *p);
     y.map().kv("target", p->target > 0 ? p->target : p->published).kv("published", p->published);
     y.kv("protocol", p->protocol).kv("mode", mode).end_map();
   }
@@ -124,11 +140,14 @@ void write_security(YamlWriter& y, const model::Service& s) {
 
 void write_resources(YamlWriter& y, const model::Service& s) {
   const auto& r = s.resources;
+  const model::Bytes memory_limit = effective_memory_limit(s);
   y.key("resources").map();
-  y.key("limits").map();
-  if (r.cpu_limit > 0) y.kv("cpus", decimal_cpus(r.cpu_limit));
-  y.kv("memory", model::canonical_bytes(effective_memory_limit(s)));
-  y.end_map();
+  if (r.cpu_limit > 0 || memory_limit > 0) {
+    y.key("limits").map();
+    if (r.cpu_limit > 0) y.kv("cpus", decimal_cpus(r.cpu_limit));
+    if (memory_limit > 0) y.kv("memory", model::canonical_bytes(memory_limit));
+    y.end_map();
+  }
   if (r.memory_reservation > 0 || r.cpu_reservation > 0) {
     y.key("reservations").map();
     if (r.cpu_reservation > 0) y.kv("cpus", decimal_cpus(r.cpu_reservation));
@@ -146,6 +165,7 @@ void write_deploy(YamlWriter& y, const Topology& t, const model::Service& s) {
   } else {
     y.kv("mode", "replicated").kv("replicas", s.replicas);
   }
+  if (dns_round_robin(t, s)) y.kv("endpoint_mode", "dnsrr");
   if (!p.constraints.empty() || p.max_replicas_per_node > 0) {
     y.key("placement").map();
     if (!p.constraints.empty()) y.key("constraints").block(p.constraints);
@@ -305,7 +325,9 @@ std::string shim_note(const std::vector<const model::Service*>& services) {
 model::Bytes effective_memory_limit(const model::Service& s) {
   const auto& r = s.resources;
   if (r.memory_limit > 0) return std::max(r.memory_limit, r.memory_reservation);
-  if (r.memory_reservation <= 0) return 512 * model::MiB;
+  // A reservation that is a category guess (nothing declared, nothing measured) is no ground for a
+  // limit: a Java broker guessed at 256M must not be capped at 512M. No limit, as compose had none.
+  if (r.estimated || r.memory_reservation <= 0) return 0;
   return std::max(2 * r.memory_reservation, r.memory_reservation + 256 * model::MiB);
 }
 

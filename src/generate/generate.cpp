@@ -48,6 +48,9 @@ std::string readme(const Topology& t, const Files& files) {
     }
   }
   s << "\n6. Prometheus: `monitoring/prometheus.yml` with `monitoring/alerts.yml` beside it.\n\n";
+  s << "Kubernetes instead of Swarm: `./k8s/setup.sh` (namespace, Secrets from `$SECRETS_DIR/<name>` or\n"
+       "typed in, ConfigMaps from the configs' files, the edge's TLS Secret from `$TLS_CERT`/`$TLS_KEY`),\n"
+       "then `kubectl apply -f k8s/ --recursive`.\n\n";
   s << "Managers (" << t.managers().size() << "): ";
   for (size_t i = 0; i < t.managers().size(); ++i) s << (i ? ", " : "") << t.managers()[i]->name;
   s << ". Edge: ";

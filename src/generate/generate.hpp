@@ -35,13 +35,19 @@ std::string iptables_firewall_script(const Topology& topology, const std::string
 std::string prometheus_config(const Topology& topology);  // monitoring/prometheus.yml
 std::string alert_rules(const Topology& topology);        // monitoring/alerts.yml
 Files kubernetes_manifests(const Topology& topology);     // k8s/...
+// k8s/setup.sh: the namespace, Secrets, ConfigMaps and the edge's TLS Secret the manifests refer to
+// (values from files or the terminal at run time, never in a file rehome writes).
+std::string kubernetes_setup_script(const Topology& topology, const std::string& ns);
+// The edge proxy publishes 443: the Ingress terminates TLS with Secret edge-tls.
+bool edge_has_tls(const Topology& topology);
 std::string readme(const Topology& topology, const Files& files);
 
 // The first lines of every generated file: what made it, and not to edit it by hand.
 std::string generated_header(const Topology& topology, const std::string& comment = "#");
 
-// Memory limit written when the estate declares none: twice the reservation, at least +256 MiB, so
-// a leak is stopped before it starves its neighbours while normal peaks still fit.
+// Memory limit written: the estate's; when it declares none but a reservation that was declared or
+// measured, twice it, at least +256 MiB, so a leak is stopped before it starves its neighbours while
+// normal peaks still fit. 0 (no limit written) when the reservation is only a category guess.
 model::Bytes effective_memory_limit(const model::Service& service);
 
 }  // namespace rehome::generate

@@ -109,8 +109,8 @@ set -euo pipefail
   auto built = built_services(estate);
   if (built.empty()) s << "  log \"no image is built locally: nothing to push\"\n";
   for (const auto* svc : built) {
-    s << "  push_image " << shell_word(deployed_image(estate, *svc)) << " "
-      << shell_word(svc->build->context) << " " << shell_word(svc->build->dockerfile) << "\n";
+    s << "  push_image " << shell_word(deployed_image(estate, *svc)) << " " << shell_word(svc->build->context)
+      << " " << shell_word(svc->build->dockerfile) << "\n";
   }
   s << "}\n";
 

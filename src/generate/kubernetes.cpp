@@ -3,6 +3,7 @@
 // referenced (created out of band, like `docker secret create`), and mounted where Swarm mounts them
 // (/run/secrets/<name>) so images need no change.
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -149,9 +150,12 @@ void container(YamlWriter& y, const Topology& t, const model::Service& s) {
   y.key("requests").map();
   if (r.cpu_reservation > 0) y.kv("cpu", model::canonical_cpu(r.cpu_reservation));
   y.kv("memory", quantity(std::max<model::Bytes>(r.memory_reservation, 16 * model::MiB))).end_map();
-  y.key("limits").map();
-  if (r.cpu_limit > 0) y.kv("cpu", model::canonical_cpu(r.cpu_limit));
-  y.kv("memory", quantity(effective_memory_limit(s))).end_map();
+  if (const model::Bytes memory_limit = effective_memory_limit(s); r.cpu_limit > 0 || memory_limit > 0) {
+    y.key("limits").map();
+    if (r.cpu_limit > 0) y.kv("cpu", model::canonical_cpu(r.cpu_limit));
+    if (memory_limit > 0) y.kv("memory", quantity(memory_limit));
+    y.end_map();
+  }
   y.end_map();
   probe(y, "livenessProbe", s, true);
   probe(y, "readinessProbe", s, false);
@@ -459,6 +463,35 @@ std::string network_policies(const Topology& t, const std::string& ns) {
   return doc;
 }
 
+// The host names Traefik routes (labels "...rule": "Host(`a.example`) || Host(`b.example`)"), sorted.
+std::vector<std::string> routed_hosts(const Topology& t) {
+  std::set<std::string> hosts;
+  auto scan = [&](const std::map<std::string, std::string>& labels) {
+    for (const auto& [key, value] : labels) {
+      if (!key.ends_with(".rule")) continue;
+      for (size_t at = value.find("Host("); at != std::string::npos; at = value.find("Host(", at + 1)) {
+        size_t end = value.find(')', at);
+        std::string args = value.substr(at + 5, end == std::string::npos ? std::string::npos : end - at - 5);
+        for (size_t q = args.find('`'); q != std::string::npos; q = args.find('`', q + 1)) {
+          size_t close = args.find('`', q + 1);
+          if (close == std::string::npos) break;
+          std::string host = args.substr(q + 1, close - q - 1);
+          // A DNS name only (RFC 1123, optionally a leading wildcard), as Ingress accepts.
+          bool ok = !host.empty() &&
+                    host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-.*") == std::string::npos;
+          if (ok) hosts.insert(host);
+          q = close;
+        }
+      }
+    }
+  };
+  for (const auto& s : t.estate().services) {
+    scan(s.runtime.labels);
+    scan(s.runtime.deploy_labels);
+  }
+  return {hosts.begin(), hosts.end()};
+}
+
 std::string ingress(const Topology& t, const std::string& ns) {
   for (const auto& s : t.estate().services) {
     if (!t.is_edge_proxy(s)) continue;
@@ -472,7 +505,16 @@ std::string ingress(const Topology& t, const std::string& ns) {
     YamlWriter y;
     y.map().kv("apiVersion", "networking.k8s.io/v1").kv("kind", "Ingress");
     metadata(y, "edge", ns, {{"app.kubernetes.io/name", slug(s.name)}});
-    y.key("spec").map().key("defaultBackend").map().key("service").map().kv("name", slug(s.name));
+    y.key("spec").map();
+    if (edge_has_tls(t)) {
+      // The edge served HTTPS: the ingress controller terminates it with Secret edge-tls (k8s/setup.sh
+      // tls) for the hosts the proxy routes, and hands plain HTTP to the proxy.
+      auto hosts = routed_hosts(t);
+      y.key("tls").seq().map().kv("secretName", "edge-tls");
+      if (!hosts.empty()) y.key("hosts").flow(hosts);
+      y.end_map().end_seq();
+    }
+    y.key("defaultBackend").map().key("service").map().kv("name", slug(s.name));
     y.key("port").map().kv("number", port).end_map().end_map().end_map().end_map().end_map();
     return "---\n" + y.str();
   }
@@ -484,7 +526,9 @@ std::string ingress(const Topology& t, const std::string& ns) {
 Files kubernetes_manifests(const Topology& t) {
   Files files;
   const std::string ns = slug(t.estate().name.empty() ? "rehome" : t.estate().name);
-  const std::string header = generated_header(t) + "# Apply: kubectl apply -f k8s/ --recursive\n";
+  const std::string header =
+      generated_header(t) +
+      "# Apply: ./k8s/setup.sh (Secrets, ConfigMaps, TLS), then kubectl apply -f k8s/ --recursive\n";
   YamlWriter n;
   n.map()
       .kv("apiVersion", "v1")
@@ -502,6 +546,7 @@ Files kubernetes_manifests(const Topology& t) {
   }
   files["k8s/network-policies.yaml"] = header + network_policies(t, ns);
   if (auto edge = ingress(t, ns); !edge.empty()) files["k8s/ingress.yaml"] = header + edge;
+  files["k8s/setup.sh"] = kubernetes_setup_script(t, ns);
   return files;
 }
 

@@ -18,7 +18,7 @@ struct Rule {
 
 // Order matters: the first rule whose needle occurs in the name wins ("gitlab-runner" before
 // "gitlab", "postgres-exporter" before "postgres").
-constexpr std::array<Rule, 59> kRules{{
+constexpr std::array<Rule, 70> kRules{{
     {"exporter", Category::monitoring, ""},
     {"cadvisor", Category::monitoring, ""},
     {"gitlab-runner", Category::ci, ""},
@@ -29,6 +29,19 @@ constexpr std::array<Rule, 59> kRules{{
     {"gitlab", Category::ci, ""},
     {"gitea", Category::app, ""},
     {"forgejo", Category::app, ""},
+    // HTTP APIs, admin UIs and tools in front of a database: apps, not the database (issue 18: a
+    // backend-as-a-service's PostgREST was given a database's reservation and a StatefulSet).
+    {"postgrest", Category::app, ""},
+    {"postgres-meta", Category::app, ""},
+    {"pg-meta", Category::app, ""},
+    {"pgweb", Category::app, ""},
+    {"graphql", Category::app, ""},
+    {"adminer", Category::app, ""},
+    {"phpmyadmin", Category::app, ""},
+    {"mongo-express", Category::app, ""},
+    {"redis-commander", Category::app, ""},
+    {"redisinsight", Category::app, ""},
+    {"-api", Category::app, ""},
     {"pgbouncer", Category::database, ""},
     {"pgadmin", Category::app, ""},
     {"postgis", Category::database, "postgres"},

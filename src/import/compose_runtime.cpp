@@ -36,6 +36,7 @@ std::string sh_quote(const std::string& word) {
 // The variable of a marked expression "${NAME...}".
 std::string mark_variable(const std::string& expr) {
   size_t start = expr.rfind("${", 0) == 0 ? 2 : 1;
+  if (start > expr.size()) return "";  // an empty mark (found by fuzzing: substr threw out_of_range)
   size_t end = start;
   while (end < expr.size() && (std::isalnum(static_cast<unsigned char>(expr[end])) || expr[end] == '_'))
     ++end;

@@ -10,6 +10,27 @@ namespace rehome::import {
 namespace {
 
 constexpr int kMaxDepth = 200;  // deeper than any real compose file; stops runaway recursion
+// Nodes a walk that follows aliases may visit: real compose files have a few thousand. Aliases of
+// aliases (`b: [*a, *a]`, `c: [*b, *b]`, ...) double it per level: an alias bomb (found by fuzzing:
+// the importer's walks took minutes on a 1 KB file).
+constexpr size_t kMaxExpandedNodes = 100000;
+
+// The nodes a walk following aliases visits, counting stops once past `kMaxExpandedNodes`.
+void count_expanded(const YAML::Node& node, size_t& seen, int depth) {
+  if (++seen > kMaxExpandedNodes || depth > kMaxDepth) return;
+  if (node.IsSequence()) {
+    for (const auto& item : node) {
+      count_expanded(item, seen, depth + 1);
+      if (seen > kMaxExpandedNodes) return;
+    }
+  } else if (node.IsMap()) {
+    for (const auto& kv : node) {
+      count_expanded(kv.first, seen, depth + 1);
+      count_expanded(kv.second, seen, depth + 1);
+      if (seen > kMaxExpandedNodes) return;
+    }
+  }
+}
 
 const std::set<std::string> kAccumulatingLists{"ports",   "expose",      "volumes",  "secrets", "configs",
                                                "dns",     "dns_search",  "tmpfs",    "cap_add", "cap_drop",
@@ -142,7 +163,14 @@ std::string where(const std::string& file, const YAML::Node& node) {
 
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   try {
-    return YAML::Load(text);
+    YAML::Node root = YAML::Load(text);
+    size_t seen = 0;
+    count_expanded(root, seen, 0);
+    if (seen > kMaxExpandedNodes)
+      throw UserError(file + ": the YAML expands to more than " + std::to_string(kMaxExpandedNodes) +
+                          " values through aliases of aliases",
+                      "write the repeated settings out, or nest fewer anchors inside anchors");
+    return root;
   } catch (const YAML::Exception& e) {
     std::string pos = e.mark.is_null() ? file
                                        : file + ":" + std::to_string(e.mark.line + 1) + ":" +

@@ -1,22 +1,53 @@
 // Real tools accept what rehome generates: docker-compose parses every stack, promtool checks the
-// Prometheus config and rules, bash -n and shellcheck accept every script. Both on the small test
-// estate and on the built-in estate of the seeds.
+// Prometheus config and rules, bash -n and shellcheck accept every script, every Kubernetes manifest
+// passes the API's OpenAPI schemas (kubernetes-models from the npm registry, fetched into a cache at
+// test time). Both on the small test estate and on the built-in estate of the seeds.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
+#include "common/atomic_file.hpp"
 #include "common/process.hpp"
 #include "generate/generate.hpp"
 #include "generate/write_out.hpp"
 #include "model/estate_yaml.hpp"
 #include "plan/solver.hpp"
+#include "support/paths.hpp"
 #include "unit/generate/small_estate.hpp"
 
 namespace rehome::generate {
 namespace {
 namespace fs = std::filesystem;
+
+// The Kubernetes schemas: `npm install kubernetes-models yaml` once into a cache outside any build
+// folder ($REHOME_NPM_CACHE, default /var/cache/rehome-npm), keyed by the versions; later runs take
+// no time. Installed into a temporary folder renamed into place, so a parallel run never sees half.
+fs::path kubernetes_schemas() {
+  const std::string versions = "kubernetes-models@5.1.0 yaml@2.9.1";
+  const char* env = std::getenv("REHOME_NPM_CACHE");
+  const fs::path cache = env && *env ? env : "/var/cache/rehome-npm";
+  const fs::path dir = cache / "kubernetes-models-5.1.0-yaml-2.9.1";
+  if (fs::exists(dir / "node_modules/kubernetes-models/package.json")) return dir / "node_modules";
+  require_program("npm", "npm");
+  fs::create_directories(cache);
+  std::string pattern = (cache / "install-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp in " + cache.string());
+  auto r = run_process({"npm", "install", "--prefix", pattern, "--no-audit", "--no-fund", "--ignore-scripts",
+                        "--no-save", "--loglevel=error", "kubernetes-models@5.1.0", "yaml@2.9.1"},
+                       {.timeout = std::chrono::seconds(600)});
+  std::error_code ec;
+  if (!r.ok()) {
+    fs::remove_all(pattern, ec);
+    throw std::runtime_error("npm install " + versions + ": " + r.err + r.out);
+  }
+  fs::rename(pattern, dir, ec);  // lost a race: the other run's copy is as good
+  if (ec) fs::remove_all(pattern, ec);
+  return dir / "node_modules";
+}
 
 class Validators : public ::testing::TestWithParam<std::string> {
  protected:
@@ -76,6 +107,30 @@ TEST_P(Validators, BashAndShellcheckAcceptEveryScript) {
     auto lint = run_process({"shellcheck", "--severity=style", "--shell=bash", (out / script).string()});
     EXPECT_TRUE(lint.ok()) << script << ":\n" << lint.out << lint.err;
   }
+}
+
+TEST_P(Validators, KubernetesSchemasAcceptEveryManifest) {
+  require_program("node", "nodejs");
+  const fs::path modules = kubernetes_schemas();
+  auto manifests = paths("k8s/", ".yaml");
+  ASSERT_GE(manifests.size(), 3u);
+  std::vector<std::string> argv = {
+      "node", (rehome::test::source_dir() / "tests/real/generate/k8s_schemas.mjs").string()};
+  for (const auto& m : manifests) argv.push_back((out / m).string());
+  auto r =
+      run_process(argv, {.env = {{"NODE_PATH", modules.string()}}, .timeout = std::chrono::seconds(120)});
+  EXPECT_TRUE(r.ok()) << r.out << r.err;
+  size_t checked = 0;
+  for (size_t at = r.out.find("ok "); at != std::string::npos; at = r.out.find("\nok ", at + 1)) ++checked;
+  EXPECT_EQ(checked, manifests.size()) << r.out;
+  // The validator itself refuses a wrong manifest (a port as a string, a kind the API has not).
+  write_file_atomically(
+      out / "bad.yaml",
+      "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {ports: [{port: \"80\"}]}\n");
+  auto bad = run_process({argv[0], argv[1], (out / "bad.yaml").string()},
+                         {.env = {{"NODE_PATH", modules.string()}}});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.out.find("port must be integer"), std::string::npos) << bad.out << bad.err;
 }
 
 TEST_P(Validators, BootstrapRefusesAnUnknownStepWithoutTouchingDocker) {

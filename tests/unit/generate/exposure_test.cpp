@@ -66,3 +66,19 @@ TEST_F(Exposure_, LoopbackWebPortDoesNotMakeAnEdgeProxy) {
   Topology t(estate, plan);
   EXPECT_FALSE(t.is_edge_proxy(estate.services[1]));
 }
+
+// A database that publishes nothing on the mesh is reached by its task's own address (dnsrr), not
+// through an IPVS virtual IP: no idle-connection cut, no ip_vs module needed. Stateless services and
+// anything with an ingress port keep the VIP (Swarm refuses dnsrr with ingress ports).
+TEST_F(Exposure_, PrivateDatabaseIsReachedByDnsRoundRobin) {
+  Topology t(estate, plan);
+  std::string db = stack_file(t, "databases");
+  EXPECT_NE(db.find("endpoint_mode: dnsrr"), std::string::npos) << db;
+  EXPECT_EQ(stack_file(t, "production").find("endpoint_mode"), std::string::npos);
+  estate.services[2].ports.push_back({5432, 5432, "tcp", "ingress", ""});
+  Topology published(estate, plan);
+  EXPECT_EQ(stack_file(published, "databases").find("endpoint_mode"), std::string::npos);
+  estate.services[2].ports.back().mode = "host";
+  Topology host_mode(estate, plan);
+  EXPECT_NE(stack_file(host_mode, "databases").find("endpoint_mode: dnsrr"), std::string::npos);
+}

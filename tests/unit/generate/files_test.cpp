@@ -28,6 +28,31 @@ TEST_F(Files_, OneStackFilePerStack) {
                                              "stacks/monitoring.yml", "stacks/production.yml"}));
 }
 
+// No limit is invented from a category guess (issue 18: a Java broker capped at 512M); a declared or
+// measured reservation without a limit still gets twice it (at least +256 MiB).
+TEST(MemoryLimit, OnlyFromDeclaredOrMeasuredNumbers) {
+  auto broker = rehome::test::service("broker", 256 * model::MiB, 1, model::Category::queue);
+  broker.resources.memory_limit = 0;
+  broker.resources.estimated = true;
+  EXPECT_EQ(effective_memory_limit(broker), 0);
+  broker.resources.estimated = false;  // measured on the live engine, or declared as a reservation
+  EXPECT_EQ(effective_memory_limit(broker), 512 * model::MiB);
+  broker.resources.memory_reservation = 1 * model::GiB;
+  EXPECT_EQ(effective_memory_limit(broker), 2 * model::GiB);
+  broker.resources.memory_limit = 768 * model::MiB;  // declared: kept (never below the reservation)
+  EXPECT_EQ(effective_memory_limit(broker), 1 * model::GiB);
+
+  auto estate = generate::test::small_estate();
+  estate.services[1].resources.memory_limit = 0;
+  estate.services[1].resources.cpu_limit = 0;
+  estate.services[1].resources.estimated = true;
+  Topology t(estate, generate::test::small_plan());
+  auto web = YAML::Load(stack_file(t, "production"))["services"]["web"]["deploy"]["resources"];
+  EXPECT_FALSE(web["limits"]) << stack_file(t, "production");
+  EXPECT_EQ(web["reservations"]["memory"].as<std::string>(), "256M");
+  EXPECT_EQ(kubernetes_manifests(t).at("k8s/production/web.yaml").find("limits:"), std::string::npos);
+}
+
 TEST_F(Files_, StackCarriesPlacementResourcesUpdatePolicyAndSecurity) {
   YAML::Node doc = YAML::Load(stack_file(topology, "production"));
   EXPECT_EQ(doc["version"].Tag(), "!");  // quoted: a string, as Compose requires

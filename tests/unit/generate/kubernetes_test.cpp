@@ -57,6 +57,7 @@ class Kubernetes : public ::testing::Test {
 TEST_F(Kubernetes, EveryDocumentIsWellFormed) {
   int count = 0;
   for (const auto& [path, text] : files) {
+    if (!path.ends_with(".yaml")) continue;  // k8s/setup.sh
     for (const auto& d : documents(text)) {
       expect_valid(d, path);
       ++count;
@@ -117,6 +118,47 @@ TEST_F(Kubernetes, NetworkPoliciesMirrorTheNetworksAndOneIngressForTheEdge) {
   ASSERT_EQ(ingress.size(), 1u);
   EXPECT_EQ(ingress[0]["spec"]["defaultBackend"]["service"]["name"].as<std::string>(), "proxy");
   EXPECT_EQ(ingress[0]["spec"]["defaultBackend"]["service"]["port"]["number"].as<int>(), 80);
+}
+
+TEST_F(Kubernetes, EdgeWithHttpsGetsAnIngressWithTlsForTheRoutedHosts) {
+  auto ingress = documents(files.at("k8s/ingress.yaml"));
+  EXPECT_EQ(ingress[0]["spec"]["tls"][0]["secretName"].as<std::string>(), "edge-tls");
+  EXPECT_FALSE(ingress[0]["spec"]["tls"][0]["hosts"]);  // no routing rule names a host
+
+  estate.services[1].runtime.deploy_labels["traefik.http.routers.web.rule"] =
+      "Host(`shop.example.org`) || Host(`www.shop.example.org`)";
+  estate.services[1].runtime.labels["traefik.http.routers.x.rule"] = "Host(`bad host`) && Path(`/`)";
+  Topology routed(estate, plan);
+  auto tls = documents(kubernetes_manifests(routed).at("k8s/ingress.yaml"))[0]["spec"]["tls"][0];
+  ASSERT_EQ(tls["hosts"].size(), 2u);
+  EXPECT_EQ(tls["hosts"][0].as<std::string>(), "shop.example.org");
+  EXPECT_EQ(tls["hosts"][1].as<std::string>(), "www.shop.example.org");
+
+  estate.services[0].ports = {{80, 80, "tcp", "ingress"}};  // HTTP only: no tls section
+  Topology plain(estate, plan);
+  EXPECT_FALSE(documents(kubernetes_manifests(plain).at("k8s/ingress.yaml"))[0]["spec"]["tls"]);
+  EXPECT_NE(kubernetes_manifests(plain).at("k8s/setup.sh").find("the edge serves no TLS"), std::string::npos);
+}
+
+// The Secrets and ConfigMaps the manifests refer to are made by k8s/setup.sh, from files at run time:
+// no manifest holds a Secret or a value.
+TEST_F(Kubernetes, SetupScriptCreatesTheReferencedSecretsAndConfigMaps) {
+  estate.services[1].runtime.configs = {{"nginx.conf", "/etc/nginx/nginx.conf", "/srv/shop/nginx.conf"},
+                                        {"extra", "", ""}};
+  Topology t(estate, plan);
+  auto all = kubernetes_manifests(t);
+  const std::string& setup = all.at("k8s/setup.sh");
+  EXPECT_NE(setup.find("create_secret db-password db_password\n"), std::string::npos) << setup;
+  EXPECT_NE(setup.find("create_config nginx-conf /srv/shop/nginx.conf\n"), std::string::npos) << setup;
+  EXPECT_NE(setup.find("config extra: created outside rehome"), std::string::npos) << setup;
+  EXPECT_NE(setup.find("create_tls edge-tls"), std::string::npos);
+  EXPECT_NE(setup.find("NAMESPACE=acme\n"), std::string::npos);
+  std::string web = all.at("k8s/production/web.yaml");
+  EXPECT_NE(web.find("name: nginx-conf"), std::string::npos) << web;  // the ConfigMap volume
+  for (const auto& [path, text] : all) {
+    if (!path.ends_with(".yaml")) continue;
+    for (const auto& d : documents(text)) EXPECT_NE(d["kind"].as<std::string>(), "Secret") << path;
+  }
 }
 
 TEST_F(Kubernetes, GlobalServiceIsADaemonSet) {

@@ -330,6 +330,13 @@ TEST(Categories, GuessesFromImages) {
   EXPECT_EQ(cat("appwrite/appwrite:1.5"), model::Category::app);
   EXPECT_EQ(cat("prometheuscommunity/postgres-exporter"), model::Category::monitoring);
   EXPECT_EQ(cat("wizardsofts/thing"), model::Category::app);
+  // HTTP APIs and admin tools in front of a database are apps (issue 18), the databases stay databases.
+  for (const char* app :
+       {"postgrest/postgrest:v12.0.2", "supabase/postgres-meta:v0.80.0", "hasura/graphql-engine", "adminer:4",
+        "phpmyadmin:5", "mongo-express", "sosedoff/pgweb", "acme/orders-api:2"})
+    EXPECT_EQ(cat(app), model::Category::app) << app;
+  EXPECT_EQ(cat("supabase/postgres:15.1.0.147"), model::Category::database);
+  EXPECT_EQ(guess_from_image("supabase/postgres:15.1.0.147", "db").engine, "postgres");
   EXPECT_EQ(guess_from_image("wizardsofts/thing", "ws-daily-deen-web").category, model::Category::frontend);
   EXPECT_TRUE(is_data_path("/var/lib/mysql"));
   EXPECT_TRUE(is_data_path("/app/data"));

@@ -2,6 +2,7 @@
 // never a crash, another exception type, or a hang. Fixed seed, so a failure replays exactly.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <random>
 
@@ -92,4 +93,55 @@ TEST(ComposeRobustness, RandomMutationsGiveAnEstateOrAUserError) {
   EXPECT_GT(user_errors, 100);  // and not all harmless
   std::cout << "[ robustness ] " << kInputs << " mutated inputs: " << estates << " estates, " << user_errors
             << " UserErrors\n";
+}
+
+// Aliases of aliases double the values per level (30 levels: a billion): refused at once, naming the
+// file, instead of walks that took minutes (found by scripts/fuzz.sh compose).
+TEST(ComposeRobustness, AliasBombIsRefusedQuickly) {
+  std::string text = "x-0: &a0 [1, 2]\n";
+  for (int i = 1; i <= 30; ++i)
+    text += "x-" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) + ", *a" +
+            std::to_string(i - 1) + "]\n";
+  text += "services:\n  web:\n    image: nginx\n    environment:\n      X: ${X:-1}\n";
+  FileReader reader = [&](const std::filesystem::path& p) -> std::optional<std::string> {
+    if (p.lexically_normal().string() == "p/compose.yaml") return text;
+    return std::nullopt;
+  };
+  auto started = std::chrono::steady_clock::now();
+  try {
+    import_compose({"p/compose.yaml"}, {}, reader);
+    FAIL() << "an alias bomb was imported";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("p/compose.yaml: the YAML expands to more than"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
+// Inputs the fuzzer found crashing (tests/fuzz/corpus/crash-*): each now imports or gives a UserError.
+TEST(ComposeRobustness, FuzzerFindingsImportOrGiveAUserError) {
+  int replayed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::source_dir() / "tests/fuzz/corpus")) {
+    if (entry.path().filename().string().rfind("crash-", 0) != 0) continue;
+    const std::string text = read_file(entry.path());
+    // The files tests/fuzz/fuzz_compose.cpp gives beside it.
+    std::map<std::string, std::string> files{{"p/compose.yaml", text},
+                                             {"p/.env", "APP_TAG=1.0\nREGISTRY=ghcr.io/x\nEMPTY=\n"},
+                                             {"p/common.yml",
+                                              "services:\n  base:\n    image: alpine\n    mem_limit: 64m\n   "
+                                              " healthcheck: {test: [CMD, true]}\n"}};
+    FileReader reader = [&](const std::filesystem::path& p) -> std::optional<std::string> {
+      auto it = files.find(p.lexically_normal().string());
+      if (it == files.end()) return std::nullopt;
+      return it->second;
+    };
+    try {
+      import_compose({"p/compose.yaml"}, {}, reader);
+    } catch (const UserError&) {
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << entry.path() << " threw " << typeid(e).name() << ": " << e.what();
+    }
+    ++replayed;
+  }
+  EXPECT_GE(replayed, 2);
 }
