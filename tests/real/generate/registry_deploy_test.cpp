@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 
 #include "common/atomic_file.hpp"
 #include "real/harness/debian_image.hpp"
+#include "real/harness/deploy_project.hpp"
 #include "real/harness/netns_cluster.hpp"
 #include "real/harness/registry.hpp"
 #include "support/paths.hpp"
@@ -46,25 +48,15 @@ std::string trim(std::string s) {
 class RegistryDeploy : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "rehome-deploy-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir = pattern;
-    fs::copy(test::source_dir() / "tests/data/deploy", dir / "project", fs::copy_options::recursive);
+    project = std::make_unique<test::DeployProject>("rehome-deploy");
+    dir = project->dir();
   }
-  void TearDown() override { fs::remove_all(dir); }
+  void TearDown() override { project.reset(); }
 
-  ProcessResult rehome(std::vector<std::string> args) {
-    args.insert(args.begin(), test::rehome_binary().string());
-    return run_process(args, {.cwd = dir, .timeout = 120s});
-  }
+  ProcessResult rehome(std::vector<std::string> args) { return project->rehome(std::move(args)); }
   // A generated script run the way a person runs it: the docker CLI pointed at one engine.
   ProcessResult script(const test::DockerEngine& engine, const std::vector<std::string>& argv) {
-    return run_process(argv, {.env = {{"DOCKER_HOST", engine.host()},
-                                      {"DOCKER_CONFIG", (engine.root() / "cli").string()},
-                                      {"DOCKER_BUILDKIT", "0"},
-                                      {"SECRETS_DIR", (dir / "secrets").string()}},
-                              .cwd = dir / "out",
-                              .timeout = 300s});
+    return project->script(engine, argv);
   }
   // TCP connect from inside a namespace (bash's /dev/tcp, 3 s at most): true when it was accepted.
   static bool connects(const std::string& netns, const std::string& address, int port) {
@@ -74,7 +66,8 @@ class RegistryDeploy : public ::testing::Test {
     return r.ok();
   }
 
-  fs::path dir;
+  std::unique_ptr<test::DeployProject> project;
+  fs::path dir;  // project->dir()
 };
 
 TEST_F(RegistryDeploy, GeneratedStackPullsFromTheRegistryAndTheAppWritesToItsDatabase) {

@@ -75,7 +75,11 @@ class DockerEngine {
   std::string host() const { return "unix://" + socket().string(); }  // for -H / DOCKER_HOST
   std::filesystem::path socket() const { return root_ / "docker.sock"; }
   const std::filesystem::path& root() const { return root_; }  // the temp folder
-  std::optional<std::string> netns() const;                    // the namespace it runs in
+  // Where a local named volume's files are on this machine (to fill or compare them from the test).
+  std::filesystem::path volume_data(const std::string& name) const {
+    return root_ / "data" / "volumes" / name / "_data";
+  }
+  std::optional<std::string> netns() const;  // the namespace it runs in
   pid_t pid() const { return pid_; }
   bool running() const;
   std::string log_tail(size_t max_chars = 3000) const;

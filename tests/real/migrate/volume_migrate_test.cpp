@@ -28,10 +28,6 @@ std::string sh(const std::string& script) {
   return r.out;
 }
 
-fs::path volume_dir(const DockerEngine& engine, const std::string& name) {
-  return engine.root() / "data" / "volumes" / name / "_data";
-}
-
 // Every file kind: regular, empty, large sparse, hard links, symlinks (one dangling), a fifo, names
 // with spaces, a newline and UTF-8, deep folders, owners other than root, setuid/setgid/sticky, an
 // xattr, set mtimes (nanoseconds).
@@ -92,8 +88,8 @@ class VolumeMigrate : public ::testing::Test {
     EXPECT_NE(brace, std::string::npos) << r.output;
     return json::parse(r.output.substr(brace + 1), nullptr, false);
   }
-  fs::path src_dir() const { return volume_dir(*source_, "data"); }
-  fs::path dst_dir() const { return volume_dir(*target_, "copy"); }
+  fs::path src_dir() const { return source_->volume_data("data"); }
+  fs::path dst_dir() const { return target_->volume_data("copy"); }
 
   std::optional<DockerEngine> source_, target_;
   TempDir state_;
@@ -222,7 +218,7 @@ TEST_F(VolumeMigrate, BindFolderToVolume) {
                    "--to-engine", target_->host(), "--to-volume", "fromdir", "--state",
                    (state_.path / "dir.state.json").string(), "--json"});
   EXPECT_TRUE(r["verified"].get<bool>()) << r.dump(2);
-  EXPECT_EQ(listing(folder.path), listing(volume_dir(*target_, "fromdir")));
+  EXPECT_EQ(listing(folder.path), listing(target_->volume_data("fromdir")));
 }
 
 TEST_F(VolumeMigrate, SshEnginesSayNotYetWithTheForwardingThatWorks) {

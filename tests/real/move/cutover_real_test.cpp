@@ -34,10 +34,6 @@ std::string sh(const std::string& script) {
   return r.out;
 }
 
-fs::path volume_dir(const DockerEngine& engine, const std::string& name) {
-  return engine.root() / "data" / "volumes" / name / "_data";
-}
-
 std::string sums(const fs::path& d) {
   return sh(fmt::format("cd '{}' && find . -type f -print0 | sort -z | xargs -0 sha256sum", d.string()));
 }
@@ -66,7 +62,7 @@ TEST(MoveCutover, CopiesWhileTheOldWriterWritesFreezesSyncsWhatChangedVerifiesAn
   old_engine.docker_ok({"volume", "create", "shop_data"});
   old_engine.docker_ok({"run", "-d", "--name", "shop-app-1", "--label", "com.docker.compose.project=shop",
                         "--label", "com.docker.compose.service=app", "-v", "shop_data:/data", kProbeImage});
-  auto src = volume_dir(old_engine, "shop_data");
+  auto src = old_engine.volume_data("shop_data");
   sh(fmt::format("cd '{}' && for i in $(seq 1 200); do head -c 20000 /dev/urandom > f$i; done",
                  src.string()));
 
@@ -146,7 +142,7 @@ TEST(MoveCutover, CopiesWhileTheOldWriterWritesFreezesSyncsWhatChangedVerifiesAn
   std::cout << out.str();
 
   // Independent proof: every file's sha256 equal on both sides, the change made during the copy in.
-  auto dst = volume_dir(new_engine, "shop_shop_data");
+  auto dst = new_engine.volume_data("shop_shop_data");
   EXPECT_EQ(sums(src), sums(dst));
   EXPECT_TRUE(fs::exists(dst / "f230"));
   EXPECT_FALSE(fs::exists(dst / "f9"));

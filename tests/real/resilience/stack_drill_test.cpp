@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -21,6 +22,7 @@
 
 #include "common/atomic_file.hpp"
 #include "real/harness/debian_image.hpp"
+#include "real/harness/deploy_project.hpp"
 #include "real/harness/netns_cluster.hpp"
 #include "real/harness/registry.hpp"
 #include "support/paths.hpp"
@@ -36,25 +38,17 @@ constexpr const char* kPassword = "drill-db-pw-never-printed";
 class StackDrill : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "rehome-stack-drill-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir = pattern;
-    fs::copy(test::source_dir() / "tests/data/deploy", dir / "project", fs::copy_options::recursive);
+    project = std::make_unique<test::DeployProject>("rehome-stack-drill");
+    dir = project->dir();
     fs::create_directories(dir / "evidence");
   }
-  void TearDown() override { fs::remove_all(dir); }
+  void TearDown() override { project.reset(); }
 
   ProcessResult rehome(std::vector<std::string> args, std::chrono::milliseconds timeout = 120s) {
-    args.insert(args.begin(), test::rehome_binary().string());
-    return run_process(args, {.cwd = dir, .timeout = timeout});
+    return project->rehome(std::move(args), timeout);
   }
   ProcessResult script(const test::DockerEngine& engine, const std::vector<std::string>& argv) {
-    return run_process(argv, {.env = {{"DOCKER_HOST", engine.host()},
-                                      {"DOCKER_CONFIG", (engine.root() / "cli").string()},
-                                      {"DOCKER_BUILDKIT", "0"},
-                                      {"SECRETS_DIR", (dir / "secrets").string()}},
-                              .cwd = dir / "out",
-                              .timeout = 300s});
+    return project->script(engine, argv);
   }
   json drill(test::NetnsCluster& cluster, const std::string& fail) {
     std::string stop = "case {server} in";
@@ -88,7 +82,8 @@ class StackDrill : public ::testing::Test {
     return j.is_discarded() ? json::object() : j;
   }
 
-  fs::path dir;
+  std::unique_ptr<test::DeployProject> project;
+  fs::path dir;  // project->dir()
 };
 
 TEST_F(StackDrill, ValidateDiscoversTheStackAndTheDrillMeetsItsPrediction) {
