@@ -4,6 +4,7 @@
 
 #include "move/context.hpp"
 #include "move/data_commands.hpp"
+#include "move/final_sync.hpp"
 
 namespace rehome::move {
 
@@ -17,6 +18,21 @@ std::vector<MoveStep> copy_steps(const Context& c) {
     s.actions.push_back({"", mover_command(c.options, d, "copy"), true});
     s.data = d;
     s.rollback_note = "nothing to undo on the old side (read-only); the new copy is replaced by the next run";
+    const PgSync sync = postgres_sync(c.options, d);
+    if (d.engine == "postgres" && sync != PgSync::whole_pass) {
+      s.what +=
+          sync == PgSync::follow
+              ? " The source runs wal_level = logical: the copy reads in a replication slot's snapshot, "
+                "then the target follows the source (logical replication) until the final sync's "
+                "cutover."
+              : " When the source runs wal_level = logical, the copy reads in a replication slot's "
+                "snapshot and the target then follows the source until the final sync's cutover; "
+                "otherwise the final sync is a whole pass.";
+      // A slot left behind keeps the source's WAL until its disk fills.
+      s.rollback.push_back({"", mover_command(c.options, d, "stop-follow"), false});
+    } else if (d.engine == "postgres") {
+      s.what += " The source does not run wal_level = logical: no follow, the final sync is a whole pass.";
+    }
     out.push_back(std::move(s));
   }
   return out;

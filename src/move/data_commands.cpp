@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/shell.hpp"
+#include "move/final_sync.hpp"
 
 namespace rehome::move {
 
@@ -27,6 +28,16 @@ std::string mover_command(const MoveOptions& o, const DataItem& d, const std::st
                        shell_word(to_volume), state);
   }
   std::string extra;
+  // A postgres item that follows (or may: decided at the copy): the copy starts the follow, the final
+  // sync is its cutover (no state file: the follow is found by name on both servers).
+  const bool follow = d.engine == "postgres" && postgres_sync(o, d) != PgSync::whole_pass;
+  if (follow && pass == "copy") extra = " --follow";
+  if (follow && pass == "final-sync")
+    return fmt::format("{} migrate postgres --from \"{}\" --to \"{}\" --jobs {} --cutover", o.rehome,
+                       d.from_url, d.to_url, o.jobs);
+  if (follow && pass == "stop-follow")
+    return fmt::format("{} migrate postgres --from \"{}\" --to \"{}\" --stop-follow", o.rehome, d.from_url,
+                       d.to_url);
   if (pass == "final-sync") extra = " --truncate";  // the whole database again, under the freeze
   if (pass == "verify" && d.engine == "mariadb") extra = " --verify-only";
   std::string jobs = d.engine == "redis" ? "" : fmt::format(" --jobs {}", o.jobs);

@@ -6,7 +6,10 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "engines/postgres.hpp"
+#include "engines/postgres_url.hpp"
 #include "migrate/mariadb/mariadb_migration.hpp"
+#include "migrate/postgres/catch_up.hpp"
 #include "migrate/postgres/migration.hpp"
 #include "migrate/redis/migration.hpp"
 #include "migrate/volume/volume_migration.hpp"
@@ -22,19 +25,31 @@ std::filesystem::path state_file(const MoveOptions& o, const DataItem& d, const 
 }
 
 PassResult postgres(const MoveOptions& o, const DataItem& d, const runbook::Env& env, const std::string& pass,
-                    bool truncate) {
+                    bool truncate, bool follow = false) {
   migrate::PgMigrationOptions m;
   m.from = expand_variables(d.from_url, env);
   m.to = expand_variables(d.to_url, env);
   m.jobs = o.jobs;
   m.truncate = truncate;
+  m.follow = follow;
   m.state_file = state_file(o, d, pass);
   auto r = migrate::migrate_postgres(m);
   return {r.verified(), r.problems(),
-          fmt::format("{} rows, {} tables, proof {}{}", r.rows_copied, r.tables.size(),
+          fmt::format("{} rows, {} tables, proof {}{}{}", r.rows_copied, r.tables.size(),
                       r.content_proven ? "checksums" : "row counts",
-                      r.already_complete ? " (verified again)" : ""),
+                      r.already_complete ? " (verified again)" : "",
+                      r.follow_slot.empty() ? ""
+                                            : "; the target follows the source (slot " + r.follow_slot +
+                                                  "): the final sync is its cutover"),
           r.total_seconds};
+}
+
+migrate::FollowOptions follow_options(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
+  migrate::FollowOptions f;
+  f.from = expand_variables(d.from_url, env);
+  f.to = expand_variables(d.to_url, env);
+  f.jobs = o.jobs;
+  return f;
 }
 
 PassResult mariadb(const MoveOptions& o, const DataItem& d, const runbook::Env& env, const std::string& pass,
@@ -84,25 +99,79 @@ PassResult volume(const MoveOptions& o, const DataItem& d, const std::string& pa
 
 }  // namespace
 
-std::string final_sync_method(const std::string& engine) {
+PgSync choose_postgres_sync(const std::optional<std::string>& wal_level) {
+  if (!wal_level) return PgSync::undecided;
+  return *wal_level == "logical" ? PgSync::follow : PgSync::whole_pass;
+}
+
+PgSync postgres_sync(const MoveOptions& o, const DataItem& d) {
+  if (d.engine != "postgres") return PgSync::whole_pass;
+  auto it = o.postgres_wal_level.find(d.slug());
+  return choose_postgres_sync(it == o.postgres_wal_level.end() ? std::nullopt
+                                                               : std::optional<std::string>(it->second));
+}
+
+std::optional<std::string> postgres_wal_level(const DataItem& d, const runbook::Env& env) {
+  try {
+    engines::PgConnection source(engines::parse_pg_url(expand_variables(d.from_url, env), "--from"),
+                                 "source");
+    return source.scalar("SHOW wal_level");
+  } catch (const std::exception&) {
+    return std::nullopt;  // unreachable: the copy itself says why
+  }
+}
+
+std::string final_sync_method(const std::string& engine, PgSync sync) {
   if (engine == "volume") return "the volume mover's incremental pass (only files changed since the copy)";
-  if (engine == "postgres")
-    return "a whole verified pass for now (the logical-replication catch-up will replace it: "
-           "final_sync_postgres)";
+  if (engine == "postgres") {
+    if (sync == PgSync::follow)
+      return "the logical-replication cutover (the source runs wal_level = logical, so the copy left the "
+             "target following it): a marker written after the writers stopped, applied on the target, the "
+             "sequences set, every table proven, then the slot, publication and subscription dropped; the "
+             "freeze lasts as long as the lag, not the database (final_sync_postgres)";
+    if (sync == PgSync::whole_pass)
+      return "a whole verified pass (the source does not run wal_level = logical, so no logical-replication "
+             "catch-up: the freeze grows with the database; final_sync_postgres)";
+    return "the logical-replication cutover when the source runs wal_level = logical (checked when the copy "
+           "runs), else a whole verified pass (final_sync_postgres)";
+  }
   if (engine == "mariadb")
     return "a whole verified pass (the binlog catch-up would replace it: final_sync_mariadb)";
   return "a whole pass, every key compared";
 }
 
 PassResult copy_pass(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
-  if (d.engine == "postgres") return postgres(o, d, env, "copy", false);
+  if (d.engine == "postgres") {
+    // The source decides now, whatever the dry run assumed: a follow needs wal_level = logical.
+    const auto wal_level = postgres_wal_level(d, env);
+    const bool follow = choose_postgres_sync(wal_level) == PgSync::follow;
+    PassResult r = postgres(o, d, env, "copy", false, follow);
+    if (!follow && wal_level)
+      r.summary += "; the source runs wal_level = " + *wal_level + ": the final sync is a whole pass";
+    return r;
+  }
   if (d.engine == "mariadb") return mariadb(o, d, env, "copy", false, false);
   if (d.engine == "redis") return redis(o, d, env, "copy", false);
   return volume(o, d, "copy");
 }
 
 PassResult final_sync_postgres(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
-  return postgres(o, d, env, "final-sync", true);
+  const auto f = follow_options(o, d, env);
+  if (choose_postgres_sync(postgres_wal_level(d, env)) == PgSync::follow) {
+    const auto presence = migrate::follow_presence(f);
+    if (presence.slot && presence.subscription) {
+      auto r = migrate::finish(f);
+      return {r.verified(), r.problems(),
+              fmt::format("logical-replication cutover: target writable after {:.2f} s (catch-up {:.2f} s "
+                          "from {} bytes behind), {} tables proven after {:.2f} s, follow {}",
+                          r.window_seconds, r.catch_up_seconds, r.lag_bytes_at_start, r.tables.size(),
+                          r.verified_seconds, r.dropped ? "dropped" : "kept (the proof failed)"),
+              r.verified_seconds + r.cleanup_seconds};
+    }
+  }
+  PassResult r = postgres(o, d, env, "final-sync", true);
+  r.summary = "whole pass (no follow of this item): " + r.summary;
+  return r;
 }
 PassResult final_sync_mariadb(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
   return mariadb(o, d, env, "final-sync", true, false);
@@ -115,9 +184,14 @@ PassResult final_sync_volume(const MoveOptions& o, const DataItem& d, const runb
 }
 
 PassResult verify_pass(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
-  // Postgres and redis: the final sync's state again (done: verified once more, nothing copied);
-  // mariadb: key ranges compared, nothing written; a volume: another pass, manifests compared.
-  if (d.engine == "postgres") return postgres(o, d, env, "final-sync", false);
+  // Postgres (the final sync's state, or the copy's after a cutover) and redis: the final sync's state again
+  // (done: verified once more, nothing copied); mariadb: key ranges compared, nothing written; a volume:
+  // another pass, manifests compared. After a cutover there is no final-sync state: the copy's state,
+  // verified again.
+  if (d.engine == "postgres")
+    return postgres(o, d, env,
+                    std::filesystem::exists(mover_state_file(o, d, "final-sync")) ? "final-sync" : "copy",
+                    false);
   if (d.engine == "mariadb") return mariadb(o, d, env, "verify", false, true);
   if (d.engine == "redis") return redis(o, d, env, "final-sync", false);
   return volume(o, d, "verify");

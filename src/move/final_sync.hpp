@@ -1,12 +1,14 @@
 #pragma once
 // The final sync, one seam per engine: what runs under the write freeze to bring the new side level
 // with the old. Each is one function so a better catch-up replaces it alone:
-//  - postgres: today a whole pass (--truncate, a fresh state) with its checksums; the logical
-//    replication catch-up being added in migrate/postgres replaces final_sync_postgres, so the frozen
-//    window stops growing with the database;
+//  - postgres: when the source runs wal_level = logical, the copy starts a logical-replication follow
+//    (migrate/postgres/catch_up.hpp) and the final sync is its cutover (marker, caught up, sequences,
+//    proof, slot/publication/subscription dropped): the frozen window is the lag, not the database;
+//    otherwise a whole pass (--truncate, a fresh state) with its checksums;
 //  - mariadb: a whole verified pass (the binlog from the recorded position would replace it);
 //  - redis: a whole pass (MSET/RESTORE, every key compared);
 //  - volume: the mover's incremental pass (only what changed since the copy is sent).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +25,17 @@ struct PassResult {
   double seconds = 0;
 };
 
-// Words for the dry run: how the final sync of `engine` works today.
-std::string final_sync_method(const std::string& engine);
+// How a PostgreSQL item is carried: copy + logical-replication follow + cutover, or a copy and a whole
+// pass under the freeze. `undecided`: the source was not probed; the copy step decides (follow when
+// the source runs wal_level = logical).
+enum class PgSync { follow, whole_pass, undecided };
+// The rule: "logical" -> follow; any other wal_level -> whole_pass; not probed (nullopt) -> undecided.
+PgSync choose_postgres_sync(const std::optional<std::string>& wal_level);
+// The choice for `item` from MoveOptions::postgres_wal_level (its slug), whole_pass for other engines.
+PgSync postgres_sync(const MoveOptions& options, const DataItem& item);
+
+// Words for the dry run: how the final sync of `engine` works (`sync`: a postgres item's choice).
+std::string final_sync_method(const std::string& engine, PgSync sync = PgSync::undecided);
 
 // The in-process passes of one item, URLs resolved from the credentials (`env`).
 PassResult copy_pass(const MoveOptions& options, const DataItem& item, const runbook::Env& env);
@@ -41,6 +52,9 @@ class Movers {
   // `pass`: copy, final-sync or verify.
   virtual PassResult run(const DataItem& item, const std::string& pass) = 0;
 };
+
+// The source's wal_level of a postgres item (SHOW wal_level); nullopt when it cannot be asked.
+std::optional<std::string> postgres_wal_level(const DataItem& item, const runbook::Env& env);
 
 class LibraryMovers : public Movers {
  public:

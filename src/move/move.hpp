@@ -61,6 +61,9 @@ struct MoveOptions {
   std::string compose_project;                 // the old host's compose project label; empty: any
   bool drill = true;                           // run the drill step
   std::map<std::string, std::string> engines;  // server -> Docker API URL, for the volume mover
+  // postgres item slug -> its source's wal_level as probed (final_sync.hpp postgres_wal_level): "logical"
+  // makes the copy follow and the final sync a cutover; absent: decided when the copy runs.
+  std::map<std::string, std::string> postgres_wal_level;
 };
 
 struct Move {

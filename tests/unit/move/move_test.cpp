@@ -114,6 +114,80 @@ TEST(MoveSteps, EveryMoverCopiesThenFinalSyncsThenVerifies) {
   EXPECT_NE(final_sync_method("postgres").find("final_sync_postgres"), std::string::npos);
 }
 
+TEST(MovePostgresSync, LogicalWalLevelFollowsAnyOtherIsAWholePassUnprobedIsDecidedAtTheCopy) {
+  EXPECT_EQ(choose_postgres_sync(std::string("logical")), PgSync::follow);
+  EXPECT_EQ(choose_postgres_sync(std::string("replica")), PgSync::whole_pass);
+  EXPECT_EQ(choose_postgres_sync(std::string("minimal")), PgSync::whole_pass);
+  EXPECT_EQ(choose_postgres_sync(std::nullopt), PgSync::undecided);
+  MoveOptions o;
+  o.postgres_wal_level = {{"shop-postgres.shop", "logical"}, {"shop-postgres.audit", "replica"}};
+  auto m = test::shop_move(o);
+  EXPECT_EQ(postgres_sync(o, *m.find("07.copy.shop-postgres.shop")->data), PgSync::follow);
+  EXPECT_EQ(postgres_sync(o, *m.find("07.copy.shop-postgres.audit")->data), PgSync::whole_pass);
+  EXPECT_EQ(postgres_sync(o, *m.find("07.copy.shop-redis")->data), PgSync::whole_pass);
+  EXPECT_EQ(postgres_sync(MoveOptions{}, *m.find("07.copy.shop-postgres.shop")->data), PgSync::undecided);
+}
+
+TEST(MovePostgresSync, TheDryRunSaysWhichMethodEachPostgresItemUses) {
+  MoveOptions o;
+  o.postgres_wal_level = {{"shop-postgres.shop", "logical"}, {"shop-postgres.audit", "replica"}};
+  auto m = test::shop_move(o);
+  auto has = [](const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+  };
+  // Follow: the copy starts it, the final sync is the cutover, the copy's rollback drops the slot.
+  const MoveStep& copy = *m.find("07.copy.shop-postgres.shop");
+  const MoveStep& sync = *m.find("09.final-sync.shop-postgres.shop");
+  EXPECT_TRUE(has(copy.actions.front().command, " --follow")) << copy.actions.front().command;
+  EXPECT_TRUE(has(copy.what, "wal_level = logical"));
+  EXPECT_TRUE(has(sync.actions.front().command, " --cutover"));
+  EXPECT_FALSE(has(sync.actions.front().command, "--truncate"));
+  EXPECT_TRUE(has(sync.what, "logical-replication cutover"));
+  EXPECT_TRUE(has(sync.what, "slot, publication and subscription dropped"));
+  ASSERT_EQ(copy.rollback.size(), 1u);
+  EXPECT_TRUE(has(copy.rollback.front().command, "migrate postgres"));
+  EXPECT_TRUE(has(copy.rollback.front().command, " --stop-follow"));
+  // Not logical: today's whole pass, and the text says why; nothing to drop on rollback.
+  const MoveStep& copy2 = *m.find("07.copy.shop-postgres.audit");
+  const MoveStep& sync2 = *m.find("09.final-sync.shop-postgres.audit");
+  EXPECT_FALSE(has(copy2.actions.front().command, "--follow"));
+  EXPECT_TRUE(copy2.rollback.empty());
+  EXPECT_TRUE(has(copy2.what, "does not run wal_level = logical"));
+  EXPECT_TRUE(has(sync2.actions.front().command, " --truncate"));
+  EXPECT_TRUE(has(sync2.what, "a whole verified pass (the source does not run wal_level = logical"));
+  // Not probed: the copy decides; the text gives both, the rollback drops a follow if one was made.
+  auto unprobed = test::shop_move();
+  const MoveStep& sync3 = *unprobed.find("09.final-sync.shop-postgres.shop");
+  EXPECT_TRUE(has(sync3.what, "checked when the copy runs"));
+  EXPECT_TRUE(has(sync3.what, "else a whole verified pass"));
+  EXPECT_TRUE(has(unprobed.find("07.copy.shop-postgres.shop")->rollback.front().command, "--stop-follow"));
+  // Other engines are unchanged.
+  EXPECT_TRUE(m.find("07.copy.shop-redis")->rollback.empty());
+  EXPECT_EQ(final_sync_method("redis", PgSync::follow), "a whole pass, every key compared");
+}
+
+TEST(MovePostgresSync, RollingBackTheCopyDropsTheFollow) {
+  Work w;
+  MoveOptions mo;
+  mo.postgres_wal_level = {{"shop-postgres.shop", "logical"}, {"shop-postgres.audit", "logical"}};
+  auto m = test::shop_move(mo);
+  std::int64_t now = 0;
+  auto o = options_in(w, &now);
+  test::FakeMovers movers;
+  test::FakeTransport t;
+  t.fail = "--filter name=edge_traefik";
+  std::ostringstream out;
+  ASSERT_EQ(execute_move(m, t, movers, o, out), 1);
+  EXPECT_NE(out.str().find("--stop-follow"), std::string::npos) << out.str();
+  test::FakeTransport undo;
+  std::ostringstream rb;
+  ASSERT_EQ(rollback_move(m, undo, o, rb), 0) << rb.str();
+  int drops = 0;
+  for (const auto& c : undo.commands)
+    drops += c.find("migrate postgres") != std::string::npos && c.find("--stop-follow") != std::string::npos;
+  EXPECT_EQ(drops, 2);
+}
+
 TEST(MoveSteps, FreezeThenFinalSyncThenEdgeOldStopsBeforeNewBindsThenWriters) {
   auto m = test::shop_move();
   EXPECT_EQ(m.writers, (std::vector<std::string>{"shop-api"}));
