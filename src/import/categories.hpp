@@ -3,22 +3,16 @@
 #include <optional>
 #include <string>
 
+#include "model/defaults.hpp"
 #include "model/estate.hpp"
 
 namespace rehome::import {
 
-// What an image name tells us: a category, and for databases/caches the engine whose data
-// migrate/backup must copy. A guess, always marked as one (Service::category_guessed).
-struct ImageGuess {
-  model::Category category = model::Category::app;
-  std::string engine;  // postgres | mariadb | mysql | mongo | redis | influxdb | "" (none)
-};
-
-// "registry.example.com:5000/library/postgres:15-alpine@sha256:..." -> "library/postgres"
-std::string image_repository(const std::string& image);
-
-// Guesses from the image repository, then from the service name (for `build:` images).
-ImageGuess guess_from_image(const std::string& image, const std::string& service_name);
+// The category and engine guess lives in the model (model/defaults.hpp), so an imported service and a
+// hand-written one without `category:` are guessed from one table; the importers call it from here.
+using model::guess_from_image;
+using model::image_repository;
+using model::ImageGuess;
 
 // The documented default (docs/import.md) for a service with neither a declared limit/reservation
 // nor a measurement: memory and CPU to reserve, by category (a few well-known heavy images first).

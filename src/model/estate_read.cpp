@@ -619,7 +619,7 @@ class EstateReader {
                           if (auto t = r_.text(v, p)) d.replica_of = *t;
                         }
                       });
-    if (!engine_given) d.engine = guess_engine(s.image);
+    if (!engine_given) d.engine = guess_engine(s.name, s.image);
     s.data = std::move(d);
   }
 

@@ -7,6 +7,8 @@
 #include "import/categories.hpp"
 #include "import/compose.hpp"
 #include "import/compose_service.hpp"
+#include "model/estate_yaml.hpp"
+#include "model/problem.hpp"
 #include "support/paths.hpp"
 
 using namespace rehome;
@@ -309,6 +311,47 @@ TEST(Ports, ShortSyntax) {
   EXPECT_THROW(parse_short_port("a:b", "f:1", ip), UserError);
   EXPECT_THROW(parse_short_port("8000-8003:8000-8001", "f:1", ip), UserError);
   EXPECT_THROW(parse_short_port("", "f:1", ip), UserError);
+}
+
+// One guess (model/defaults.cpp) for both ways in: a hand-written estate.yaml without `category:` and a
+// compose import of the same images give each service the same category and data engine.
+TEST(Categories, HandWrittenAndImportedGuessAlike) {
+  const std::vector<std::pair<std::string, std::string>> images{
+      {"rest", "postgrest/postgrest:v12.0.2"},
+      {"db", "postgres:16"},
+      {"web", "nginx:1.25"},
+      {"cache", "redis:7-alpine"},
+      {"meta", "supabase/postgres-meta"},
+      {"pgbackup", "prodrigestivill/postgres-backup-local"},
+      {"logs", "grafana/loki:2.9"},
+      {"gl", "registry.gitlab.com/acme/shop:1"}};
+  std::string compose = "services:\n",
+              estate = "name: t\nservers:\n  a: {memory: 8G, cpu: 4, role: manager}\nservices:\n";
+  for (const auto& [name, image] : images) {
+    compose += "  " + name + ":\n    image: " + image + "\n";
+    estate += "  " + name + ":\n    image: " + image + "\n    data: {}\n";
+  }
+  FileReader reader = [&](const std::filesystem::path& p) -> std::optional<std::string> {
+    if (p == "/x/docker-compose.yml") return compose;
+    return std::nullopt;
+  };
+  auto imported = import_compose({"/x/docker-compose.yml"}, {}, reader);
+  auto written = model::read_estate(estate, "estate.yaml");
+  ASSERT_TRUE(written.ok()) << model::format_problems(written.problems);
+  for (const auto& [name, image] : images) {
+    const auto& i = service(imported, name);
+    const auto* w = written.estate.find_service(name);
+    ASSERT_NE(w, nullptr) << name;
+    EXPECT_EQ(w->category, i.category) << image;
+    EXPECT_TRUE(w->category_guessed && i.category_guessed) << image;
+    EXPECT_EQ(w->data->engine, i.data ? i.data->engine : "") << image;
+  }
+  EXPECT_EQ(service(imported, "rest").category, model::Category::app);
+  EXPECT_EQ(service(imported, "db").category, model::Category::database);
+  EXPECT_EQ(service(imported, "web").category, model::Category::frontend);
+  EXPECT_EQ(service(imported, "pgbackup").category, model::Category::backup);
+  EXPECT_EQ(written.estate.find_service("db")->data->engine, "postgres");
+  EXPECT_EQ(written.estate.find_service("rest")->data->engine, "");  // an API over postgres holds no postgres
 }
 
 TEST(Categories, GuessesFromImages) {

@@ -112,6 +112,34 @@ TEST(Parser, DefaultsForOmittedFields) {
   EXPECT_DOUBLE_EQ(r.estate.headroom, 0.10);
 }
 
+// A hand-written service without `category:` is guessed with the importers' table (model/defaults.cpp):
+// from the image repository (registry host and tag stripped), then the name; APIs in front of a
+// database are apps (issue 18) and a database's backup job is a backup.
+TEST(Parser, GuessesCategoryAndEngineLikeTheImporters) {
+  auto r =
+      read(with_services("  rest: {image: postgrest/postgrest:v12.0.2, data: {}}\n"
+                         "  db: {image: postgres:16, data: {}}\n"
+                         "  web: {image: nginx:1.25}\n"
+                         "  shop: {image: registry.gitlab.com/acme/shop:1}\n"
+                         "  pgbackup: {image: prodrigestivill/postgres-backup-local}\n"
+                         "  logs: {image: grafana/loki:2.9}\n"
+                         "  postgres: {image: acme/custom-db, data: {}}\n"));
+  ASSERT_TRUE(r.ok()) << format_problems(r.problems);
+  auto category = [&](const char* name) { return r.estate.find_service(name)->category; };
+  auto engine = [&](const char* name) { return r.estate.find_service(name)->data->engine; };
+  EXPECT_EQ(category("rest"), Category::app);
+  EXPECT_EQ(engine("rest"), "");
+  EXPECT_EQ(category("db"), Category::database);
+  EXPECT_EQ(engine("db"), "postgres");
+  EXPECT_EQ(category("web"), Category::frontend);
+  EXPECT_EQ(category("shop"), Category::app);  // "gitlab" in the registry host says nothing
+  EXPECT_EQ(category("pgbackup"), Category::backup);
+  EXPECT_EQ(category("logs"), Category::logging);
+  EXPECT_EQ(category("postgres"), Category::database);  // from the name when the image says nothing
+  EXPECT_EQ(engine("postgres"), "postgres");
+  EXPECT_TRUE(r.estate.find_service("web")->category_guessed);
+}
+
 TEST(Parser, OnlyALimitReservesTheLimit) {
   auto r = read(with_services("  a: {limit: 768M}\n"));
   ASSERT_TRUE(r.ok()) << format_problems(r.problems);

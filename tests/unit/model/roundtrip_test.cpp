@@ -28,8 +28,8 @@ TEST_P(ExampleRoundTrip, ParsesBackToTheSameEstate) {
 INSTANTIATE_TEST_SUITE_P(Examples, ExampleRoundTrip,
                          ::testing::Values("wizardsofts/estate.yaml", "gym/estate.yaml"));
 
-// The importers' marks survive the file: a measured reservation and a guessed category (the importer's
-// guess, which may differ from what the model would guess again from the image name).
+// The importers' marks survive the file: a measured reservation and a guessed category (written out
+// as `category: frontend` + `category_guessed: true`, so reading it back does not guess again).
 TEST(RoundTrip, KeepsMeasuredAndGuessedMarks) {
   auto r = test_text::read(test_text::with_services("  web: {image: nginx:1.25, memory: 64M}\n"));
   ASSERT_TRUE(r.ok()) << format_problems(r.problems);
