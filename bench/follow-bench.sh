@@ -42,20 +42,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { date +%s.%N; }
-elapsed() { echo "$(now) - $1" | bc -l | xargs printf '%.2f'; }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.1f'; }
+source "$(dirname "$0")/lib.sh"
 
-start_pg() {  # name port
-  "${as_pg[@]}" "$bin/initdb" -D "$work/$1" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/$1" -l "$work/$1.log" -w -o \
-    "-p $2 -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_wal_size=4GB \
-     -c checkpoint_timeout=30min -c maintenance_work_mem=256MB -c wal_level=logical -c max_connections=50" \
-    start >/dev/null
-}
-src_port=$(free_port); start_pg src "$src_port"
-dst_port=$(free_port); start_pg dst "$dst_port"
+src_port=$(free_port); start_pg src "$src_port" logical
+dst_port=$(free_port); start_pg dst "$dst_port" logical
 psql_src() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$src_port" -U postgres "$@"; }
 psql_dst() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$dst_port" -U postgres "$@"; }
 
@@ -146,5 +136,5 @@ echo "| size | copy with --follow (writers on) | catch-up | write freeze (to wri
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for size in $sizes; do
   echo "| $size MB | ${copy_time[$size]} s | ${catch_up[$size]} s | ${window[$size]} s | ${verified[$size]} s |" \
-       "${cutover_wall[$size]} s | ${delta[$size]} s | $(ratio "${delta[$size]}" "${window[$size]}")x |"
+       "${cutover_wall[$size]} s | ${delta[$size]} s | $(ratio "${delta[$size]}" "${window[$size]}" 1)x |"
 done

@@ -69,7 +69,7 @@ sql src "ANALYZE TABLE $(seq -s, -f 'bench.t%g' 1 "$tables")" >/dev/null
 echo "source: $(sql src "SELECT ROUND(SUM(DATA_LENGTH + INDEX_LENGTH) / 1048576) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'") MB on disk"
 
 fresh_target() { sql dst "DROP DATABASE IF EXISTS bench; DROP DATABASE IF EXISTS _rehome"; rm -rf "$work/state" "$work/dump"; }
-now() { date +%s.%N; }
+source "$(dirname "$0")/lib.sh"
 declare -A times
 run() {  # name command...
   fresh_target

@@ -69,21 +69,10 @@ cpu_used() { echo "$(cat "$work/cpu.$1.end") - $(cat "$work/cpu.$1")" | bc -l | 
 # whichever proof the target runs, so its CPU seconds gauge how fast the box was during that run.
 src_cpu_used() { echo "$(cat "$work/srccpu.$1.end") - $(cat "$work/srccpu.$1")" | bc -l | xargs printf '%.2f'; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { date +%s.%N; }
-elapsed() { echo "$(now) - $1" | bc -l | xargs printf '%.2f'; }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+source "$(dirname "$0")/lib.sh"
 
-start_pg() {  # name port
-  "${as_pg[@]}" "$bin/initdb" -D "$work/$1" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-  # The same settings for both servers: durable enough to be fair (fsync on), sized for a small box.
-  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/$1" -l "$work/$1.log" -w -o \
-    "-p $2 -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_wal_size=4GB \
-     -c checkpoint_timeout=30min -c maintenance_work_mem=256MB -c wal_level=replica -c max_connections=50" start >/dev/null
-}
-
-src_port=$(free_port); start_pg src "$src_port"
-dst_port=$(free_port); start_pg dst "$dst_port"
+src_port=$(free_port); start_pg src "$src_port" replica
+dst_port=$(free_port); start_pg dst "$dst_port" replica
 SRC="postgresql://postgres@127.0.0.1:$src_port/bench"
 dst() { echo "postgresql://postgres@127.0.0.1:$dst_port/$1"; }
 psql_src() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$src_port" -U postgres -d bench "$@"; }

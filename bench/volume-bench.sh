@@ -68,7 +68,7 @@ sync
 nfiles=$(find "$src" -type f | wc -l)
 echo "$nfiles files, $(du -sh "$src" | cut -f1)"
 
-now() { date +%s.%N; }
+source "$(dirname "$0")/lib.sh"
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
