@@ -19,8 +19,11 @@ real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io ipro
 # generate: validators of the generated stacks, monitoring files and scripts.
 real+=(docker-compose prometheus shellcheck)
 # ... and the Kubernetes manifests: node runs the API's schemas from the npm package kubernetes-models
-# (npm installs it into /var/cache/rehome-npm at test time).
-real+=(nodejs npm)
+# (npm installs it into /var/cache/rehome-npm at test time). A machine that already has node and npm
+# (NodeSource's nodejs bundles npm, and Debian's npm cannot install beside it) keeps its own.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  real+=(nodejs npm)
+fi
 # Test images from Debian packages (scripts/build-images.sh) and the private registry the Swarm pulls from.
 real+=(mmdebstrap docker-registry)
 if [[ "${1:-}" == "--build-only" ]]; then real=(); fi
