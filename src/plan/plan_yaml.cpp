@@ -26,6 +26,14 @@ model::SourceLocation at(const std::string& file, const YAML::Node& node) {
   return loc;
 }
 
+// A mapping key as text; a key that is itself a list or a mapping (`? [a]: x`, `[]: x`) is no name.
+std::string key_of(const std::string& file, const YAML::Node& key) {
+  if (key.IsScalar()) return key.Scalar();
+  throw UserError(
+      fmt::format("{}: a key here must be a plain name, not a list or a mapping", at(file, key).str()),
+      "write `name: value` (a plan is `servers: {server: [service, ...]}`)", exit_code::bad_input);
+}
+
 std::vector<std::string> names_of(const auto& items) {
   std::vector<std::string> out;
   for (const auto& i : items) out.push_back(i.name);
@@ -63,7 +71,7 @@ void read_roles(const YAML::Node& node, const std::string& filename, const model
   Roles roles = decide_roles(plan, estate);
   const auto server_names = names_of(estate.servers);
   for (const auto& kv : node) {
-    const auto key = kv.first.as<std::string>();
+    const auto key = key_of(filename, kv.first);
     const std::string path = "roles." + key;
     if (key != "managers" && key != "edge") {
       problem(kv.first, path, "unknown key", suggestion(key, {"managers", "edge"}));
@@ -138,7 +146,7 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
   YAML::Node servers_node;
   std::optional<YAML::Node> roles_node;
   for (const auto& kv : root) {
-    const auto key = kv.first.as<std::string>();
+    const auto key = key_of(filename, kv.first);
     if (key == "estate") {
       auto name = kv.second.as<std::string>("");
       if (!estate.name.empty() && name != estate.name)
@@ -167,7 +175,7 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
     const auto service_names = names_of(estate.services);
     std::set<std::string> seen_servers;
     for (const auto& kv : servers_node) {
-      const auto server = kv.first.as<std::string>();
+      const auto server = key_of(filename, kv.first);
       const std::string path = "servers." + server;
       if (!estate.find_server(server)) {
         problem(kv.first, path,

@@ -90,6 +90,14 @@ TEST(PlanYaml, SyntaxBadHeadroomAndUnknownKeys) {
             std::string::npos);
 }
 
+// Found by fuzz_plan: a key that is a list or a mapping ended the process (yaml-cpp's bad conversion).
+TEST(PlanYaml, KeysThatAreNoNamesAreNamedErrors) {
+  EXPECT_NE(error_of("? [a]\n: 1\nservers: {}\n").find("plan.yaml:1:"), std::string::npos);
+  EXPECT_NE(error_of("servers:\n  [gmktec]: [traefik]\n").find("plan.yaml:2:"), std::string::npos);
+  EXPECT_NE(error_of("servers: {}\nroles:\n  {managers: 1}: [gmktec]\n").find("plain name"),
+            std::string::npos);
+}
+
 TEST(PlanYaml, SavedAtomically) {
   auto e = small();
   auto dir = std::filesystem::temp_directory_path() / ("rehome-plan-" + std::to_string(::getpid()));
