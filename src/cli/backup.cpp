@@ -16,6 +16,7 @@
 #include "backup/schedule.hpp"
 #include "backup/survey.hpp"
 #include "backup/verify.hpp"
+#include "cli/argv_secrets.hpp"
 #include "cli/subcommand.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -83,7 +84,10 @@ int do_run(const BackupFlags& f) {
     o.estate = estate.name;
     o.sources = backup::sources_from_estate(estate);
   }
-  for (const auto& u : f.urls) o.sources.push_back(backup::source_from_url(u));
+  for (const auto& u : f.urls) {
+    warn_if_password_in_argv("--url", u);
+    o.sources.push_back(backup::source_from_url(u));
+  }
   for (const auto& v : f.volumes) o.sources.push_back({"volume", v, ""});
   o.repositories = repositories_of(f);
   o.staging = f.staging;
