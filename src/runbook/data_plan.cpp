@@ -211,6 +211,16 @@ std::vector<DataItem> data_plan(const Context& c) {
       slugs.insert(d.slug());
       out.push_back(std::move(d));
     }
+    if (cold && (out.empty() || out.back().service != s.name)) {
+      // A database engine with no volume the estate knows of: said, not silently skipped.
+      DataItem d;
+      d.service = s.name;
+      d.engine = engine;
+      d.method = DataMethod::none;
+      d.source_engine = engine;
+      d.note = "no named volume or bind folder holds its data in the estate: add its volumes to move it";
+      out.push_back(std::move(d));
+    }
   }
   return out;
 }

@@ -122,6 +122,12 @@ TEST(DataPlan, EveryMoverHasABackupWithItsVerifyAndRollback) {
   ASSERT_NE(rb.find_step("0.credentials.appwrite-mariadb"), nullptr);
   // The password reaches the clients through MYSQL_PWD, never argv.
   EXPECT_NE(maria->command.find("MYSQL_PWD=\"${APPWRITE_MARIADB_PASSWORD}\""), std::string::npos);
+  const Step* copy = rb.find_step("3.migrate.appwrite-mariadb");
+  EXPECT_NE(copy->command.find("MYSQL_PWD=\"${APPWRITE_MARIADB_PASSWORD}\" rehome migrate mariadb --from "
+                               "\"mariadb://${APPWRITE_MARIADB_USER:-root}@${APPWRITE_MARIADB_OLD_HOST:-"),
+            std::string::npos)
+      << copy->command;
+  EXPECT_EQ(copy->command.find(":+:$APPWRITE_MARIADB_PASSWORD"), std::string::npos);
   // mariadb's copy is compared by CHECKSUM TABLE on both servers.
   EXPECT_NE(rb.find_step("3.migrate.appwrite-mariadb")->verify.find("CHECKSUM TABLE"), std::string::npos);
   // A volume's record is its copy's per-file manifest: verified by a second pass reading every file.
