@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error.hpp"
 #include "fixtures.hpp"
 #include "model/estate_yaml.hpp"
 #include "plan/solver.hpp"
 #include "runbook/data_plan.hpp"
+#include "runbook/inputs.hpp"
 #include "runbook/phases.hpp"
 #include "runbook/runbook.hpp"
 #include "support/paths.hpp"
@@ -185,6 +187,23 @@ TEST(DataPlan, EnginesAreTheGivenOnesElseVariablesWithTheRunnersSocketOrSsh) {
   ends = volume_ends(plan_of(e, test::small_plan(), o).back());
   EXPECT_EQ(ends.from_engine, "unix:///run/old.sock");
   EXPECT_EQ(ends.to_engine, "unix:///run/app.sock");
+}
+
+TEST(DataPlan, TheCommandLinesCopyOptionsAndEnginesReachTheRunbookOptions) {
+  Inputs in{test::small_estate(), test::small_plan(), "estate.yaml", "plan.yaml"};
+  RunbookArgs a;
+  a.copy = {.jobs = 6, .verify = "readback"};
+  a.old_engine = "unix:///run/old.sock";
+  a.engines = {"app=unix:///run/app.sock"};
+  auto o = runbook_options(a, in);
+  EXPECT_EQ(o.copy.jobs, 6);
+  EXPECT_EQ(o.copy.verify, "readback");
+  EXPECT_EQ(o.old_engine, "unix:///run/old.sock");
+  EXPECT_EQ(o.engines.at("app"), "unix:///run/app.sock");
+  a.engines = {"nowhere=unix:///run/x.sock"};
+  EXPECT_THROW(runbook_options(a, in), UserError);
+  a.engines = {"app"};
+  EXPECT_THROW(runbook_options(a, in), UserError);
 }
 
 }  // namespace
