@@ -274,9 +274,9 @@ int do_schedule(const BackupFlags& f) {
   o.estate_file = f.estate.empty() ? "" : fs::absolute(f.estate).string();
   o.estate_name = estate.name;
   o.retention = estate.backup.retention;
+  if (!f.server.empty()) o.server = f.server;  // before the targets: they are read as seen from there
   backup::apply_targets(o, estate.backup);
   if (!f.schedule_repos.empty()) o.repositories = f.schedule_repos;
-  if (!f.server.empty()) o.server = f.server;
   o.forge = f.forge;
   if (!f.restore_url.empty()) o.restore_url = f.restore_url;
   if (!f.textfile.empty()) o.textfile = f.textfile;
