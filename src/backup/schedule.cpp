@@ -76,6 +76,8 @@ std::pair<int, int> parse_daily_time(const std::string& schedule) {
 
 void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings) {
   o.mirror = !settings.git_mirrors.empty() && !settings.mirror_remote.empty();
+  for (const auto& v : settings.volumes)
+    if (!v.starts_with("/")) o.docker_volumes = true;
   std::vector<TargetLocation> parsed;
   for (const auto& t : settings.targets) {
     parsed.push_back(parse_target_location(t.location));
@@ -112,7 +114,7 @@ std::vector<std::vector<std::string>> job_commands(const ScheduleOptions& o) {
     verify.insert(verify.end(), {"--estate", o.estate_name});
     prune.insert(prune.end(), {"--estate", o.estate_name});
   }
-  if (!o.restore_url.empty()) verify.insert(verify.end(), {"--restore-url", o.restore_url});
+  for (const auto& url : o.restore_urls) verify.insert(verify.end(), {"--restore-url", url});
   if (!o.textfile.empty()) verify.insert(verify.end(), {"--textfile", o.textfile});
   // Every repository, local and off-site, gets its own copy, restore test and restic forget.
   for (const auto& r : o.repositories)
@@ -137,7 +139,7 @@ std::map<std::string, std::string> render_systemd(const ScheduleOptions& o) {
   std::map<std::string, std::string> files = {
       {"rehome-backup.service",
        oneshot_service(fmt::format("Runs the backup, checks it (checksums{}), then prunes.{}",
-                                   o.restore_url.empty() ? "" : " and a restore test",
+                                   o.restore_urls.empty() ? "" : " and a restore test",
                                    o.server.empty() ? ""
                                                     : fmt::format("\n# Install on {}: its own targets are "
                                                                   "folders there, the others over sftp.",
@@ -195,6 +197,8 @@ std::map<std::string, std::string> render_swarm(const ScheduleOptions& o) {
     volumes += fmt::format("      - {}:{}\n", dir, dir);
   }
   if (!o.estate_file.empty()) volumes += fmt::format("      - {}:{}:ro\n", o.estate_file, o.estate_file);
+  if (o.docker_volumes)  // named volumes are read through the node's engine (a read-only helper container)
+    volumes += "      - /var/run/docker.sock:/var/run/docker.sock\n";
   std::string placement =
       o.server.empty() ? "        # add: constraints: [node.hostname == <server with the backup disk>]\n"
                        : fmt::format("        constraints:\n          - node.hostname == {}\n", o.server);

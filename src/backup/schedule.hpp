@@ -14,12 +14,14 @@ struct ScheduleOptions {
   // off-site (password: RESTIC_PASSWORD[_FILE] from the EnvironmentFile / Swarm secret).
   std::vector<std::string> repositories;
   std::string textfile = "/var/lib/node_exporter/textfile/rehome_backup.prom";
-  std::string restore_url;  // scratch server for the restore test; empty = checksum-only verify
+  // scratch PostgreSQL / throwaway MariaDB servers for the restore test; none = checksum-only verify
+  std::vector<std::string> restore_urls;
   model::RetentionPolicy retention;
   std::string rehome_path = "/usr/local/bin/rehome";
   std::string image = "rehome:0.1.0";  // swarm: an image with rehome and the PostgreSQL/Redis clients
   std::string server;                  // swarm: node that holds the backup disk (node.hostname)
   bool mirror = false;                 // systemd: also an hourly Git mirror job (the estate has git_mirrors)
+  bool docker_volumes = false;         // swarm: named volumes are read through the engine (socket mounted)
   std::string forge;                   // base URL of the forge, for repository names
   std::string mirror_textfile = "/var/lib/node_exporter/textfile/rehome_mirror.prom";
 };

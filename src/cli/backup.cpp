@@ -38,8 +38,8 @@ struct BackupFlags {
   std::vector<std::string> schedule_repos;
   int keep_daily = 7, keep_weekly = 4, keep_monthly = 6, keep_yearly = 0;
   bool dry_run = false;
-  std::string max_age = "24h", restore_url, textfile;
-  std::vector<std::string> restore_urls;  // verify: a scratch server per engine, told apart by scheme
+  std::string max_age = "24h", textfile;
+  std::vector<std::string> restore_urls;  // verify, schedule: a scratch server per engine, by scheme
   std::string engine;                     // run: the Docker engine of --volume NAME
   std::string format = "systemd", output, image = "rehome:0.1.0", server;
   std::string repos, remote, cache, forge;
@@ -296,7 +296,7 @@ int do_schedule(const BackupFlags& f) {
   backup::apply_targets(o, estate.backup);
   if (!f.schedule_repos.empty()) o.repositories = f.schedule_repos;
   o.forge = f.forge;
-  if (!f.restore_url.empty()) o.restore_url = f.restore_url;
+  o.restore_urls = f.restore_urls;
   if (!f.textfile.empty()) o.textfile = f.textfile;
   o.image = f.image;
   auto files = f.format == "swarm" ? backup::render_swarm(o) : backup::render_systemd(o);
@@ -412,7 +412,9 @@ Register r{
       schedule->add_option(
           "--repo", f->schedule_repos,
           "restic repositories the job backs up to (default: every backup.targets location)");
-      schedule->add_option("--restore-url", f->restore_url, "scratch PostgreSQL server for restore tests");
+      schedule->add_option(
+          "--restore-url", f->restore_urls,
+          "scratch PostgreSQL and/or throwaway MariaDB server for restore tests (repeatable)");
       schedule->add_option("--textfile", f->textfile, "Prometheus textfile path");
       schedule->add_option("--image", f->image, "swarm: image with rehome and the database clients");
       schedule->add_option("--server", f->server, "swarm: node that holds the backup disk");

@@ -189,7 +189,7 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
   o.estate_file = "/etc/rehome/estate.yaml";
   o.estate_name = "wizardsofts";
   o.repositories = {"/srv/restic", "sftp:backup@offsite:/srv/restic"};
-  o.restore_url = "postgresql://verify@127.0.0.1:5433/postgres";
+  o.restore_urls = {"postgresql://verify@127.0.0.1:5433/postgres", "mariadb://root@127.0.0.1:3307"};
   auto files = render_systemd(o);
   ASSERT_EQ(files.size(), 2u);
   const auto& timer = files.at("rehome-backup.timer");
@@ -202,8 +202,11 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
                    "--repo sftp:backup@offsite:/srv/restic\n"),
       std::string::npos)
       << service;
-  EXPECT_NE(service.find("backup verify --max-age 26h --estate wizardsofts --restore-url"),
-            std::string::npos);
+  EXPECT_NE(
+      service.find("backup verify --max-age 26h --estate wizardsofts --restore-url "
+                   "postgresql://verify@127.0.0.1:5433/postgres --restore-url mariadb://root@127.0.0.1:3307"),
+      std::string::npos)
+      << service;
   EXPECT_NE(service.find("backup prune --keep-daily 7 --keep-weekly 4 --keep-monthly 6 --keep-yearly 0 "
                          "--estate wizardsofts --repo /srv/restic"),
             std::string::npos);

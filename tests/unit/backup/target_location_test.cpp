@@ -90,4 +90,12 @@ TEST(TargetLocation, ScheduleWritesWhatAuditOpens) {
   auto unit = render_systemd(on_nas).at("rehome-backup.service");
   EXPECT_NE(unit.find("# Install on nas"), std::string::npos) << unit;
   EXPECT_NE(unit.find("--repo sftp:hppavilion:/mnt/data/backups"), std::string::npos);
+  EXPECT_EQ(render_swarm(on_nas).at("rehome-backup-stack.yml").find("docker.sock"), std::string::npos);
+  settings.volumes = {"gitlab-data"};  // read through the engine: the Swarm job needs its socket
+  ScheduleOptions with_volume;
+  apply_targets(with_volume, settings);
+  EXPECT_NE(render_swarm(with_volume)
+                .at("rehome-backup-stack.yml")
+                .find("/var/run/docker.sock:/var/run/docker.sock"),
+            std::string::npos);
 }
