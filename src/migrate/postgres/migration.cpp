@@ -15,9 +15,27 @@
 #include "common/process.hpp"
 #include "migrate/postgres/catch_up.hpp"
 #include "migrate/postgres/steps.hpp"
+#include "model/units.hpp"
 
 namespace rehome::migrate {
 namespace {
+
+// The target's disk filled during the copy (the server's "No space left on device"): the same error with
+// the figures a person needs, which server and about how much it still needs, and what to do.
+void rethrow_if_disk_full(const UserError& e, const std::string& target, int64_t pending_bytes) {
+  std::string what = e.what();
+  if (what.find("No space left on device") == std::string::npos) return;
+  std::string needed = model::format_bytes(pending_bytes);
+  throw UserError(
+      fmt::format("{}\nthe target {} ran out of disk space: {} of rows was left to copy when this "
+                  "run started, and its indexes come on top",
+                  what, target, needed),
+      fmt::format("free at least {} plus room for the indexes where the target keeps this database "
+                  "(its data directory or tablespace), then run the same command again: tables "
+                  "already copied are kept",
+                  needed),
+      e.exit_code());
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -329,7 +347,12 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
       }
       ticker.phase("copy", pending_bytes, true);
       // Copy, and per finished table its readback, indexes and ANALYZE, overlapped (postgres/pipeline.cpp).
-      report.units_copied_now = run_pipeline(context, post_data);
+      try {
+        report.units_copied_now = run_pipeline(context, post_data);
+      } catch (const UserError& e) {
+        rethrow_if_disk_full(e, context.target.masked, pending_bytes);
+        throw;
+      }
       state.update([](MigrationState& s) { s.copy_done = true; });
       report.copy_seconds = seconds_since(t);
       say(
