@@ -37,6 +37,29 @@ void rethrow_if_disk_full(const UserError& e, const std::string& target, int64_t
       e.exit_code());
 }
 
+// A run cut off from the target (a link that dropped, a process killed across a network) leaves sessions
+// the server has not noticed are gone: still in their transactions, holding the locks a resumed run
+// waits for (for hours: the server's TCP keepalive). A resumed run ends the busy sessions of rehome on the
+// target database first, and says how many.
+std::string end_leftover_sessions(engines::PgConnection& target_db) {
+  try {
+    auto rows = target_db.query(
+        "SELECT pid::text, pg_terminate_backend(pid)::text, state FROM pg_stat_activity WHERE datname = "
+        "current_database() AND application_name = 'rehome' AND pid <> pg_backend_pid() AND backend_type = "
+        "'client backend' AND state <> 'idle'");
+    if (rows.empty()) return {};
+    std::vector<std::string> pids;
+    for (const auto& row : rows) pids.push_back(row[0].value_or("?") + " (" + row[2].value_or("?") + ")");
+    return fmt::format("resume     ended {} session(s) an earlier run left on the target: {}", rows.size(),
+                       fmt::join(pids, ", "));
+  } catch (const UserError& e) {
+    return fmt::format(
+        "resume     could not end sessions an earlier run may have left on the target ({}); "
+        "if this run waits on a lock, end them with pg_terminate_backend",
+        e.what());
+  }
+}
+
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
@@ -296,6 +319,8 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   };
 
   try {
+    if (resumed && !initial.verified)
+      if (std::string ended = end_leftover_sessions(target_db); !ended.empty()) say(ended);
     const bool bookkeeping_exists =
         !target_db.scalar(fmt::format("SELECT to_regclass('{}.copied')::text", bookkeeping_schema)).empty();
     if (!initial.verified && !initial.pre_data_done && bookkeeping_exists) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -39,23 +40,29 @@ void expect_honest(const RehomeRun& run, const std::string& server, bool proof_h
 }
 
 // The command held at `hold_at` (connections open), the link cut, the command released, the link
-// restored kCut later; its run to the end.
+// restored `cut` later (0: once the command ended); its run to the end.
 RehomeRun cut_while_running(const std::vector<std::string>& args, const std::string& hold_at,
-                            const LinkedNamespace& ns) {
+                            const LinkedNamespace& ns, std::chrono::seconds cut = kCut) {
   HeldRun held(args, hold_at);
   if (!held.wait_held()) return {};
   link_down(ns);
   held.release();
-  std::this_thread::sleep_for(kCut);
+  if (cut.count() > 0) {
+    std::this_thread::sleep_for(cut);
+    link_up(ns);
+    return held.finish(300s);
+  }
+  RehomeRun run = held.finish(150s);  // the link stays down until the command ends
   link_up(ns);
-  return held.finish(300s);
+  return run;
 }
 
-void expect_rerun_verified(const std::vector<std::string>& args) {
+RehomeRun expect_rerun_verified(const std::vector<std::string>& args) {
   RehomeRun again = run_rehome(args);
   EXPECT_EQ(again.exit_code, 0) << again.output;
   json r = json::parse(last_json(again.output), nullptr, false);
   EXPECT_TRUE(r.is_object() && r.value("verified", false)) << again.output;
+  return again;
 }
 
 std::string files_of(const fs::path& d) {
@@ -104,33 +111,71 @@ TEST(LinkCut, VolumeCopyToAnEngineBehindANamespaceLink) {
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count());
 }
 
-TEST(LinkCut, PostgresCopyToAServerBehindANamespaceLink) {
-  auto t0 = std::chrono::steady_clock::now();
-  PostgresServer source;
-  source.create_database("app");
-  fill_source(source, "app", 250000);  // public.big: ~35 MB in block ranges
-  auto before = table_fingerprints(source, "app");
-  PostgresServer target;
-  target.create_database("app");
-  LinkedNamespace ns("rehome-fl");
-  LinkedSocket link(ns, target.socket_dir() / (".s.PGSQL." + std::to_string(target.port())), 5432);
-  TempDir dir;
-  std::string server = ns.address() + ":5432";
-  std::vector<std::string> args = {
-      "migrate",         "postgres", "--from",
-      source.url("app"), "--to",     "postgresql://postgres@" + server + "/app",
-      "--jobs",          "2",        "--state=" + (dir.path / "state.json").string(),
-      "--json"};
-  RehomeRun run = cut_while_running(args, "copy:public.big#2", ns);
-  expect_honest(run, ns.address(), table_fingerprints(source, "app") == table_fingerprints(target, "app"));
+// The source once for both postgres cuts: ~32 MB in public.big, copied in block ranges.
+class PostgresLinkCut : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    source_ = new PostgresServer();
+    source_->create_database("app");
+    fill_source(*source_, "app", 250000);
+    before_ = new std::map<std::string, std::string>(table_fingerprints(*source_, "app"));
+  }
+  static void TearDownTestSuite() {
+    delete source_;
+    delete before_;
+  }
+  // The copy to a target behind a namespace's link, cut `cut` long (0: until the command ends, at most
+  // 150 s), then the same command again.
+  void cut_then_rerun(std::chrono::seconds cut, bool expect_stop) {
+    auto t0 = std::chrono::steady_clock::now();
+    PostgresServer target;
+    target.create_database("app");
+    LinkedNamespace ns("rehome-fl");
+    LinkedSocket link(ns, target.socket_dir() / (".s.PGSQL." + std::to_string(target.port())), 5432);
+    TempDir dir;
+    std::string server = ns.address() + ":5432";
+    std::vector<std::string> args = {"migrate",
+                                     "postgres",
+                                     "--from",
+                                     source_->url("app"),
+                                     "--to",
+                                     "postgresql://postgres@" + server + "/app",
+                                     "--jobs",
+                                     "2",
+                                     "--state=" + (dir.path / "state.json").string(),
+                                     "--json"};
+    RehomeRun run = cut_while_running(args, "copy:public.big#2", ns, cut);
+    auto cut_over = std::chrono::steady_clock::now();
+    expect_honest(run, server, table_fingerprints(*source_, "app") == table_fingerprints(target, "app"));
+    if (expect_stop) {
+      EXPECT_NE(run.exit_code, 0);
+      EXPECT_NE(run.output.find("the connection was lost"), std::string::npos) << run.output;
+      EXPECT_NE(run.output.find("running the same command again resumes"), std::string::npos) << run.output;
+    }
+    RehomeRun again = expect_rerun_verified(args);
+    if (expect_stop) {  // the server still holds the cut-off sessions (and their locks): the re-run ends them
+      EXPECT_NE(again.output.find("session(s) an earlier run left on the target"), std::string::npos)
+          << again.output;
+    }
+    EXPECT_EQ(table_fingerprints(target, "app"), *before_);
+    EXPECT_EQ(table_fingerprints(*source_, "app"), *before_);  // the source untouched
+    std::cout << fmt::format(
+        "link cut, postgres ({}): faulted run {} s, in all {} s\n",
+        cut.count() ? fmt::format("{} s", cut.count()) : "until it stops",
+        std::chrono::duration_cast<std::chrono::seconds>(cut_over - t0).count(),
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count());
+  }
+  static PostgresServer* source_;
+  static std::map<std::string, std::string>* before_;
+};
+PostgresServer* PostgresLinkCut::source_ = nullptr;
+std::map<std::string, std::string>* PostgresLinkCut::before_ = nullptr;
 
-  expect_rerun_verified(args);
-  EXPECT_EQ(table_fingerprints(source, "app"), table_fingerprints(target, "app"));
-  EXPECT_EQ(table_fingerprints(source, "app"), before);  // the source untouched
-  std::cout << fmt::format(
-      "link cut, postgres: {} s in all\n",
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count());
-}
+TEST_F(PostgresLinkCut, ShortCutIsRiddenOut) { cut_then_rerun(kCut, false); }
+
+// Without keepalives TCP would retransmit for ~15 minutes; rehome's connections give up within about a
+// minute and say which server and what to do.
+TEST_F(PostgresLinkCut, LinkThatStaysDownStopsWithAMessage) { cut_then_rerun(std::chrono::seconds(0), true); }
 
 }  // namespace
 }  // namespace rehome::test
