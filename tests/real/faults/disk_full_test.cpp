@@ -50,10 +50,11 @@ void expect_verified(const RehomeRun& run) {
 }
 
 std::string files_of(const fs::path& d) {
-  return sh("cd '" + d.string() +
-            "' && find . -printf '%y %m %p\\n' | sort && find . -type f -printf '%s %p\\n' | sort && find . "
-            "-type f -print0 | sort -z | xargs -0 -r "
-            "sha256sum");
+  return run_bash(
+      "cd '" + d.string() +
+      "' && find . -printf '%y %m %p\\n' | sort && find . -type f -printf '%s %p\\n' | sort && find . "
+      "-type f -print0 | sort -z | xargs -0 -r "
+      "sha256sum");
 }
 
 TEST(DiskFull, PostgresTargetTablespaceOnASmallDisk) {
@@ -91,9 +92,9 @@ class VolumeDiskFull : public ::testing::Test {
  protected:
   void SetUp() override {
     source_.docker_ok({"volume", "create", "data"});
-    sh("set -e; cd '" + source_.volume_data("data").string() +
-       "'; for i in $(seq 1 40); do head -c 1000000 /dev/urandom > f$i; done; mkdir d; echo a > d/a;"
-       " truncate -s 512M sparse; echo end >> sparse");
+    run_bash("set -e; cd '" + source_.volume_data("data").string() +
+             "'; for i in $(seq 1 40); do head -c 1000000 /dev/urandom > f$i; done; mkdir d; echo a > d/a;"
+             " truncate -s 512M sparse; echo end >> sparse");
     before_ = files_of(source_.volume_data("data"));
   }
   std::vector<std::string> args(const fs::path& to_path) const {
@@ -123,7 +124,7 @@ TEST_F(VolumeDiskFull, RefusedBeforeCopyingWhenItCannotFit) {
   EXPECT_NE(refused.output.find("not enough space"), std::string::npos) << refused.output;
   EXPECT_NE(refused.output.find(target_.socket().string()), std::string::npos) << refused.output;
   EXPECT_NE(refused.output.find("more needed"), std::string::npos) << refused.output;
-  EXPECT_EQ(sh("find '" + disk.path.string() + "' -type f | wc -l"), "0\n") << "something was copied";
+  EXPECT_EQ(run_bash("find '" + disk.path.string() + "' -type f | wc -l"), "0\n") << "something was copied";
   EXPECT_EQ(files_of(source_.volume_data("data")), before_);
 
   disk.resize("64m");  // a sparse 512 MB file takes a few KB: it fits
@@ -140,7 +141,8 @@ TEST_F(VolumeDiskFull, FilledMidCopyStopsThenFinishesOnceFreed) {
   HeldRun held(a, "volume-copy:half");
   ASSERT_TRUE(held.wait_held());
   // Another writer takes what is left of the disk after the check passed.
-  sh("dd if=/dev/zero of='" + (disk.path / "filler").string() + "' bs=1M status=none 2>/dev/null; true");
+  run_bash("dd if=/dev/zero of='" + (disk.path / "filler").string() +
+           "' bs=1M status=none 2>/dev/null; true");
   RehomeRun full = held.finish(std::chrono::seconds(300));
   std::cout << fmt::format("full disk, volume mid-copy: exit {}\n{}\n", full.exit_code, full.output);
   EXPECT_NE(full.exit_code, 0);

@@ -117,7 +117,7 @@ std::string last_json(const std::string& output) {
   return output.substr(brace + 1);
 }
 
-std::string sh(const std::string& script) {
+std::string run_bash(const std::string& script) {
   auto r = run_process({"bash", "-c", script}, {.timeout = 600s});
   EXPECT_TRUE(r.ok()) << script << "\n" << r.err;
   return r.out;

@@ -68,6 +68,6 @@ void link_up(const LinkedNamespace& ns);
 std::string last_json(const std::string& output);
 
 // bash -c script; EXPECTs success, returns stdout.
-std::string sh(const std::string& script);
+std::string run_bash(const std::string& script);
 
 }  // namespace rehome::test
