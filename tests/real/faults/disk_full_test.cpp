@@ -94,7 +94,7 @@ class VolumeDiskFull : public ::testing::Test {
     source_.docker_ok({"volume", "create", "data"});
     run_bash("set -e; cd '" + source_.volume_data("data").string() +
              "'; for i in $(seq 1 40); do head -c 1000000 /dev/urandom > f$i; done; mkdir d; echo a > d/a;"
-             " truncate -s 512M sparse; echo end >> sparse");
+             " truncate -s 128M sparse; echo end >> sparse");
     before_ = files_of(source_.volume_data("data"));
   }
   std::vector<std::string> args(const fs::path& to_path) const {
@@ -127,7 +127,7 @@ TEST_F(VolumeDiskFull, RefusedBeforeCopyingWhenItCannotFit) {
   EXPECT_EQ(run_bash("find '" + disk.path.string() + "' -type f | wc -l"), "0\n") << "something was copied";
   EXPECT_EQ(files_of(source_.volume_data("data")), before_);
 
-  disk.resize("64m");  // a sparse 512 MB file takes a few KB: it fits
+  disk.resize("64m");  // a sparse 128 MB file takes a few KB: it fits
   expect_verified(run_rehome(args(disk.path / "app")));
   EXPECT_EQ(files_of(disk.path / "app"), before_);
 }
