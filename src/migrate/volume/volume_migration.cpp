@@ -16,6 +16,7 @@
 #include "migrate/volume/volume_copy.hpp"
 #include "migrate/volume/volume_endpoint.hpp"
 #include "migrate/volume/volume_plan.hpp"
+#include "migrate/volume/volume_room.hpp"
 #include "migrate/volume/volume_state.hpp"
 
 namespace rehome::migrate::volume {
@@ -209,18 +210,27 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   report.renamed = static_cast<int64_t>(plan.renames.size());
   report.deleted = static_cast<int64_t>(plan.deletes.size());
   Transport transport = choose_transport(wanted_transport, plan, summarize(src).bytes);
+  Room room = measure_room(source, target, plan);
+  transport = fit_transport(room, transport, wanted_transport);
+  require_room(room, options.to.label(), target.helper->api().socket_path());
   t = Clock::now();
   step("copying " + std::to_string(plan.send_files) + " changed file(s), " +
        model::format_bytes(plan.send_bytes) + ", " + std::to_string(plan.renames.size()) + " rename(s), " +
        std::to_string(plan.deletes.size()) + " delete(s)" +
        (transport == Transport::archive ? ", through the engines' archive endpoints" : ""));
   auto last = Clock::now();
-  CopyOutcome copied = copy_plan(source, target, plan, src, transport, [&](int64_t relayed) {
-    if (!options.on_progress || Clock::now() - last < std::chrono::milliseconds(500)) return;
-    last = Clock::now();
-    options.on_progress(
-        Progress{.phase = "copy", .done = relayed, .total = plan.send_bytes, .elapsed_seconds = since(t)});
-  });
+  CopyOutcome copied;
+  try {
+    copied = copy_plan(source, target, plan, src, transport, [&](int64_t relayed) {
+      if (!options.on_progress || Clock::now() - last < std::chrono::milliseconds(500)) return;
+      last = Clock::now();
+      options.on_progress(
+          Progress{.phase = "copy", .done = relayed, .total = plan.send_bytes, .elapsed_seconds = since(t)});
+    });
+  } catch (const UserError& e) {
+    rethrow_if_disk_full(e, room, options.to.label(), target.helper->api().socket_path());
+    throw;
+  }
   report.transport = copied.transport;
   report.archive_bytes = copied.archive_bytes;
   report.sent_files = copied.files;

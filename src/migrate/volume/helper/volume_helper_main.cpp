@@ -19,6 +19,9 @@
 //                 or receive's records up to 'E'); its stdout comes back in frames (u32 length, bytes),
 //                 a zero-length frame, then one frame "EXIT-CODE\n" + what it would have written to
 //                 stderr. The helper stops after a command that failed (exit code 2 and above).
+//   space ROOT    stdin: manifest lines; stdout: "FREE ALLOCATED\n": the bytes free under ROOT to a writer
+//                 (statvfs f_bavail) and the bytes the listed regular files take on disk here (st_blocks,
+//                 holes not counted): what a copy needs, known before it starts.
 //   receive ROOT  stdin: wire records; applies them (files into a temporary name, metadata, rename),
 //                 directory mtimes last, each file hashed as it is written (a metadata record's file:
 //                 read and hashed there); stdout: "=\t" + the manifest line of each file written or
@@ -26,6 +29,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
@@ -464,6 +468,25 @@ int hash() {
   return g_errors ? 1 : 0;
 }
 
+// ---- space ----
+int free_space() {
+  struct statvfs vfs;
+  if (::statvfs(g_root.c_str(), &vfs) != 0) {
+    warn("cannot statvfs " + g_root + ": " + std::strerror(errno));
+    return 1;
+  }
+  uint64_t allocated = 0;
+  for (const auto& e : v::parse_manifest(read_all_stdin())) {
+    struct stat st;
+    if (e.type == 'f' && ::lstat(full(e.path).c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      allocated += static_cast<uint64_t>(st.st_blocks) * 512;
+  }
+  out(std::to_string(static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize) + " " + std::to_string(allocated) +
+      "\n");
+  flush_out();
+  return 0;
+}
+
 // ---- send ----
 std::string g_sent;  // "=\t" manifest lines of the files sent, for stderr at the end
 
@@ -748,6 +771,8 @@ int serve() {
       code = send(option == "meta");
     else if (mode == "receive")
       code = receive();
+    else if (mode == "space")
+      code = free_space();
     else
       warn("unknown command " + line);
     flush_out();
@@ -762,7 +787,7 @@ int serve() {
 
 int main(int argc, char** argv) {
   if (argc != 3 && argc != 4) {
-    std::fprintf(stderr, "usage: rehome-volume-helper scan|hash|send|receive ROOT [nohash|meta]\n");
+    std::fprintf(stderr, "usage: rehome-volume-helper scan|hash|send|space|receive ROOT [nohash|meta]\n");
     return 2;
   }
   std::string mode = argv[1];
@@ -773,6 +798,7 @@ int main(int argc, char** argv) {
   if (mode == "hash") return hash();
   if (mode == "send") return send(option == "meta");
   if (mode == "receive") return receive();
+  if (mode == "space") return free_space();
   if (mode == "serve") return serve();
   std::fprintf(stderr, "unknown mode %s\n", argv[1]);
   return 2;
