@@ -154,6 +154,23 @@ TEST(VolumeTransport, TheArchiveOnlyWhenMostOfABigVolumeIsSent) {
   EXPECT_EQ(choose_transport(Transport::archive, p, 10ll << 20), Transport::archive);
 }
 
+TEST(VolumeArchiveUnits, TopLevelEntriesLargestFirstAndABigFolderSplitIntoItsChildren) {
+  std::vector<Entry> m = {dir("."),
+                          file("a", "x", 10),
+                          dir("big"),
+                          file("big/1", "x", 500),
+                          file("big/2", "x", 400),
+                          dir("big/sub"),
+                          file("big/sub/3", "x", 100),
+                          file("c", "x", 30)};
+  ArchiveUnits one = archive_units(m, 1);  // one relay: the top-level entries, never split
+  EXPECT_EQ(one.units, (std::vector<std::string>{"big", "c", "a"}));
+  EXPECT_TRUE(one.folders.empty());
+  ArchiveUnits three = archive_units(m, 3);  // "big" holds 1000 of 1040 bytes: split, made first
+  EXPECT_EQ(three.folders, (std::vector<std::string>{"big"}));
+  EXPECT_EQ(three.units, (std::vector<std::string>{"big/1", "big/2", "big/sub", "c", "a"}));
+}
+
 TEST(VolumeProof, ListsMissingExtraAndDifferent) {
   auto m = compare_manifests({dir("."), file("a", "1"), file("b", "2")},
                              {dir("."), file("b", "3"), file("c", "4")});

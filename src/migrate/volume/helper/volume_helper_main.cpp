@@ -540,7 +540,9 @@ int send(bool meta_mode) {
     if (meta_only && e.type == 'f' && meta_mode && !follower && sparse(st)) {
       send_file(e);  // the archive wrote its holes as zeros
       if (!e.leader.empty()) resent_leaders[e.path] = true;
-    } else if (meta_only && follower && resent_leaders.count(e.leader)) {
+    } else if (meta_only && follower && (meta_mode || resent_leaders.count(e.leader))) {
+      // meta mode: the archive was fetched in several parts and a hard link across two parts
+      // arrived as a copy: linked again (the data is the leader's).
       out(v::record('H', v::format_entry(e)));
     } else if (meta_only && e.type != 'd') {
       out(v::record('M', v::format_entry(e)));
