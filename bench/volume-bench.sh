@@ -112,7 +112,7 @@ for round in $(seq 1 "$rounds"); do
               s=$(secs "$t0" "$(now)"); t_tar+=("$s")
               docker -H "$A" rm -f "$ca" >/dev/null; docker -H "$B" rm -f "$cb" >/dev/null ;;
     esac
-    echo "round $round $who ${s}s"
+    echo "round $round $who ${s}s (load $(cut -d" " -f1-3 /proc/loadavg))"
   done
 done
 mr=$(median "${t_rehome[@]}") ms=$(median "${t_rsync[@]}") mt=$(median "${t_tar[@]}")
@@ -142,7 +142,7 @@ PY
       rehome) s=$(run_rehome rv | head -1); i_rehome+=("$s")
               changed=$(python3 -c "import json; r=json.load(open('$work/rv.out')); print(r['changed_files'], 'files', r['changed_bytes'], 'bytes sent')") ;;
     esac
-    echo "incremental round $round $who ${s}s"
+    echo "incremental round $round $who ${s}s (load $(cut -d" " -f1-3 /proc/loadavg))"
   done
 done
 mir=$(median "${i_rehome[@]}") mis=$(median "${i_rsync[@]}")

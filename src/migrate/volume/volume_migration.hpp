@@ -38,7 +38,7 @@
 namespace rehome::migrate::volume {
 
 struct Endpoint {
-  std::string engine;  // unix:///path/docker.sock (ssh:// not yet)
+  std::string engine;  // unix:///path/docker.sock or ssh://[user@]host[:port][/path/docker.sock]
   std::string volume;  // a named volume, or
   std::string path;    // a bind folder on the engine's host
   std::string label() const { return volume.empty() ? path : volume; }
