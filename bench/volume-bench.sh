@@ -82,8 +82,8 @@ import json, sys
 r = json.load(open(sys.argv[1])); s = r["seconds"]
 assert r["verified"], r["mismatches"][:5]
 transport = "archive" if "archive endpoints" in open(sys.argv[2]).read() else "stream"
-print("    rehome: scan %.1f s, copy %.1f s (%s), verify %.1f s; %d files / %d bytes changed, hashed %d + %d bytes"
-      % (s["scan"], s["copy"], transport, s["verify"], r["changed_files"], r["changed_bytes"],
+print("    rehome: scan %.1f s, copy %.1f s (%s), verify %.1f s (%s); %d files / %d bytes changed, hashed %d + %d bytes"
+      % (s["scan"], s["copy"], transport, s["verify"], r.get("verify_scope", "full"), r["changed_files"], r["changed_bytes"],
          r["source"]["hashed_bytes"], r["target"]["hashed_bytes"]))
 PY
 }

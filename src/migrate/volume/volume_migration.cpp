@@ -18,6 +18,7 @@
 #include "migrate/volume/volume_endpoint.hpp"
 #include "migrate/volume/volume_plan.hpp"
 #include "migrate/volume/volume_state.hpp"
+#include "migrate/volume/volume_touched.hpp"
 
 namespace rehome::migrate::volume {
 namespace {
@@ -49,32 +50,50 @@ std::string new_run_id() {
   return buf;
 }
 
+// A helper command on one side whose answer is manifest lines; `doing` names it in the error.
+std::vector<Entry> manifest_of(const Side& side, const std::string& command, const std::string& input,
+                               const std::string& doing) {
+  HelperRun run = side.helper->run(command, input);
+  if (run.exit_code > 1 || (command == "scan nohash" && run.out.empty()))
+    throw UserError(doing + " on " + side.helper->api().socket_path() + " failed (exit " +
+                        std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
+                    "check that the volume or folder exists and the engine can mount it");
+  return parse_manifest(run.out);
+}
+
 // The files `wanted` as they are now on one side, hashed there.
 std::vector<Entry> hash_on(const Side& side, const std::vector<Entry>& wanted, const std::string& what) {
   if (wanted.empty()) return {};
   std::string input;
   for (const auto& e : wanted) input += format_entry(e) + "\n";
-  HelperRun run = side.helper->run("hash", input);
-  if (run.exit_code > 1)
-    throw UserError("hashing files of the " + what + " on " + side.helper->api().socket_path() +
-                        " failed (exit " + std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
-                    "check that the volume or folder exists and the engine can mount it");
-  return parse_manifest(run.out);
+  return manifest_of(side, "hash", input, "hashing files of the " + what);
 }
 
 // A scan on one side: a stat walk there, sha256 from the cache here (nothing large crosses the
 // attached stream but the walk's manifest), and with `hash` the files the cache lacks hashed there.
 std::vector<Entry> scan(const Side& side, const std::shared_future<ManifestCache>& cache, bool hash,
                         const std::string& what) {
-  HelperRun run = side.helper->run("scan nohash", {});
-  if (run.exit_code > 1 || run.out.empty())
-    throw UserError("scanning the " + what + " on " + side.helper->api().socket_path() + " failed (exit " +
-                        std::to_string(run.exit_code) + "): " + run.err.substr(0, 600),
-                    "check that the volume or folder exists and the engine can mount it");
-  std::vector<Entry> manifest = parse_manifest(run.out);
+  std::vector<Entry> manifest = manifest_of(side, "scan nohash", {}, "scanning the " + what);
   std::vector<Entry> misses = apply_cache(manifest, cache.get());  // parsed meanwhile
   if (hash && !misses.empty()) fill_hashes(manifest, hash_on(side, misses, what));
   return manifest;
+}
+
+// The listed paths of one side as they are now (stat only, no reads).
+std::vector<Entry> stat_on(const Side& side, const std::vector<std::string>& paths, const std::string& what) {
+  std::string input;
+  for (const auto& p : paths) input += escape_field(p) + "\n";
+  return manifest_of(side, "stat", input, "reading the " + what + "'s metadata");
+}
+
+// The files of `manifest` still without a sha256 after `cache`, hashed on their side.
+void complete_hashes(const Side& side, std::vector<Entry>& manifest, const ManifestCache& cache,
+                     const std::string& what) {
+  std::vector<Entry> misses = apply_cache(manifest, cache);
+  if (std::getenv("REHOME_VOLUME_PROFILE"))
+    std::fprintf(stderr, "profile: %zu file(s) of the %s hashed again for the proof\n", misses.size(),
+                 what.c_str());
+  if (!misses.empty()) fill_hashes(manifest, hash_on(side, misses, what));
 }
 
 std::string manifest_text(const std::vector<Entry>& manifest) {
@@ -293,11 +312,33 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   };
   std::shared_future<ManifestCache> source_cache = verify_cache(src, copied.source_hashes);
   std::shared_future<ManifestCache> target_cache = verify_cache(dst, copied.target_hashes);
-  auto target_rescan =
-      std::async(std::launch::async, [&] { return scan(target, target_cache, true, "target"); });
-  src = scan(source, source_cache, true, "source");
-  dst = target_rescan.get();
+  // A pass that wrote part of the target, with no writer on either side and no helper warning,
+  // re-reads only what it touched (volume_touched.hpp); otherwise both sides are scanned again.
+  const bool touched_only =
+      copied.transport == "stream" && report.writers.empty() && !options.rehash && copied.warnings.empty();
+  report.verify_scope = touched_only ? "touched" : "full";
+  if (touched_only) {
+    std::vector<std::string> touched = touched_paths(plan);
+    auto target_after_pass = std::async(std::launch::async, [&] {
+      std::vector<Entry> after = target_after(dst, plan, touched, stat_on(target, touched, "target"));
+      complete_hashes(target, after, target_cache.get(), "target");
+      return after;
+    });
+    complete_hashes(source, src, source_cache.get(), "source");
+    dst = target_after_pass.get();
+  } else {
+    auto target_rescan =
+        std::async(std::launch::async, [&] { return scan(target, target_cache, true, "target"); });
+    src = scan(source, source_cache, true, "source");
+    dst = target_rescan.get();
+  }
   profile("verify scans");
+  // The helpers are done: they end (stdin closed, containers removed) while the proof is compared.
+  auto helpers_end = std::async(std::launch::async, [&] {
+    auto target_end = std::async(std::launch::async, [&] { target_helper_owned.reset(); });
+    source_helper.reset();
+    target_end.get();
+  });
   report.mismatches = compare_manifests(src, dst);
   report.source = summary_against(src, old_source_cache.get());
   report.target = summary_against(dst, old_target_cache.get());
@@ -309,9 +350,7 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   state.complete = report.verified();
   save_volume_state(report.state_file, state);
   profile("state saved");
-  auto target_end = std::async(std::launch::async, [&] { target_helper_owned.reset(); });
-  source_helper.reset();
-  target_end.get();
+  helpers_end.get();
   profile("helpers ended");
   report.seconds = since(started);
   return report;

@@ -131,6 +131,7 @@ TEST_F(VolumeMigrate, IncrementalPassCopiesOnlyTheChangeDeletesAndRenames) {
   EXPECT_TRUE(r["verified"].get<bool>()) << r.dump(2);
   EXPECT_EQ(r["renamed"].get<int>(), 1);
   EXPECT_EQ(r["changed_bytes"].get<int64_t>(), 0) << r.dump(2);  // a rename and a chmod move no data
+  EXPECT_EQ(r["verify_scope"], "touched") << r.dump(2);  // no writer: only what the pass touched re-read
   EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
 
   sh("cd '" + src_dir().string() + "' && head -c 65536 /dev/urandom > new.bin && printf 'x' >> owned");
@@ -139,7 +140,13 @@ TEST_F(VolumeMigrate, IncrementalPassCopiesOnlyTheChangeDeletesAndRenames) {
   EXPECT_EQ(r["changed_files"].get<int>(), 2);
   EXPECT_EQ(r["changed_bytes"].get<int64_t>(), 65536 + 3);
   EXPECT_EQ(r["deleted"].get<int>(), 0);
+  EXPECT_EQ(r["verify_scope"], "touched");
   EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
+  std::vector<std::string> rehash = args();
+  rehash.push_back("--rehash");  // every file read again on both sides, both scanned again for the proof
+  r = run_ok(rehash);
+  EXPECT_TRUE(r["verified"].get<bool>());
+  EXPECT_EQ(r["verify_scope"], "full");
 }
 
 TEST_F(VolumeMigrate, ResumesAfterKillAtThreePointsWithoutRecopying) {
