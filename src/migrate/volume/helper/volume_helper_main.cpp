@@ -7,6 +7,8 @@
 //                 its sha256; every other file is read and hashed here, in place (nohash: left empty,
 //                 rehome asks for the few it needs with `hash`).
 //   hash ROOT     stdin: manifest lines; stdout: those entries as they are now, each file hashed.
+//   stat ROOT     stdin: escaped paths, one a line; stdout: their manifest lines as they are now, not
+//                 hashed (a missing path left out): the proof of a pass that touched only these.
 //   send ROOT [meta]  stdin: manifest lines of the entries to send (after a line "#meta": entries whose
 //                 data the target already has); stdout: wire records (volume_entry.hpp) with the
 //                 entries' current metadata and data (holes skipped with SEEK_DATA/SEEK_HOLE), each
@@ -487,6 +489,24 @@ int free_space() {
   return 0;
 }
 
+// ---- stat ----
+// The listed paths (escaped, one a line) as they are now, not hashed; a missing one is left out.
+int stat_listed() {
+  std::string input = read_all_stdin();
+  size_t start = 0;
+  while (start < input.size()) {
+    size_t nl = input.find('\n', start);
+    if (nl == std::string::npos) nl = input.size();
+    std::string rel = v::unescape_field(input.substr(start, nl - start));
+    start = nl + 1;
+    struct stat st;
+    if (rel.empty() || ::lstat(full(rel).c_str(), &st) != 0) continue;
+    out(v::format_entry(entry_from_stat(rel, st)) + "\n");
+  }
+  flush_out();
+  return g_errors ? 1 : 0;
+}
+
 // ---- send ----
 std::string g_sent;  // "=\t" manifest lines of the files sent, for stderr at the end
 
@@ -563,7 +583,9 @@ int send(bool meta_mode) {
     if (meta_only && e.type == 'f' && meta_mode && !follower && sparse(st)) {
       send_file(e);  // the archive wrote its holes as zeros
       if (!e.leader.empty()) resent_leaders[e.path] = true;
-    } else if (meta_only && follower && resent_leaders.count(e.leader)) {
+    } else if (meta_only && follower && (meta_mode || resent_leaders.count(e.leader))) {
+      // meta mode: the archive was fetched in several parts and a hard link across two parts
+      // arrived as a copy: linked again (the data is the leader's).
       out(v::record('H', v::format_entry(e)));
     } else if (meta_only && e.type != 'd') {
       out(v::record('M', v::format_entry(e)));
@@ -767,6 +789,8 @@ int serve() {
       code = scan(option != "nohash");
     else if (mode == "hash")
       code = hash();
+    else if (mode == "stat")
+      code = stat_listed();
     else if (mode == "send")
       code = send(option == "meta");
     else if (mode == "receive")
@@ -787,7 +811,8 @@ int serve() {
 
 int main(int argc, char** argv) {
   if (argc != 3 && argc != 4) {
-    std::fprintf(stderr, "usage: rehome-volume-helper scan|hash|send|space|receive ROOT [nohash|meta]\n");
+    std::fprintf(stderr, "usage: rehome-volume-helper scan|hash|stat|send|space|receive ROOT [nohash|meta]
+");
     return 2;
   }
   std::string mode = argv[1];
@@ -796,6 +821,7 @@ int main(int argc, char** argv) {
   ::umask(0);
   if (mode == "scan") return scan(option != "nohash");
   if (mode == "hash") return hash();
+  if (mode == "stat") return stat_listed();
   if (mode == "send") return send(option == "meta");
   if (mode == "receive") return receive();
   if (mode == "space") return free_space();
