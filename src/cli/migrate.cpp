@@ -1,7 +1,8 @@
 // `rehome migrate <engine>`: move a database to another server, with proof.
 //
 //   rehome migrate postgres --from URL --to URL [--tables a,b | --schema s] [--jobs N] [--truncate]
-//                           [--state FILE] [--keep-owners] [--verify stream|readback|server|none] [--analyze]
+//                           [--work-dir DIR | --state FILE] [--keep-owners]
+//                           [--verify stream|readback|server|none] [--analyze]
 //                           [--follow [--replica-identity-full] [--source-from-target URL]] [--json]
 //   rehome migrate postgres --from URL --to URL [selection] --cutover | --lag | --stop-follow [--json]
 //   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
@@ -25,6 +26,7 @@
 #include "cli/argv_secrets.hpp"
 #include "cli/migrate_follow.hpp"
 #include "cli/shared.hpp"
+#include "cli/state_flags.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
@@ -117,6 +119,13 @@ void print_postgres(const migrate::PgMigrationReport& r) {
                            migrate::format_thousands(rows), ok_sequences, r.sequences.size(),
                            check_mark(ok_sequences == static_cast<int>(r.sequences.size())),
                            r.resumed ? " (resumed after an interruption)" : "");
+  if (r.already_complete) {
+    std::cout << fmt::format(
+        "already complete: run {} finished {} ({} tables, {} rows, {} copied), verified again now\n",
+        r.run_id, r.completed_at.empty() ? "earlier" : r.completed_at, r.original_tables,
+        migrate::format_thousands(r.original_rows), model::format_bytes(r.original_bytes));
+  }
+  if (!r.stale_state.empty()) std::cout << r.stale_state << "\n";
   if (!r.content_proven) std::cout << "content not verified (--verify none): row counts only\n";
   std::cout << fmt::format(
       "time: schema {:.1f} s, copy {:.1f} s ({}), indexes {:.1f} s, verify {:.1f} s, total {:.1f} s\n"
@@ -148,8 +157,8 @@ Runner setup_postgres(CLI::App& app) {
   app.add_option("--jobs,-j", options->jobs, "parallel connections on each side")->capture_default_str();
   app.add_flag("--truncate", options->truncate,
                "drop what a non-empty target holds of the migrated tables first");
-  app.add_option("--state", *state,
-                 "state file for resuming (default: ./rehome-migrate-<db>-<hash>.state.json)");
+  auto work_dir = std::make_shared<std::string>();
+  add_state_flags(app, *work_dir, *state, "postgres-<db>-<hash>.state.json");
   app.add_flag("--keep-owners", options->keep_owners,
                "keep owners and grants (the roles must exist on the target)");
   auto verify = std::make_shared<std::string>("stream");
@@ -199,6 +208,7 @@ Runner setup_postgres(CLI::App& app) {
                                  follow, *json_out);
     }
     run.state_file = *state;
+    run.work_dir = *work_dir;
     for (auto mode : {migrate::VerifyMode::stream, migrate::VerifyMode::readback, migrate::VerifyMode::server,
                       migrate::VerifyMode::none}) {
       if (*verify == migrate::verify_mode_name(mode)) run.verify = mode;
