@@ -5,7 +5,8 @@
 //                           [--verify stream|readback|server|none] [--analyze]
 //                           [--follow [--replica-identity-full] [--source-from-target URL]] [--json]
 //   rehome migrate postgres --from URL --to URL [selection] --cutover | --lag | --stop-follow [--json]
-//   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
+//   rehome migrate redis    --from URL --to URL [--db N|all] [--work-dir DIR | --state FILE]
+//                           [--method auto|dump] [--json]
 //
 // Adding a sub-subcommand (e.g. `rehome migrate run` from another file): include cli/shared.hpp
 // and register from a static initializer in your own file:
@@ -237,8 +238,8 @@ Runner setup_redis(CLI::App& app) {
       ->required();
   app.add_option("--to", options->to, "target URL")->required();
   app.add_option("--db", *db, "one database number, or all")->capture_default_str();
-  app.add_option("--state", *state,
-                 "state file for resuming (default: ./rehome-migrate-redis-<hash>.state.json)");
+  auto work_dir = std::make_shared<std::string>();
+  add_state_flags(app, *work_dir, *state, "redis-<hash>.state.json");
   app.add_option("--batch", options->batch,
                  "keys per SCAN step (default: 4000 by value, 1000 per DUMP script)");
   app.add_flag("--truncate", options->truncate, "empty the target databases first if they hold keys");
@@ -253,6 +254,7 @@ Runner setup_redis(CLI::App& app) {
     warn_if_password_in_argv("--to", run.to);
     run.databases = migrate::parse_redis_db_option(*db);
     run.state_file = *state;
+    run.work_dir = *work_dir;
     auto printer = std::make_shared<ProgressPrinter>();
     run.progress_interval = printer->interval();
     run.on_progress = [printer](const migrate::Progress& p) { printer->show(p); };
@@ -274,6 +276,12 @@ Runner setup_redis(CLI::App& app) {
                                report.seconds,
                                migrate::format_thousands(static_cast<int64_t>(report.keys_per_second())),
                                report.resumed ? " (resumed after an interruption)" : "");
+      if (report.already_complete) {
+        std::cout << fmt::format("already complete: run {} finished {} ({} keys), verified again now\n",
+                                 report.run_id, report.completed_at.empty() ? "earlier" : report.completed_at,
+                                 migrate::format_thousands(report.original_keys));
+      }
+      if (!report.stale_state.empty()) std::cout << report.stale_state << "\n";
       for (const auto& p : report.problems()) std::cout << "  ✗ " << p << "\n";
     }
     return report.verified() ? exit_code::ok : exit_code::findings;
