@@ -231,15 +231,23 @@ Plan load_plan(const std::filesystem::path& path, const model::Estate& estate) {
 }
 
 std::string plan_to_yaml(const Plan& plan, const model::Estate& estate) {
+  // A global service on every server once is omitted (the reader puts it back everywhere); one a person
+  // listed on some servers only is written as listed, so the file reads back to the same placement.
+  std::map<std::string, std::multiset<std::string>> servers_of_global;
+  for (const auto& a : plan.assignments) {
+    const auto* svc = estate.find_service(a.service);
+    if (svc && svc->global) servers_of_global[a.service].insert(a.server);
+  }
+  std::multiset<std::string> every_server;
+  for (const auto& s : estate.servers) every_server.insert(s.name);
   std::map<std::string, std::vector<std::string>> by_server;
   for (const auto& a : plan.assignments) {
     const auto* svc = estate.find_service(a.service);
-    if (svc && svc->global) continue;  // omitted: global services run on every server
+    if (svc && svc->global && servers_of_global[a.service] == every_server) continue;
     by_server[a.server].push_back(a.service);
   }
   std::string out = "# rehome plan: replica -> server. Review, edit, and pass it to the next commands.\n";
-  out +=
-      "# A service appears once per replica on a server; global services run everywhere and are omitted.\n";
+  out += "# A service appears once per replica on a server; global services on every server are omitted.\n";
   out += fmt::format("estate: {}\n", quoted(plan.estate_name.empty() ? estate.name : plan.estate_name));
   out += fmt::format("headroom: {}%\n", static_cast<int>(plan.headroom * 100 + 0.5));
   out += "servers:\n";

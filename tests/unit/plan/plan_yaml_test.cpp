@@ -48,6 +48,19 @@ TEST(PlanYaml, RoundTrip) {
   EXPECT_EQ(back.servers_of("node-exporter").size(), 2u);  // put back on every server
 }
 
+// Found by fuzz_plan: a person's plan listing a global service on some servers only was written back
+// without it, and read again it ran everywhere.
+TEST(PlanYaml, GlobalOnSomeServersRoundTrips) {
+  auto e = small();
+  auto p =
+      parse_plan("servers:\n  gmktec: [traefik, ws-gateway, ws-gateway, node-exporter]\n  hppavilion: []\n",
+                 "proposal.yaml", e);
+  auto text = plan_to_yaml(p, e);
+  EXPECT_NE(text.find("node-exporter"), std::string::npos);
+  auto back = parse_plan(text, "plan.yaml", e);
+  EXPECT_EQ(back.servers_of("node-exporter"), (std::vector<std::string>{"gmktec"}));
+}
+
 TEST(PlanYaml, ReadsThePersonFormat) {
   auto p = parse_plan(
       "estate: wizardsofts\nheadroom: 15%\nservers:\n  gmktec: [traefik, ws-gateway, ws-gateway]\n"
