@@ -1,10 +1,12 @@
 // `rehome migrate <engine>`: move a database to another server, with proof.
 //
 //   rehome migrate postgres --from URL --to URL [--tables a,b | --schema s] [--jobs N] [--truncate]
-//                           [--state FILE] [--keep-owners] [--verify stream|readback|server|none] [--analyze]
+//                           [--work-dir DIR | --state FILE] [--keep-owners]
+//                           [--verify stream|readback|server|none] [--analyze]
 //                           [--follow [--replica-identity-full] [--source-from-target URL]] [--json]
 //   rehome migrate postgres --from URL --to URL [selection] --cutover | --lag | --stop-follow [--json]
-//   rehome migrate redis    --from URL --to URL [--db N|all] [--state FILE] [--method auto|dump] [--json]
+//   rehome migrate redis    --from URL --to URL [--db N|all] [--work-dir DIR | --state FILE]
+//                           [--method auto|dump] [--json]
 //
 // Adding a sub-subcommand (e.g. `rehome migrate run` from another file): include cli/shared.hpp
 // and register from a static initializer in your own file:
@@ -25,6 +27,7 @@
 #include "cli/argv_secrets.hpp"
 #include "cli/migrate_follow.hpp"
 #include "cli/shared.hpp"
+#include "cli/state_flags.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
@@ -117,6 +120,13 @@ void print_postgres(const migrate::PgMigrationReport& r) {
                            migrate::format_thousands(rows), ok_sequences, r.sequences.size(),
                            check_mark(ok_sequences == static_cast<int>(r.sequences.size())),
                            r.resumed ? " (resumed after an interruption)" : "");
+  if (r.already_complete) {
+    std::cout << fmt::format(
+        "already complete: run {} finished {} ({} tables, {} rows, {} copied), verified again now\n",
+        r.run_id, r.completed_at.empty() ? "earlier" : r.completed_at, r.original_tables,
+        migrate::format_thousands(r.original_rows), model::format_bytes(r.original_bytes));
+  }
+  if (!r.stale_state.empty()) std::cout << r.stale_state << "\n";
   if (!r.content_proven) std::cout << "content not verified (--verify none): row counts only\n";
   std::cout << fmt::format(
       "time: schema {:.1f} s, copy {:.1f} s ({}), indexes {:.1f} s, verify {:.1f} s, total {:.1f} s\n"
@@ -148,8 +158,8 @@ Runner setup_postgres(CLI::App& app) {
   app.add_option("--jobs,-j", options->jobs, "parallel connections on each side")->capture_default_str();
   app.add_flag("--truncate", options->truncate,
                "drop what a non-empty target holds of the migrated tables first");
-  app.add_option("--state", *state,
-                 "state file for resuming (default: ./rehome-migrate-<db>-<hash>.state.json)");
+  auto work_dir = std::make_shared<std::string>();
+  add_state_flags(app, *work_dir, *state, "postgres-<db>-<hash>.state.json");
   app.add_flag("--keep-owners", options->keep_owners,
                "keep owners and grants (the roles must exist on the target)");
   auto verify = std::make_shared<std::string>("stream");
@@ -199,6 +209,7 @@ Runner setup_postgres(CLI::App& app) {
                                  follow, *json_out);
     }
     run.state_file = *state;
+    run.work_dir = *work_dir;
     for (auto mode : {migrate::VerifyMode::stream, migrate::VerifyMode::readback, migrate::VerifyMode::server,
                       migrate::VerifyMode::none}) {
       if (*verify == migrate::verify_mode_name(mode)) run.verify = mode;
@@ -227,8 +238,8 @@ Runner setup_redis(CLI::App& app) {
       ->required();
   app.add_option("--to", options->to, "target URL")->required();
   app.add_option("--db", *db, "one database number, or all")->capture_default_str();
-  app.add_option("--state", *state,
-                 "state file for resuming (default: ./rehome-migrate-redis-<hash>.state.json)");
+  auto work_dir = std::make_shared<std::string>();
+  add_state_flags(app, *work_dir, *state, "redis-<hash>.state.json");
   app.add_option("--batch", options->batch,
                  "keys per SCAN step (default: 4000 by value, 1000 per DUMP script)");
   app.add_flag("--truncate", options->truncate, "empty the target databases first if they hold keys");
@@ -243,6 +254,7 @@ Runner setup_redis(CLI::App& app) {
     warn_if_password_in_argv("--to", run.to);
     run.databases = migrate::parse_redis_db_option(*db);
     run.state_file = *state;
+    run.work_dir = *work_dir;
     auto printer = std::make_shared<ProgressPrinter>();
     run.progress_interval = printer->interval();
     run.on_progress = [printer](const migrate::Progress& p) { printer->show(p); };
@@ -264,6 +276,12 @@ Runner setup_redis(CLI::App& app) {
                                report.seconds,
                                migrate::format_thousands(static_cast<int64_t>(report.keys_per_second())),
                                report.resumed ? " (resumed after an interruption)" : "");
+      if (report.already_complete) {
+        std::cout << fmt::format("already complete: run {} finished {} ({} keys), verified again now\n",
+                                 report.run_id, report.completed_at.empty() ? "earlier" : report.completed_at,
+                                 migrate::format_thousands(report.original_keys));
+      }
+      if (!report.stale_state.empty()) std::cout << report.stale_state << "\n";
       for (const auto& p : report.problems()) std::cout << "  ✗ " << p << "\n";
     }
     return report.verified() ? exit_code::ok : exit_code::findings;

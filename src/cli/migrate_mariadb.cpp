@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "cli/argv_secrets.hpp"
+#include "cli/state_flags.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
@@ -81,7 +82,7 @@ Runner setup(CLI::App& app) {
   auto tables = std::make_shared<std::string>();
   auto databases = std::make_shared<std::string>();
   auto state = std::make_shared<std::string>();
-  auto work_dir = std::make_shared<std::string>("rehome-work");
+  auto work_dir = std::make_shared<std::string>();
   auto verify = std::make_shared<std::string>("checksum");
   auto no_accounts = std::make_shared<bool>(false);
   auto json_out = std::make_shared<bool>(false);
@@ -99,9 +100,7 @@ Runner setup(CLI::App& app) {
   app.add_option("--defaults-file", options->defaults_file,
                  "option file with [client] user/password for both servers (default: the client library's, "
                  "~/.my.cnf; MYSQL_PWD also works)");
-  app.add_option("--work-dir", *work_dir, "folder of the resume state")->capture_default_str();
-  app.add_option("--state", *state,
-                 "state file for resuming (default: <work-dir>/mariadb-<db>-<hash>.state.json)");
+  add_state_flags(app, *work_dir, *state, "mariadb-<db>-<hash>.state.json");
   app.add_option("--verify", *verify,
                  "checksum: every key range counted and hashed in both servers; none: row counts only")
       ->check(CLI::IsMember({"checksum", "none"}))

@@ -1,5 +1,5 @@
 // `rehome migrate volume NAME --from-engine unix:///... --to-engine unix:///... [--to-volume NEW]
-//                         [--from-path DIR --to-path DIR] [--state FILE] [--rehash]
+//                         [--from-path DIR --to-path DIR] [--work-dir DIR | --state FILE] [--rehash]
 //                         [--transport auto|archive|stream] [--json]`
 // Copies a Docker volume (or a bind folder) between two engines through their APIs, proves it with
 // both sides' per-file sha256 manifests; run again, it is the incremental pass.
@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/state_flags.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "common/table.hpp"
@@ -84,8 +85,8 @@ Runner setup_volume(CLI::App& app) {
                  "a bind folder on the source engine's host instead of a volume");
   app.add_option("--to-path", options->to.path,
                  "a bind folder on the target engine's host instead of a volume");
-  app.add_option("--state", *state,
-                 "state file (default: ./rehome-migrate-volume-<target>-<hash>.state.json)");
+  auto work_dir = std::make_shared<std::string>();
+  add_state_flags(app, *work_dir, *state, "volume-<target>-<hash>.state.json");
   app.add_flag("--rehash", options->rehash,
                "read every file on both sides instead of trusting cached hashes");
   app.add_option("--transport", options->transport,
@@ -101,6 +102,7 @@ Runner setup_volume(CLI::App& app) {
       throw UserError("name the volume to copy, or give --from-path",
                       "rehome migrate volume NAME --from-engine ...");
     run.state_file = *state;
+    run.work_dir = *work_dir;
     run.on_step = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
     run.on_progress = [](const migrate::Progress& p) {
       std::fprintf(stderr, "%s\n", migrate::format_progress(p).c_str());

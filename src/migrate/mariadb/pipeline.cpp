@@ -24,6 +24,7 @@
 #include "common/error.hpp"
 #include "migrate/mariadb/steps.hpp"
 #include "migrate/parallel.hpp"
+#include "migrate/resume_decision.hpp"
 #include "migrate/test_hooks.hpp"
 
 namespace rehome::migrate {
@@ -202,35 +203,11 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
           : o.work_dir / fmt::format("mariadb-{}-{}.state.json", to.database.empty() ? "all" : to.database,
                                      fingerprint.substr(0, 8));
 
-  // The state file, and whether the target knows its run.
-  State state;
-  bool resumed = false;
+  // What the target already holds of the tables and views to migrate.
   report.verify_only = o.verify_only;
   if (o.verify_only) report.state_file.clear();
-  if (!o.verify_only && std::filesystem::exists(report.state_file)) {
-    State old = state_from_json(read_file(report.state_file), report.state_file);
-    if (old.fingerprint != fingerprint) {
-      throw UserError(fmt::format("{} is the state of another migration ({} -> {}, {})",
-                                  report.state_file.string(), old.source, old.target, old.selection),
-                      "give this migration its own --state file or --work-dir");
-    }
-    if (target_knows_run(target, old.run_id)) {
-      state = std::move(old);
-      resumed = true;
-    } else {
-      report.stale_state = fmt::format(
-          "state file {} is stale: the target {} has no trace of its run {} (recreated, emptied or another "
-          "server); starting over",
-          report.state_file.string(), to.masked, old.run_id);
-      step(report.stale_state);
-    }
-  }
-  report.resumed = resumed;
-  report.already_complete = resumed && state.verified;
-
-  // On a fresh run the target must not hold what is about to be created, unless --truncate.
-  if (!resumed && !o.verify_only) {
-    std::vector<std::string> present;
+  std::vector<std::string> present;
+  if (!o.verify_only) {
     for (const auto& [src, dst] : db_map) {
       for (const auto& row : target.query(fmt::format(
                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} ORDER BY 1",
@@ -240,6 +217,63 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
           present.push_back(dst + "." + t.name);
       }
     }
+  }
+
+  // The state file, and whether it still describes the target (migrate/resume_decision.hpp): the
+  // target's _rehome.runs against the state's run, the source's identity against the state's.
+  State state;
+  bool resumed = false;
+  if (!o.verify_only && std::filesystem::exists(report.state_file)) {
+    State old = state_from_json(read_file(report.state_file), report.state_file);
+    if (old.fingerprint != fingerprint) {
+      throw UserError(fmt::format("{} is the state of another migration ({} -> {}, {})",
+                                  report.state_file.string(), old.source, old.target, old.selection),
+                      "give this migration its own --state file or --work-dir");
+    }
+    const RunRow row = target_run(target, fingerprint);
+    bool written = old.schema_done;
+    for (const auto& c : old.chunks) written = written || c.status == ChunkStatus::done;
+    const ResumeDecision d = decide_resume({.present = true,
+                                            .run_id = old.run_id,
+                                            .source_system = old.source_identity,
+                                            .target_written = written,
+                                            .verified = old.verified},
+                                           {.run_id = row.run_id, .finished = !row.verified.empty()},
+                                           source_identity, present.empty(), o.truncate);
+    if (d.action == ResumeAction::refuse) {
+      throw UserError(
+          fmt::format("the state file {} is stale: {}; and the target {} already holds {} of the tables or "
+                      "views to migrate ({}{})",
+                      report.state_file.string(), d.why, to.masked, present.size(), present.front(),
+                      present.size() > 1 ? ", ..." : ""),
+          "nothing was changed. To start over, run the same command with --truncate (drops and recreates "
+          "them), or migrate into an empty server");
+    }
+    if (d.action == ResumeAction::resume || d.action == ResumeAction::complete) {
+      state = std::move(old);
+      resumed = true;
+    } else if (!d.why.empty()) {
+      report.stale_state =
+          fmt::format("the state file {} is stale: {}; starting over", report.state_file.string(), d.why);
+      step(report.stale_state);
+    }
+    if (d.action == ResumeAction::complete) {
+      std::set<TableName> tables;
+      int64_t rows = 0;
+      for (const auto& c : state.chunks) {
+        tables.insert(c.chunk.table);
+        rows += c.rows;
+      }
+      step(fmt::format("already complete: run {} finished {} ({} tables, {} rows), verified again now",
+                       state.run_id, row.verified.empty() ? "earlier" : row.verified, tables.size(),
+                       format_thousands(rows)));
+    }
+  }
+  report.resumed = resumed;
+  report.already_complete = resumed && state.verified;
+
+  // On a fresh run the target must not hold what is about to be created, unless --truncate.
+  if (!resumed && !o.verify_only) {
     if (!present.empty() && !o.truncate) {
       throw UserError(
           fmt::format("the target {} already holds {} of the tables or views to migrate ({}{})", to.masked,

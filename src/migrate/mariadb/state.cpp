@@ -4,7 +4,6 @@
 // and _rehome.chunks each chunk committed, in the same transaction as its rows. A state file whose
 // run the target does not know describes another target (recreated, emptied, or another server):
 // it is stale, and the command says so and starts over.
-#include <random>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -124,12 +123,16 @@ void ensure_bookkeeping(MariadbConnection& target) {
       bk()));
 }
 
-bool target_knows_run(MariadbConnection& target, const std::string& run_id) {
+RunRow target_run(MariadbConnection& target, const std::string& fingerprint) {
   try {
-    return target.scalar(fmt::format("SELECT COUNT(*) FROM {}.runs WHERE run_id = {}", bk(),
-                                     target.quote(run_id))) == "1";
+    auto rows = target.query(fmt::format(
+        "SELECT run_id, COALESCE(DATE_FORMAT(verified, '%Y-%m-%dT%H:%i:%sZ'), '') FROM {}.runs WHERE "
+        "fingerprint = {} ORDER BY started DESC, run_id LIMIT 1",
+        bk(), target.quote(fingerprint)));
+    if (rows.empty()) return {};
+    return {rows[0][0].value_or(""), rows[0][1].value_or("")};
   } catch (const engines::MariadbError& e) {
-    if (e.code() == 1146 || e.code() == 1049) return false;  // no such table / database
+    if (e.code() == 1146 || e.code() == 1049) return {};  // no such table / database
     throw;
   }
 }
@@ -155,11 +158,6 @@ std::map<std::string, int64_t> committed_chunks(MariadbConnection& target, const
     out[row[0].value_or("")] = std::stoll(row[1].value_or("0"));
   }
   return out;
-}
-
-std::string new_run_id() {
-  std::random_device rd;
-  return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
 }  // namespace rehome::migrate::mariadb

@@ -215,11 +215,16 @@ State state_from_json(const std::string& text, const std::filesystem::path& path
 // The bookkeeping database on the target (_rehome): runs and committed chunks.
 inline constexpr const char* bookkeeping_db = "_rehome";
 void ensure_bookkeeping(MariadbConnection& target);
-bool target_knows_run(MariadbConnection& target, const std::string& run_id);
+// The target's latest run of this migration (`fingerprint`): run_id empty when it has none; a state
+// naming an older run is stale (the target was migrated again since). verified: when it ended verified
+// (UTC), "" until then.
+struct RunRow {
+  std::string run_id, verified;
+};
+RunRow target_run(MariadbConnection& target, const std::string& fingerprint);
 void record_run(MariadbConnection& target, const State& state);
 void mark_run(MariadbConnection& target, const std::string& run_id, const std::string& what);
 // chunk id -> rows, for the chunks committed on the target by `run_id`.
 std::map<std::string, int64_t> committed_chunks(MariadbConnection& target, const std::string& run_id);
-std::string new_run_id();
 
 }  // namespace rehome::migrate::mariadb

@@ -14,7 +14,9 @@
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "migrate/postgres/catch_up.hpp"
+#include "migrate/postgres/run_record.hpp"
 #include "migrate/postgres/steps.hpp"
+#include "migrate/resume_decision.hpp"
 #include "model/units.hpp"
 
 namespace rehome::migrate {
@@ -195,14 +197,14 @@ std::vector<std::string> PgMigrationReport::problems() const {
   return out;
 }
 
-std::filesystem::path default_state_file(const std::string& from, const std::string& to,
-                                         const Selection& selection) {
+std::filesystem::path default_state_file(const std::filesystem::path& work_dir, const std::string& from,
+                                         const std::string& to, const Selection& selection) {
   engines::PgEndpoint source = engines::parse_pg_url(from, "--from"),
                       target = engines::parse_pg_url(to, "--to");
   std::string db;
   for (char c : target.database) db += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return fmt::format("rehome-migrate-{}-{}.state.json", db,
-                     fingerprint(source, target, selection).substr(0, 8));
+  return work_dir /
+         fmt::format("postgres-{}-{}.state.json", db, fingerprint(source, target, selection).substr(0, 8));
 }
 
 PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
@@ -220,30 +222,69 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   require_program("pg_dump", "postgresql-client");  // before anything is changed
 
   const auto path = options.state_file.empty()
-                        ? default_state_file(options.from, options.to, options.selection)
+                        ? default_state_file(options.work_dir, options.from, options.to, options.selection)
                         : options.state_file;
+  if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path());
   const std::string print = fingerprint(source, target, options.selection);
   engines::PgConnection coordinator(source, "source");
   engines::PgConnection target_db(target, "target");
 
-  bool resumed = false;
-  MigrationState initial = open_state(path, print, resumed);
+  // Whether the state file still describes this target (migrate/resume_decision.hpp), before anything
+  // is changed: the target's run row against the state's run id, the source's system identifier.
+  bool existed = false;
+  MigrationState initial = open_state(path, print, existed);
+  const std::string source_system = pg_system_identifier(coordinator);
+  const RunRecord trace = read_run_record(target_db, options.selection.describe());
+  const auto conflicts = conflicting_target_objects(options.selection, target_db);
+  ResumeDecision decision =
+      decide_resume({.present = existed,
+                     .run_id = initial.run_id,
+                     .source_system = initial.source_system,
+                     .target_written = initial.pre_data_done,
+                     .verified = initial.verified},
+                    trace_of(trace), source_system, conflicts.empty(), options.truncate);
+  std::string stale_state;
+  if (decision.action == ResumeAction::refuse) {
+    throw UserError(
+        fmt::format("the state file {} is stale: {}; and the target {} is not empty (it holds {})",
+                    path.string(), decision.why, target.masked, fmt::join(conflicts, ", ")),
+        fmt::format("nothing was changed. To start over, run the same command with --truncate (drops what "
+                    "the target holds of {} first), or migrate into an empty database",
+                    options.selection.describe()));
+  }
+  if (decision.action == ResumeAction::restart) {
+    stale_state = fmt::format("the state file {} is stale: {}; starting over", path.string(), decision.why);
+    if (options.on_step) options.on_step("state      " + stale_state);
+  }
+  bool resumed = decision.action == ResumeAction::resume;
+  if (decision.action == ResumeAction::complete) initial.verified = true;
   // A --follow copy cannot resume: the slot's snapshot ended with the interrupted run. It starts over.
-  const bool follow_restart = options.follow && resumed && !initial.verified;
+  const bool follow_restart = options.follow && resumed;
   if (follow_restart) {
     for (const auto& line : drop_follow(follow_options(options)))
       if (options.on_step) options.on_step("follow     dropped the " + line + " of the interrupted run");
-    target_db.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", bookkeeping_schema));
-    initial = MigrationState{.fingerprint = print, .runs = initial.runs};
+    forget_run_record(target_db, options.selection.describe());
     resumed = false;
     if (options.on_step) options.on_step("follow     the interrupted --follow copy starts over");
+  }
+  if (!resumed && decision.action != ResumeAction::complete) {  // a new run: its own id
+    initial = MigrationState{
+        .fingerprint = print, .run_id = new_run_id(), .source_system = source_system, .runs = initial.runs};
   }
   PgMigrationReport report{.source = source.masked,
                            .target = target.masked,
                            .selection = options.selection.describe(),
                            .state_file = path};
-  report.resumed = resumed && !initial.verified;
-  report.already_complete = initial.verified;
+  report.resumed = resumed;
+  report.already_complete = decision.action == ResumeAction::complete;
+  report.stale_state = stale_state;
+  report.run_id = initial.run_id;
+  if (report.already_complete) {
+    report.completed_at = trace.finished_at;
+    report.original_tables = trace.tables;
+    report.original_rows = trace.rows;
+    report.original_bytes = trace.bytes;
+  }
   initial.source = source.masked;
   initial.target = target.masked;
   initial.selection = report.selection;
@@ -321,12 +362,11 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   try {
     if (resumed && !initial.verified)
       if (std::string ended = end_leftover_sessions(target_db); !ended.empty()) say(ended);
-    const bool bookkeeping_exists =
-        !target_db.scalar(fmt::format("SELECT to_regclass('{}.copied')::text", bookkeeping_schema)).empty();
-    if (!initial.verified && !initial.pre_data_done && bookkeeping_exists) {
-      state.update([](MigrationState& s) { s.pre_data_done = true; });  // committed just before a kill
-    } else if (!resumed) {
-      auto conflicts = conflicting_target_objects(context, target_db);
+    if (resumed) {
+      // The schema step committed (the run row with it) just before a kill, before the file said so.
+      if (!initial.pre_data_done && trace.run_id == initial.run_id)
+        state.update([](MigrationState& s) { s.pre_data_done = true; });
+    } else if (!report.already_complete) {
       if (!conflicts.empty() && !options.truncate && !follow_restart) {
         throw UserError(fmt::format("the target {} is not empty: it already holds {}", target.masked,
                                     fmt::join(conflicts, ", ")),
@@ -335,12 +375,10 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
       if (!conflicts.empty()) {
         say(fmt::format("truncate: dropping what the target holds of {}", report.selection));
         empty_target(context, target_db);
+      } else {
+        // Another run's bookkeeping (its run row, its units) would be read as this run's.
+        forget_run_record(target_db, options.selection.describe());
       }
-    } else if (!initial.verified && initial.pre_data_done && !bookkeeping_exists) {
-      throw UserError(
-          fmt::format("the state file {} says the copy started, but the target {} has no trace of it",
-                      path.string(), target.masked),
-          "the target was changed or recreated: delete the state file and run again with --truncate");
     }
     state.update([](MigrationState&) {});  // the file exists from here on: a rerun resumes
 
@@ -437,8 +475,14 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
     }
   }
   if (report.verified()) {
-    // A normal (synchronous) commit: also flushes the copy's asynchronous commits before it.
-    target_db.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", bookkeeping_schema));
+    // The run row records its end and figures (kept: it is how a later run knows this target); the
+    // per-unit table goes.
+    if (!report.already_complete || trace.finished_at.empty()) {
+      int64_t rows = 0;
+      for (const auto& t : report.tables) rows += t.source_rows;
+      finish_run_record(target_db, options.selection.describe(), static_cast<int64_t>(report.tables.size()),
+                        rows, report.bytes_copied);
+    }
     state.update([](MigrationState& s) { s.verified = true; });
   }
   coordinator.exec("COMMIT");

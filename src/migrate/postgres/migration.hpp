@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "migrate/progress.hpp"
+#include "migrate/resume_decision.hpp"
 #include "migrate/selection.hpp"
 
 namespace rehome::migrate {
@@ -51,7 +52,8 @@ struct PgMigrationOptions {
   bool follow = false;
   bool replica_identity_full = false;  // --follow: set REPLICA IDENTITY FULL on tables without a key
   std::string source_from_target;      // --follow: the source as the target's server reaches it
-  std::filesystem::path state_file;    // empty: default_state_file(from, to, selection)
+  std::filesystem::path work_dir = default_work_dir;  // the folder of the state file
+  std::filesystem::path state_file;  // empty: default_state_file(work_dir, from, to, selection)
   std::function<void(const Progress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};
   std::function<void(const std::string&)> on_step;  // "schema: 12 objects created" ...
@@ -81,8 +83,13 @@ struct PgMigrationReport {
   std::string source, target, selection;  // masked
   std::filesystem::path state_file;
   bool resumed = false;           // continued an interrupted run
-  bool already_complete = false;  // the state file said done: only verified again
-  bool content_proven = true;     // false with --verify none: row counts only, no checksums
+  bool already_complete = false;  // the state file and the target's run row said done: only verified again
+  std::string run_id;             // the run (state file and the target's _rehome_migrate.run)
+  std::string stale_state;        // why an existing state file was set aside ("" when it was not)
+  // already_complete: when the run finished (UTC) and the figures it verified then.
+  std::string completed_at;
+  int64_t original_tables = 0, original_rows = 0, original_bytes = 0;
+  bool content_proven = true;  // false with --verify none: row counts only, no checksums
   int64_t rows_copied = 0, bytes_copied = 0;
   int units = 0, units_copied_now = 0;
   int post_data_statements = 0;
@@ -110,8 +117,8 @@ nlohmann::json to_json(const PgMigrationReport& report);
 PgMigrationReport pg_migration_from_json(
     const nlohmann::json& j);  // UserError / json::exception if malformed
 
-// ./rehome-migrate-<target db>-<hash of from, to, selection>.state.json
-std::filesystem::path default_state_file(const std::string& from, const std::string& to,
-                                         const Selection& selection);
+// <work_dir>/postgres-<target db>-<hash of from, to, selection>.state.json
+std::filesystem::path default_state_file(const std::filesystem::path& work_dir, const std::string& from,
+                                         const std::string& to, const Selection& selection);
 
 }  // namespace rehome::migrate

@@ -77,6 +77,11 @@ json to_json(const PgMigrationReport& r) {
             {"crossing_foreign_keys", crossing},
             {"extra_target_tables", r.extra_target_tables},
             {"follow_slot", r.follow_slot}};
+  // The run (state file and the target's _rehome_migrate.run); a re-run of a finished one: its figures then.
+  j["run_id"] = r.run_id;
+  j["stale_state"] = r.stale_state;
+  j["completed_at"] = r.completed_at;
+  j["original"] = {{"tables", r.original_tables}, {"rows", r.original_rows}, {"bytes", r.original_bytes}};
   evidence::stamp(j, kPgMigrationKind, kPgMigrationFormat);
   return j;
 }
@@ -90,6 +95,16 @@ PgMigrationReport pg_migration_from_json(const json& j) {
   r.state_file = j.at("state_file").get<std::string>();
   r.resumed = j.at("resumed").get<bool>();
   r.already_complete = j.at("already_complete").get<bool>();
+  // Evidence from before the run row (issue 22) has none of these.
+  r.run_id = j.value("run_id", "");
+  r.stale_state = j.value("stale_state", "");
+  r.completed_at = j.value("completed_at", "");
+  if (j.contains("original")) {
+    const auto& o = j.at("original");
+    r.original_tables = o.value("tables", int64_t{0});
+    r.original_rows = o.value("rows", int64_t{0});
+    r.original_bytes = o.value("bytes", int64_t{0});
+  }
   r.content_proven = j.at("content_proven").get<bool>();
   r.rows_copied = j.at("rows_copied").get<int64_t>();
   r.bytes_copied = j.at("bytes_copied").get<int64_t>();

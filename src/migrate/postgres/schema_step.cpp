@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/secrets.hpp"
+#include "migrate/postgres/run_record.hpp"
 #include "migrate/postgres/steps.hpp"
 
 namespace rehome::migrate {
@@ -87,9 +88,17 @@ int apply_pre_data(MigrationContext& context) {
     sql += entry.sql;
     ++created;
   }
+  // The run's identity commits with the schema: the target carries it exactly when it carries the schema.
+  const MigrationState state = context.state.snapshot();
+  sql += '\n';
+  sql += run_record_sql({.selection = context.options.selection.describe(),
+                         .run_id = state.run_id,
+                         .source_system = state.source_system,
+                         .source_database = context.source.database,
+                         .snapshot = context.snapshot});
   // The bookkeeping table commits with each unit's data (copy step): exactly-once across kill -9.
   sql += fmt::format(
-      "\nCREATE SCHEMA IF NOT EXISTS {0};\n"
+      "CREATE SCHEMA IF NOT EXISTS {0};\n"
       "CREATE TABLE IF NOT EXISTS {0}.copied (unit text PRIMARY KEY, rows bigint NOT NULL, bytes bigint NOT "
       "NULL,\n"
       "  checksum text NOT NULL, copied_at timestamptz NOT NULL DEFAULT now());\nCOMMIT;\n",
@@ -106,9 +115,8 @@ int apply_pre_data(MigrationContext& context) {
   return created;
 }
 
-std::vector<std::string> conflicting_target_objects(MigrationContext& context,
+std::vector<std::string> conflicting_target_objects(const Selection& selection,
                                                     engines::PgConnection& target) {
-  const Selection& selection = context.options.selection;
   if (selection.tables.empty()) return existing_user_objects(target, selection.schemas);
   std::vector<std::string> found;
   for (const auto& t : selection.tables) {
@@ -121,7 +129,7 @@ std::vector<std::string> conflicting_target_objects(MigrationContext& context,
 
 void empty_target(MigrationContext& context, engines::PgConnection& target) {
   const Selection& selection = context.options.selection;
-  target.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", bookkeeping_schema));
+  forget_run_record(target, selection.describe());
   if (!selection.tables.empty()) {
     std::vector<std::string> names;
     for (const auto& t : selection.tables) names.push_back(engines::qualified_name(t.schema, t.name));

@@ -49,6 +49,8 @@ std::string state_to_json(const MigrationState& state) {
                      {"checksum", u.checksum}});
   }
   json j = state_envelope("rehome-migrate-postgres-state", state);
+  j["run_id"] = state.run_id;
+  j["source_system"] = state.source_system;
   j["steps"] = {{"schema", state.pre_data_done},
                 {"copy", state.copy_done},
                 {"indexes", state.post_data_finished},
@@ -66,6 +68,8 @@ MigrationState state_from_json(const std::string& text, const std::filesystem::p
       "--truncate)",
       [](const json& j, MigrationState& s) {
         const json& steps = j.at("steps");
+        s.run_id = j.value("run_id", "");
+        s.source_system = j.value("source_system", "");
         s.pre_data_done = steps.value("schema", false);
         s.copy_done = steps.value("copy", false);
         s.post_data_finished = steps.value("indexes", false);

@@ -30,6 +30,9 @@ struct MigrationState {
   std::string source;       // masked URLs, for people reading the file
   std::string target;
   std::string selection;
+  // The run this state describes; the target's _rehome_migrate.run names the same id (run_record.hpp).
+  std::string run_id;
+  std::string source_system;  // the source's system identifier when the run started ("" unknown)
   bool pre_data_done = false;
   bool copy_done = false;
   std::vector<UnitProgress> units;

@@ -71,10 +71,11 @@ DumpScript dump_schema(const MigrationContext& context, const std::string& secti
                        const std::vector<std::string>* selection_args = nullptr);
 
 // schema step: pre-data (schemas, types, functions, tables, sequences) in one transaction, plus the
-// bookkeeping table; returns the number of entries created.
+// bookkeeping tables (the run's identity, the committed units); returns the number of entries created.
 int apply_pre_data(MigrationContext& context);
 // What the target already holds of what the migration would create (at most 20 names).
-std::vector<std::string> conflicting_target_objects(MigrationContext& context, engines::PgConnection& target);
+std::vector<std::string> conflicting_target_objects(const Selection& selection,
+                                                    engines::PgConnection& target);
 // Empties the target for --truncate: drops the selected tables, or the selected schemas.
 void empty_target(MigrationContext& context, engines::PgConnection& target);
 

@@ -15,7 +15,9 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "migrate/redis/run_record.hpp"
 #include "migrate/redis/steps.hpp"
+#include "migrate/resume_decision.hpp"
 
 namespace rehome::migrate {
 namespace {
@@ -83,37 +85,90 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   std::string print =
       fmt::format("{}|{}|{}", endpoint_identity(from), endpoint_identity(to), fmt::join(dbs, ","));
   report.state_file = options.state_file.empty()
-                          ? std::filesystem::path(fmt::format("rehome-migrate-redis-{:08x}.state.json",
-                                                              std::hash<std::string>{}(print)&0xffffffffu))
+                          ? options.work_dir / fmt::format("redis-{:08x}.state.json",
+                                                           std::hash<std::string>{}(print)&0xffffffffu)
                           : options.state_file;
+  if (!report.state_file.parent_path().empty())
+    std::filesystem::create_directories(report.state_file.parent_path());
+  // The run's record on the target (redis/run_record.hpp), in the first migrated target database.
+  const int trace_db = dbs.empty() ? 0 : target_db(dbs.front());
+  const RedisRunRecord trace = read_redis_run(target, trace_db);
+  // Keys per target database, the run record not counted.
+  auto user_keys = [&](int db) {
+    target.select(target_db(db));
+    int64_t keys = engines::reply_integer(target.command({"DBSIZE"}).get());
+    return keys - (target_db(db) == trace_db && !trace.run_id.empty() ? 1 : 0);
+  };
+  std::vector<std::string> holding;  // "database 3 holds 12 keys"
+  for (int db : dbs) {
+    if (int64_t keys = user_keys(db); keys > 0)
+      holding.push_back(fmt::format("database {} holds {} keys", target_db(db), keys));
+  }
+  for (int db : dbs) {  // a source that was itself a rehome target would overwrite this run's record
+    source.select(db);
+    if (engines::reply_integer(source.command({"EXISTS", kRedisRunKey}).get()) > 0) {
+      throw UserError(
+          fmt::format("the source Redis {} holds rehome's run record {} in database {} (it was "
+                      "itself the target of a migration)",
+                      from.masked, kRedisRunKey, db),
+          fmt::format("remove it on the source (redis-cli -n {} DEL {}) and run again", db, kRedisRunKey));
+    }
+  }
+
   RedisState state;
-  if (std::filesystem::exists(report.state_file)) {
+  bool existed = std::filesystem::exists(report.state_file);
+  if (existed) {
     state = load_redis_state(report.state_file);
     if (state.fingerprint != print) {
       throw UserError(
           fmt::format("the state file {} belongs to another Redis migration", report.state_file.string()),
-          "give this migration its own --state file");
-    }
-    report.resumed = !state.verified;
-  } else {
-    state.fingerprint = print;
-    for (int db : dbs) {
-      target.select(target_db(db));
-      int64_t keys = engines::reply_integer(target.command({"DBSIZE"}).get());
-      if (keys == 0) continue;
-      if (!options.truncate) {
-        throw UserError(fmt::format("the target Redis {} is not empty: database {} holds {} keys", to.masked,
-                                    target_db(db), keys),
-                        "migrate into empty databases, or add --truncate to empty them first");
-      }
-      target.command({"FLUSHDB"});
+          "give this migration its own --state file, or its own --work-dir");
     }
   }
+  bool written = false;
+  for (const auto& [db, p] : state.dbs) written = written || p.started || p.done;
+  const ResumeDecision decision = decide_resume(
+      {.present = existed, .run_id = state.run_id, .target_written = written, .verified = state.verified},
+      trace_of(trace), "", holding.empty(), options.truncate);
+  if (decision.action == ResumeAction::refuse) {
+    throw UserError(
+        fmt::format("the state file {} is stale: {}; and the target Redis {} is not empty ({})",
+                    report.state_file.string(), decision.why, to.masked, fmt::join(holding, ", ")),
+        "nothing was changed. To start over, run the same command with --truncate (FLUSHDB of "
+        "the migrated databases first), or migrate into empty databases");
+  }
+  if (decision.action == ResumeAction::restart) {
+    report.stale_state = fmt::format("the state file {} is stale: {}; starting over",
+                                     report.state_file.string(), decision.why);
+    if (options.on_step) options.on_step("state      " + report.stale_state);
+  }
+  report.resumed = decision.action == ResumeAction::resume;
+  report.already_complete = decision.action == ResumeAction::complete;
+  if (report.already_complete) {
+    state.verified = true;
+    report.completed_at = trace.finished_at;
+    report.original_keys = trace.keys;
+  }
+  if (!report.resumed && !report.already_complete) {  // a new run, into empty databases
+    if (!holding.empty() && !options.truncate) {
+      throw UserError(
+          fmt::format("the target Redis {} is not empty: {}", to.masked, fmt::join(holding, ", ")),
+          "migrate into empty databases, or add --truncate to empty them first");
+    }
+    for (int db : dbs) {
+      if (user_keys(db) <= 0) continue;
+      target.select(target_db(db));
+      target.command({"FLUSHDB"});
+    }
+    state = RedisState{.fingerprint = print, .run_id = new_run_id()};
+  }
+  report.run_id = state.run_id;
   for (int db : dbs) state.dbs.try_emplace(db);
   auto save = [&] {
     write_file_atomically(report.state_file, redis_state_json(state, from.masked, to.masked));
   };
   save();
+  if (!report.resumed && !report.already_complete) write_redis_run(target, trace_db, state.run_id);
 
   int64_t total_keys = 0;
   const auto source_keyspace = keyspace(source);
@@ -174,10 +229,16 @@ RedisMigrationReport migrate_redis(const RedisMigrationOptions& options) {
   for (int db : dbs) {
     report.databases.push_back(check_database(source, target, db, target_db(db), tally.suspects, script_step,
                                               copied_before.count(db) > 0, tally.batches_rechecked));
+    if (target_db(db) == trace_db) --report.databases.back().target_keys;  // the run record
   }
   report.batches_rechecked = tally.batches_rechecked;
   report.verify_seconds = std::chrono::duration<double>(Clock::now() - verify_started).count();
   if (report.verified()) {
+    if (!report.already_complete || trace.finished_at.empty()) {
+      int64_t keys = 0;
+      for (const auto& d : report.databases) keys += d.source_keys;
+      finish_redis_run(target, trace_db, keys);
+    }
     state.verified = true;
     save();
   }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "migrate/progress.hpp"
+#include "migrate/resume_decision.hpp"
 
 namespace rehome::migrate {
 
@@ -28,7 +29,8 @@ struct RedisMigrationOptions {
   // "auto": strings by value (MGET/MSET, PEXPIRE for TTLs), the rest DUMP/RESTORE;
   // "dump": DUMP/RESTORE for every key.
   std::string method = "auto";
-  std::filesystem::path state_file;
+  std::filesystem::path work_dir = default_work_dir;  // the folder of the state file
+  std::filesystem::path state_file;                   // empty: <work_dir>/redis-<hash>.state.json
   std::function<void(const Progress&)> on_progress;
   std::chrono::milliseconds progress_interval{1000};
   std::function<void(const std::string&)> on_step;
@@ -46,6 +48,11 @@ struct RedisMigrationReport {
   std::string source, target;
   std::filesystem::path state_file;
   bool resumed = false;
+  bool already_complete = false;  // the state and the target's run record said done: only verified again
+  std::string run_id;             // the run (state file and the target's _rehome:migrate:run)
+  std::string stale_state;        // why an existing state file was set aside ("" when it was not)
+  std::string completed_at;       // already_complete: when the run finished (UTC), and its key count
+  int64_t original_keys = 0;
   std::string method;
   int64_t keys_copied = 0;
   int64_t keys_by_value = 0;      // strings copied with MGET/MSET (the rest with DUMP/RESTORE)

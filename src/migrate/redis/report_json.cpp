@@ -31,6 +31,11 @@ json to_json(const RedisMigrationReport& r) {
             {"keys_per_second", r.keys_per_second()},
             {"problems", r.problems()},
             {"databases", dbs}};
+  j["already_complete"] = r.already_complete;
+  j["run_id"] = r.run_id;
+  j["stale_state"] = r.stale_state;
+  j["completed_at"] = r.completed_at;
+  j["original_keys"] = r.original_keys;
   evidence::stamp(j, kRedisMigrationKind, kRedisMigrationFormat);
   return j;
 }
@@ -42,6 +47,12 @@ RedisMigrationReport redis_migration_from_json(const json& j) {
   r.target = j.at("target").get<std::string>();
   r.state_file = j.at("state_file").get<std::string>();
   r.resumed = j.at("resumed").get<bool>();
+  // Evidence from before the run record (issue 22) has none of these.
+  r.already_complete = j.value("already_complete", false);
+  r.run_id = j.value("run_id", "");
+  r.stale_state = j.value("stale_state", "");
+  r.completed_at = j.value("completed_at", "");
+  r.original_keys = j.value("original_keys", int64_t{0});
   r.method = j.at("method").get<std::string>();
   r.keys_copied = j.at("keys_copied").get<int64_t>();
   r.keys_by_value = j.at("keys_by_value").get<int64_t>();

@@ -20,6 +20,7 @@ std::string redis_state_json(const RedisState& s, const std::string& source, con
   }
   return json{{"kind", "rehome-migrate-redis-state"},
               {"fingerprint", s.fingerprint},
+              {"run_id", s.run_id},
               {"source", source},
               {"target", target},
               {"verified", s.verified},
@@ -33,7 +34,9 @@ RedisState load_redis_state(const std::filesystem::path& path) {
     json j = json::parse(read_file(path));
     if (j.value("kind", "") != "rehome-migrate-redis-state")
       throw std::runtime_error("not a redis migration state");
-    RedisState s{.fingerprint = j.at("fingerprint"), .verified = j.value("verified", false)};
+    RedisState s{.fingerprint = j.at("fingerprint"),
+                 .run_id = j.value("run_id", ""),
+                 .verified = j.value("verified", false)};
     for (const auto& d : j.at("databases")) {
       s.dbs[d.at("db")] = {.cursor = d.at("cursor"),
                            .started = d.value("started", false),

@@ -18,6 +18,7 @@ struct DbProgress {
 
 struct RedisState {
   std::string fingerprint;
+  std::string run_id;  // the target's _rehome:migrate:run names the same run (redis/run_record.hpp)
   std::map<int, DbProgress> dbs;
   bool verified = false;
 };

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "common/error.hpp"
+#include "migrate/resume_decision.hpp"
 #include "migrate/test_hooks.hpp"
 #include "migrate/volume/volume_copy.hpp"
 #include "migrate/volume/volume_endpoint.hpp"
@@ -41,13 +42,6 @@ std::string hex64(const std::string& s) {
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx",
                 static_cast<unsigned long long>(XXH3_64bits(s.data(), s.size())));
-  return buf;
-}
-
-std::string new_run_id() {
-  std::random_device rd;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
   return buf;
 }
 
@@ -153,10 +147,12 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
       options.from.engine + "|" + options.from.label() + "|" + options.to.engine + "|" + options.to.label();
   std::string safe;
   for (char c : options.to.label()) safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  report.state_file = options.state_file.empty()
-                          ? std::filesystem::path("rehome-migrate-volume-" + safe + "-" +
-                                                  hex64(print).substr(0, 8) + ".state.json")
-                          : options.state_file;
+  report.state_file =
+      options.state_file.empty()
+          ? options.work_dir / ("volume-" + safe + "-" + hex64(print).substr(0, 8) + ".state.json")
+          : options.state_file;
+  if (!report.state_file.parent_path().empty())
+    std::filesystem::create_directories(report.state_file.parent_path());
 
   nlohmann::json labels = source_volume(src_api, options.from);
   ensure_target_volume(dst_api, options.to, labels);
@@ -195,14 +191,17 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
         throw UserError(
             "the state file " + report.state_file.string() + " belongs to another volume migration",
             "give this migration its own --state file");
-      std::string on_target = keeper_run_id(dst_api, options.to);
-      if (!loaded->run_id.empty() && on_target == loaded->run_id) {
+      // The shared rule (migrate/resume_decision.hpp); a volume pass is a sync, so a stale state always
+      // starts over (the target's files are compared, never trusted).
+      const ResumeDecision d = decide_resume(
+          {.present = true, .run_id = loaded->run_id, .target_written = true, .verified = loaded->complete},
+          {.run_id = keeper_run_id(dst_api, options.to), .finished = false}, "", true, false);
+      if (d.action == ResumeAction::resume || d.action == ResumeAction::complete) {
         state = *loaded;
         report.resumed = !loaded->complete && loaded->passes >= 0 && !loaded->target_manifest.empty();
       } else {
-        report.stale_message = "the state file " + report.state_file.string() + " describes run " +
-                               loaded->run_id + ", but the target engine has no trace of it (no container " +
-                               keeper_name(options.to) + " labelled with it): starting over";
+        report.stale_message = "the state file " + report.state_file.string() + " is stale: " + d.why +
+                               " (the keeper container " + keeper_name(options.to) + "): starting over";
         step(report.stale_message);
       }
     }

@@ -47,9 +47,10 @@ struct Endpoint {
 
 struct VolumeMigrationOptions {
   Endpoint from, to;
-  std::filesystem::path state_file;  // empty: ./rehome-migrate-volume-<target>-<hash>.state.json
-  bool rehash = false;               // ignore the cached hashes: read every file on both sides
-  std::string transport = "auto";    // auto, archive (the engines' tar, then fix-ups) or stream
+  std::filesystem::path work_dir = "rehome-work";  // the folder of the state file
+  std::filesystem::path state_file;                // empty: <work_dir>/volume-<target>-<hash>.state.json
+  bool rehash = false;                             // ignore the cached hashes: read every file on both sides
+  std::string transport = "auto";                  // auto, archive (the engines' tar, then fix-ups) or stream
   std::function<void(const Progress&)> on_progress;
   std::function<void(const std::string&)> on_step;
 };

@@ -185,6 +185,29 @@ TEST_F(MigrateMariadb, ResumesAfterKillMidTable) {
   EXPECT_EQ(target.sql("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'app'"), "2");
 }
 
+// The shared rule (migrate/resume_decision.hpp): a finished run is "already complete"; a target whose
+// _rehome.runs records this migration under another run is refused with --truncate named, and the flag
+// starts over.
+TEST_F(MigrateMariadb, AnotherRunOfTheSameMigrationIsRefusedUntilTruncate) {
+  MariadbServer target;
+  TempDir a, b;
+  ASSERT_EQ(run_rehome(args(target, a)).exit_code, 0);
+  auto again = run_rehome(args(target, a));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("already complete: run"), std::string::npos) << again.output;
+  ASSERT_EQ(run_rehome(args(target, b, {"--truncate"})).exit_code, 0);
+
+  auto refused = run_rehome(args(target, a));
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("is stale: the target carries another run"), std::string::npos)
+      << refused.output;
+  EXPECT_NE(refused.output.find("--truncate"), std::string::npos) << refused.output;
+  auto over = run_rehome(args(target, a, {"--truncate"}));
+  ASSERT_EQ(over.exit_code, 0) << over.output;
+  EXPECT_NE(over.output.find("starting over"), std::string::npos) << over.output;
+  expect_identical(*source_, target, "app");
+}
+
 TEST_F(MigrateMariadb, AStaleStateFileStartsOverAndPasswordsComeFromAnOptionFile) {
   MariadbServer target;
   TempDir dir;

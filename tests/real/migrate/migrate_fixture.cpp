@@ -163,8 +163,8 @@ std::map<std::string, std::string> table_fingerprints(const PostgresServer& pg, 
       "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = "
       "c.relnamespace "
       "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-      "AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1",
-      db);
+      "AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE '\\_rehome\\_%' ORDER BY 1",
+      db);  // rehome's bookkeeping (_rehome_migrate.run, _rehome_follow) is not the user's data
   std::map<std::string, std::string> out;
   size_t start = 0;
   while (start < tables.size()) {

@@ -29,6 +29,17 @@ std::string state_flag(const TempDir& dir, const std::string& name = "state.json
   return "--state=" + (dir.path / name).string();
 }
 
+// The command with its state in <dir>/<work> (--work-dir).
+std::vector<std::string> work_args(const Servers& s, const std::string& work = "work") {
+  return {"migrate",
+          "postgres",
+          "--from",
+          s.source.url("app"),
+          "--to",
+          s.target.url("app"),
+          "--work-dir=" + (s.dir.path / work).string()};
+}
+
 json json_output(const RehomeRun& run) {
   size_t at = run.output.find("\n{");
   return json::parse(run.output.substr(at == std::string::npos ? 0 : at + 1));
@@ -54,8 +65,9 @@ TEST(MigratePostgres, CopiesEverythingAndProvesIt) {
             "1");
   EXPECT_EQ(s.target.psql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'", "app"), "2");
   EXPECT_EQ(s.target.psql("SELECT count(*) FROM pg_trigger WHERE tgname = 'orders_touch'", "app"), "1");
-  EXPECT_EQ(s.target.psql("SELECT to_regnamespace('_rehome_migrate') IS NULL", "app"),
-            "t");  // bookkeeping gone
+  // The per-unit bookkeeping is gone; the one-row run table (the migration's identity) stays.
+  EXPECT_EQ(s.target.psql("SELECT to_regclass('_rehome_migrate.copied') IS NULL", "app"), "t");
+  EXPECT_EQ(s.target.psql("SELECT count(*) FROM _rehome_migrate.run", "app"), "1");
 
   // JSON summary; running the same command again only verifies.
   auto again = run_rehome({"migrate", "postgres", "--from", s.source.url("app"), "--to", s.target.url("app"),
@@ -82,7 +94,11 @@ TEST(MigratePostgres, ProvesInEachServerAndGathersStatisticsOnRequest) {
   EXPECT_TRUE(j["verified"].get<bool>());
   EXPECT_EQ(j["tables"].size(), 37u);
   EXPECT_EQ(table_fingerprints(s.source, "app"), table_fingerprints(s.target, "app"));
-  EXPECT_EQ(s.target.psql("SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NULL", "app"), "0");
+  // Every migrated table analyzed (rehome's one-row run table is not the user's).
+  EXPECT_EQ(s.target.psql("SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NULL"
+                          " AND schemaname <> '_rehome_migrate'",
+                          "app"),
+            "0");
 }
 
 TEST(MigratePostgres, DetectsADifferenceAndNamesTheTable) {
@@ -167,6 +183,17 @@ TEST(MigratePostgres, SplitsOneServiceIntoItsOwnDatabaseAndReportsCrossingKeys) 
   EXPECT_NE(billing.output.find("Foreign keys crossing the cut"), std::string::npos) << billing.output;
   EXPECT_EQ(s.target.psql("SELECT last_value FROM billing.invoice_numbers", "billing_service"), "1041");
   EXPECT_EQ(s.target.psql("SELECT count(*) FROM billing.invoices", "billing_service"), "1000");
+
+  // Two selections into one database keep a run row each: the first is still "already complete".
+  auto beside = run_rehome({"migrate", "postgres", "--from", s.source.url("monolith"), "--to",
+                            s.target.url("orders_service"), "--schema", "billing", state_flag(s.dir, "c")});
+  ASSERT_EQ(beside.exit_code, 0) << beside.output;
+  EXPECT_EQ(s.target.psql("SELECT count(*) FROM _rehome_migrate.run", "orders_service"), "2");
+  auto again = run_rehome({"migrate", "postgres", "--from", s.source.url("monolith"), "--to",
+                           s.target.url("orders_service"), "--tables", "orders,public.events",
+                           state_flag(s.dir, "a")});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("already complete: run"), std::string::npos) << again.output;
 }
 
 TEST(MigratePostgres, RefusesANonEmptyTargetUnlessTruncate) {
@@ -231,4 +258,78 @@ TEST(MigratePostgres, BadInputEndsInAClearMessage) {
   auto ok = migrate(source.url("app"), target.url("app"));
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_EQ(ok.output.find("S3cret"), std::string::npos) << ok.output;
+}
+
+// The resume state bound to the target it describes (issue 22): a finished migration re-run says
+// "already complete" with its figures; the same command after the target was dropped and recreated
+// empty finds the state stale and starts over; a target carrying another run's trace is refused with
+// the flag named, and the flag works.
+TEST(MigratePostgresState, FinishedThenRecreatedTargetStartsOver) {
+  Servers s;
+  create_filled_app(s);
+  auto first = run_rehome(work_args(s));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  // The state lives in the work folder; the target keeps a one-row run table naming the same run.
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(s.dir.path / "work")) {
+    EXPECT_EQ(e.path().extension(), ".json") << e.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+  EXPECT_EQ(s.target.psql("SELECT count(*) FROM _rehome_migrate.run WHERE finished_at IS NOT NULL", "app"),
+            "1");
+  EXPECT_EQ(s.target.psql("SELECT to_regclass('_rehome_migrate.copied') IS NULL", "app"), "t");
+
+  // Re-run: already complete, the original figures, verified again.
+  auto args = work_args(s);
+  args.push_back("--json");
+  auto again = run_rehome(args);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  json j = json_output(again);
+  EXPECT_TRUE(j["already_complete"].get<bool>());
+  EXPECT_EQ(j["original"]["tables"], 37);
+  EXPECT_GT(j["original"]["rows"].get<int64_t>(), 0);
+  EXPECT_FALSE(j["completed_at"].get<std::string>().empty());
+  auto plain = run_rehome(work_args(s));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_NE(plain.output.find("already complete: run"), std::string::npos) << plain.output;
+  EXPECT_NE(plain.output.find("37 tables"), std::string::npos) << plain.output;
+
+  // The issue's case: the target dropped and recreated empty, the same command from the same folder.
+  s.target.psql("DROP DATABASE app WITH (FORCE)");
+  s.target.create_database("app");
+  auto over = run_rehome(work_args(s));
+  ASSERT_EQ(over.exit_code, 0) << over.output;
+  EXPECT_NE(over.output.find("is stale: the target has no trace of its run"), std::string::npos)
+      << over.output;
+  EXPECT_NE(over.output.find("starting over"), std::string::npos) << over.output;
+  EXPECT_EQ(over.output.find("missing on the target"), std::string::npos) << over.output;
+  EXPECT_EQ(table_fingerprints(s.source, "app"), table_fingerprints(s.target, "app"));
+}
+
+TEST(MigratePostgresState, AnotherRunsTraceIsRefusedUntilTruncate) {
+  Servers s;
+  create_filled_app(s);
+  ASSERT_EQ(run_rehome(work_args(s, "a")).exit_code, 0);
+  // Another migration into the same target (another work folder) replaces the run on the target.
+  auto other = work_args(s, "b");
+  other.push_back("--truncate");
+  ASSERT_EQ(run_rehome(other).exit_code, 0);
+  const std::string run_b = s.target.psql("SELECT run_id FROM _rehome_migrate.run", "app");
+
+  auto refused = run_rehome(work_args(s, "a"));
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("is stale: the target carries another run (" + run_b + ")"),
+            std::string::npos)
+      << refused.output;
+  EXPECT_NE(refused.output.find("--truncate"), std::string::npos) << refused.output;
+  EXPECT_EQ(s.target.psql("SELECT run_id FROM _rehome_migrate.run", "app"), run_b);  // nothing changed
+
+  auto truncate = work_args(s, "a");
+  truncate.push_back("--truncate");
+  auto run = run_rehome(truncate);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("starting over"), std::string::npos) << run.output;
+  EXPECT_NE(s.target.psql("SELECT run_id FROM _rehome_migrate.run", "app"), run_b);
+  EXPECT_EQ(table_fingerprints(s.source, "app"), table_fingerprints(s.target, "app"));
 }

@@ -28,8 +28,13 @@ void fill_redis(const RedisServer& redis, int many_keys) {
 
 std::string migrate_state(const TempDir& dir) { return "--state=" + (dir.path / "redis.json").string(); }
 
+// Keys of a database, rehome's run record (_rehome:migrate:run, on a target) not counted.
+long long user_keys(const RedisServer& r, int db) {
+  return std::stoll(r.cli({"DBSIZE"}, db)) - std::stoll(r.cli({"EXISTS", "_rehome:migrate:run"}, db));
+}
+
 void expect_same(const RedisServer& a, const RedisServer& b) {
-  for (int db : {0, 1, 5}) EXPECT_EQ(a.cli({"DBSIZE"}, db), b.cli({"DBSIZE"}, db)) << "db " << db;
+  for (int db : {0, 1, 5}) EXPECT_EQ(user_keys(a, db), user_keys(b, db)) << "db " << db;
   EXPECT_EQ(b.cli({"HGET", "user:1", "lang"}, 0), "✓");
   EXPECT_EQ(b.cli({"LRANGE", "queue", "0", "-1"}, 0), "a\nb\nc\nd");
   EXPECT_EQ(b.cli({"ZSCORE", "board", "b"}, 0), "2.5");
@@ -50,7 +55,7 @@ std::vector<std::string> migrate_args(const RedisServer& source, const RedisServ
 // target holds some but not all of the source's `all` keys.
 void kill_after_first_batch(const std::vector<std::string>& args, const RedisServer& target, long long all) {
   run_rehome_and_kill_at(args, "redis:0");
-  auto partial = std::stoll(target.cli({"DBSIZE"}, 0));
+  auto partial = user_keys(target, 0);
   EXPECT_GT(partial, 0);
   EXPECT_LT(partial, all);
 }
@@ -139,7 +144,7 @@ TEST(MigrateRedis, BigValuesAndBigHash) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   auto j = nlohmann::json::parse(run.output.substr(run.output.find("\n{") + 1));
   EXPECT_TRUE(j["verified"].get<bool>());
-  EXPECT_EQ(target.cli({"DBSIZE"}), source.cli({"DBSIZE"}));
+  EXPECT_EQ(user_keys(target, 0), user_keys(source, 0));
   EXPECT_EQ(target.cli({"STRLEN", "big:2"}), std::to_string(48 << 16));
   EXPECT_EQ(target.cli({"HGET", "wide", "field-1999"}), "value-1999");
 }
@@ -169,7 +174,7 @@ TEST(MigrateRedis, ByValueResumesAfterKillAndNamesDifferences) {
   EXPECT_TRUE(j["verified"].get<bool>());
   EXPECT_TRUE(j["resumed"].get<bool>());
   EXPECT_GT(j["keys_by_value"].get<int64_t>(), 0);
-  for (int db : {0, 3}) EXPECT_EQ(source.cli({"DBSIZE"}, db), target.cli({"DBSIZE"}, db)) << "db " << db;
+  for (int db : {0, 3}) EXPECT_EQ(user_keys(source, db), user_keys(target, db)) << "db " << db;
   EXPECT_EQ(target.cli({"GET", "key:29999"}, 0), "value-29999");
   EXPECT_EQ(target.cli({"HGET", "hash:299", "f"}, 0), "299");
   EXPECT_EQ(target.cli({"LRANGE", "list:7", "0", "-1"}, 0), "a\nb");
@@ -195,7 +200,7 @@ TEST(MigrateRedis, ByValueResumesAfterKillAndNamesDifferences) {
   auto jd = nlohmann::json::parse(dump.output.substr(dump.output.find("\n{") + 1));
   EXPECT_TRUE(jd["verified"].get<bool>());
   EXPECT_EQ(jd["keys_by_value"].get<int64_t>(), 0);
-  for (int db : {0, 3}) EXPECT_EQ(source.cli({"DBSIZE"}, db), again.cli({"DBSIZE"}, db)) << "db " << db;
+  for (int db : {0, 3}) EXPECT_EQ(user_keys(source, db), user_keys(again, db)) << "db " << db;
   EXPECT_EQ(again.cli({"GET", "key:4242"}, 0), "value-4242");
 }
 
@@ -213,7 +218,7 @@ TEST(MigrateRedis, TtlAppearingBetweenRunsIsKeptAndBadMethod) {
   for (int i = 0; i < 20000; i += 97) source.cli({"EXPIRE", "key:" + std::to_string(i), "3600"}, 0);
   auto run = run_rehome(args);
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(source.cli({"DBSIZE"}, 0), target.cli({"DBSIZE"}, 0));
+  EXPECT_EQ(user_keys(source, 0), user_keys(target, 0));
   EXPECT_EQ(target.cli({"GET", "key:19999"}, 0), "v19999");
   // 207 keys got a TTL; all but those copied before the kill (the first batch) keep it on the target.
   std::string info = target.cli({"INFO", "keyspace"}, 0);
@@ -226,7 +231,7 @@ TEST(MigrateRedis, TtlAppearingBetweenRunsIsKeptAndBadMethod) {
   auto dump = run_rehome({"migrate", "redis", "--from", source.url(), "--to", again.url(), "--method", "dump",
                           migrate_state(dir2)});
   ASSERT_EQ(dump.exit_code, 0) << dump.output;
-  EXPECT_EQ(source.cli({"DBSIZE"}, 0), again.cli({"DBSIZE"}, 0));
+  EXPECT_EQ(user_keys(source, 0), user_keys(again, 0));
   EXPECT_GT(std::stoll(again.cli({"TTL", "key:97"}, 0)), 3500);
   EXPECT_EQ(again.cli({"TTL", "key:98"}, 0), "-1");
 
@@ -234,4 +239,52 @@ TEST(MigrateRedis, TtlAppearingBetweenRunsIsKeptAndBadMethod) {
                          migrate_state(dir)});
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("--method must be auto or dump"), std::string::npos) << bad.output;
+}
+
+// The resume state bound to the target (issue 22): the run record on the target, "already complete" on
+// a re-run, a flushed target found stale and started over, another run's record refused until --truncate.
+TEST(MigrateRedis, StateBoundToTheTargetsRunRecord) {
+  RedisServer source, target;
+  fill_redis(source, 2000);
+  TempDir dir;
+  auto args = [&](const std::string& work) {
+    return std::vector<std::string>{"migrate",
+                                    "redis",
+                                    "--from",
+                                    source.url(),
+                                    "--to",
+                                    target.url(),
+                                    "--work-dir=" + (dir.path / work).string()};
+  };
+  ASSERT_EQ(run_rehome(args("a")).exit_code, 0);
+  const std::string run_a = target.cli({"HGET", "_rehome:migrate:run", "run_id"}, 0);
+  EXPECT_EQ(run_a.size(), 16u);
+  EXPECT_FALSE(target.cli({"HGET", "_rehome:migrate:run", "finished_at"}, 0).empty());
+
+  auto again = run_rehome(args("a"));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("already complete: run " + run_a), std::string::npos) << again.output;
+
+  // The target emptied (as a recreated server would be), the same command: stale, starts over.
+  target.cli({"FLUSHALL"});
+  auto over = run_rehome(args("a"));
+  ASSERT_EQ(over.exit_code, 0) << over.output;
+  EXPECT_NE(over.output.find("is stale: the target has no trace of its run " + run_a), std::string::npos)
+      << over.output;
+  expect_same(source, target);
+
+  // Another run (another work folder, --truncate) replaced the record: the first state is refused.
+  auto other = args("b");
+  other.push_back("--truncate");
+  ASSERT_EQ(run_rehome(other).exit_code, 0);
+  auto refused = run_rehome(args("a"));
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("carries another run"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("--truncate"), std::string::npos) << refused.output;
+  auto truncate = args("a");
+  truncate.push_back("--truncate");
+  auto run = run_rehome(truncate);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("starting over"), std::string::npos) << run.output;
+  expect_same(source, target);
 }
