@@ -1,8 +1,10 @@
-// The follow's applier: mariadb-binlog's items applied to the target exactly once. A source
-// transaction (START TRANSACTION ... COMMIT) becomes one target transaction whose last statement
-// before COMMIT moves _rehome.follow's position to the end of the source's commit event: both commit
-// together or neither does (kill -9 rolls the open transaction back). The position only moves at a
-// group's end, so a restart from it never begins inside a transaction.
+// The follow's applier: mariadb-binlog's items applied to the target exactly once. Source
+// transactions (START TRANSACTION ... COMMIT) are applied in a target transaction whose last statement
+// before COMMIT moves _rehome.follow's position to the end of the last source commit event in it: all
+// commit together or none does (kill -9 rolls the open transaction back). Consecutive source
+// transactions read in one go share one target transaction (a group commit, at most 256): one commit
+// and one bookkeeping update for many, which is what lets the follower outrun busy writers. The
+// position only moves at a transaction's end, so a restart from it never begins inside one.
 // Left out: the source's server_id and GTID settings (the target logs its own), row events of tables
 // outside the selection, statements run in another database. DDL (implicit commit) records its position
 // right after it; if a kill fell between, the DDL is the first thing replayed and "already exists" /
@@ -89,26 +91,60 @@ BinlogApplier::BinlogApplier(MariadbConnection& target, std::string name, Follow
   stats_.to = start;
 }
 
-void BinlogApplier::record_in_session(const BinlogPosition& p) {
+void BinlogApplier::queue(const std::string& sql) {
+  batch_ += sql;
+  batch_ += "\n;\n";  // on its own line: a statement may end with a -- comment
+  if (in_transaction_ && batch_.size() > (4u << 20)) flush();
+}
+
+void BinlogApplier::flush() {
+  if (batch_.empty()) return;
+  std::string batch = std::move(batch_);
+  batch_.clear();
+  target_.exec(batch);
+}
+
+std::string BinlogApplier::record_sql(const BinlogPosition& p, int transactions) const {
   // UTC_TIMESTAMP, not NOW(): the replayed session runs with the source's SET TIMESTAMP.
-  target_.exec(fmt::format(
+  return fmt::format(
       "UPDATE {}.follow SET binlog_file = {}, binlog_pos = {}, transactions = transactions + {}, applied = "
       "UTC_TIMESTAMP(3) WHERE name = {}",
-      MariadbConnection::quote_name(bookkeeping_db), target_.quote(p.file), p.pos, in_transaction_ ? 1 : 0,
-      target_.quote(name_)));
+      MariadbConnection::quote_name(bookkeeping_db), target_.quote(p.file), p.pos, transactions,
+      target_.quote(name_));
+}
+
+void BinlogApplier::record_in_session(const BinlogPosition& p) {
+  queue(record_sql(p, 0));
+  flush();
   recorded_ = p;
   stats_.to = p;
 }
 
+void BinlogApplier::commit_group() {
+  if (!group_open_ || in_transaction_) return;
+  pause_point("follow", "commit");  // tests: kill -9 with the rows in, neither position nor COMMIT
+  queue(record_sql(group_position_, group_count_));
+  queue("COMMIT");
+  flush();
+  recorded_ = stats_.to = position_ = group_position_;
+  stats_.transactions += group_count_;
+  group_count_ = 0;
+  group_open_ = false;
+  tolerate_replayed_ddl_ = false;
+}
+
 void BinlogApplier::record() {
+  commit_group();
   if (in_transaction_ || compare_positions(position_, recorded_) == 0) return;
   record_in_session(position_);
 }
 
 void BinlogApplier::rollback() {
-  if (!in_transaction_) return;
+  batch_.clear();
+  if (!in_transaction_ && !group_open_) return;
   target_.exec("ROLLBACK");
-  in_transaction_ = false;
+  in_transaction_ = group_open_ = false;
+  group_count_ = 0;
   pending_tables_.clear();
 }
 
@@ -120,7 +156,9 @@ void BinlogApplier::apply(const BinlogItem& item) {
         file_ = item.rotate_file;
         if (!in_transaction_ && item.rotate_pos > 0) {
           BinlogPosition next{file_, item.rotate_pos};
-          if (compare_positions(next, position_) > 0) {
+          if (group_open_) {
+            group_position_ = next;
+          } else if (compare_positions(next, position_) > 0) {
             position_ = next;
             record();
           }
@@ -134,7 +172,8 @@ void BinlogApplier::apply(const BinlogItem& item) {
     if (!in_transaction_ && item.end_pos > 0 &&
         (item.event == "Binlog" || item.event == "Gtid" || item.event == "Start" || item.event == "Stop")) {
       BinlogPosition next{file_, item.end_pos};
-      if (compare_positions(next, position_) > 0) position_ = next;
+      BinlogPosition& at = group_open_ ? group_position_ : position_;
+      if (compare_positions(next, at) > 0) at = next;
     }
     return;
   }
@@ -142,6 +181,8 @@ void BinlogApplier::apply(const BinlogItem& item) {
 }
 
 void BinlogApplier::exec_ddl(const std::string& sql) {
+  commit_group();
+  flush();
   try {
     target_.exec(sql);
   } catch (const engines::MariadbError& e) {
@@ -162,18 +203,18 @@ void BinlogApplier::statement(const std::string& sql) {
       case StatementKind::identity:
         return;
       case StatementKind::charset:
-        target_.exec("SET NAMES " + argument);
+        queue("SET NAMES " + argument);
         return;
       case StatementKind::session:
-        target_.exec(sql);
+        queue(sql);
         return;
       case StatementKind::use:
         current_db_ = argument;
-        if (selection_.wants_database(argument)) target_.exec(sql);
+        if (selection_.wants_database(argument)) queue(sql);
         return;
       case StatementKind::begin:
         if (in_transaction_) rollback();
-        target_.exec("START TRANSACTION");
+        if (!group_open_) queue("START TRANSACTION");
         in_transaction_ = true;
         pending_tables_.clear();
         return;
@@ -187,19 +228,20 @@ void BinlogApplier::statement(const std::string& sql) {
           ++stats_.skipped_statements;
           return;
         }
-        target_.exec(sql);
+        // A BINLOG statement ends its batch: the server's reply to it does not say that more results
+        // follow, so statements queued after it would leave their replies unread (and every later
+        // reply would answer the statement before).
+        queue(sql);
+        flush();
         ++stats_.statements;
         return;
       }
       case StatementKind::commit:
         if (!in_transaction_) return;
-        pause_point("follow", "commit");
-        record_in_session(here);
-        target_.exec("COMMIT");
         in_transaction_ = false;
-        position_ = here;
-        ++stats_.transactions;
-        tolerate_replayed_ddl_ = false;
+        group_open_ = true;
+        group_position_ = here;
+        if (++group_count_ >= 256) commit_group();
         return;
       case StatementKind::rollback:
         rollback();
@@ -214,10 +256,11 @@ void BinlogApplier::statement(const std::string& sql) {
         ++stats_.skipped_statements;
         return;
       }
-      target_.exec(sql);
+      queue(sql);
       ++stats_.statements;
       return;
     }
+    commit_group();  // DDL commits implicitly: what came before is committed first, with its position
     if (ours) {
       exec_ddl(sql);
       ++stats_.ddl;

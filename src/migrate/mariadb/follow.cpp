@@ -23,7 +23,6 @@ using namespace std::chrono_literals;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-
 std::unique_ptr<MariadbConnection> connect(const MariadbFollowOptions& o, bool source) {
   const auto url = engines::parse_mariadb_url(source ? o.from : o.to, source ? "--from" : "--to");
   return std::make_unique<MariadbConnection>(
@@ -134,7 +133,9 @@ MariadbApplyStats follow_loop(const MariadbFollowOptions& o, const std::string& 
       fmt::format("UPDATE {}.follow SET request = NULL, stop_file = NULL, stop_pos = NULL WHERE name = {} "
                   "AND request IS NOT NULL",
                   bk(), control->quote(name)));
-  auto applying = connect(o, false);
+  auto applying = std::make_unique<MariadbConnection>(
+      mariadb::server_endpoint(engines::parse_mariadb_url(o.to, "--to")), "target",
+      engines::MariadbConnectOptions{.defaults_file = o.defaults_file, .multi_statements = true});
   applying->exec("SET SESSION wait_timeout = 86400");
   mariadb::BinlogApplier applier(*applying, name, rec.selection, rec.applied);
   const auto source_url = mariadb::server_endpoint(engines::parse_mariadb_url(o.from, "--from"));
@@ -170,6 +171,7 @@ MariadbApplyStats follow_loop(const MariadbFollowOptions& o, const std::string& 
       }
       if (caught_up()) break;
     }
+    applier.end_of_input();
     if (caught_up()) {
       applier.record();
       break;

@@ -40,7 +40,6 @@ bool global_grant(const std::string& grants, const std::string& privilege) {
   return false;
 }
 
-
 }  // namespace
 
 FollowCheck check_follow_source(const MariadbFollowOptions& o, const std::optional<BinlogPosition>& from) {

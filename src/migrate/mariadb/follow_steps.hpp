@@ -114,15 +114,18 @@ struct FollowSelection {
 void ensure_follow_table(MariadbConnection& target);
 std::string follow_lock_name(const std::string& name);
 
-// Applies items to the target, each source transaction in one target transaction that also records
-// its end position in _rehome.follow.
+// Applies items to the target (a connection opened with multi_statements), each source transaction in one
+// target transaction that also records its end position in _rehome.follow.
 class BinlogApplier {
  public:
   BinlogApplier(MariadbConnection& target, std::string name, FollowSelection selection, BinlogPosition start);
   void apply(const BinlogItem& item);
   // The end of the last complete event group: everything before it is applied.
   const BinlogPosition& position() const { return position_; }
-  bool in_transaction() const { return in_transaction_; }
+  bool in_transaction() const { return in_transaction_ || group_open_; }
+  // The output read so far is applied: commits the group of source transactions waiting (see
+  // binlog_apply.cpp). The follower calls it after each read.
+  void end_of_input() { commit_group(); }
   // Abandons an open transaction (its events come again from the recorded position).
   void rollback();
   // Records position() when it moved past the recorded one without a transaction (non-data events).
@@ -131,8 +134,14 @@ class BinlogApplier {
 
  private:
   void statement(const std::string& sql);
+  // Statements wait in one batch (one round trip, `target` opened with multi_statements) until a
+  // COMMIT, a DDL or a record; a batch over 4 MB inside a transaction goes early.
+  void queue(const std::string& sql);
+  void flush();
   void exec_ddl(const std::string& sql);
   void record_in_session(const BinlogPosition& p);
+  std::string record_sql(const BinlogPosition& p, int transactions) const;
+  void commit_group();
   MariadbConnection& target_;
   std::string name_;
   FollowSelection selection_;
@@ -140,11 +149,16 @@ class BinlogApplier {
   std::string file_;
   int64_t last_end_ = 0;
   std::string last_event_;
-  bool in_transaction_ = false;
+  bool in_transaction_ = false;  // inside a source transaction
+  // Source transactions applied in the open target transaction, not committed yet, and where they end.
+  bool group_open_ = false;
+  int group_count_ = 0;
+  BinlogPosition group_position_;
   bool tolerate_replayed_ddl_ = true;  // the first DDL after a start may be one a kill caught
   std::string current_db_;
   std::vector<std::pair<std::string, std::string>> pending_tables_;  // table maps before a BINLOG
   MariadbApplyStats stats_;
+  std::string batch_;
 };
 
 }  // namespace rehome::migrate::mariadb
