@@ -38,6 +38,13 @@ std::string mover_command(const MoveOptions& o, const DataItem& d, const std::st
   if (follow && pass == "stop-follow")
     return fmt::format("{} migrate postgres --from \"{}\" --to \"{}\" --stop-follow", o.rehome, d.from_url,
                        d.to_url);
+  // A mariadb item that follows (or may: decided at the copy): the copy records the binlog follow and
+  // follows (the move's follower runs in its own process), the final sync is its cutover.
+  const bool binlog = d.engine == "mariadb" && mariadb_sync(o, d) != MariadbSync::whole_pass;
+  if (binlog && pass == "copy") extra = " --follow";
+  if (binlog && (pass == "final-sync" || pass == "stop-follow"))
+    return fmt::format("{} migrate mariadb --from \"{}\" --to \"{}\"{}", o.rehome, d.from_url, d.to_url,
+                       pass == "final-sync" ? fmt::format(" --jobs {} --cutover", o.jobs) : " --stop-follow");
   if (pass == "final-sync") extra = " --truncate";  // the whole database again, under the freeze
   if (pass == "verify" && d.engine == "mariadb") extra = " --verify-only";
   std::string jobs = d.engine == "redis" ? "" : fmt::format(" --jobs {}", o.jobs);

@@ -42,7 +42,8 @@ bool global_grant(const std::string& grants, const std::string& privilege) {
 
 }  // namespace
 
-FollowCheck check_follow_source(const MariadbFollowOptions& o, const std::optional<BinlogPosition>& from) {
+FollowCheck check_follow_source(const MariadbFollowOptions& o, const std::optional<BinlogPosition>& from,
+                                bool check_target) {
   FollowCheck check;
   const auto source_url = engines::parse_mariadb_url(o.from, "--from");
   const auto target_url = engines::parse_mariadb_url(o.to, "--to");
@@ -111,6 +112,7 @@ FollowCheck check_follow_source(const MariadbFollowOptions& o, const std::option
                       who, from->file, from->text(), files.empty() ? "none" : files.front()));
     }
   }
+  if (!check_target) return check;
   MariadbConnection target(mariadb::server_endpoint(target_url), "target", connect);
   const std::string tg = grants(target);
   if (!global_grant(tg, "BINLOG REPLAY") && !global_grant(tg, "SUPER"))

@@ -77,8 +77,10 @@ struct FollowCheck {
 // Checks the source (MariaDB, log_bin, binlog_format, REPLICATION SLAVE and BINLOG MONITOR/REPLICATION
 // CLIENT), the target (BINLOG REPLAY or SUPER) and mariadb-binlog on PATH. `from_position` (the
 // snapshot's or the recorded one), when given, must still be in the source's binary log (not purged).
+// `target` false: the source's side alone (a move's dry run, before the new server exists).
 FollowCheck check_follow_source(const MariadbFollowOptions& options,
-                                const std::optional<BinlogPosition>& from_position = std::nullopt);
+                                const std::optional<BinlogPosition>& from_position = std::nullopt,
+                                bool target = true);
 // The same, throwing UserError that lists every problem when one fails.
 void require_follow_source(const MariadbFollowOptions& options,
                            const std::optional<BinlogPosition>& from_position = std::nullopt);
