@@ -50,7 +50,7 @@ writer() {  # port: autocommit writes until $work/stop exists; the client exits 
 printf '%-7s %11s %8s %14s %12s %13s %12s %7s %s\n' "size" "rows" "writes" "behind (bytes)" "window" \
   "cutover+proof" "whole pass" "ratio" "verified"
 for size in $sizes; do
-  rm -f "$work/stop"; rm -rf "$work/src" "$work/dst" "$work/state"
+  rm -f "$work/stop" "$work/follow.out"; rm -rf "$work/src" "$work/dst" "$work/state"
   src=$(free_port); dst=$(free_port)
   start_mariadb src "$src" ROW; start_mariadb dst "$dst"
   rows=$((size * 1024 * 1024 / 200 / 8))
@@ -64,12 +64,12 @@ for size in $sizes; do
   writer "$src" & wpid=$!
   "$rehome" migrate mariadb --from "$from" --to "$to" --jobs "$jobs" --work-dir "$work/state" --no-accounts \
     --follow >"$work/follow.out" 2>&1 & fpid=$!
-  until grep -q "applying the source's binlog" "$work/follow.out"; do
+  until grep -qs "applying the source's binlog" "$work/follow.out"; do
     kill -0 $fpid 2>/dev/null || { echo "follow failed:"; tail "$work/follow.out"; exit 1; }; sleep 0.5
   done
   for _ in $(seq 1 600); do
-    behind=$("$rehome" migrate mariadb --from "$from" --to "$to" --lag --json |
-      python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_behind"])')
+    behind=$("$rehome" migrate mariadb --from "$from" --to "$to" --lag --json 2>/dev/null |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_behind"])' 2>/dev/null || echo 99999999)
     ((behind < 65536)) && break; sleep 0.5
   done
   sleep "$write_seconds"
