@@ -81,8 +81,13 @@ TEST(MoveMariadbSync, AFollowableSourceIsCopiedFollowedAndCutOverWithoutAWholePa
   EXPECT_FALSE(has(copy.rollback.front().command, "--cutover"));
   // The check after the cutover compares key ranges, writes nothing.
   EXPECT_TRUE(has(verify.actions.front().command, " --verify-only")) << verify.actions.front().command;
-  // The URLs are the item's shell text, variables unexpanded: no secret in a printed command.
-  EXPECT_TRUE(has(f, "mariadb://${")) << f;
+  // The URLs are the item's shell text, variables unexpanded; the password reaches the mover through
+  // MYSQL_PWD, never argv (the rollback's --stop-follow runs in a shell).
+  for (const std::string& cmd : {c, f, copy.rollback.front().command}) {
+    EXPECT_TRUE(has(cmd, "MYSQL_PWD=\"${SHOP_MARIADB_PASSWORD}\" rehome migrate mariadb")) << cmd;
+    EXPECT_TRUE(has(cmd, "mariadb://${SHOP_MARIADB_USER:-root}@")) << cmd;
+    EXPECT_FALSE(has(cmd, "PASSWORD:+")) << cmd;
+  }
 }
 
 TEST(MoveMariadbSync, ABinlogThatCannotBeUsedIsAWholePassAndTheDryRunSaysWhy) {
