@@ -32,26 +32,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
-start_server() {  # name port [binlog]
-  mkdir -p "$work/$1"; [[ $(id -u) -eq 0 ]] && chown mysql "$work/$1"
-  mariadb-install-db --no-defaults --user="$user" --datadir="$work/$1/data" --auth-root-authentication-method=normal \
-    --skip-test-db >"$work/$1/install.log" 2>&1
-  /usr/sbin/mariadbd --no-defaults --user="$user" --datadir="$work/$1/data" --socket="$work/$1/sock" --port="$2" \
-    --bind-address=127.0.0.1 --skip-name-resolve --innodb-buffer-pool-size=512M --innodb-log-file-size=512M \
-    --innodb-flush-log-at-trx-commit=2 ${3:+--log-bin="$work/$1/data/binlog" --server-id="$2" --sync-binlog=0} \
-    --max-allowed-packet=64M >"$work/$1/server.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 300); do mariadb-admin --no-defaults -uroot --socket="$work/$1/sock" ping >/dev/null 2>&1 && return; sleep 0.1; done
-  echo "mariadbd $1 did not start"; tail "$work/$1/server.log"; exit 1
-}
 sql() { mariadb --no-defaults -uroot --socket="$work/$1/sock" --default-character-set=utf8mb4 -N -e "$2"; }
 
 src_port=$((20000 + RANDOM % 10000)); dst_port=$((src_port + 1))
 # The source logs binlog (rehome records its position); the target does not, for every contender alike
 # (myloader turns it off in its sessions by default, the others would write it).
-start_server src "$src_port" binlog
-start_server dst "$dst_port"
+start_mariadb src "$src_port" MIXED
+start_mariadb dst "$dst_port"
 
 echo "generating ~${size_mb} MB in ${tables} tables ..."
 sql src "CREATE DATABASE bench CHARACTER SET utf8mb4"
@@ -69,7 +58,6 @@ sql src "ANALYZE TABLE $(seq -s, -f 'bench.t%g' 1 "$tables")" >/dev/null
 echo "source: $(sql src "SELECT ROUND(SUM(DATA_LENGTH + INDEX_LENGTH) / 1048576) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'") MB on disk"
 
 fresh_target() { sql dst "DROP DATABASE IF EXISTS bench; DROP DATABASE IF EXISTS _rehome"; rm -rf "$work/state" "$work/dump"; }
-source "$(dirname "$0")/lib.sh"
 declare -A times
 run() {  # name command...
   fresh_target

@@ -3,7 +3,8 @@
 //   rehome migrate mariadb --from mariadb://USER@HOST:PORT[/DB] --to mariadb://USER@HOST:PORT[/DB]
 //                          [--databases a,b | --tables db.t,...] [--jobs N] [--chunk-rows N] [--truncate]
 //                          [--defaults-file FILE] [--work-dir DIR | --state FILE] [--verify checksum|none]
-//                          [--verify-only] [--no-accounts] [--json]
+//                          [--verify-only] [--no-accounts] [--follow] [--json]
+//   rehome migrate mariadb --from URL --to URL [selection] --cutover | --lag | --stop-follow [--json]
 //
 // Passwords come from the client library's option files ([client] in ~/.my.cnf, or --defaults-file)
 // or MYSQL_PWD; one written inside a URL works but draws a warning (argv is visible in ps).
@@ -15,6 +16,7 @@
 
 #include "cli/argv_secrets.hpp"
 #include "cli/state_flags.hpp"
+#include "cli/migrate_mariadb_follow.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
@@ -86,6 +88,8 @@ Runner setup(CLI::App& app) {
   auto verify = std::make_shared<std::string>("checksum");
   auto no_accounts = std::make_shared<bool>(false);
   auto json_out = std::make_shared<bool>(false);
+  auto follow = std::make_shared<bool>(false);
+  auto action = std::make_shared<std::string>();
   app.add_option("--from", options->from,
                  "source URL: mariadb://user@host:3306[/db] or mysql://...; no db: every user database")
       ->required();
@@ -109,6 +113,18 @@ Runner setup(CLI::App& app) {
       "--verify-only", options->verify_only,
       "compare the source with the target by key ranges (a later check before cutover); copy nothing");
   app.add_flag("--no-accounts", *no_accounts, "do not copy the accounts holding privileges on the databases");
+  app.add_flag("--follow", *follow,
+               "after the verified copy, apply the source's binlog to the target until Ctrl-C, --cutover or "
+               "--stop-follow (resumes where it stopped)");
+  auto* cutover = app.add_flag_callback(
+      "--cutover", [action] { *action = "cutover"; },
+      "writers stopped: catch up to the source's position, verify every table, drop the follow");
+  auto* lag = app.add_flag_callback(
+      "--lag", [action] { *action = "lag"; }, "how far the follow is behind the source");
+  auto* stop = app.add_flag_callback(
+      "--stop-follow", [action] { *action = "stop"; }, "stop the follower and remove the follow's record");
+  cutover->excludes(lag)->excludes(stop);
+  lag->excludes(stop);
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     migrate::MariadbMigrationOptions run = *options;
@@ -125,9 +141,31 @@ Runner setup(CLI::App& app) {
     warn_if_password_in_argv("--from", run.from);
     warn_if_password_in_argv("--to", run.to);
     run.on_step = [](const std::string& line) { std::cerr << line << "\n"; };
+    migrate::MariadbFollowOptions follow_options{.from = run.from,
+                                                 .to = run.to,
+                                                 .databases = run.databases,
+                                                 .tables = run.tables,
+                                                 .defaults_file = run.defaults_file,
+                                                 .jobs = run.jobs,
+                                                 .on_step = run.on_step};
+    if (!action->empty()) {
+      if (*follow) throw UserError("--follow and --" + *action + " exclude each other", "give one of them");
+      return run_mariadb_follow_action(*action == "cutover" ? FollowAction::cutover
+                                       : *action == "lag"   ? FollowAction::lag
+                                                            : FollowAction::stop,
+                                       follow_options, *json_out);
+    }
     run.on_progress = [](const migrate::Progress& p) { std::cerr << migrate::format_progress(p) << "\n"; };
     run.progress_interval = std::chrono::milliseconds(10000);
     std::cerr << fmt::format("migrate {} -> {}\n", mask_url(run.from), mask_url(run.to));
+    if (*follow) {
+      if (run.verify_only)
+        throw UserError("--follow and --verify-only exclude each other", "give one of them");
+      return run_mariadb_follow(run, follow_options, *json_out,
+                                [&](const migrate::MariadbMigrationReport& r) {
+                                  if (!*json_out) print_report(r);
+                                });
+    }
     auto report = migrate::migrate_mariadb(run);
     if (*json_out)
       std::cout << migrate::to_json(report).dump(2) << "\n";

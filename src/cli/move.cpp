@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "model/estate_yaml.hpp"
 #include "move/executor.hpp"
+#include "move/final_sync.hpp"
 #include "move/move.hpp"
 #include "plan/plan_yaml.hpp"
 #include "plan/solver.hpp"
@@ -22,7 +23,7 @@ namespace {
 struct MoveFlags {
   move::MoveOptions o;
   std::string estate, plan, credentials;
-  bool execute = false, rollback = false, yes = false, json = false, no_drill = false;
+  bool execute = false, rollback = false, yes = false, json = false, no_drill = false, probe = false;
   std::vector<std::string> engines, netns;
 };
 
@@ -48,6 +49,10 @@ int run(MoveFlags& f) {
   f.o.engines = pairs(f.engines, "--engine", estate);
   f.o.drill = !f.no_drill;
   auto m = move::make_move(estate, plan, f.o);
+  if (f.probe) {  // the old databases say how each final sync runs (wal_level, binlog)
+    move::probe_sources(f.o, m.data, runbook::load_credentials(f.credentials));
+    m = move::make_move(estate, plan, f.o);
+  }
   move::ExecuteOptions x;
   x.work_dir = f.o.work_dir;
   if (!f.execute && !f.rollback) {
@@ -108,6 +113,10 @@ Register r{
       app.add_option("--converge-timeout", f->o.converge_timeout_seconds,
                      "seconds a stack may take to converge (default 300)");
       app.add_flag("--no-drill", f->no_drill, "leave out the drill step");
+      app.add_flag(
+          "--probe", f->probe,
+          "ask the old PostgreSQL and MariaDB servers (wal_level, binary log) so the dry run says "
+          "whether each final sync follows or is a whole pass, and why (default: decided at the copy)");
       return [f]() { return run(*f); };
     }};
 

@@ -105,8 +105,9 @@ MariadbConnection::MariadbConnection(const MariadbEndpoint& endpoint, std::strin
   }
   const char* user = endpoint_.user.empty() ? nullptr : endpoint_.user.c_str();
   const char* db = endpoint_.database.empty() ? nullptr : endpoint_.database.c_str();
-  if (mysql_real_connect(mysql_, endpoint_.host.c_str(), user, password, db,
-                         static_cast<unsigned>(endpoint_.port), nullptr, CLIENT_MULTI_RESULTS) == nullptr) {
+  if (mysql_real_connect(
+          mysql_, endpoint_.host.c_str(), user, password, db, static_cast<unsigned>(endpoint_.port), nullptr,
+          CLIENT_MULTI_RESULTS | (options.multi_statements ? CLIENT_MULTI_STATEMENTS : 0)) == nullptr) {
     unsigned code = mysql_errno(mysql_);
     std::string message = mask_secrets(mysql_error(mysql_));
     mysql_close(mysql_);

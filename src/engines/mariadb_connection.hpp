@@ -27,6 +27,9 @@ struct MariadbConnectOptions {
   // Allow LOAD DATA LOCAL INFILE, served only from memory by load_local() (never a file on disk,
   // whatever file name a server asks for).
   bool local_infile = false;
+  // Several statements in one exec() (CLIENT_MULTI_STATEMENTS): one round trip for a batch that the
+  // server stops at its first error. Only for SQL rehome reads from a trusted stream (the binlog follow).
+  bool multi_statements = false;
 };
 
 // A server error: UserError plus the server's error number (1062 duplicate key, 1146 no such table ...).

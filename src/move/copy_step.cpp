@@ -30,6 +30,23 @@ std::vector<MoveStep> copy_steps(const Context& c) {
                 "otherwise the final sync is a whole pass.";
       // A slot left behind keeps the source's WAL until its disk fills.
       s.rollback.push_back({"", mover_command(c.options, d, "stop-follow"), false});
+    } else if (d.engine == "mariadb") {
+      const MariadbSync msync = mariadb_sync(c.options, d);
+      if (msync == MariadbSync::whole_pass) {
+        s.what += " The binlog cannot be used (" + c.options.mariadb_binlog_problem.at(d.slug()) +
+                  "): no follow, the final sync is a whole pass.";
+      } else {
+        s.what += msync == MariadbSync::binlog
+                      ? " The source can be followed: the copy records its snapshot's binlog position on the "
+                        "target, then a follower in rehome's process applies the source's binlog until the "
+                        "final sync's cutover."
+                      : " When the source can be followed (log_bin, binlog_format ROW, the replication "
+                        "privileges; checked when the copy runs), the copy records its snapshot's binlog "
+                        "position on the target and a follower applies the binlog until the final sync's "
+                        "cutover; otherwise the final sync is a whole pass (the journal says why).";
+        // The follow's record on the target; its follower ends with rehome's process.
+        s.rollback.push_back({"", mover_command(c.options, d, "stop-follow"), false});
+      }
     } else if (d.engine == "postgres") {
       s.what += " The source does not run wal_level = logical: no follow, the final sync is a whole pass.";
     }

@@ -18,6 +18,8 @@ std::string mover_command(const MoveOptions& o, const DataItem& d, const std::st
   std::string state = shell_word(mover_state_file(o, d, pass));
   if (d.engine == "volume")
     return fmt::format("{} migrate volume {} --state {}", o.rehome, runbook::volume_mover_words(d), state);
+  // A mariadb mover's password in MYSQL_PWD, not its argv (the rollback's --stop-follow runs in a shell).
+  const auto argv = runbook::mover_argv(d, o.rehome);
   std::string extra;
   // A postgres item that follows (or may: decided at the copy): the copy starts the follow, the final
   // sync is its cutover (no state file: the follow is found by name on both servers).
@@ -29,10 +31,17 @@ std::string mover_command(const MoveOptions& o, const DataItem& d, const std::st
   if (follow && pass == "stop-follow")
     return fmt::format("{} migrate postgres --from \"{}\" --to \"{}\" --stop-follow", o.rehome, d.from_url,
                        d.to_url);
+  // A mariadb item that follows (or may: decided at the copy): the copy records the binlog follow and
+  // follows (the move's follower runs in its own process), the final sync is its cutover.
+  const bool binlog = d.engine == "mariadb" && mariadb_sync(o, d) != MariadbSync::whole_pass;
+  if (binlog && pass == "copy") extra = " --follow";
+  if (binlog && (pass == "final-sync" || pass == "stop-follow"))
+    return fmt::format("{} migrate mariadb --from \"{}\" --to \"{}\"{}", argv.rehome, argv.from, argv.to,
+                       pass == "final-sync" ? fmt::format(" --jobs {} --cutover", o.jobs) : " --stop-follow");
   if (pass == "final-sync") extra = " --truncate";  // the whole database again, under the freeze
   if (pass == "verify" && d.engine == "mariadb") extra = " --verify-only";
-  return fmt::format("{} migrate {} --from \"{}\" --to \"{}\"{}{} --state {}", o.rehome, d.engine, d.from_url,
-                     d.to_url, runbook::copy_flags(d, {.jobs = o.jobs}), extra, state);
+  return fmt::format("{} migrate {} --from \"{}\" --to \"{}\"{}{} --state {}", argv.rehome, d.engine,
+                     argv.from, argv.to, runbook::copy_flags(d, {.jobs = o.jobs}), extra, state);
 }
 
 }  // namespace rehome::move

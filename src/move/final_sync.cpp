@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "engines/postgres.hpp"
 #include "engines/postgres_url.hpp"
+#include "migrate/mariadb/mariadb_follow.hpp"
 #include "migrate/mariadb/mariadb_migration.hpp"
 #include "migrate/postgres/catch_up.hpp"
 #include "migrate/postgres/migration.hpp"
@@ -52,8 +53,14 @@ migrate::FollowOptions follow_options(const MoveOptions& o, const DataItem& d, c
   return f;
 }
 
+migrate::MariadbFollowOptions mariadb_follow_options(const MoveOptions& o, const DataItem& d,
+                                                     const runbook::Env& env) {
+  return {.from = expand_variables(d.from_url, env), .to = expand_variables(d.to_url, env), .jobs = o.jobs};
+}
+
+// `follow`: after a verified copy, record the binlog follow at its snapshot (the final sync's cutover).
 PassResult mariadb(const MoveOptions& o, const DataItem& d, const runbook::Env& env, const std::string& pass,
-                   bool truncate, bool verify_only) {
+                   bool truncate, bool verify_only, const migrate::MariadbFollowOptions* follow = nullptr) {
   migrate::MariadbMigrationOptions m;
   m.from = expand_variables(d.from_url, env);
   m.to = expand_variables(d.to_url, env);
@@ -63,9 +70,37 @@ PassResult mariadb(const MoveOptions& o, const DataItem& d, const runbook::Env& 
   m.work_dir = o.work_dir;
   m.state_file = state_file(o, d, pass);
   auto r = migrate::migrate_mariadb(m);
-  return {r.verified(), r.problems(),
-          fmt::format("{} rows in {} tables, binlog {}", r.rows_copied, r.tables.size(), r.binlog_position),
-          r.total_seconds};
+  PassResult out{
+      r.verified(), r.problems(),
+      fmt::format("{} rows in {} tables, binlog {}", r.rows_copied, r.tables.size(), r.binlog_position),
+      r.total_seconds};
+  if (follow && r.verified()) {
+    migrate::require_follow_source(*follow, migrate::parse_binlog_position(r.binlog_position));
+    migrate::start_mariadb_follow(*follow, r);
+    out.follows = true;
+    out.summary +=
+        "; the target follows the source's binlog from the copy's snapshot: the final sync is "
+        "its cutover";
+  }
+  return out;
+}
+
+// The copy of a MariaDB item: when the source can be followed, the copy records the binlog follow (the
+// final sync is then its cutover); else it says why the final sync stays a whole pass.
+PassResult mariadb_copy(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
+  const auto f = mariadb_follow_options(o, d, env);
+  migrate::FollowCheck check;
+  try {
+    check = migrate::check_follow_source(f);
+  } catch (const std::exception& e) {
+    check.problems.push_back(e.what());  // unreachable: the copy itself says why
+  }
+  PassResult r = mariadb(o, d, env, "copy", false, false, check.ok() ? &f : nullptr);
+  if (!check.ok())
+    r.summary += "; the final sync is a whole pass, the binlog cannot be used: " + check.problems.front();
+  else if (!check.warnings.empty())
+    r.summary += "; warning: " + check.warnings.front();
+  return r;
 }
 
 PassResult redis(const MoveOptions& o, const DataItem& d, const runbook::Env& env, const std::string& pass,
@@ -118,6 +153,38 @@ std::optional<std::string> postgres_wal_level(const DataItem& d, const runbook::
   }
 }
 
+MariadbSync choose_mariadb_sync(const std::optional<std::string>& problem) {
+  if (!problem) return MariadbSync::undecided;
+  return problem->empty() ? MariadbSync::binlog : MariadbSync::whole_pass;
+}
+
+MariadbSync mariadb_sync(const MoveOptions& o, const DataItem& d) {
+  if (d.engine != "mariadb") return MariadbSync::whole_pass;
+  auto it = o.mariadb_binlog_problem.find(d.slug());
+  return choose_mariadb_sync(it == o.mariadb_binlog_problem.end() ? std::nullopt
+                                                                  : std::optional<std::string>(it->second));
+}
+
+std::optional<std::string> mariadb_binlog_problem(const MoveOptions& o, const DataItem& d,
+                                                  const runbook::Env& env) {
+  try {
+    auto check = migrate::check_follow_source(mariadb_follow_options(o, d, env), std::nullopt, false);
+    return check.ok() ? "" : check.problems.front();
+  } catch (const std::exception&) {
+    return std::nullopt;  // unreachable: the copy decides
+  }
+}
+
+void probe_sources(MoveOptions& o, const std::vector<DataItem>& items, const runbook::Env& env) {
+  for (const auto& d : items) {
+    if (d.engine == "postgres") {
+      if (auto w = postgres_wal_level(d, env)) o.postgres_wal_level[d.slug()] = *w;
+    } else if (d.engine == "mariadb") {
+      if (auto p = mariadb_binlog_problem(o, d, env)) o.mariadb_binlog_problem[d.slug()] = *p;
+    }
+  }
+}
+
 std::string final_sync_method(const std::string& engine, PgSync sync) {
   if (engine == "volume") return "the volume mover's incremental pass (only files changed since the copy)";
   if (engine == "postgres") {
@@ -133,8 +200,31 @@ std::string final_sync_method(const std::string& engine, PgSync sync) {
            "runs), else a whole verified pass (final_sync_postgres)";
   }
   if (engine == "mariadb")
-    return "a whole verified pass (the binlog catch-up would replace it: final_sync_mariadb)";
+    return "the binlog cutover when the source can be followed (log_bin on, binlog_format ROW, REPLICATION "
+           "SLAVE and BINLOG MONITOR on the source, BINLOG REPLAY on the target; checked when the copy runs, "
+           "which then records the follow and starts its follower): the binlog applied from the follower's "
+           "position to the source's position at the freeze, every table proven, the follow dropped; else a "
+           "whole verified pass (final_sync_mariadb)";
   return "a whole pass, every key compared";
+}
+
+std::string final_sync_method(const MoveOptions& o, const DataItem& d) {
+  if (d.engine != "mariadb") return final_sync_method(d.engine, postgres_sync(o, d));
+  switch (mariadb_sync(o, d)) {
+    case MariadbSync::binlog:
+      return "the binlog cutover (the source can be followed, so the copy recorded the follow at its "
+             "snapshot's binlog position and a follower has applied the binlog since): the rest applied up "
+             "to "
+             "the source's position at the freeze, every table proven, the follow dropped; the freeze lasts "
+             "as long as the follower's lag, not the database (final_sync_mariadb)";
+    case MariadbSync::whole_pass:
+      return "a whole verified pass, because the binlog cannot be used: " +
+             o.mariadb_binlog_problem.at(d.slug()) +
+             " (the freeze grows with the database; final_sync_mariadb)";
+    case MariadbSync::undecided:
+      break;
+  }
+  return final_sync_method(d.engine);
 }
 
 PassResult copy_pass(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
@@ -147,7 +237,7 @@ PassResult copy_pass(const MoveOptions& o, const DataItem& d, const runbook::Env
       r.summary += "; the source runs wal_level = " + *wal_level + ": the final sync is a whole pass";
     return r;
   }
-  if (d.engine == "mariadb") return mariadb(o, d, env, "copy", false, false);
+  if (d.engine == "mariadb") return mariadb_copy(o, d, env);
   if (d.engine == "redis") return redis(o, d, env, "copy", false);
   return volume(o, d, env, "copy");
 }
@@ -171,7 +261,22 @@ PassResult final_sync_postgres(const MoveOptions& o, const DataItem& d, const ru
   return r;
 }
 PassResult final_sync_mariadb(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
-  return mariadb(o, d, env, "final-sync", true, false);
+  const auto f = mariadb_follow_options(o, d, env);
+  if (migrate::mariadb_follow_state(f).recorded) {
+    auto r = migrate::mariadb_cutover(f);
+    return {r.verified(), r.problems(),
+            fmt::format(
+                "binlog cutover: target writable after {:.2f} s (caught up from {} to {}, {} bytes, {} "
+                "transactions, {}), {} tables proven after {:.2f} s, follow {}",
+                r.window_seconds, r.applied_at_start.text(), r.freeze_position.text(), r.lag_bytes_at_start,
+                r.applied.transactions,
+                r.follower_was_running ? "by the running follower" : "no follower ran: applied here",
+                r.proof.tables.size(), r.verified_seconds, r.dropped ? "dropped" : "kept (the proof failed)"),
+            r.verified_seconds + r.cleanup_seconds};
+  }
+  PassResult r = mariadb(o, d, env, "final-sync", true, false);
+  r.summary = "whole pass (no binlog follow of this item: its copy says why): " + r.summary;
+  return r;
 }
 PassResult final_sync_redis(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
   return redis(o, d, env, "final-sync", true);
@@ -195,11 +300,22 @@ PassResult verify_pass(const MoveOptions& o, const DataItem& d, const runbook::E
 }
 
 PassResult LibraryMovers::run(const DataItem& d, const std::string& pass) {
-  if (pass == "copy") return copy_pass(options_, d, env_);
+  if (pass == "copy") {
+    if (d.engine != "mariadb") return copy_pass(options_, d, env_);
+    followers_.stop(d.slug());  // a copy again records its follow afresh
+    PassResult r = copy_pass(options_, d, env_);
+    if (r.ok && r.follows) followers_.start(d.slug(), mariadb_follow_options(options_, d, env_));
+    return r;
+  }
   if (pass == "verify") return verify_pass(options_, d, env_);
   if (pass != "final-sync") throw std::logic_error("unknown mover pass " + pass);
   if (d.engine == "postgres") return final_sync_postgres(options_, d, env_);
-  if (d.engine == "mariadb") return final_sync_mariadb(options_, d, env_);
+  if (d.engine == "mariadb") {
+    PassResult r = final_sync_mariadb(options_, d, env_);
+    if (auto error = followers_.finish(d.slug()))
+      r.summary += "; the follower had stopped on: " + *error + " (the cutover applied the rest)";
+    return r;
+  }
   if (d.engine == "redis") return final_sync_redis(options_, d, env_);
   return final_sync_volume(options_, d, env_);
 }

@@ -5,13 +5,19 @@
 //    (migrate/postgres/catch_up.hpp) and the final sync is its cutover (marker, caught up, sequences,
 //    proof, slot/publication/subscription dropped): the frozen window is the lag, not the database;
 //    otherwise a whole pass (--truncate, a fresh state) with its checksums;
-//  - mariadb: a whole verified pass (the binlog from the recorded position would replace it);
+//  - mariadb: when the source can be followed (log_bin, binlog_format ROW/MIXED, the privileges:
+//    migrate/mariadb/mariadb_follow.hpp, checked at the copy), the copy records the binlog follow at its
+//    snapshot's position, a follower applies the binlog in rehome's process from then on
+//    (mariadb_followers.hpp), and the final sync is its cutover (the rest applied up to the freeze
+//    position, every table proven, the follow dropped): the frozen window is the follower's lag, not the
+//    database; otherwise (the reason probed or found at the copy) a whole verified pass;
 //  - redis: a whole pass (MSET/RESTORE, every key compared);
 //  - volume: the mover's incremental pass (only what changed since the copy is sent).
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "move/mariadb_followers.hpp"
 #include "move/move.hpp"
 #include "runbook/transport.hpp"
 
@@ -23,6 +29,7 @@ struct PassResult {
   std::vector<std::string> problems;  // one line per difference, naming the table, key or file
   std::string summary;
   double seconds = 0;
+  bool follows = false;  // a copy that left the target following the source (its cutover is the final sync)
 };
 
 // How a PostgreSQL item is carried: copy + logical-replication follow + cutover, or a copy and a whole
@@ -34,8 +41,20 @@ PgSync choose_postgres_sync(const std::optional<std::string>& wal_level);
 // The choice for `item` from MoveOptions::postgres_wal_level (its slug), whole_pass for other engines.
 PgSync postgres_sync(const MoveOptions& options, const DataItem& item);
 
+// How a MariaDB item is carried: copy + binlog follow + cutover, or (the binlog cannot be used) a copy
+// and a whole verified pass under the freeze. `undecided`: the source was not probed; the copy decides.
+enum class MariadbSync { binlog, whole_pass, undecided };
+// The rule: a probe's answer ("" the binlog can be used, else why not) -> binlog / whole_pass; not
+// probed (nullopt) -> undecided.
+MariadbSync choose_mariadb_sync(const std::optional<std::string>& binlog_problem);
+// The choice for `item` from MoveOptions::mariadb_binlog_problem (its slug), whole_pass for other
+// engines.
+MariadbSync mariadb_sync(const MoveOptions& options, const DataItem& item);
+
 // Words for the dry run: how the final sync of `engine` works (`sync`: a postgres item's choice).
 std::string final_sync_method(const std::string& engine, PgSync sync = PgSync::undecided);
+// The same for `item`, with its probed choice (a MariaDB item's whole pass names its reason).
+std::string final_sync_method(const MoveOptions& options, const DataItem& item);
 
 // The in-process passes of one item, URLs resolved from the credentials (`env`).
 PassResult copy_pass(const MoveOptions& options, const DataItem& item, const runbook::Env& env);
@@ -55,15 +74,25 @@ class Movers {
 
 // The source's wal_level of a postgres item (SHOW wal_level); nullopt when it cannot be asked.
 std::optional<std::string> postgres_wal_level(const DataItem& item, const runbook::Env& env);
+// Whether a mariadb item's source can be followed from its binlog (the source's side of
+// migrate::check_follow_source: the new server may not exist yet): "" when it can, else the first
+// reason; nullopt when it cannot be asked.
+std::optional<std::string> mariadb_binlog_problem(const MoveOptions& options, const DataItem& item,
+                                                  const runbook::Env& env);
+// Asks every postgres and mariadb source of `items` and records the answers in `options`
+// (postgres_wal_level, mariadb_binlog_problem), so the dry run says how each final sync runs.
+void probe_sources(MoveOptions& options, const std::vector<DataItem>& items, const runbook::Env& env);
 
 class LibraryMovers : public Movers {
  public:
   LibraryMovers(MoveOptions options, runbook::Env env) : options_(std::move(options)), env_(std::move(env)) {}
+  // A MariaDB item's copy that recorded its follow starts its follower; its final sync collects it.
   PassResult run(const DataItem& item, const std::string& pass) override;
 
  private:
   MoveOptions options_;
   runbook::Env env_;
+  MariadbFollowers followers_;
 };
 
 // Expands ${NAME}, ${NAME:-default}, ${NAME:+word} and $NAME in a URL's shell text from `env` (then

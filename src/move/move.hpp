@@ -58,6 +58,10 @@ struct MoveOptions {
   // postgres item slug -> its source's wal_level as probed (final_sync.hpp postgres_wal_level): "logical"
   // makes the copy follow and the final sync a cutover; absent: decided when the copy runs.
   std::map<std::string, std::string> postgres_wal_level;
+  // mariadb item slug -> why its source's binlog cannot be used ("" when it can), as probed
+  // (final_sync.hpp mariadb_binlog_problem): "" makes the copy follow and the final sync the binlog
+  // cutover; a reason makes the final sync a whole verified pass; absent: decided when the copy runs.
+  std::map<std::string, std::string> mariadb_binlog_problem;
 };
 
 struct Move {

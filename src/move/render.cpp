@@ -53,6 +53,15 @@ std::string render_plan(const Move& m, const Journal& jr) {
                      m.point_of_no_return.empty()
                          ? ""
                          : " (the new writers start: up to it, --rollback undoes every step, newest first)");
+  // How each final sync runs, and why (a follow's cutover, or a whole pass and the reason): the freeze
+  // depends on it.
+  bool heading = false;
+  for (const auto& s : m.steps) {
+    if (s.kind != "final-sync" || !s.data) continue;
+    if (!heading) out += "Final sync of each data item:\n";
+    heading = true;
+    out += fmt::format("  - {}\n", s.what);
+  }
   if (!m.writers.empty()) {
     out +=
         "Write freeze (measured per service, from the stop of its old writers to its new instance running): ";

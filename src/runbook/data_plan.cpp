@@ -232,6 +232,17 @@ std::vector<DataItem> moved_data(const Context& c) {
   return out;
 }
 
+MoverArgv mover_argv(const DataItem& d, const std::string& rehome) {
+  MoverArgv out{rehome, d.from_url, d.to_url};
+  if (d.engine != "mariadb") return out;
+  const std::string v = variable_prefix(d.service),
+                    password = fmt::format("${{{0}_PASSWORD:+:${0}_PASSWORD}}", v);
+  for (auto* u : {&out.from, &out.to})
+    if (auto at = u->find(password); at != std::string::npos) u->erase(at, password.size());
+  out.rehome = fmt::format("MYSQL_PWD=\"${{{}_PASSWORD}}\" {}", v, rehome);
+  return out;
+}
+
 std::string copy_flags(const DataItem& d, const CopyOptions& o) {
   std::string out;
   if (d.engine == "postgres" || d.engine == "mariadb") out += fmt::format(" --jobs {}", o.jobs);

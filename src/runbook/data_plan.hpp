@@ -69,6 +69,14 @@ std::string engine_endpoint(const Context& c, const model::Server& server);
 // checksum|none; volume --rehash for readback). Redis has neither.
 std::string copy_flags(const DataItem& item, const CopyOptions& copy);
 
+// A mover's command line without a password in argv (where `ps` shows it): the mariadb mover reads it
+// from MYSQL_PWD, so its URLs lose ${X_PASSWORD:+:$X_PASSWORD} and `rehome` becomes
+// MYSQL_PWD="${X_PASSWORD}" rehome; other engines' URLs and `rehome` as they are.
+struct MoverArgv {
+  std::string rehome, from, to;
+};
+MoverArgv mover_argv(const DataItem& item, const std::string& rehome);
+
 // The variables the credentials file must (or may) define for the estate's databases.
 std::vector<std::string> credential_variables(const model::Estate& estate);
 

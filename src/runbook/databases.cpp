@@ -110,15 +110,8 @@ Step migrate_step(const DataItem& m, int phase, const RunbookOptions& o) {
   // after an interruption resume rather than start over. The applications start on the new database
   // right after the move, so postgres's planner statistics are gathered by the copy (`--analyze`).
   std::string evidence = fmt::format("{}/evidence/migrate-{}.json", o.workdir, m.slug());
-  std::string from = m.from_url, to = m.to_url, rehome = o.rehome;
-  if (m.engine == "mariadb") {
-    // The mariadb mover reads the password from MYSQL_PWD: none in its argv, where `ps` shows it.
-    const std::string v = variable_prefix(m.service),
-                      password = fmt::format("${{{0}_PASSWORD:+:${0}_PASSWORD}}", v);
-    for (auto* u : {&from, &to})
-      if (auto at = u->find(password); at != std::string::npos) u->erase(at, password.size());
-    rehome = fmt::format("MYSQL_PWD=\"${{{}_PASSWORD}}\" {}", v, o.rehome);
-  }
+  // The mariadb mover reads the password from MYSQL_PWD: none in its argv.
+  const auto [rehome, from, to] = mover_argv(m, o.rehome);
   std::string copy = fmt::format(
       "mkdir -p {0}/evidence {0}/migrate && {1} migrate {2} --from \"{3}\" --to \"{4}\"{5} --state "
       "{0}/migrate/{6}.state.json{7} --json > {8}.part && mv {8}.part {8}",
