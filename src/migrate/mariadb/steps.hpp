@@ -174,7 +174,7 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
 bool loadable(const Table& table);
 
 // ---- verify.cpp
-// SELECT COUNT(*), SUM(first 64 bits of MD5(CONCAT_WS(cols, null flags))) over the chunk's rows.
+// SELECT COUNT(*), SUM(first 64 bits of SHA2(CONCAT_WS(cols, null flags), 256)) over the chunk's rows.
 std::string chunk_sum_sql(const Table& table, const TableName& where_table, const std::string& where);
 ChunkSum chunk_sum(MariadbConnection& c, const Table& table, const TableName& at, const Chunk& chunk);
 // An order-independent digest of a table's chunk sums (what the table line shows).
