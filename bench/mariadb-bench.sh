@@ -11,7 +11,8 @@
 #   (3) rehome migrate mariadb --jobs JOBS                   (verification included: per-chunk checksums)
 #   (4) rehome migrate mariadb --jobs JOBS --verify none     (the copy alone: the proof's overhead)
 # Each contender gets an empty target database. Targets (issue 19): (3) >= 2x (1), >= 1.0x (2),
-# (3)/(4) - 1 <= 25 %. Figures, latest first: bench/results/migrate.md. The servers run as the mysql user on 127.0.0.1 in a temp folder, stopped at exit.
+# (3)/(4) - 1 <= 25 %. Figures, latest first: bench/results/migrate.md. Each run prints its time, the load
+# average at its start and end, and rehome's phases line; the order of the four turns each round. The servers run as the mysql user on 127.0.0.1 in a temp folder, stopped at exit.
 set -euo pipefail
 
 build=${1:-build}
@@ -74,8 +75,12 @@ declare -A times
 run() {  # name command...
   fresh_target
   local t0; t0=$(now)
+  local load0; load0=$(cut -d' ' -f1 /proc/loadavg)
   "${@:2}" >"$work/$1.out" 2>&1 || { echo "$1 failed:"; tail -20 "$work/$1.out"; exit 1; }
-  times[$1]+="$(echo "$(now) - $t0" | bc -l) "
+  local s; s=$(echo "$(now) - $t0" | bc -l)
+  times[$1]+="$s "
+  printf '  %-16s %7.1f s  (load average %s at the start, %s at the end)\n' "$1" "$s" "$load0" "$(cut -d' ' -f1 /proc/loadavg)"
+  grep -h "^phases" "$work/$1.out" | sed 's/^/    /' || true
 }
 dump_restore() {
   sql dst "CREATE DATABASE bench"
@@ -90,12 +95,14 @@ rehome_run() {  # rehome's own CPU seconds at the end of its output (user, syste
   /usr/bin/time -f "rehome cpu: %U s user, %S s system" "$rehome" migrate mariadb --from "mariadb://root@127.0.0.1:$src_port/bench" \
     --to "mariadb://root@127.0.0.1:$dst_port/bench" --jobs "$jobs" --state "$work/state" --no-accounts "$@"
 }
+contenders=("dump dump_restore" "mydumper mydumper_myloader" "rehome rehome_run" "rehome_noverify rehome_run --verify none")
 for r in $(seq 1 "$rounds"); do
-  echo "round $r/$rounds"
-  run dump dump_restore
-  run mydumper mydumper_myloader
-  run rehome rehome_run
-  run rehome_noverify rehome_run --verify none
+  echo "round $r/$rounds ($(uptime | sed 's/.*load/load/'))"
+  # The order turns each round, so no contender always runs first (after the generation) or last.
+  for k in 0 1 2 3; do
+    # shellcheck disable=SC2086
+    run ${contenders[$(((k + r - 1) % 4))]}
+  done
 done
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 d=$(echo "${times[dump]}" | median); m=$(echo "${times[mydumper]}" | median)
