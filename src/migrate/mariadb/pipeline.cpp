@@ -486,8 +486,8 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
           return ChunkSum{std::stoll(count.value_or("0")), ""};
         };
         // The chunk's outcome: its check, the state, and the table's indexes after its last chunk.
-        auto record = [&, reader, writer, at](const ChunkState& cs, const Table& table, int64_t rows,
-                                              const ChunkSum& source_sum, const ChunkSum& target_sum) {
+        auto record = [&, writer, at](const ChunkState& cs, const Table& table, int64_t rows,
+                                      const ChunkSum& source_sum, const ChunkSum& target_sum) {
           MariadbChunkCheck check{.id = cs.chunk.id,
                                   .range = chunk_range_text(table, cs.chunk),
                                   .source_rows = source_sum.rows,
