@@ -139,7 +139,7 @@ bool loadable(const Table& table) {
 
 CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, const Table& table,
                       const Chunk& chunk, const TableName& target_table, const std::string& run_id,
-                      size_t max_statement_bytes, bool clear_first, bool load_data) {
+                      size_t max_statement_bytes, bool clear_first, bool load_data, bool hash) {
   // Every column is read (generated ones too: the proof covers them); only stored ones are inserted.
   std::vector<const Column*> columns;
   std::string names, reads;
@@ -178,7 +178,7 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
       try {
         std::string* buffer = pipe.take_empty();
         result.rows = source.stream(select, [&](const engines::MariadbRowView& row) {
-          sum.add(columns, row);
+          if (hash) sum.add(columns, row);
           std::string& out = *buffer;
           bool first = true;
           for (unsigned i = 0; i < row.count; ++i) {
@@ -225,7 +225,7 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
       rows_in_statement = 0;
     };
     result.rows = source.stream(select, [&](const engines::MariadbRowView& row) {
-      sum.add(columns, row);
+      if (hash) sum.add(columns, row);
       statement += rows_in_statement == 0 ? "(" : ",(";
       bool first = true;
       for (unsigned i = 0; i < row.count; ++i) {
@@ -254,7 +254,7 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
     });
     flush();
   }
-  result.source_sum = sum.result();
+  result.source_sum = hash ? sum.result() : ChunkSum{result.rows, ""};
   target.exec(
       fmt::format("INSERT INTO {}.chunks (run_id, chunk_id, rows_copied) VALUES ({}, {}, {}) "
                   "ON DUPLICATE KEY UPDATE rows_copied = VALUES(rows_copied)",

@@ -461,7 +461,7 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
           for (int attempt = 1;; ++attempt) {
             try {
               r = copy_chunk(*reader, *writer, table, cs.chunk, at, state.run_id, max_statement,
-                             resumed || was_done, load_data);
+                             resumed || was_done, load_data, o.verify);
               break;
             } catch (const engines::MariadbError& e) {
               writer->exec("ROLLBACK");
