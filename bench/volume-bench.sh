@@ -82,8 +82,8 @@ import json, sys
 r = json.load(open(sys.argv[1])); s = r["seconds"]
 assert r["verified"], r["mismatches"][:5]
 transport = "archive" if "archive endpoints" in open(sys.argv[2]).read() else "stream"
-print("    rehome: scan %.1f s, copy %.1f s (%s), verify %.1f s; %d files / %d bytes changed, hashed %d + %d bytes"
-      % (s["scan"], s["copy"], transport, s["verify"], r["changed_files"], r["changed_bytes"],
+print("    rehome: scan %.1f s, copy %.1f s (%s), verify %.1f s (%s); %d files / %d bytes changed, hashed %d + %d bytes"
+      % (s["scan"], s["copy"], transport, s["verify"], r.get("verify_scope", "full"), r["changed_files"], r["changed_bytes"],
          r["source"]["hashed_bytes"], r["target"]["hashed_bytes"]))
 PY
 }
@@ -112,7 +112,7 @@ for round in $(seq 1 "$rounds"); do
               s=$(secs "$t0" "$(now)"); t_tar+=("$s")
               docker -H "$A" rm -f "$ca" >/dev/null; docker -H "$B" rm -f "$cb" >/dev/null ;;
     esac
-    echo "round $round $who ${s}s"
+    echo "round $round $who ${s}s (load $(cut -d" " -f1-3 /proc/loadavg))"
   done
 done
 mr=$(median "${t_rehome[@]}") ms=$(median "${t_rsync[@]}") mt=$(median "${t_tar[@]}")
@@ -142,7 +142,7 @@ PY
       rehome) s=$(run_rehome rv | head -1); i_rehome+=("$s")
               changed=$(python3 -c "import json; r=json.load(open('$work/rv.out')); print(r['changed_files'], 'files', r['changed_bytes'], 'bytes sent')") ;;
     esac
-    echo "incremental round $round $who ${s}s"
+    echo "incremental round $round $who ${s}s (load $(cut -d" " -f1-3 /proc/loadavg))"
   done
 done
 mir=$(median "${i_rehome[@]}") mis=$(median "${i_rsync[@]}")

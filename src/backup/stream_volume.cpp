@@ -23,7 +23,8 @@ namespace {
 void read_engine_volume(const std::string& engine, const std::string& volume, const ByteSink& sink) {
   namespace mv = migrate::volume;
   mv::Endpoint endpoint{engine, volume, ""};
-  engines::DockerApi api(mv::engine_socket(engine, "--engine"));
+  mv::EngineSocket socket = mv::open_engine(engine, "--engine");  // unix:// or ssh:// (an ssh forward)
+  engines::DockerApi api(socket.path);
   mv::source_volume(api, endpoint);  // UserError naming the volume when it does not exist
   auto image = mv::ensure_helper_image(api);
   mv::HelperSession helper(api, image, mv::mount_of(endpoint, true));

@@ -73,9 +73,12 @@ Runner setup_volume(CLI::App& app) {
   auto state = std::make_shared<std::string>();
   auto json_out = std::make_shared<bool>(false);
   app.add_option("name", *name, "the volume to copy (omit with --from-path)");
-  app.add_option("--from-engine", options->from.engine, "source engine: unix:///path/docker.sock")
+  app.add_option("--from-engine", options->from.engine,
+                 "source engine: unix:///path/docker.sock or ssh://user@host[/path/docker.sock]")
       ->required();
-  app.add_option("--to-engine", options->to.engine, "target engine: unix:///path/docker.sock")->required();
+  app.add_option("--to-engine", options->to.engine,
+                 "target engine: unix:///path/docker.sock or ssh://user@host[/path/docker.sock]")
+      ->required();
   app.add_option("--to-volume", *to_volume, "the target volume's name (default: the same name)");
   app.add_option("--from-path", options->from.path,
                  "a bind folder on the source engine's host instead of a volume");

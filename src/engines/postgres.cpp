@@ -48,9 +48,15 @@ PgConnection::PgConnection(const PgEndpoint& endpoint, std::string role, PgOptio
     : endpoint_(endpoint), role_(std::move(role)), options_(std::move(options)) {
   // connect_timeout keeps an unreachable host from hanging the command for minutes; it comes before
   // dbname (the expanded connection string), so a connect_timeout there wins.
+  // A link that drops and never comes back ends the command within about a minute with a message (TCP
+  // alone would retransmit for ~15 minutes): keepalives while waiting for an answer, tcp_user_timeout
+  // while data sent stays unacknowledged. A shorter cut is ridden out. The URL's own settings win.
   std::string timeout = std::to_string(options_.connect_timeout);
-  std::vector<const char*> keys = {"connect_timeout", "dbname", "fallback_application_name"};
-  std::vector<const char*> values = {timeout.c_str(), endpoint_.conninfo.c_str(), "rehome"};
+  std::vector<const char*> keys = {"connect_timeout",          "keepalives_idle",  "keepalives_interval",
+                                   "keepalives_count",         "tcp_user_timeout", "dbname",
+                                   "fallback_application_name"};
+  std::vector<const char*> values = {timeout.c_str(), "15", "5", "6", "60000", endpoint_.conninfo.c_str(),
+                                     "rehome"};
   if (!options_.application_name.empty()) {
     keys.push_back("application_name");
     values.push_back(options_.application_name.c_str());
@@ -86,7 +92,11 @@ std::string PgConnection::describe() const {
 }
 
 void PgConnection::fail(const std::string& what, const std::string& detail) const {
-  throw UserError(fmt::format("{} on {}: {}", what, describe(), mask_secrets(trimmed(detail))));
+  std::string hint;
+  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_BAD)
+    hint = fmt::format("the connection was lost (the network or the server went away): check that {} answers",
+                       endpoint_.masked);
+  throw UserError(fmt::format("{} on {}: {}", what, describe(), mask_secrets(trimmed(detail))), hint);
 }
 
 namespace {

@@ -15,9 +15,50 @@
 #include "common/process.hpp"
 #include "migrate/postgres/catch_up.hpp"
 #include "migrate/postgres/steps.hpp"
+#include "model/units.hpp"
 
 namespace rehome::migrate {
 namespace {
+
+// The target's disk filled during the copy (the server's "No space left on device"): the same error with
+// the figures a person needs, which server and about how much it still needs, and what to do.
+void rethrow_if_disk_full(const UserError& e, const std::string& target, int64_t pending_bytes) {
+  std::string what = e.what();
+  if (what.find("No space left on device") == std::string::npos) return;
+  std::string needed = model::format_bytes(pending_bytes);
+  throw UserError(
+      fmt::format("{}\nthe target {} ran out of disk space: {} of rows was left to copy when this "
+                  "run started, and its indexes come on top",
+                  what, target, needed),
+      fmt::format("free at least {} plus room for the indexes where the target keeps this database "
+                  "(its data directory or tablespace), then run the same command again: tables "
+                  "already copied are kept",
+                  needed),
+      e.exit_code());
+}
+
+// A run cut off from the target (a link that dropped, a process killed across a network) leaves sessions
+// the server has not noticed are gone: still in their transactions, holding the locks a resumed run
+// waits for (for hours: the server's TCP keepalive). A resumed run ends the busy sessions of rehome on the
+// target database first, and says how many.
+std::string end_leftover_sessions(engines::PgConnection& target_db) {
+  try {
+    auto rows = target_db.query(
+        "SELECT pid::text, pg_terminate_backend(pid)::text, state FROM pg_stat_activity WHERE datname = "
+        "current_database() AND application_name = 'rehome' AND pid <> pg_backend_pid() AND backend_type = "
+        "'client backend' AND state <> 'idle'");
+    if (rows.empty()) return {};
+    std::vector<std::string> pids;
+    for (const auto& row : rows) pids.push_back(row[0].value_or("?") + " (" + row[2].value_or("?") + ")");
+    return fmt::format("resume     ended {} session(s) an earlier run left on the target: {}", rows.size(),
+                       fmt::join(pids, ", "));
+  } catch (const UserError& e) {
+    return fmt::format(
+        "resume     could not end sessions an earlier run may have left on the target ({}); "
+        "if this run waits on a lock, end them with pg_terminate_backend",
+        e.what());
+  }
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -278,6 +319,8 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   };
 
   try {
+    if (resumed && !initial.verified)
+      if (std::string ended = end_leftover_sessions(target_db); !ended.empty()) say(ended);
     const bool bookkeeping_exists =
         !target_db.scalar(fmt::format("SELECT to_regclass('{}.copied')::text", bookkeeping_schema)).empty();
     if (!initial.verified && !initial.pre_data_done && bookkeeping_exists) {
@@ -329,7 +372,12 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
       }
       ticker.phase("copy", pending_bytes, true);
       // Copy, and per finished table its readback, indexes and ANALYZE, overlapped (postgres/pipeline.cpp).
-      report.units_copied_now = run_pipeline(context, post_data);
+      try {
+        report.units_copied_now = run_pipeline(context, post_data);
+      } catch (const UserError& e) {
+        rethrow_if_disk_full(e, context.target.masked, pending_bytes);
+        throw;
+      }
       state.update([](MigrationState& s) { s.copy_done = true; });
       report.copy_seconds = seconds_since(t);
       say(

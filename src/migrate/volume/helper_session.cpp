@@ -7,7 +7,7 @@
 namespace rehome::migrate::volume {
 
 HelperSession::HelperSession(const engines::DockerApi& api, const std::string& image, const Mount& mount)
-    : api_(&api), mount_(mount) {
+    : api_(&api), mount_(mount), image_(image) {
   id_ = create_helper(api, image, "serve", mount);
   try {
     stream_ = std::make_unique<engines::AttachedStream>(api.socket_path(), id_);

@@ -21,6 +21,7 @@ class HelperSession {
   const std::string& id() const { return id_; }
   const engines::DockerApi& api() const { return *api_; }
   const Mount& mount() const { return mount_; }
+  const std::string& image() const { return image_; }
 
   // A command with its whole input (scan, hash, send), its output read with next_output, then status.
   void start(const std::string& command, const std::string& input);
@@ -38,6 +39,7 @@ class HelperSession {
   std::string frame();  // one length-prefixed frame of the helper's stdout
   const engines::DockerApi* api_;
   Mount mount_;
+  std::string image_;
   std::string id_;
   std::unique_ptr<engines::AttachedStream> stream_;
   std::string buf_;  // stdout bytes received and not consumed

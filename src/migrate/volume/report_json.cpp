@@ -52,6 +52,7 @@ json to_json(const VolumeMigrationReport& r) {
             {"transport", r.transport},
             {"archive_bytes", r.archive_bytes},
             {"verified", r.verified()},
+            {"verify_scope", r.verify_scope},
             {"mismatches", mismatches},
             {"seconds",
              {{"scan", r.scan_seconds},
@@ -81,6 +82,7 @@ VolumeMigrationReport volume_migration_from_json(const json& j) {
   r.other_entries = j.at("other_entries").get<int64_t>();
   r.transport = j.value("transport", "");
   r.archive_bytes = j.value("archive_bytes", int64_t{0});
+  r.verify_scope = j.value("verify_scope", "");
   for (const auto& m : j.at("mismatches"))
     r.mismatches.push_back({m.at("path").get<std::string>(), m.at("difference").get<std::string>()});
   const auto& s = j.at("seconds");

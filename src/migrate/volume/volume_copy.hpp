@@ -36,6 +36,14 @@ struct CopyOutcome {
 // Pure: the transport `automatic` picks for a plan against a source of `source_bytes` (regular files).
 Transport choose_transport(Transport wanted, const CopyPlan& plan, int64_t source_bytes);
 
+// Pure: how the archive transport splits the source into paths fetched and written as separate
+// archives by `streams` relays at once (largest first). A folder holding more than a stream's share
+// is split into its children; `folders` are those split folders, made on the target before.
+struct ArchiveUnits {
+  std::vector<std::string> units, folders;
+};
+ArchiveUnits archive_units(const std::vector<Entry>& manifest, int streams);
+
 // `source_manifest`: the whole source as scanned (the archive carries all of it).
 CopyOutcome copy_plan(const Side& source, const Side& target, const CopyPlan& plan,
                       const std::vector<Entry>& source_manifest, Transport transport,

@@ -10,16 +10,20 @@ namespace rehome::migrate::volume {
 
 using nlohmann::json;
 
-std::string engine_socket(const std::string& engine, const std::string& flag) {
-  if (engine.rfind("unix://", 0) == 0 && engine.size() > 7) return engine.substr(7);
-  if (!engine.empty() && engine[0] == '/') return engine;
-  if (engine.rfind("ssh://", 0) == 0)
-    throw UserError(flag + " " + engine + ": ssh:// engines are not supported yet",
-                    "forward the remote socket and pass it as a unix socket: ssh -nNT -L "
-                    "/tmp/remote-docker.sock:/var/run/docker.sock " +
-                        engine.substr(6) + " & then " + flag + " unix:///tmp/remote-docker.sock");
-  throw UserError(flag + " " + engine + ": not a unix:// engine address",
-                  "pass " + flag + " unix:///var/run/docker.sock (the engine's socket)");
+EngineSocket open_engine(const std::string& engine, const std::string& flag) {
+  EngineSocket out;
+  if (engine.rfind("unix://", 0) == 0 && engine.size() > 7) {
+    out.path = engine.substr(7);
+  } else if (!engine.empty() && engine[0] == '/') {
+    out.path = engine;
+  } else if (engine.rfind("ssh://", 0) == 0) {
+    out.tunnel = std::make_unique<engines::SshTunnel>(engines::parse_ssh_engine(engine, flag));
+    out.path = out.tunnel->socket_path();
+  } else {
+    throw UserError(flag + " " + engines::masked_url(engine) + ": not a unix:// or ssh:// engine address",
+                    "pass " + flag + " unix:///var/run/docker.sock (the engine's socket) or ssh://user@host");
+  }
+  return out;
 }
 
 json source_volume(const engines::DockerApi& api, const Endpoint& from) {

@@ -1,18 +1,24 @@
 #pragma once
 // One side of a volume copy on its engine: the socket, the volume or folder, the containers using
 // it, and the keeper container that binds a state file to the target.
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engines/docker_stream.hpp"
+#include "engines/ssh_tunnel.hpp"
 #include "migrate/volume/helper_image.hpp"
 #include "migrate/volume/volume_migration.hpp"
 
 namespace rehome::migrate::volume {
 
-// "unix:///path/docker.sock" -> "/path/docker.sock"; ssh:// and tcp:// engines: UserError with the
-// ssh -L forwarding that works today.
-std::string engine_socket(const std::string& engine, const std::string& flag);
+// An engine's socket: unix:///path/docker.sock as given; ssh://[user@]host[:port][/socket] through an
+// ssh forwarding that lasts as long as this object (engines/ssh_tunnel.hpp). UserError for others.
+struct EngineSocket {
+  std::string path;
+  std::unique_ptr<engines::SshTunnel> tunnel;
+};
+EngineSocket open_engine(const std::string& engine, const std::string& flag);
 
 // Fails (UserError) when the source volume does not exist; returns its labels.
 nlohmann::json source_volume(const engines::DockerApi& api, const Endpoint& from);

@@ -16,7 +16,8 @@
 //    hash only the files that may be unchanged or renamed (volume_plan.hpp: hash_requests), plan
 //    (changed, metadata only, new, renamed, deleted), copy (each side hashing what it reads or
 //    writes), then scan both sides again (a file whose stat changed since it was hashed is read
-//    again there) and compare the manifests entry by entry: the proof.
+//    again there; a stream pass with no writer running re-reads only the paths it touched,
+//    volume_touched.hpp) and compare the manifests entry by entry: the proof.
 //  - Resume and binding: files are written under a temporary name and renamed when complete with
 //    their metadata, so a killed pass leaves finished files that the next pass finds identical by
 //    their hashes (not recopied) and partial ones that it deletes. The state file (caches, run id) is
@@ -38,7 +39,7 @@
 namespace rehome::migrate::volume {
 
 struct Endpoint {
-  std::string engine;  // unix:///path/docker.sock (ssh:// not yet)
+  std::string engine;  // unix:///path/docker.sock or ssh://[user@]host[:port][/path/docker.sock]
   std::string volume;  // a named volume, or
   std::string path;    // a bind folder on the engine's host
   std::string label() const { return volume.empty() ? path : volume; }
@@ -82,6 +83,9 @@ struct VolumeMigrationReport {
   int64_t archive_bytes = 0;  // the tar the engines exchanged (archive transport)
   ManifestSummary source, target;
   std::vector<Mismatch> mismatches;
+  // "full": both sides scanned again after the copy; "touched": only the paths the pass touched
+  // stat'ed again on the target (a stream pass with no writer running and no helper warning).
+  std::string verify_scope;
   double scan_seconds = 0, copy_seconds = 0, verify_seconds = 0, seconds = 0;
   bool verified() const { return mismatches.empty(); }
 };

@@ -56,25 +56,45 @@ void fill_hashes(std::vector<Entry>& manifest, const std::vector<Entry>& hashed)
     if (e.type == 'f' && !e.leader.empty() && e.leader != e.path) e.sha256 = leader_sha[e.leader];
 }
 
-std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const std::string& cache_text) {
-  std::map<std::string, Entry> cached;
+bool cache_hit(const Entry& cached, const Entry& now) {
+  return !cached.sha256.empty() && cached.size == now.size && cached.mtime_ns == now.mtime_ns &&
+         cached.ctime_ns == now.ctime_ns && cached.ino == now.ino;
+}
+
+void add_to_cache(ManifestCache& cache, const std::string& text) {
+  std::vector<Entry> parsed;
   try {
-    for (auto& e : parse_manifest(cache_text)) cached[e.path] = std::move(e);
+    parsed = parse_manifest(text);
   } catch (const std::exception&) {
-    cached.clear();  // a damaged cache only costs reads
+    return;  // a damaged cache only costs reads
   }
+  for (auto& e : parsed) cache.insert_or_assign(e.path, std::move(e));
+}
+
+void add_to_cache(ManifestCache& cache, const std::vector<Entry>& manifest) {
+  cache.reserve(cache.size() + manifest.size());
+  for (const auto& e : manifest)
+    if (e.type == 'f' && !e.sha256.empty()) cache.insert_or_assign(e.path, e);
+}
+
+std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const ManifestCache& cached) {
   std::vector<Entry> hits, misses;
   for (auto& e : manifest) {
     if (e.type != 'f' || (!e.leader.empty() && e.leader != e.path)) continue;
     auto it = cached.find(e.path);
-    if (it != cached.end() && !it->second.sha256.empty() && it->second.size == e.size &&
-        it->second.mtime_ns == e.mtime_ns && it->second.ctime_ns == e.ctime_ns && it->second.ino == e.ino)
+    if (it != cached.end() && cache_hit(it->second, e))
       hits.push_back(it->second);
     else
       misses.push_back(e);
   }
   fill_hashes(manifest, hits);
   return misses;
+}
+
+std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const std::string& cache_text) {
+  ManifestCache cached;
+  add_to_cache(cached, cache_text);
+  return apply_cache(manifest, cached);
 }
 
 CopyPlan plan_copy(const std::vector<Entry>& source, const std::vector<Entry>& target) {

@@ -2,6 +2,7 @@
 // Pure: what one pass must do to make the target's manifest equal the source's.
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,14 @@ void fill_hashes(std::vector<Entry>& manifest, const std::vector<Entry>& hashed)
 // whose size, mtime, ctime and inode are as cached keeps the cached sha256. Returns the files still
 // without one (hard-link followers aside: they take their leader's).
 std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const std::string& cache_text);
+// The same cache parsed once per pass (by path; a later line of a path wins), so the pass's two scans
+// and its summary do not parse the state's manifests again.
+using ManifestCache = std::unordered_map<std::string, Entry>;
+void add_to_cache(ManifestCache& cache, const std::string& text);  // a damaged text adds nothing
+void add_to_cache(ManifestCache& cache, const std::vector<Entry>& manifest);
+std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const ManifestCache& cache);
+// A cached line still describes `now`: same size, mtime, ctime and inode, with a sha256.
+bool cache_hit(const Entry& cached, const Entry& now);
 
 struct CopyPlan {
   // Source entries to stream, in path order (parents first): every directory (their metadata and

@@ -1,5 +1,7 @@
 #include "migrate/volume/volume_state.hpp"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.hpp"
@@ -18,21 +20,39 @@ std::optional<VolumeState> load_volume_state(const std::filesystem::path& path) 
   s.run_id = j.value("run_id", "");
   s.passes = j.value("passes", 0);
   s.complete = j.value("complete", false);
-  s.source_manifest = j.value("source_manifest", "");
-  s.target_manifest = j.value("target_manifest", "");
+  if (j.value("version", 1) >= 2) {
+    // The manifests beside the state, plain text (only a cache keyed by stat: a missing or older one
+    // costs reads, never a wrong proof).
+    for (auto [field, text] : {std::pair{"source_manifest_file", &s.source_manifest},
+                               std::pair{"target_manifest_file", &s.target_manifest}}) {
+      std::filesystem::path file = path.parent_path() / j.value(field, "");
+      if (j.contains(field) && std::filesystem::exists(file)) *text = read_file(file);
+    }
+  } else {
+    s.source_manifest = j.value("source_manifest", "");
+    s.target_manifest = j.value("target_manifest", "");
+  }
   return s;
 }
 
+std::filesystem::path manifest_file(const std::filesystem::path& state_file, const std::string& side) {
+  return std::filesystem::path(state_file.string() + "." + side + ".manifest");
+}
+
 void save_volume_state(const std::filesystem::path& path, const VolumeState& s) {
+  // The manifests first (the state's small JSON names them): plain text, no JSON escaping of
+  // megabytes of tabs on every save.
+  const auto source_file = manifest_file(path, "source"), target_file = manifest_file(path, "target");
+  write_file_atomically(source_file, s.source_manifest);
+  write_file_atomically(target_file, s.target_manifest);
   nlohmann::json j = {{"kind", "rehome.volume-state"},
-                      {"version", 1},
+                      {"version", 2},
                       {"fingerprint", s.fingerprint},
                       {"run_id", s.run_id},
                       {"passes", s.passes},
                       {"complete", s.complete},
-                      {"source_manifest", s.source_manifest},
-                      {"target_manifest", s.target_manifest}};
-  // Paths are bytes, not always UTF-8: the manifests are escaped text, so this never has to replace.
+                      {"source_manifest_file", source_file.filename().string()},
+                      {"target_manifest_file", target_file.filename().string()}};
   write_file_atomically(path, j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

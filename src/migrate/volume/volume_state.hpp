@@ -1,7 +1,9 @@
 #pragma once
 // The volume mover's state file: the run id the target's keeper carries, the passes so far, and the
 // last manifests of both sides (their hashes are the cache that keeps a pass proportional to the
-// change). Written with temp+rename after each scan and at the end of each pass.
+// change). Written with temp+rename after each scan and at the end of each pass: a small JSON file
+// (version 2) and the two manifests beside it as plain text, <state>.source.manifest and
+// <state>.target.manifest (version 1 held them inside the JSON; still read).
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -18,5 +20,6 @@ struct VolumeState {
 
 std::optional<VolumeState> load_volume_state(const std::filesystem::path& path);  // nullopt: no file
 void save_volume_state(const std::filesystem::path& path, const VolumeState& state);
+std::filesystem::path manifest_file(const std::filesystem::path& state_file, const std::string& side);
 
 }  // namespace rehome::migrate::volume

@@ -25,6 +25,7 @@ class LinkedNamespace {
   std::string path() const { return ns_.path().string(); }
   const std::string& address() const { return address_; }    // inside the namespace
   const std::string& host_address() const { return host_; }  // this machine's end
+  const std::string& host_link() const { return link_; }     // this machine's veth (ip link set down)
   // argv run inside the namespace: {nsenter, --net=<path>, --, argv...}
   std::vector<std::string> inside(const std::vector<std::string>& argv) const;
 

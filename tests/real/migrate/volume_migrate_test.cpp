@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <fmt/format.h>
@@ -14,6 +15,8 @@
 
 #include "common/process.hpp"
 #include "real/harness/dockerd.hpp"
+#include "real/harness/netns_link.hpp"
+#include "real/harness/ssh_host.hpp"
 #include "real/migrate/migrate_fixture.hpp"
 
 namespace rehome::test {
@@ -128,6 +131,7 @@ TEST_F(VolumeMigrate, IncrementalPassCopiesOnlyTheChangeDeletesAndRenames) {
   EXPECT_TRUE(r["verified"].get<bool>()) << r.dump(2);
   EXPECT_EQ(r["renamed"].get<int>(), 1);
   EXPECT_EQ(r["changed_bytes"].get<int64_t>(), 0) << r.dump(2);  // a rename and a chmod move no data
+  EXPECT_EQ(r["verify_scope"], "touched") << r.dump(2);  // no writer: only what the pass touched re-read
   EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
 
   sh("cd '" + src_dir().string() + "' && head -c 65536 /dev/urandom > new.bin && printf 'x' >> owned");
@@ -136,7 +140,13 @@ TEST_F(VolumeMigrate, IncrementalPassCopiesOnlyTheChangeDeletesAndRenames) {
   EXPECT_EQ(r["changed_files"].get<int>(), 2);
   EXPECT_EQ(r["changed_bytes"].get<int64_t>(), 65536 + 3);
   EXPECT_EQ(r["deleted"].get<int>(), 0);
+  EXPECT_EQ(r["verify_scope"], "touched");
   EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
+  std::vector<std::string> rehash = args();
+  rehash.push_back("--rehash");  // every file read again on both sides, both scanned again for the proof
+  r = run_ok(rehash);
+  EXPECT_TRUE(r["verified"].get<bool>());
+  EXPECT_EQ(r["verify_scope"], "full");
 }
 
 TEST_F(VolumeMigrate, ResumesAfterKillAtThreePointsWithoutRecopying) {
@@ -221,11 +231,62 @@ TEST_F(VolumeMigrate, BindFolderToVolume) {
   EXPECT_EQ(listing(folder.path), listing(target_->volume_data("fromdir")));
 }
 
-TEST_F(VolumeMigrate, SshEnginesSayNotYetWithTheForwardingThatWorks) {
-  RehomeRun r = run_rehome(
-      {"migrate", "volume", "data", "--from-engine", "ssh://me@host", "--to-engine", target_->host()});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("ssh -nNT -L"), std::string::npos) << r.output;
+// Both engines as ssh:// engines behind an sshd in a network namespace (the sockets forwarded by the
+// user's own ssh, keys from its config, nothing installed on the "server"): the same proof as over
+// unix sockets, then the incremental pass; a key the server does not know is named as ssh says it.
+// Run under `flock /tmp/rehome-netns.lock` (fixed addresses).
+TEST_F(VolumeMigrate, SshEnginesThroughTheUsersSshClient) {
+  if (!fs::exists("/usr/sbin/sshd"))
+    GTEST_SKIP() << "openssh-server is not installed (scripts/install-deps.sh)";
+  TempDir tmp;
+  LinkedNamespace ns("rehome-vssh");
+  SshHost host(ns, tmp.path / "sshd");
+  fill_every_kind(src_dir());
+  const std::string from = "ssh://root@" + host.address() + source_->socket().string();
+  const std::string to = "ssh://root@" + host.address() + target_->socket().string();
+  std::vector<std::string> a = {"migrate",
+                                "volume",
+                                "data",
+                                "--from-engine",
+                                from,
+                                "--to-engine",
+                                to,
+                                "--to-volume",
+                                "copy",
+                                "--state",
+                                (state_.path / "ssh.state.json").string(),
+                                "--json"};
+  const std::map<std::string, std::string> env = {
+      {"REHOME_SSH_COMMAND", "ssh -F " + host.client_config().string()}};
+  auto run = [&](const std::vector<std::string>& argv) {
+    RehomeRun r = run_rehome(argv, env);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    size_t brace = r.output.find("\n{");
+    return brace == std::string::npos ? json() : json::parse(r.output.substr(brace + 1), nullptr, false);
+  };
+  json r = run(a);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_TRUE(r["verified"].get<bool>()) << r.dump(2);
+  EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
+
+  sh("cd '" + src_dir().string() + "' && echo changed > regular && rm -f 'name with spaces'");
+  r = run(a);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_TRUE(r["verified"].get<bool>()) << r.dump(2);
+  EXPECT_EQ(r["changed_files"].get<int>(), 1);
+  EXPECT_EQ(listing(src_dir()), listing(dst_dir()));
+  // The forwardings went with the run: no ssh left, no socket folder left.
+  // ("[s]sh": the pattern does not match the shell that runs pgrep.)
+  EXPECT_EQ(sh("pgrep -f -- '[s]sh -F " + host.client_config().string() + "' || true"), "");
+  EXPECT_EQ(sh("ls -d /tmp/rehome-ssh-* 2>/dev/null || true"), "");
+
+  // A key the server does not know: ssh's own words, exit 2, no prompt.
+  sh("ssh-keygen -q -t ed25519 -N '' -f '" + (tmp.path / "other_key").string() + "'");
+  sh("sed -i 's|IdentityFile .*|IdentityFile " + (tmp.path / "other_key").string() + "|' '" +
+     host.client_config().string() + "'");
+  RehomeRun bad = run_rehome(a, env);
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("Permission denied"), std::string::npos) << bad.output;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "migrate/volume/volume_entry.hpp"
 #include "migrate/volume/volume_migration.hpp"
 #include "migrate/volume/volume_plan.hpp"
+#include "migrate/volume/volume_touched.hpp"
 
 namespace rehome::migrate::volume {
 namespace {
@@ -154,6 +155,23 @@ TEST(VolumeTransport, TheArchiveOnlyWhenMostOfABigVolumeIsSent) {
   EXPECT_EQ(choose_transport(Transport::archive, p, 10ll << 20), Transport::archive);
 }
 
+TEST(VolumeArchiveUnits, TopLevelEntriesLargestFirstAndABigFolderSplitIntoItsChildren) {
+  std::vector<Entry> m = {dir("."),
+                          file("a", "x", 10),
+                          dir("big"),
+                          file("big/1", "x", 500),
+                          file("big/2", "x", 400),
+                          dir("big/sub"),
+                          file("big/sub/3", "x", 100),
+                          file("c", "x", 30)};
+  ArchiveUnits one = archive_units(m, 1);  // one relay: the top-level entries, never split
+  EXPECT_EQ(one.units, (std::vector<std::string>{"big", "c", "a"}));
+  EXPECT_TRUE(one.folders.empty());
+  ArchiveUnits three = archive_units(m, 3);  // "big" holds 1000 of 1040 bytes: split, made first
+  EXPECT_EQ(three.folders, (std::vector<std::string>{"big"}));
+  EXPECT_EQ(three.units, (std::vector<std::string>{"big/1", "big/2", "big/sub", "c", "a"}));
+}
+
 TEST(VolumeProof, ListsMissingExtraAndDifferent) {
   auto m = compare_manifests({dir("."), file("a", "1"), file("b", "2")},
                              {dir("."), file("b", "3"), file("c", "4")});
@@ -162,6 +180,35 @@ TEST(VolumeProof, ListsMissingExtraAndDifferent) {
   EXPECT_EQ(m[0].what, "missing on the target");
   EXPECT_EQ(m[1].what, "sha256");
   EXPECT_EQ(m[2].what, "extra on the target");
+}
+
+TEST(VolumeProof, TargetAfterAPassKeepsUntouchedAndTakesTheRestat) {
+  std::vector<Entry> src = {
+      dir("."), dir("a"), file("a/same", "1"), file("a/changed", "2"), file("a/new", "3", 7), dir("b")};
+  Entry same = file("a/same", "1");
+  same.ino = 5;
+  std::vector<Entry> dst = {dir("."),   dir("a"),          file("a/changed", "old"),
+                            same,       dir("b"),          file("b/moved", "3", 7),
+                            dir("old"), file("old/x", "9")};
+  CopyPlan plan = plan_copy(src, dst);
+  ASSERT_EQ(plan.renames.size(), 1u);  // b/moved -> a/new
+  std::vector<std::string> touched = touched_paths(plan);
+  EXPECT_EQ(touched, (std::vector<std::string>{".", "a", "a/changed", "a/new", "b"}));
+  // What the target's helper answers for those paths now; a/new is a hard link of a/same now.
+  Entry changed = file("a/changed", "");
+  changed.ino = 8;
+  Entry linked = file("a/new", "", 7);
+  linked.ino = 5;
+  std::vector<Entry> after =
+      target_after(dst, plan, touched, {dir("."), dir("a"), changed, linked, dir("b")});
+  std::vector<std::string> paths;
+  for (const auto& e : after) paths.push_back(e.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{".", "a", "a/changed", "a/new", "a/same", "b"}));
+  EXPECT_EQ(after[2].sha256, "");       // re-stat'ed: hashed by a cache or the helper
+  EXPECT_EQ(after[4].sha256, "1");      // untouched: proven by the scan before the pass
+  EXPECT_EQ(after[3].leader, "a/new");  // the group of inode 5, led by its smallest path
+  EXPECT_EQ(after[4].leader, "a/new");
+  EXPECT_EQ(after[2].leader, "");
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 //                 its sha256; every other file is read and hashed here, in place (nohash: left empty,
 //                 rehome asks for the few it needs with `hash`).
 //   hash ROOT     stdin: manifest lines; stdout: those entries as they are now, each file hashed.
+//   stat ROOT     stdin: escaped paths, one a line; stdout: their manifest lines as they are now, not
+//                 hashed (a missing path left out): the proof of a pass that touched only these.
 //   send ROOT [meta]  stdin: manifest lines of the entries to send (after a line "#meta": entries whose
 //                 data the target already has); stdout: wire records (volume_entry.hpp) with the
 //                 entries' current metadata and data (holes skipped with SEEK_DATA/SEEK_HOLE), each
@@ -19,6 +21,9 @@
 //                 or receive's records up to 'E'); its stdout comes back in frames (u32 length, bytes),
 //                 a zero-length frame, then one frame "EXIT-CODE\n" + what it would have written to
 //                 stderr. The helper stops after a command that failed (exit code 2 and above).
+//   space ROOT    stdin: manifest lines; stdout: "FREE ALLOCATED\n": the bytes free under ROOT to a writer
+//                 (statvfs f_bavail) and the bytes the listed regular files take on disk here (st_blocks,
+//                 holes not counted): what a copy needs, known before it starts.
 //   receive ROOT  stdin: wire records; applies them (files into a temporary name, metadata, rename),
 //                 directory mtimes last, each file hashed as it is written (a metadata record's file:
 //                 read and hashed there); stdout: "=\t" + the manifest line of each file written or
@@ -26,6 +31,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
@@ -464,6 +470,43 @@ int hash() {
   return g_errors ? 1 : 0;
 }
 
+// ---- space ----
+int free_space() {
+  struct statvfs vfs;
+  if (::statvfs(g_root.c_str(), &vfs) != 0) {
+    warn("cannot statvfs " + g_root + ": " + std::strerror(errno));
+    return 1;
+  }
+  uint64_t allocated = 0;
+  for (const auto& e : v::parse_manifest(read_all_stdin())) {
+    struct stat st;
+    if (e.type == 'f' && ::lstat(full(e.path).c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      allocated += static_cast<uint64_t>(st.st_blocks) * 512;
+  }
+  out(std::to_string(static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize) + " " + std::to_string(allocated) +
+      "\n");
+  flush_out();
+  return 0;
+}
+
+// ---- stat ----
+// The listed paths (escaped, one a line) as they are now, not hashed; a missing one is left out.
+int stat_listed() {
+  std::string input = read_all_stdin();
+  size_t start = 0;
+  while (start < input.size()) {
+    size_t nl = input.find('\n', start);
+    if (nl == std::string::npos) nl = input.size();
+    std::string rel = v::unescape_field(input.substr(start, nl - start));
+    start = nl + 1;
+    struct stat st;
+    if (rel.empty() || ::lstat(full(rel).c_str(), &st) != 0) continue;
+    out(v::format_entry(entry_from_stat(rel, st)) + "\n");
+  }
+  flush_out();
+  return g_errors ? 1 : 0;
+}
+
 // ---- send ----
 std::string g_sent;  // "=\t" manifest lines of the files sent, for stderr at the end
 
@@ -540,7 +583,9 @@ int send(bool meta_mode) {
     if (meta_only && e.type == 'f' && meta_mode && !follower && sparse(st)) {
       send_file(e);  // the archive wrote its holes as zeros
       if (!e.leader.empty()) resent_leaders[e.path] = true;
-    } else if (meta_only && follower && resent_leaders.count(e.leader)) {
+    } else if (meta_only && follower && (meta_mode || resent_leaders.count(e.leader))) {
+      // meta mode: the archive was fetched in several parts and a hard link across two parts
+      // arrived as a copy: linked again (the data is the leader's).
       out(v::record('H', v::format_entry(e)));
     } else if (meta_only && e.type != 'd') {
       out(v::record('M', v::format_entry(e)));
@@ -744,10 +789,14 @@ int serve() {
       code = scan(option != "nohash");
     else if (mode == "hash")
       code = hash();
+    else if (mode == "stat")
+      code = stat_listed();
     else if (mode == "send")
       code = send(option == "meta");
     else if (mode == "receive")
       code = receive();
+    else if (mode == "space")
+      code = free_space();
     else
       warn("unknown command " + line);
     flush_out();
@@ -762,7 +811,8 @@ int serve() {
 
 int main(int argc, char** argv) {
   if (argc != 3 && argc != 4) {
-    std::fprintf(stderr, "usage: rehome-volume-helper scan|hash|send|receive ROOT [nohash|meta]\n");
+    std::fprintf(stderr, "usage: rehome-volume-helper scan|hash|stat|send|space|receive ROOT [nohash|meta]
+");
     return 2;
   }
   std::string mode = argv[1];
@@ -771,8 +821,10 @@ int main(int argc, char** argv) {
   ::umask(0);
   if (mode == "scan") return scan(option != "nohash");
   if (mode == "hash") return hash();
+  if (mode == "stat") return stat_listed();
   if (mode == "send") return send(option == "meta");
   if (mode == "receive") return receive();
+  if (mode == "space") return free_space();
   if (mode == "serve") return serve();
   std::fprintf(stderr, "unknown mode %s\n", argv[1]);
   return 2;
