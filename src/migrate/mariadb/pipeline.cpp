@@ -306,6 +306,7 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
   // The consistent instant.
   const int jobs = std::max(1, o.jobs);
   std::vector<std::unique_ptr<MariadbConnection>> readers;
+  const auto snapshot_start = Clock::now();
   auto lock = std::make_unique<ReadLock>(control);
   for (int i = 0; i < jobs; ++i) {
     readers.push_back(std::make_unique<MariadbConnection>(without_database(from), "source", connect));
@@ -362,6 +363,7 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
             fmt::format("start over: delete {} and run again with --truncate", report.state_file.string()));
     }
   }
+  const double snapshot_seconds = since(snapshot_start);
   ++state.runs;
   StateStore store(report.state_file, state);
   store.update([](State&) {});  // the file exists before the target knows the run
@@ -424,7 +426,7 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
   std::atomic<int64_t> rows_done{0}, rows_copied{0}, bytes_done{0};
   std::atomic<int> copied_now{0}, reverified{0}, recopied{0};
   std::vector<std::string> stream_missed;
-  std::atomic<int64_t> copy_us{0}, verify_us{0};
+  std::atomic<int64_t> copy_us{0}, verify_us{0}, index_us{0};
   std::map<std::string, MariadbChunkCheck> checks;
   std::mutex checks_mutex;
 
@@ -445,6 +447,24 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
                              .bytes = false});
     }
   });
+  // Each worker's target proofs run on a second target connection (`prover`) while the worker copies
+  // its next chunk: chunk N's sum is computed by the target as chunk N+1 streams in, and settled (the
+  // comparison, the state, the table's indexes) once that copy is done. One proof in flight per worker.
+  struct ProofSlot {
+    std::future<ChunkSum> target;            // the target's sum of the worker's last chunk
+    std::function<void(ChunkSum)> conclude;  // on the worker's thread (it uses the worker's reader)
+  };
+  std::vector<ProofSlot> slots(static_cast<size_t>(jobs));
+  std::atomic<int64_t> wait_us{0};
+  auto settle = [&](ProofSlot& slot) {
+    if (!slot.target.valid()) return;
+    auto t = Clock::now();
+    ChunkSum sum = slot.target.get();
+    wait_us += static_cast<int64_t>(since(t) * 1e6);
+    auto conclude = std::move(slot.conclude);
+    slot.conclude = nullptr;
+    conclude(sum);
+  };
   StopFlag stop;
   try {
     run_parallel(jobs, work.size(), stop, [&](int w) {
@@ -453,6 +473,8 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
       writer_options.local_infile = true;
       auto writer = std::make_shared<MariadbConnection>(without_database(to), "target", writer_options);
       target_session(*writer);
+      auto prover = std::make_shared<MariadbConnection>(without_database(to), "target", connect);
+      target_session(*prover);
       // LOAD DATA's statements are not bound by max_allowed_packet (the file travels in packets);
       // INSERTs are.
       const bool load_data = writer->scalar("SELECT @@local_infile") == "1";
@@ -460,21 +482,20 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
       if (auto packet = writer->scalar("SELECT @@max_allowed_packet"))
         max_statement = std::clamp<size_t>(std::stoull(*packet) / 2, 64u << 10, 4u << 20);
       if (load_data) max_statement = 8u << 20;
-      return [&, reader, writer, max_statement, load_data](size_t i) {
+      return [&, w, reader, writer, prover, max_statement, load_data](size_t i) {
+        ProofSlot& slot = slots[static_cast<size_t>(w)];
         const ChunkState& cs = work[i];
         const Table& table = *by_name.at(cs.chunk.table);
         const TableName at = target_name(table.name);
-        bool was_done = cs.status == ChunkStatus::done;
-        int64_t rows = cs.rows;
-        std::optional<ChunkSum> streamed;
-        auto copy = [&] {
+        const bool was_done = cs.status == ChunkStatus::done;
+        auto copy = [&]() -> CopyResult {
           auto t = Clock::now();
           pause_point("copy", cs.chunk.id);
           CopyResult r;
           for (int attempt = 1;; ++attempt) {
             try {
               r = copy_chunk(*reader, *writer, table, cs.chunk, at, state.run_id, max_statement,
-                             resumed || was_done, load_data);
+                             resumed || was_done, load_data, o.verify);
               break;
             } catch (const engines::MariadbError& e) {
               writer->exec("ROLLBACK");
@@ -483,82 +504,116 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
             }
           }
           copy_us += static_cast<int64_t>(since(t) * 1e6);
-          rows = r.rows;
-          streamed = r.source_sum;
           rows_done += r.rows;
           rows_copied += r.rows;
           bytes_done += r.bytes;
           ++copied_now;
           pause_point("copied", cs.chunk.id);
+          return r;
         };
-        if (!was_done) copy();
-        ChunkSum source_sum, target_sum;
-        // A chunk copied now: the source's sum was computed by rehome as its rows passed, so only
-        // the target hashes (the source's server is asked only if the two disagree). A chunk an
-        // earlier run copied: both servers hash it.
-        auto prove = [&] {
-          auto t = Clock::now();
-          if (o.verify && streamed) {
-            target_sum = chunk_sum(*writer, table, at, cs.chunk);
-            source_sum = *streamed;
-            if (source_sum.rows != target_sum.rows || source_sum.sum != target_sum.sum) {
+        // The target's side of the proof: COUNT and sum (or COUNT alone with --verify none).
+        auto target_side = [table = &table, chunk = &cs.chunk, at, verify = o.verify](MariadbConnection& c) {
+          if (verify) return chunk_sum(c, *table, at, *chunk);
+          Quote q = [&](const Column& col, const std::string& v) { return key_literal(c, col, v); };
+          auto count = c.scalar(fmt::format("SELECT COUNT(*) FROM {}{}", qualified(at.schema, at.name),
+                                            chunk_where(*table, *chunk, q)));
+          return ChunkSum{std::stoll(count.value_or("0")), ""};
+        };
+        // The chunk's outcome: its check, the state, and the table's indexes after its last chunk.
+        auto record = [&, writer, at](const ChunkState& cs, const Table& table, int64_t rows,
+                                      const ChunkSum& source_sum, const ChunkSum& target_sum) {
+          MariadbChunkCheck check{.id = cs.chunk.id,
+                                  .range = chunk_range_text(table, cs.chunk),
+                                  .source_rows = source_sum.rows,
+                                  .target_rows = target_sum.rows,
+                                  .source_sum = source_sum.sum,
+                                  .target_sum = target_sum.sum};
+          {
+            std::lock_guard l(checks_mutex);
+            checks[cs.chunk.id] = check;
+          }
+          store.update([&](State& s) {
+            for (auto& c : s.chunks) {
+              if (c.chunk.id != cs.chunk.id) continue;
+              c.status = ChunkStatus::done;
+              c.rows = rows;
+              c.source = source_sum;
+              c.target = target_sum;
+              c.verified = check.ok();
+            }
+          });
+          pause_point("between", cs.chunk.id);
+          if (!table.transactional && --nontx_units == 0) lock->release();
+          if (--chunks_left.at(table.name) == 0 && !o.verify_only) {
+            auto t = Clock::now();
+            indexes_built += add_deferred_indexes(*writer, at, deferred.at(table.name));
+            index_us += static_cast<int64_t>(since(t) * 1e6);
+          }
+        };
+
+        if (!was_done) {
+          // Copied now: the source's sum was computed by rehome as its rows passed, so only the
+          // target hashes, on the prover while this worker copies its next chunk (the source's server
+          // is asked only if the two disagree).
+          CopyResult r = copy();
+          settle(slot);
+          slot.target = std::async(std::launch::async, [&, target_side, prover] {
+            auto t = Clock::now();
+            ChunkSum sum = target_side(*prover);
+            verify_us += static_cast<int64_t>(since(t) * 1e6);
+            return sum;
+          });
+          slot.conclude = [&, reader, record, r, i](ChunkSum target_sum) {
+            const ChunkState& cs = work[i];
+            const Table& table = *by_name.at(cs.chunk.table);
+            ChunkSum source_sum = o.verify ? r.source_sum : ChunkSum{r.rows, ""};
+            if (o.verify && (source_sum.rows != target_sum.rows || source_sum.sum != target_sum.sum)) {
+              auto t = Clock::now();
               source_sum = chunk_sum(*reader, table, table.name, cs.chunk);
+              verify_us += static_cast<int64_t>(since(t) * 1e6);
               if (source_sum.sum == target_sum.sum && source_sum.rows == target_sum.rows) {
                 std::lock_guard l(checks_mutex);
                 stream_missed.push_back(cs.chunk.id);
               }
             }
-          } else if (o.verify) {
+            record(cs, table, r.rows, source_sum, target_sum);
+          };
+          return;
+        }
+        // Copied by an earlier run (from an older snapshot): both servers hash it, at once; a chunk
+        // that differs (the source changed since) is copied again and proven again.
+        settle(slot);
+        int64_t rows = cs.rows;
+        ChunkSum source_sum, target_sum;
+        auto prove = [&] {
+          auto t = Clock::now();
+          if (o.verify) {
             auto source_side = std::async(std::launch::async,
                                           [&] { return chunk_sum(*reader, table, table.name, cs.chunk); });
-            target_sum = chunk_sum(*writer, table, at, cs.chunk);
+            target_sum = target_side(*writer);
             source_sum = source_side.get();
           } else {
-            Quote q = [&](const Column& c, const std::string& v) { return key_literal(*writer, c, v); };
-            auto count = writer->scalar(fmt::format(
-                "SELECT COUNT(*) FROM {}{}", qualified(at.schema, at.name), chunk_where(table, cs.chunk, q)));
-            target_sum = {std::stoll(count.value_or("0")), ""};
+            target_sum = target_side(*writer);
             source_sum = {rows, ""};
           }
           verify_us += static_cast<int64_t>(since(t) * 1e6);
         };
         prove();
-        if (was_done && !o.verify_only) {
+        if (!o.verify_only) {
           ++reverified;
           rows_done += rows;
           if (source_sum.rows != target_sum.rows || source_sum.sum != target_sum.sum) {
-            // Copied by an earlier run from an older snapshot, and the source changed since.
             ++recopied;
-            copy();
+            CopyResult r = copy();
+            rows = r.rows;
             prove();
           }
         }
-        MariadbChunkCheck check{.id = cs.chunk.id,
-                                .range = chunk_range_text(table, cs.chunk),
-                                .source_rows = source_sum.rows,
-                                .target_rows = target_sum.rows,
-                                .source_sum = source_sum.sum,
-                                .target_sum = target_sum.sum};
-        {
-          std::lock_guard l(checks_mutex);
-          checks[cs.chunk.id] = check;
-        }
-        store.update([&](State& s) {
-          for (auto& c : s.chunks) {
-            if (c.chunk.id != cs.chunk.id) continue;
-            c.status = ChunkStatus::done;
-            c.rows = rows;
-            c.source = source_sum;
-            c.target = target_sum;
-            c.verified = check.ok();
-          }
-        });
-        pause_point("between", cs.chunk.id);
-        if (!table.transactional && --nontx_units == 0) lock->release();
-        if (--chunks_left.at(table.name) == 0 && !o.verify_only)
-          indexes_built += add_deferred_indexes(*writer, at, deferred.at(table.name));
+        record(cs, table, rows, source_sum, target_sum);
       };
     });
+    // The proofs still in flight when the workers ran out of chunks.
+    for (auto& slot : slots) settle(slot);
   } catch (...) {
     {
       std::lock_guard l(progress_mutex);
@@ -600,6 +655,14 @@ MariadbMigrationReport migrate_mariadb(const MariadbMigrationOptions& o) {
     if (indexes_built > 0)
       step(fmt::format("indexes: {} secondary indexes built after their tables' rows", indexes_built.load()));
   }
+  // Where the time went: wall seconds of the steps before the copy, worker seconds of the rest.
+  step(
+      fmt::format("phases: snapshot and plan {:.1f} s, schema {:.1f} s; worker time: copy {:.1f} s{}, index "
+                  "builds {:.1f} s, target's {} {:.1f} s beside the next chunk's copy (waited for: {:.1f} s)",
+                  snapshot_seconds, report.schema_seconds, report.copy_work_seconds,
+                  o.verify ? " (the source's sums hashed by rehome in its stream)" : "",
+                  static_cast<double>(index_us.load()) / 1e6, o.verify ? "sums" : "row counts",
+                  report.verify_work_seconds, static_cast<double>(wait_us.load()) / 1e6));
   store.update([](State& s) { s.copy_done = true; });
   if (!o.verify_only) mark_run(target, state.run_id, "copied");
 

@@ -811,7 +811,8 @@ int serve() {
 
 int main(int argc, char** argv) {
   if (argc != 3 && argc != 4) {
-    std::fprintf(stderr, "usage: rehome-volume-helper scan|hash|stat|send|space|receive ROOT [nohash|meta]\n");
+    std::fprintf(stderr,
+                 "usage: rehome-volume-helper scan|hash|stat|send|space|receive ROOT [nohash|meta]\n");
     return 2;
   }
   std::string mode = argv[1];
