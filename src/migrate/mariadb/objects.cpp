@@ -8,6 +8,7 @@
 // printed) and SHOW GRANTS. An account that already exists on the target is kept as it is and only
 // gets the grants that name the migrated databases.
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <fmt/format.h>
@@ -214,6 +215,10 @@ void create_objects(MariadbConnection& target, const std::vector<ObjectDef>& obj
         if (!o->time_zone.empty()) settings += ", time_zone = " + target.quote(o->time_zone);
         if (!o->collation.empty()) settings += ", collation_connection = " + target.quote(o->collation);
         target.exec(settings);
+        // DDL commits statement by statement: a run killed in this step left some of them behind.
+        std::string kind = o->kind;
+        for (char& c : kind) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        target.exec(fmt::format("DROP {} IF EXISTS {}", kind, MariadbConnection::quote_name(o->name)));
         for (const auto& s : o->statements) target.exec(o->kind == "view" ? rename_databases(s, db_map) : s);
       } catch (const engines::MariadbError& e) {
         if (o->kind != "view") throw;

@@ -106,6 +106,11 @@ int apply_pre_data(MigrationContext& context) {
   std::string message;
   if (!target.try_exec(sql, &message).empty()) {
     target.try_exec("ROLLBACK");
+    // A run killed during this step: the server runs the text it was sent to its end, COMMIT included,
+    // with nobody left to answer; this run's CREATEs waited for that transaction and then collided.
+    // Its bookkeeping table, created last in the same transaction, says whether it committed.
+    if (!target.scalar(fmt::format("SELECT to_regclass('{}.copied')::text", bookkeeping_schema)).empty())
+      return 0;
     throw UserError(
         fmt::format("creating the schema on the target {} failed (nothing was created): {}",
                     context.target.masked, message),

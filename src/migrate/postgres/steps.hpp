@@ -71,7 +71,8 @@ DumpScript dump_schema(const MigrationContext& context, const std::string& secti
                        const std::vector<std::string>* selection_args = nullptr);
 
 // schema step: pre-data (schemas, types, functions, tables, sequences) in one transaction, plus the
-// bookkeeping tables (the run's identity, the committed units); returns the number of entries created.
+// bookkeeping tables (the run's identity, the committed units); returns the number of entries created (0
+// when a killed run's transaction, which the server finished on its own, created them while this one waited).
 int apply_pre_data(MigrationContext& context);
 // What the target already holds of what the migration would create (at most 20 names).
 std::vector<std::string> conflicting_target_objects(const Selection& selection,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -78,6 +79,33 @@ std::string run_rehome_and_kill_at(const std::vector<std::string>& args, const s
   fs::remove(log);
   EXPECT_NE(output.find(marker), std::string::npos) << "never paused at " << pause_at << ":\n" << output;
   return output;
+}
+
+KilledRun run_rehome_and_kill_when(const std::vector<std::string>& args, const std::function<bool()>& now) {
+  fs::path log = log_path();
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid =
+      spawn(rehome_argv(args), {.log_file = log, .user = RunAs{.uid = ::getuid(), .gid = ::getgid()}});
+  int status = 0;
+  pid_t ended = 0;
+  while ((ended = ::waitpid(pid, &status, WNOHANG)) == 0 && !now())
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  KilledRun run;
+  if (ended == 0) {
+    run.killed = ::kill(pid, SIGKILL) == 0;
+    wait_child(pid);
+  } else {
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.output = slurp(log);
+  fs::remove(log);
+  return run;
+}
+
+KilledRun run_rehome_and_kill_after(const std::vector<std::string>& args, std::chrono::microseconds delay) {
+  const auto deadline = std::chrono::steady_clock::now() + delay;
+  return run_rehome_and_kill_when(args, [deadline] { return std::chrono::steady_clock::now() >= deadline; });
 }
 
 void fill_source(const PostgresServer& pg, const std::string& db, int big_rows) {

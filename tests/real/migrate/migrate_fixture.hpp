@@ -3,7 +3,9 @@
 // rehome binary as a child (so kill -9 hits the process, not a thread of the test).
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -29,6 +31,19 @@ RehomeRun run_rehome_testhooks(const std::vector<std::string>& args,
 // Starts rehome-testhooks with REHOME_TEST_PAUSE_AT=`pause_at`, waits until it reports that pause, kills it
 // with SIGKILL and returns its output so far. Fails the test if it ends before pausing.
 std::string run_rehome_and_kill_at(const std::vector<std::string>& args, const std::string& pause_at);
+
+struct KilledRun {
+  bool killed = false;  // still running when `delay` passed, and killed with SIGKILL
+  int exit_code = -1;   // when it ended before the delay
+  double seconds = 0;   // from the start until it ended or was killed
+  std::string output;   // stdout and stderr so far
+};
+
+// Starts build/rehome with `args` and kills it with SIGKILL as soon as `now()` says so (asked every
+// 2 ms while it runs), unless it ended first: kill -9 at a moment chosen from outside, not by a hook.
+KilledRun run_rehome_and_kill_when(const std::vector<std::string>& args, const std::function<bool()>& now);
+// The same once `delay` has passed.
+KilledRun run_rehome_and_kill_after(const std::vector<std::string>& args, std::chrono::microseconds delay);
 
 // Fills database `db` of `pg` with: many small tables, every awkward type (bytea, json/jsonb,
 // arrays, numeric, timestamptz, NULLs, unicode, a 1 MB text), a table without primary key, an empty
