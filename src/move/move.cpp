@@ -109,6 +109,16 @@ std::string mariadb_url(const model::Service& s, const std::string& side, const 
       v, side, address, port);
 }
 
+// The runbook's phase, except that an application whose only data is a plain volume (the importer's
+// engine "files") is phase 5 like the other applications: it writes (to that volume, and to the
+// databases it uses), so it is held at 0 on the cluster and frozen on the old host. Phase 3 left it
+// running on both sides through the copy, with no freeze.
+int writer_phase(const model::Service& s) {
+  using C = model::Category;
+  if (s.data && s.data->engine == "files" && s.category != C::database && s.category != C::cache) return 5;
+  return runbook::service_phase(s);
+}
+
 std::vector<DataItem> data_items(const Context& c) {
   std::vector<DataItem> out;
   for (const auto& m : runbook::database_moves(c.estate, c.plan, c.old_server))
@@ -174,7 +184,7 @@ Move make_move(const model::Estate& estate, const plan::Plan& plan, const MoveOp
     std::string stack = runbook::stack_of(s);
     c.stacks.insert(stack);
     if (plan::is_edge_proxy(s, estate)) c.edge_proxies.push_back(s.name);
-    if (runbook::service_phase(s) != 5 || s.global) continue;
+    if (writer_phase(s) != 5 || s.global) continue;
     c.held[stack].push_back(s.name);
     if (plan::is_edge_proxy(s, estate)) continue;
     bool writes = volume_owners.count(s.name) > 0;

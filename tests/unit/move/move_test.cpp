@@ -90,6 +90,22 @@ TEST(MoveSteps, MonitoringDeploysFirstAndWritersAreHeldUntilTheCutover) {
   EXPECT_NE(production->actions.back().command.find("holds/production.yml"), std::string::npos);
 }
 
+TEST(MoveSteps, AnAppWhoseDataIsAPlainVolumeIsAWriterHeldAndFrozen) {
+  // The compose importer gives such an app `data: {engine: files}`; the runbook's phase 3 (data)
+  // left it running on both sides through the copy, never frozen.
+  auto e = test::shop();
+  for (auto& s : e.services)
+    if (s.name == "shop-api") s.data = model::DataSpec{.engine = "files"};
+  MoveOptions o;
+  o.old_server = "old";
+  auto m = make_move(e, test::shop_plan(), o);
+  EXPECT_NE(std::find(m.writers.begin(), m.writers.end(), "shop-api"), m.writers.end());
+  EXPECT_NE(m.find("08.freeze.shop-api"), nullptr);
+  const MoveStep* production = m.find("05.deploy.production");
+  ASSERT_NE(production, nullptr);
+  EXPECT_NE(production->actions.front().command.find("shop-api:"), std::string::npos);  // held at 0
+}
+
 TEST(MoveSteps, EveryMoverCopiesThenFinalSyncsThenVerifies) {
   auto m = test::shop_move();
   std::vector<std::string> slugs;
