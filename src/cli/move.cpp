@@ -108,6 +108,12 @@ Register r{
       app.add_option("--converge-timeout", f->o.converge_timeout_seconds,
                      "seconds a stack may take to converge (default 300)");
       app.add_flag("--no-drill", f->no_drill, "leave out the drill step");
+      app.add_option("--drill-stop-command", f->o.drill_stop_command,
+                     "how the drill stops a server's engine ({server}, {host} substituted; default: "
+                     "ssh {host} sudo systemctl stop docker.socket docker)");
+      app.add_option(
+          "--drill-flags", f->o.drill_flags,
+          "more `rehome drill` flags, verbatim (e.g. \"--dispatcher-heartbeat 2s --timeout 60s\")");
       return [f]() { return run(*f); };
     }};
 

@@ -106,6 +106,19 @@ TEST(MoveSteps, AnAppWhoseDataIsAPlainVolumeIsAWriterHeldAndFrozen) {
   EXPECT_NE(production->actions.front().command.find("shop-api:"), std::string::npos);  // held at 0
 }
 
+TEST(MoveSteps, TheDrillRunsOnTheMovedStackWithAStopCommand) {
+  MoveOptions o;
+  o.drill_stop_command = "kill -KILL $(cat /run/{server}.pid)";
+  o.drill_flags = "--timeout 60s";
+  auto m = test::shop_move(o);
+  const MoveStep* drill = m.find("15.drill");
+  ASSERT_NE(drill, nullptr);
+  const auto& cmd = drill->actions.front().command;
+  EXPECT_NE(cmd.find("--stop-command 'kill -KILL $(cat /run/{server}.pid)'"), std::string::npos) << cmd;
+  EXPECT_NE(cmd.find(" --stack "), std::string::npos) << cmd;
+  EXPECT_NE(cmd.find(" --timeout 60s --json >"), std::string::npos) << cmd;
+}
+
 TEST(MoveSteps, EveryMoverCopiesThenFinalSyncsThenVerifies) {
   auto m = test::shop_move();
   std::vector<std::string> slugs;
