@@ -57,6 +57,7 @@ int run(MoveFlags& f) {
   }
   x.yes = f.yes;
   x.env = runbook::load_credentials(f.credentials);
+  x.docker_hosts = f.o.engines;
   x.confirm = [](const std::string&) {
     std::cout << "Type yes to go on: " << std::flush;
     std::string answer;

@@ -279,6 +279,22 @@ TEST(MoveExecute, RunsEveryStepAndMeasuresTheFreezeWindow) {
   EXPECT_TRUE(ev.no_return_passed);
 }
 
+TEST(MoveExecute, AServerGivenAnEngineRunsItsCommandsAgainstThatEngine) {
+  Work w;
+  auto m = test::shop_move();
+  test::FakeTransport t;
+  test::FakeMovers movers;
+  std::int64_t now = 0;
+  auto o = options_in(w, &now);
+  o.docker_hosts = {{m.first_manager, "unix:///run/manager.sock"}};
+  std::ostringstream out;
+  ASSERT_EQ(execute_move(m, t, movers, o, out), 0) << out.str();
+  for (size_t i = 0; i < t.commands.size(); ++i)
+    EXPECT_EQ(t.docker_hosts[i],
+              t.commands[i].rfind(m.first_manager + ": ", 0) == 0 ? "unix:///run/manager.sock" : "")
+        << t.commands[i];
+}
+
 TEST(MoveExecute, KilledBetweenAnyTwoStepsResumesToTheSameEndWithoutRedoingDoneSteps) {
   auto m = test::shop_move();
   // How many commands a whole run sends.
