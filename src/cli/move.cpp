@@ -47,6 +47,7 @@ int run(MoveFlags& f) {
   auto plan = f.plan.empty() ? plan::make_plan(estate) : plan::load_plan(f.plan, estate);
   f.o.engines = pairs(f.engines, "--engine", estate);
   f.o.drill = !f.no_drill;
+  f.o.credentials_file = f.credentials;
   auto m = move::make_move(estate, plan, f.o);
   move::ExecuteOptions x;
   x.work_dir = f.o.work_dir;

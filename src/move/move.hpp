@@ -58,8 +58,9 @@ struct MoveOptions {
   std::string rehome = "rehome";  // how commands call rehome itself
   int jobs = 4;                   // parallel connections per database mover
   int converge_timeout_seconds = 300;
-  std::string compose_project;  // the old host's compose project label; empty: any
-  bool drill = true;            // run the drill step
+  std::string compose_project;   // the old host's compose project label; empty: any
+  std::string credentials_file;  // --credentials: given to validate (its probes' passwords)
+  bool drill = true;             // run the drill step
   // How the drill stops a server's engine ({server}, {host} substituted; `rehome drill --stop-command`,
   // which it requires), and more `rehome drill` flags, verbatim (e.g. "--dispatcher-heartbeat 2s").
   std::string drill_stop_command = "ssh {host} sudo systemctl stop docker.socket docker";
