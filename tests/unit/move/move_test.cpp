@@ -229,7 +229,7 @@ TEST(MoveSteps, FreezeThenFinalSyncThenEdgeOldStopsBeforeNewBindsThenWriters) {
   EXPECT_NE(m.steps[old_stop].actions.front().command.find("com.docker.compose.service=traefik"),
             std::string::npos);
   EXPECT_NE(
-      m.steps[new_bind].actions.front().command.find("docker service scale --detach=false edge_traefik=1"),
+      m.steps[new_bind].actions.front().command.find("docker service scale --detach=true edge_traefik=1"),
       std::string::npos);
   // The point of no return is the first step starting new writers, after the edge handover.
   ASSERT_FALSE(m.point_of_no_return.empty());
