@@ -85,11 +85,24 @@ std::vector<Step> close_reach_steps(const Reach& r, int phase, const std::string
   unpublish.what =
       fmt::format("Removes the runner's port {} of {}: the database is on its overlay only again.",
                   runner_port(r.engine), r.swarm_service);
-  unpublish.command = open[1].rollback;
+  // Not --detach=false: that waits out the stack's update monitor (30 s a database), and in a move this
+  // runs under the write freeze (34 s a database measured). The check waits instead until the task
+  // restarted without the port (stop-first: the new task runs once the old one is gone), so the rule
+  // below still comes out only after the port closed.
+  unpublish.command =
+      fmt::format("docker service update --detach=true --publish-rm published={},target={},mode=host {}",
+                  runner_port(r.engine), engine_port(r.engine), r.swarm_service);
   unpublish.verify = fmt::format(
-      "! docker service inspect {} --format '{{{{json .Endpoint.Ports}}}}' | grep -q "
-      "'\"PublishedPort\":{}'",
-      r.swarm_service, runner_port(r.engine));
+      "! docker service inspect {0} --format '{{{{json .Endpoint.Ports}}}}' | grep -q "
+      "'\"PublishedPort\":{1}' && {{ {2}; }}",
+      r.swarm_service, runner_port(r.engine),
+      retry_until(
+          fmt::format("t=$(docker service ps -q --filter desired-state=running {0}); [ -n \"$t\" ] && "
+                      "docker service ps --filter desired-state=running --format '{{{{.CurrentState}}}}' {0} "
+                      "| grep -q '^Running' && ! docker inspect --format '{{{{json .Status.PortStatus}}}}' "
+                      "$t | grep -q '\"PublishedPort\":{1}'",
+                      r.swarm_service, runner_port(r.engine)),
+          120));
   unpublish.rollback = open[1].command;
   Step unguard;
   unguard.id = fmt::format("{}.unreach-guard.{}", prefix, r.service);
