@@ -33,17 +33,20 @@ std::string for_rules(const Reach& r, const std::string& joiner,
   return join(parts, joiner);
 }
 
-// Retries (120 s) until the service's task runs and does (or no longer does) publish `port` on its node.
-// The reach steps update detached and wait with this: --detach=false also waits out the stack's update
-// monitor (30 s a database), and in `rehome move` the unpublish runs under the write freeze (34-35 s a
-// database measured end to end).
+// Retries (120 s) until the service's endpoint and its running task both do (or no longer do) publish
+// `port` on its node. The reach steps update detached and wait with this: --detach=false also waits
+// out the stack's update monitor (30 s a database), and in `rehome move` the unpublish runs under the
+// write freeze (34-35 s a database measured end to end). The endpoint is updated asynchronously too.
 std::string task_publishes(const std::string& service, int port, bool publishes) {
+  const std::string no = publishes ? "" : "! ";
   return retry_until(
-      fmt::format("t=$(docker service ps -q --filter desired-state=running {0}); [ -n \"$t\" ] && "
-                  "docker service ps --filter desired-state=running --format '{{{{.CurrentState}}}}' {0} | "
-                  "grep -q '^Running' && {2}docker inspect --format '{{{{json .Status.PortStatus}}}}' $t | "
-                  "grep -q '\"PublishedPort\":{1}'",
-                  service, port, publishes ? "" : "! "),
+      fmt::format(
+          "{{ {2}docker service inspect {0} --format '{{{{json .Endpoint.Ports}}}}' | grep -q "
+          "'\"PublishedPort\":{1}'; }} && t=$(docker service ps -q --filter desired-state=running {0}) && "
+          "[ -n \"$t\" ] && docker service ps --filter desired-state=running --format "
+          "'{{{{.CurrentState}}}}' {0} | grep -q '^Running' && {2}docker inspect --format "
+          "'{{{{json .Status.PortStatus}}}}' $t | grep -q '\"PublishedPort\":{1}'",
+          service, port, no),
       120);
 }
 
@@ -78,10 +81,7 @@ std::vector<Step> open_reach_steps(const Reach& r, int phase, const std::string&
   publish.command =
       fmt::format("docker service update --detach=true --publish-add mode=host,published={},target={} {}",
                   runner_port(r.engine), engine_port(r.engine), r.swarm_service);
-  publish.verify = fmt::format(
-      "docker service inspect {} --format '{{{{json .Endpoint.Ports}}}}' | grep -q "
-      "'\"PublishedPort\":{}' && {{ {}; }}",
-      r.swarm_service, runner_port(r.engine), task_publishes(r.swarm_service, runner_port(r.engine), true));
+  publish.verify = task_publishes(r.swarm_service, runner_port(r.engine), true);
   // --publish-rm matches a port by its target, protocol and mode (the published port is not compared).
   publish.rollback =
       fmt::format("docker service update --detach=false --publish-rm published={},target={},mode=host {}",
@@ -104,10 +104,7 @@ std::vector<Step> close_reach_steps(const Reach& r, int phase, const std::string
   unpublish.command =
       fmt::format("docker service update --detach=true --publish-rm published={},target={},mode=host {}",
                   runner_port(r.engine), engine_port(r.engine), r.swarm_service);
-  unpublish.verify = fmt::format(
-      "! docker service inspect {} --format '{{{{json .Endpoint.Ports}}}}' | grep -q "
-      "'\"PublishedPort\":{}' && {{ {}; }}",
-      r.swarm_service, runner_port(r.engine), task_publishes(r.swarm_service, runner_port(r.engine), false));
+  unpublish.verify = task_publishes(r.swarm_service, runner_port(r.engine), false);
   unpublish.rollback = open[1].command;
   Step unguard;
   unguard.id = fmt::format("{}.unreach-guard.{}", prefix, r.service);
