@@ -14,6 +14,7 @@ build=(cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
 # Real engines the tests start on loopback or in network namespaces they make themselves.
 real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io iproute2 iptables git
       restic openssh-server coinor-cbc pgcopydb chromium
+      rclone   # backup's REST repositories: `rclone serve restic` (Debian has no restic-rest-server)
       mariadb-server mariadb-client   # migrate mariadb's real tests start mariadbd on loopback
       mydumper)   # bench/mariadb-bench.sh compares with mydumper/myloader
 # generate: validators of the generated stacks, monitoring files and scripts.

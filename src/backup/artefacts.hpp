@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backup/manifest.hpp"
+#include "backup/run.hpp"
 #include "backup/stream.hpp"
 
 namespace rehome::engines {
@@ -27,6 +28,33 @@ Artefact dump_postgres(const std::string& url, const std::filesystem::path& fold
 // sha256 and row counts.
 std::pair<Artefact, StreamedDump> stream_postgres(const std::string& url, const std::vector<Restic>& repos,
                                                   const std::vector<std::string>& tags, Manifest head);
+
+// The manifest callback of a streamed artefact (stream_into's last argument): records the stream's size
+// and sha256 in `a` (then `finish(a)`, e.g. the files a volume's tar held) and returns the manifest of
+// `head` holding just `a`. `a` and `head` must outlive the stream.
+std::function<std::string(std::int64_t, const std::string&)> manifest_sealing(
+    Artefact& a, Manifest& head, std::function<void(Artefact&)> finish = {});
+
+struct MariadbStreamed {
+  Artefact artefact;
+  StreamedDump streamed;
+  std::int64_t lock_ms =
+      0;  // how long writers waited (FLUSH TABLES WITH READ LOCK until the dump's snapshot)
+};
+// `mariadb-dump --single-transaction` of one database streamed like stream_postgres, its row counts and
+// CHECKSUM TABLE values taken in the dump's own snapshot (dump_mariadb.cpp says how); credentials through
+// a 0600 option file (--defaults-extra-file), never argv.
+MariadbStreamed stream_mariadb(const std::string& url, const std::vector<Restic>& repos,
+                               const std::vector<std::string>& tags, Manifest head);
+
+struct VolumeStreamed {
+  Artefact artefact;  // files: every entry's sha256 (volume_tar.hpp)
+  StreamedDump streamed;
+};
+// A volume (a folder, or with source.engine a named volume read through that Docker engine) streamed
+// into restic as a plain tar with its per-file manifest (stream_volume.cpp).
+VolumeStreamed stream_volume(const Source& source, const std::vector<Restic>& repos,
+                             const std::vector<std::string>& tags, Manifest head);
 
 // BGSAVE, wait until LASTSAVE moves, copy the RDB from CONFIG GET dir/dbfilename. When that file is
 // not reachable from here (Redis on another machine), fetches it with `redis-cli --rdb` instead.

@@ -89,7 +89,9 @@ void count(AuditItem& item, const Coverage& c) {
 
 }  // namespace
 
-bool engine_supported(const std::string& engine) { return engine == "postgres" || engine == "redis"; }
+bool engine_supported(const std::string& engine) {
+  return engine == "postgres" || engine == "redis" || engine == "mariadb" || engine == "mysql";
+}
 
 int AuditReport::failing() const {
   return static_cast<int>(

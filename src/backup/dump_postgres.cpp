@@ -130,6 +130,17 @@ Artefact dump_postgres(const std::string& url, const fs::path& folder) {
   return a;
 }
 
+std::function<std::string(std::int64_t, const std::string&)> manifest_sealing(
+    Artefact& a, Manifest& head, std::function<void(Artefact&)> finish) {
+  return [&a, &head, finish](std::int64_t size, const std::string& sha256) {
+    a.size = size;
+    a.sha256 = sha256;
+    if (finish) finish(a);
+    head.artefacts = {a};
+    return manifest_to_json(head);
+  };
+}
+
 std::pair<Artefact, StreamedDump> stream_postgres(const std::string& url, const std::vector<Restic>& repos,
                                                   const std::vector<std::string>& tags, Manifest head) {
   auto pg_dump = require_program("pg_dump", "postgresql-client-15");
@@ -148,12 +159,7 @@ std::pair<Artefact, StreamedDump> stream_postgres(const std::string& url, const 
     // in one row into a different byte stream for the rest of the table.
     streamed = stream_dump({pg_dump.string(), "--format=custom", "--compress=0", "--snapshot=" + st.snapshot,
                             "--no-password", "--dbname=" + child.conninfo_without_password},
-                           env, a.name, repos, tags, [&](std::int64_t size, const std::string& sha256) {
-                             a.size = size;
-                             a.sha256 = sha256;
-                             head.artefacts = {a};
-                             return manifest_to_json(head);
-                           });
+                           env, a.name, repos, tags, manifest_sealing(a, head));
   } catch (const UserError& e) {
     throw UserError(fmt::format("{} of {}", e.what(), a.source), e.hint());
   }

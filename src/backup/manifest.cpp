@@ -29,7 +29,10 @@ std::string manifest_to_json(const Manifest& m) {
     json j = {{"name", a.name},          {"kind", a.kind},      {"source", a.source}, {"size", a.size},
               {"time", iso_utc(a.time)}, {"unix_time", a.time}, {"sha256", a.sha256}};
     if (!a.database.empty()) j["database"] = a.database;
-    if (a.kind == "postgres") j["row_counts"] = a.row_counts;
+    if (a.kind == "postgres" || a.kind == "mariadb") j["row_counts"] = a.row_counts;
+    if (!a.checksums.empty()) j["checksums"] = a.checksums;
+    if (!a.binlog_position.empty()) j["binlog_position"] = a.binlog_position;
+    if (!a.files.empty()) j["files"] = a.files;
     arts.push_back(std::move(j));
   }
   json doc = {{"format", Manifest::format_name},
@@ -75,6 +78,9 @@ Manifest manifest_from_json(const std::string& text, const std::string& where) {
       a.database = j.value("database", "");
       if (j.contains("row_counts"))
         a.row_counts = j.at("row_counts").get<std::map<std::string, std::int64_t>>();
+      if (j.contains("checksums")) a.checksums = j.at("checksums").get<std::map<std::string, std::string>>();
+      a.binlog_position = j.value("binlog_position", "");
+      if (j.contains("files")) a.files = j.at("files").get<std::map<std::string, std::string>>();
       m.artefacts.push_back(std::move(a));
     }
     return m;

@@ -7,17 +7,23 @@
 
 namespace rehome::backup {
 
-// One file of a backup: a PostgreSQL dump, a Redis RDB or a volume tarball.
+// One file of a backup: a PostgreSQL or MariaDB dump, a Redis RDB or a volume tar.
 struct Artefact {
   std::string name;    // file name inside the backup folder, e.g. "postgres-127.0.0.1-5432-app.dump"
-  std::string kind;    // postgres | redis | volume
+  std::string kind;    // postgres | mariadb | redis | volume
   std::string source;  // where it came from, secrets masked
   std::int64_t size = 0;
   std::int64_t time = 0;  // unix seconds when it was taken
   std::string sha256;
   std::string database;  // postgres: the database name (what verify restores)
   std::map<std::string, std::int64_t>
-      row_counts;  // postgres: "schema.table" -> rows, same snapshot as the dump
+      row_counts;  // postgres: "schema.table" -> rows; mariadb: "table" -> rows; same snapshot as the dump
+  // mariadb: "table" -> CHECKSUM TABLE's value, taken in the dump's snapshot (a restore must give it back)
+  std::map<std::string, std::string> checksums;
+  std::string binlog_position;  // mariadb: "file:position" of the dump's snapshot ("" without a binlog)
+  // volume (a plain tar stream): every regular file's sha256 and every symlink's "symlink:TARGET", by
+  // its path inside the volume ("dir/file.txt")
+  std::map<std::string, std::string> files;
 };
 
 // manifest.json of one backup folder. A backup folder without a manifest is not a backup.

@@ -26,6 +26,7 @@ namespace {
 // The service a source belongs to, for the restic tag.
 std::string service_of(const Source& s) {
   if (!s.service.empty()) return s.service;
+  if (s.kind == "volume" && !s.engine.empty()) return s.target;
   if (s.kind == "volume") return fs::path(s.target).lexically_normal().filename().string();
   auto url = engines::try_parse_url(s.target);
   return url ? url->host : std::string();
@@ -42,6 +43,21 @@ std::vector<std::string> estate_tags(const std::string& estate) {
   std::vector<std::string> tags = {"rehome"};
   if (!estate.empty()) tags.push_back(snapshot_tags(estate, "", "")[1]);
   return tags;
+}
+
+// One streamed artefact's snapshots and failures, per repository.
+void record_streamed(const Artefact& a, const StreamedDump& streamed, const std::string& service,
+                     RepoRunResult& result, const Progress& progress) {
+  for (const auto& [where, summary] : streamed.summaries) {
+    progress(fmt::format("      {} {} streamed -> {} snapshot {} ({} new in the repository)", a.name,
+                         model::format_bytes(a.size), where, summary.snapshot_id,
+                         model::format_bytes(summary.data_added)));
+    result.stored.push_back({where, service, a.kind, a, summary});
+  }
+  for (const auto& [where, why] : streamed.failures) {
+    result.failures.push_back(why);
+    progress(fmt::format("✗ {}", why));
+  }
 }
 
 }  // namespace
@@ -131,16 +147,26 @@ RepoRunResult backup_to_repositories(const RepoRunOptions& o) {
         head.host = hostname();
         auto [a, streamed] =
             stream_postgres(s.target, repos, snapshot_tags(o.estate, service_of(s), "postgres"), head);
-        for (const auto& [where, summary] : streamed.summaries) {
-          o.progress(fmt::format("      {} {} streamed -> {} snapshot {} ({} new in the repository)", a.name,
-                                 model::format_bytes(a.size), where, summary.snapshot_id,
-                                 model::format_bytes(summary.data_added)));
-          result.stored.push_back({where, service_of(s), a.kind, a, summary});
-        }
-        for (const auto& [where, why] : streamed.failures) {
-          result.failures.push_back(why);
-          o.progress(fmt::format("✗ {}", why));
-        }
+        record_streamed(a, streamed, service_of(s), result, o.progress);
+        continue;
+      }
+      if (s.kind == "volume") {  // a plain tar stream with its per-file manifest
+        Manifest head;
+        head.estate = o.estate;
+        head.host = hostname();
+        auto v = stream_volume(s, repos, snapshot_tags(o.estate, service_of(s), "volume"), head);
+        record_streamed(v.artefact, v.streamed, service_of(s), result, o.progress);
+        continue;
+      }
+      if (s.kind == "mariadb") {  // streamed too, counts and checksums in the dump's snapshot
+        Manifest head;
+        head.estate = o.estate;
+        head.host = hostname();
+        auto m = stream_mariadb(s.target, repos, snapshot_tags(o.estate, service_of(s), "mariadb"), head);
+        o.progress(fmt::format(
+            "      writes waited {} ms for the dump's snapshot{}", m.lock_ms,
+            m.artefact.binlog_position.empty() ? "" : " at binlog " + m.artefact.binlog_position));
+        record_streamed(m.artefact, m.streamed, service_of(s), result, o.progress);
         continue;
       }
       artefacts = take_artefacts(s, incoming);
@@ -214,7 +240,7 @@ RepoVerifyResult verify_repository(const RepoVerifyOptions& o) {
       }
       StoredBackup b{*folder, manifest_from_json(read_file(*folder / manifest_file), label), std::nullopt};
       r.bytes += b.manifest.total_bytes();
-      check_backup(b, o.restore_url, r, o.progress);
+      check_backup(b, {o.restore_url, o.restore_mariadb_url}, r, o.progress);
       std::error_code ec;
       fs::remove_all(target, ec);
     } catch (const UserError& e) {

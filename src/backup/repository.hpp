@@ -52,7 +52,8 @@ struct RepoVerifyOptions {
   std::string estate;         // only this estate's snapshots ("" = every rehome snapshot)
   int read_data_percent = 5;  // restic check --read-data-subset
   std::int64_t max_age_seconds = 24 * 3600;
-  std::optional<std::string> restore_url;  // scratch PostgreSQL server for the restore test
+  std::optional<std::string> restore_url;          // scratch PostgreSQL server for the restore test
+  std::optional<std::string> restore_mariadb_url;  // throwaway MariaDB server for the restore test
   std::optional<std::filesystem::path> textfile;
   std::map<std::string, std::string> labels;
   std::filesystem::path scratch = "/var/tmp";  // restores land in a throwaway folder under it

@@ -179,6 +179,11 @@ ResticProbe Restic::probe(std::chrono::seconds timeout) const {
     return {Reach::unreachable, fmt::format("no answer within {} s", timeout.count())};
   std::string why = trim(r.err);
   if (contains(why, "wrong password")) return {Reach::wrong_password, why};
+  // A REST server that does not answer: restic 0.14 asks "Is there a repository ...?" after a refused
+  // connection too, so the network's own words come first.
+  for (const char* down : {"connection refused", "no such host", "i/o timeout", "no route to host",
+                           "network is unreachable", "connection reset"})
+    if (contains(why, down)) return {Reach::unreachable, why};
   // restic asks this only after it reached the storage (the folder, the sftp session, the REST server).
   if (contains(why, "Is there a repository at the following location")) return {Reach::no_repository, why};
   return {Reach::unreachable, why};

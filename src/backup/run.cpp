@@ -9,9 +9,11 @@
 #include <fmt/format.h>
 
 #include "backup/artefacts.hpp"
+#include "backup/mariadb_client.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
+#include "engines/mariadb_url.hpp"
 #include "engines/postgres_url.hpp"
 #include "engines/url.hpp"
 #include "model/units.hpp"
@@ -52,6 +54,7 @@ std::string url_kind(const std::string& url) {
   auto engine = parsed ? engines::engine_of(parsed->scheme) : std::nullopt;
   if (engine == engines::Engine::postgres) return "postgres";
   if (engine == engines::Engine::redis) return "redis";
+  if (engine == engines::Engine::mariadb) return "mariadb";
   return "";
 }
 
@@ -64,6 +67,12 @@ std::vector<Source> expand_sources(const std::vector<Source>& in) {
         engines::parse_pg_url(s.target, "--url", engines::PgDatabase::optional).database.empty()) {
       for (const auto& db : list_databases(s.target))
         sources.push_back({"postgres", engines::with_database(s.target, db), s.service});
+    } else if (s.kind == "mariadb" && engines::parse_mariadb_url(s.target, "--url").database.empty()) {
+      for (const auto& db : list_mariadb_databases(s.target)) {
+        auto with_db = s;
+        with_db.target = (s.target.ends_with("/") ? s.target : s.target + "/") + db;
+        sources.push_back(with_db);
+      }
     } else {
       sources.push_back(s);
     }
@@ -74,12 +83,13 @@ std::vector<Source> expand_sources(const std::vector<Source>& in) {
 Source source_from_url(const std::string& url) {
   auto kind = url_kind(url);
   if (kind.empty())
-    throw UserError(fmt::format("--url {}: not a postgres:// or redis:// URL", mask_url(url)),
-                    "write it like postgresql://user@host:5432/db or redis://host:6379");
+    throw UserError(fmt::format("--url {}: not a postgres://, mariadb:// or redis:// URL", mask_url(url)),
+                    "write it like postgresql://user@host:5432/db, mariadb://user@host:3306/db (password in "
+                    "MYSQL_PWD or ~/.my.cnf) or redis://host:6379");
   return {kind, url};
 }
 
-std::vector<Source> sources_from_estate(const model::Estate& estate, const fs::path& volume_root) {
+std::vector<Source> sources_from_estate(const model::Estate& estate, const std::string& docker_engine) {
   std::vector<Source> out;
   for (const auto& svc : estate.services) {
     if (!svc.data || svc.data->replica_of) continue;
@@ -88,14 +98,21 @@ std::vector<Source> sources_from_estate(const model::Estate& estate, const fs::p
         out.push_back({"postgres", fmt::format("postgresql://{}:5432/{}", svc.name, db), svc.name});
       if (svc.data->databases.empty())
         out.push_back({"postgres", fmt::format("postgresql://{}:5432", svc.name), svc.name});
+    } else if (svc.data->engine == "mariadb" || svc.data->engine == "mysql") {
+      for (const auto& db : svc.data->databases)
+        out.push_back({"mariadb", fmt::format("mariadb://{}:3306/{}", svc.name, db), svc.name});
+      if (svc.data->databases.empty())
+        out.push_back({"mariadb", fmt::format("mariadb://{}:3306", svc.name), svc.name});
     } else if (svc.data->engine == "redis") {
       out.push_back({"redis", fmt::format("redis://{}:6379", svc.name), svc.name});
     }
   }
   for (const auto& name : estate.backup.volumes) {
     fs::path p = name;
-    out.push_back(
-        {"volume", (p.is_absolute() ? p : volume_root / name / "_data").string(), p.filename().string()});
+    if (p.is_absolute())
+      out.push_back({"volume", p.string(), p.filename().string(), ""});
+    else
+      out.push_back({"volume", name, name, docker_engine});
   }
   return out;
 }

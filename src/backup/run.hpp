@@ -14,9 +14,12 @@ using Progress = std::function<void(const std::string& line)>;
 
 // What one run backs up.
 struct Source {
-  std::string kind;     // postgres | redis | volume (| mariadb once its client lands)
+  std::string kind;     // postgres | mariadb | redis | volume
   std::string target;   // a URL (postgres/redis) or a folder (volume)
   std::string service;  // the estate's service or volume name (restic tag); empty: taken from the target
+  // volume: the Docker engine (unix:///var/run/docker.sock) that holds the named volume `target`;
+  // empty: `target` is a folder read with tar
+  std::string engine;
 };
 
 // This machine's name (recorded in manifests).
@@ -33,13 +36,14 @@ std::vector<Artefact> take_artefacts(const Source& source, const std::filesystem
 
 // Databases and volumes of an estate: every PostgreSQL database and Redis of a service that is not a
 // replica, addressed by service name (Swarm DNS) on the default port with credentials from the
-// environment (PGUSER/PGPASSWORD, ...), and the volumes of backup.volumes under Docker's volume root.
+// environment (PGUSER/PGPASSWORD, MYSQL_PWD, ...), and the volumes of backup.volumes: a name is read
+// through `docker_engine` (Engine API), an absolute path as a folder.
 // Engines rehome cannot dump are left out (`backup audit` names them).
 std::vector<Source> sources_from_estate(const model::Estate& estate,
-                                        const std::filesystem::path& volume_root = "/var/lib/docker/volumes");
+                                        const std::string& docker_engine = "unix:///var/run/docker.sock");
 
-// A URL given on the command line: postgres://... (a URL without a database means every database of
-// the server), redis://... Throws UserError for anything else.
+// A URL given on the command line: postgres://... or mariadb:// / mysql:// (a URL without a database
+// means every database of the server), redis://... Throws UserError for anything else.
 Source source_from_url(const std::string& url);
 
 }  // namespace rehome::backup

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "backup/survey.hpp"
+#include "backup/target_location.hpp"
 #include "common/error.hpp"
 
 namespace rehome::backup {
@@ -76,22 +76,26 @@ std::pair<int, int> parse_daily_time(const std::string& schedule) {
 
 void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings) {
   o.mirror = !settings.git_mirrors.empty() && !settings.mirror_remote.empty();
+  for (const auto& v : settings.volumes)
+    if (!v.starts_with("/")) o.docker_volumes = true;
+  std::vector<TargetLocation> parsed;
   for (const auto& t : settings.targets) {
-    const auto& loc = t.location;
-    auto colon = loc.find(":/");
-    std::string host = colon == std::string::npos ? "" : loc.substr(0, colon);
-    if (t.kind == "local" && !host.empty() && host.find_first_of("@:") == std::string::npos) {
-      o.repositories.push_back(loc.substr(colon + 1));  // the backup disk of the server the job runs on
-      if (o.server.empty()) o.server = host;
-      continue;
-    }
-    auto location = restic_location(loc);
-    if (!location)
-      throw UserError(
-          fmt::format("backup target {}: \"{}\" is not a restic repository location", t.name, loc),
-          "write /path, user@host:/path, sftp:user@host:/path or rest:http://host:8000/name");
-    o.repositories.push_back(*location);
+    parsed.push_back(parse_target_location(t.location));
+    if (parsed.back().kind == TargetLocation::Kind::invalid)
+      throw UserError(fmt::format("backup target {}: {}", t.name, parsed.back().reason),
+                      "write /path, user@host:/path, sftp:user@host:/path or rest:http://host:8000/name");
   }
+  // The job runs on the server of the first local target named by host ("hppavilion:/mnt/data/backups"),
+  // unless --server placed it: that target is its own disk there, every other one is reached as the
+  // audit reaches it (the same parser), e.g. another server's "nas:/backups" over sftp.
+  if (o.server.empty())
+    for (size_t i = 0; i < parsed.size(); ++i)
+      if (settings.targets[i].kind == "local" && parsed[i].kind == TargetLocation::Kind::ssh &&
+          parsed[i].user.empty()) {
+        o.server = parsed[i].host;
+        break;
+      }
+  for (const auto& p : parsed) o.repositories.push_back(p.repository_from(o.server));
 }
 
 std::vector<std::vector<std::string>> job_commands(const ScheduleOptions& o) {
@@ -110,7 +114,7 @@ std::vector<std::vector<std::string>> job_commands(const ScheduleOptions& o) {
     verify.insert(verify.end(), {"--estate", o.estate_name});
     prune.insert(prune.end(), {"--estate", o.estate_name});
   }
-  if (!o.restore_url.empty()) verify.insert(verify.end(), {"--restore-url", o.restore_url});
+  for (const auto& url : o.restore_urls) verify.insert(verify.end(), {"--restore-url", url});
   if (!o.textfile.empty()) verify.insert(verify.end(), {"--textfile", o.textfile});
   // Every repository, local and off-site, gets its own copy, restore test and restic forget.
   for (const auto& r : o.repositories)
@@ -134,8 +138,12 @@ std::map<std::string, std::string> render_systemd(const ScheduleOptions& o) {
     exec += fmt::format("ExecStart={}\n", command_line(o.rehome_path, args));
   std::map<std::string, std::string> files = {
       {"rehome-backup.service",
-       oneshot_service(fmt::format("Runs the backup, checks it (checksums{}), then prunes.",
-                                   o.restore_url.empty() ? "" : " and a restore test"),
+       oneshot_service(fmt::format("Runs the backup, checks it (checksums{}), then prunes.{}",
+                                   o.restore_urls.empty() ? "" : " and a restore test",
+                                   o.server.empty() ? ""
+                                                    : fmt::format("\n# Install on {}: its own targets are "
+                                                                  "folders there, the others over sftp.",
+                                                                  o.server)),
                        fmt::format("rehome backup of {}", estate),
                        exec + "IOSchedulingClass=idle\nTimeoutStartSec=6h\n")},
       {"rehome-backup.timer",
@@ -189,6 +197,8 @@ std::map<std::string, std::string> render_swarm(const ScheduleOptions& o) {
     volumes += fmt::format("      - {}:{}\n", dir, dir);
   }
   if (!o.estate_file.empty()) volumes += fmt::format("      - {}:{}:ro\n", o.estate_file, o.estate_file);
+  if (o.docker_volumes)  // named volumes are read through the node's engine (a read-only helper container)
+    volumes += "      - /var/run/docker.sock:/var/run/docker.sock\n";
   std::string placement =
       o.server.empty() ? "        # add: constraints: [node.hostname == <server with the backup disk>]\n"
                        : fmt::format("        constraints:\n          - node.hostname == {}\n", o.server);

@@ -14,20 +14,23 @@ struct ScheduleOptions {
   // off-site (password: RESTIC_PASSWORD[_FILE] from the EnvironmentFile / Swarm secret).
   std::vector<std::string> repositories;
   std::string textfile = "/var/lib/node_exporter/textfile/rehome_backup.prom";
-  std::string restore_url;  // scratch server for the restore test; empty = checksum-only verify
+  // scratch PostgreSQL / throwaway MariaDB servers for the restore test; none = checksum-only verify
+  std::vector<std::string> restore_urls;
   model::RetentionPolicy retention;
   std::string rehome_path = "/usr/local/bin/rehome";
   std::string image = "rehome:0.1.0";  // swarm: an image with rehome and the PostgreSQL/Redis clients
   std::string server;                  // swarm: node that holds the backup disk (node.hostname)
   bool mirror = false;                 // systemd: also an hourly Git mirror job (the estate has git_mirrors)
+  bool docker_volumes = false;         // swarm: named volumes are read through the engine (socket mounted)
   std::string forge;                   // base URL of the forge, for repository names
   std::string mirror_textfile = "/var/lib/node_exporter/textfile/rehome_mirror.prom";
 };
 
-// Every target becomes a restic repository (survey.hpp's restic_location): "/srv/backups" as it is,
-// "user@host:/path" -> "sftp:user@host:/path", "sftp:..."/"rest:..." as they are; a local target on a
-// named server ("hppavilion:/mnt/data/backups", no user) is the folder on that server, where the Swarm job
-// is placed (server). A location restic cannot open throws UserError naming the target.
+// Every target becomes a restic repository, read by target_location.hpp's parser (the one `backup audit`
+// uses): "/srv/backups" as it is, "user@host:/path" -> "sftp:user@host:/path", "sftp:..."/"rest:..." as
+// they are. The job is placed on `server` (--server, else the host of the first user-less local target,
+// "hppavilion:/mnt/data/backups"); a user-less "host:/path" on that server is its folder there, on any
+// other host it is "sftp:host:/path". A location restic cannot open throws UserError naming the target.
 void apply_targets(ScheduleOptions& o, const model::BackupSettings& settings);
 
 // "03:00" -> {3, 0}; throws UserError naming the value when it is not HH:MM.

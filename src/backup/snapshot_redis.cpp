@@ -100,8 +100,16 @@ Artefact snapshot_redis(const std::string& url, const fs::path& folder) {
     // Redis replaces the RDB by rename, so the copy reads one complete file even if another save starts.
     fs::copy_file(rdb, partial, fs::copy_options::overwrite_existing, ec);
     if (ec) {
-      fs::remove(partial);
-      throw UserError(fmt::format("cannot copy the RDB {} of {}: {}", rdb.string(), a.source, ec.message()),
+      std::error_code size_ec, space_ec;
+      auto need = fs::file_size(rdb, size_ec);
+      auto space = fs::space(folder, space_ec);
+      fs::remove(partial, size_ec);
+      // copy_file_range on a full tmpfs says EIO: the free space says what happened.
+      std::string why = !space_ec && space.available < need
+                            ? fmt::format("No space left on {} ({} free, the RDB is {})", folder.string(),
+                                          space.available, need)
+                            : ec.message();
+      throw UserError(fmt::format("cannot copy the RDB {} of {}: {}", rdb.string(), a.source, why),
                       "check that the backup folder is writable and the disk is not full");
     }
   } else {

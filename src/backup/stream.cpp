@@ -147,8 +147,42 @@ std::string tar_header(const std::string& member, std::int64_t size, std::int64_
   return h;
 }
 
+void run_producer(const std::vector<std::string>& producer, const std::map<std::string, std::string>& env,
+                  const ByteSink& sink) {
+  Child source = spawn(producer, env, false, true, "dump");
+  std::vector<char> buf(1 << 20);
+  try {
+    while (true) {
+      ssize_t n = ::read(source.out, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      sink(buf.data(), static_cast<size_t>(n));
+    }
+  } catch (...) {
+    ::kill(source.pid, SIGTERM);
+    wait_for(source);
+    slurp_and_remove(source.err_file);
+    throw;
+  }
+  int code = wait_for(source);
+  std::string why = mask_secrets(slurp_and_remove(source.err_file));
+  if (code != 0)
+    throw UserError(
+        fmt::format("{} failed (exit {}): {}", fs::path(producer[0]).filename().string(), code, why),
+        why.find("No space left") != std::string::npos
+            ? "a disk is full: free space"
+            : "check the database, the user's privileges and the client's version");
+}
+
 StreamedDump stream_dump(const std::vector<std::string>& producer,
                          const std::map<std::string, std::string>& env, const std::string& name,
+                         const std::vector<Restic>& repos, const std::vector<std::string>& tags,
+                         const std::function<std::string(std::int64_t, const std::string&)>& manifest) {
+  return stream_into([&](const ByteSink& sink) { run_producer(producer, env, sink); }, name, repos, tags,
+                     manifest);
+}
+
+StreamedDump stream_into(const std::function<void(const ByteSink&)>& produce, const std::string& name,
                          const std::vector<Restic>& repos, const std::vector<std::string>& tags,
                          const std::function<std::string(std::int64_t, const std::string&)>& manifest) {
   ::signal(SIGPIPE, SIG_IGN);  // a restic that dies must not kill us: its write fails instead
@@ -160,7 +194,6 @@ StreamedDump stream_dump(const std::vector<std::string>& producer,
     auto cmd = r.command(args);
     sinks.push_back(spawn(cmd.argv, cmd.env, true, false, "restic"));
   }
-  Child source = spawn(producer, env, false, true, "dump");
   std::time_t now = std::time(nullptr);
   auto feed = [&](const std::string& bytes) {
     for (auto& s : sinks)
@@ -174,36 +207,34 @@ StreamedDump stream_dump(const std::vector<std::string>& producer,
   std::string member_base = name.size() > 90 ? std::string("dump") : name;
   auto flush_part = [&]() {
     if (part.empty()) return;
+    // mtime 0: an unchanged source gives the same bytes again, so restic stores its chunks once.
     feed(tar_header(fmt::format("{}.{:06}", member_base, part_no++), static_cast<std::int64_t>(part.size()),
-                    now));
+                    0));
     feed(part);
     feed(padding(static_cast<std::int64_t>(part.size())));
     part.clear();
   };
-  std::vector<char> buf(1 << 20);
-  while (true) {
-    ssize_t n = ::read(source.out, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
-    result.size += n;
-    part.append(buf.data(), static_cast<size_t>(n));
-    if (static_cast<std::int64_t>(part.size()) >= stream_part_bytes) flush_part();
-  }
-  int code = wait_for(source);
-  std::string why = mask_secrets(slurp_and_remove(source.err_file));
-  if (code != 0) {
+  try {
+    produce([&](const char* data, size_t n) {
+      EVP_DigestUpdate(ctx.get(), data, n);
+      result.size += static_cast<std::int64_t>(n);
+      while (n > 0) {  // parts of exactly stream_part_bytes, whatever the pieces' sizes
+        size_t room = static_cast<size_t>(stream_part_bytes) - part.size();
+        size_t take = std::min(room, n);
+        part.append(data, take);
+        data += take;
+        n -= take;
+        if (static_cast<std::int64_t>(part.size()) >= stream_part_bytes) flush_part();
+      }
+    });
+  } catch (const UserError&) {
     for (auto& s : sinks) {  // no snapshot of a broken dump: restic leaves on SIGINT without saving
       ::kill(s.pid, SIGINT);
       wait_for(s);
       slurp_and_remove(s.err_file);
       slurp_and_remove(s.out_file);
     }
-    throw UserError(
-        fmt::format("{} failed (exit {}): {}", fs::path(producer[0]).filename().string(), code, why),
-        why.find("No space left") != std::string::npos
-            ? "a disk is full: free space"
-            : "check the database, the user's privileges and the client's version");
+    throw;
   }
   flush_part();
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -33,6 +33,21 @@ StreamedDump stream_dump(const std::vector<std::string>& producer,
                          const std::vector<Restic>& repos, const std::vector<std::string>& tags,
                          const std::function<std::string(std::int64_t, const std::string&)>& manifest);
 
+// What a producer hands its bytes to, piece by piece.
+using ByteSink = std::function<void(const char*, size_t)>;
+
+// The same for a producer inside rehome (a volume's archive read through the Docker Engine API):
+// `produce(sink)` writes the whole artefact into `sink` and throws UserError when it fails, which aborts
+// every restic (no snapshot) and is rethrown.
+StreamedDump stream_into(const std::function<void(const ByteSink&)>& produce, const std::string& name,
+                         const std::vector<Restic>& repos, const std::vector<std::string>& tags,
+                         const std::function<std::string(std::int64_t, const std::string&)>& manifest);
+
+// Runs `argv` (its secrets in `env`, never argv) and hands its stdout to `sink`; throws UserError with
+// its stderr (secrets masked) when it exits non-zero. What stream_dump produces with.
+void run_producer(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                  const ByteSink& sink);
+
 // A ustar header block for a regular file (pure; tested).
 std::string tar_header(const std::string& member, std::int64_t size, std::int64_t mtime);
 

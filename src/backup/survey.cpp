@@ -1,5 +1,8 @@
 #include "backup/survey.hpp"
 
+#include "backup/run.hpp"
+#include "backup/target_location.hpp"
+
 #include <ctime>
 
 #include <fmt/format.h>
@@ -10,12 +13,9 @@
 namespace rehome::backup {
 
 std::optional<std::string> restic_location(const std::string& loc) {
-  if (loc.starts_with("/")) return loc;
-  for (const char* scheme : {"sftp:", "rest:", "s3:", "b2:", "azure:", "gs:", "swift:", "rclone:", "local:"})
-    if (loc.starts_with(scheme) && !loc.starts_with(std::string(scheme) + "//")) return loc;
-  auto colon = loc.find(":/");
-  if (colon != std::string::npos && colon > 0 && loc.find("://") == std::string::npos) return "sftp:" + loc;
-  return std::nullopt;
+  auto parsed = parse_target_location(loc);
+  if (parsed.kind == TargetLocation::Kind::invalid) return std::nullopt;
+  return parsed.repository;
 }
 
 Survey survey_targets(const std::vector<model::BackupTarget>& targets, const SurveyOptions& o) {
@@ -25,16 +25,15 @@ Survey survey_targets(const std::vector<model::BackupTarget>& targets, const Sur
   for (const auto& t : targets) {
     TargetSeen seen;
     seen.target = t.name;
-    auto location = restic_location(t.location);
-    if (!location) {
+    auto parsed = parse_target_location(t.location);
+    if (parsed.kind == TargetLocation::Kind::invalid) {
       seen.state = "not a repository location";
-      seen.reason = fmt::format(
-          "\"{}\" is not a restic repository: write /path, sftp:user@host:/path or "
-          "rest:http://host:8000/name",
-          mask_url(t.location));
+      seen.reason = mask_url(parsed.reason);
       survey.targets.push_back(std::move(seen));
       continue;
     }
+    // The repository the scheduled job writes (schedule.cpp reads the location with the same parser).
+    auto location = std::optional<std::string>(parsed.repository_from(o.machine));
     seen.repository = mask_url(*location);
     try {
       Restic restic(Repository{*location, o.password_file, o.cache_dir, o.restic_options});

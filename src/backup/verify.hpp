@@ -27,11 +27,19 @@ struct VerifyResult {
   bool ok() const { return problems.empty(); }
 };
 
+// Throwaway servers the dumps are restored into (none: checksums only).
+struct RestoreServers {
+  std::optional<std::string> postgres;  // postgresql://... a scratch database is made and dropped
+  std::optional<std::string> mariadb;   // mariadb://... likewise (a throwaway mariadbd)
+};
+
 struct StoredBackup;
 // The checks of one restored snapshot's folder (and of a folder-store backup before import-folder):
-// every artefact's size and sha256, the archive/RDB reads back, and (with restore_url) each PostgreSQL dump
-// restores into a scratch database with the manifest's row counts. Appends to r.problems / r.restores.
-void check_backup(const StoredBackup& b, const std::optional<std::string>& restore_url, VerifyResult& r,
+// every artefact's size and sha256, the archive/RDB reads back, a volume's tar unpacked into a throwaway
+// folder with every file's sha256 against the manifest, and each PostgreSQL / MariaDB dump restored into
+// a scratch database with the manifest's row counts (MariaDB: and CHECKSUM TABLE). Appends to
+// r.problems / r.restores.
+void check_backup(const StoredBackup& b, const RestoreServers& servers, VerifyResult& r,
                   const Progress& progress);
 
 // `text` like "24h", "90m", "2d" -> seconds; nullopt when malformed.

@@ -16,11 +16,13 @@
 #include "backup/schedule.hpp"
 #include "backup/survey.hpp"
 #include "backup/verify.hpp"
+#include "cli/argv_secrets.hpp"
 #include "cli/subcommand.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
 #include "common/table.hpp"
+#include "engines/url.hpp"
 #include "model/estate_yaml.hpp"
 #include "model/units.hpp"
 
@@ -37,7 +39,9 @@ struct BackupFlags {
   std::vector<std::string> schedule_repos;
   int keep_daily = 7, keep_weekly = 4, keep_monthly = 6, keep_yearly = 0;
   bool dry_run = false;
-  std::string max_age = "24h", restore_url, textfile;
+  std::string max_age = "24h", textfile;
+  std::vector<std::string> restore_urls;  // verify, schedule: a scratch server per engine, by scheme
+  std::string engine;                     // run: the Docker engine of --volume NAME
   std::string format = "systemd", output, image = "rehome:0.1.0", server;
   std::string repos, remote, cache, forge;
   std::vector<std::string> restic_repos;
@@ -81,10 +85,17 @@ int do_run(const BackupFlags& f) {
   if (f.urls.empty() && f.volumes.empty()) {
     auto estate = estate_of(f);
     o.estate = estate.name;
-    o.sources = backup::sources_from_estate(estate);
+    o.sources =
+        backup::sources_from_estate(estate, f.engine.empty() ? "unix:///var/run/docker.sock" : f.engine);
   }
-  for (const auto& u : f.urls) o.sources.push_back(backup::source_from_url(u));
-  for (const auto& v : f.volumes) o.sources.push_back({"volume", v, ""});
+  for (const auto& u : f.urls) {
+    warn_if_password_in_argv("--url", u);
+    o.sources.push_back(backup::source_from_url(u));
+  }
+  for (const auto& v : f.volumes)  // a folder, or a named volume read through the Docker engine
+    o.sources.push_back(fs::path(v).is_absolute() || f.engine.empty()
+                            ? backup::Source{"volume", v, "", ""}
+                            : backup::Source{"volume", v, v, f.engine});
   o.repositories = repositories_of(f);
   o.staging = f.staging;
   o.progress = progress_to_stderr(false);
@@ -135,7 +146,18 @@ int do_verify_repo(const BackupFlags& f, std::int64_t max_age) {
     o.estate = f.estate;
     o.read_data_percent = f.read_data_percent;
     o.max_age_seconds = max_age;
-    if (!f.restore_url.empty()) o.restore_url = f.restore_url;
+    for (const auto& url : f.restore_urls) {
+      auto engine = engines::try_parse_url(url);
+      auto kind = engine ? engines::engine_of(engine->scheme) : std::nullopt;
+      if (kind == engines::Engine::postgres)
+        o.restore_url = url;
+      else if (kind == engines::Engine::mariadb)
+        o.restore_mariadb_url = url;
+      else
+        throw UserError(
+            fmt::format("--restore-url {}: not a postgresql:// or mariadb:// URL", mask_url(url)),
+            "give a scratch PostgreSQL and/or a throwaway MariaDB server, one --restore-url each");
+    }
     o.labels = {{"target", mask_url(repo.location)}};
     o.progress = progress_to_stderr(f.json);
     each.push_back(std::move(o));
@@ -157,7 +179,7 @@ int do_verify_repo(const BackupFlags& f, std::int64_t max_age) {
       std::cout << fmt::format(
           "{}: restic check passed, {} snapshot(s) restored and verified{}.\n", mask_url(repo.location),
           r.verified.size(),
-          f.restore_url.empty() ? " (checksums only: give --restore-url)" : ", row counts match");
+          f.restore_urls.empty() ? " (checksums only: give --restore-url)" : ", row counts match");
     else {
       std::cout << fmt::format("{}: verification FAILED:\n", mask_url(repo.location));
       for (const auto& p : r.details.problems) std::cout << "  - " << p << "\n";
@@ -274,11 +296,11 @@ int do_schedule(const BackupFlags& f) {
   o.estate_file = f.estate.empty() ? "" : fs::absolute(f.estate).string();
   o.estate_name = estate.name;
   o.retention = estate.backup.retention;
+  if (!f.server.empty()) o.server = f.server;  // before the targets: they are read as seen from there
   backup::apply_targets(o, estate.backup);
   if (!f.schedule_repos.empty()) o.repositories = f.schedule_repos;
-  if (!f.server.empty()) o.server = f.server;
   o.forge = f.forge;
-  if (!f.restore_url.empty()) o.restore_url = f.restore_url;
+  o.restore_urls = f.restore_urls;
   if (!f.textfile.empty()) o.textfile = f.textfile;
   o.image = f.image;
   auto files = f.format == "swarm" ? backup::render_swarm(o) : backup::render_systemd(o);
@@ -349,8 +371,14 @@ Register r{
           "run", "dump every database and volume into restic repositories, each with its manifest");
       run->add_option("estate", f->estate,
                       "estate.yaml (default: the built-in example); ignored with --url/--volume");
-      run->add_option("--url", f->urls, "postgres://... or redis://... to back up (repeatable)");
-      run->add_option("--volume", f->volumes, "a folder to archive as .tar.gz (repeatable)");
+      run->add_option("--url", f->urls,
+                      "postgres://..., mariadb://... (password in MYSQL_PWD or ~/.my.cnf) or redis://... to "
+                      "back up (repeatable)");
+      run->add_option(
+          "--volume", f->volumes,
+          "a volume name (read through --engine) or a folder, stored as a plain tar (repeatable)");
+      run->add_option("--engine", f->engine,
+                      "Docker engine of the named volumes (default unix:///var/run/docker.sock)");
       auto* prune =
           app.add_subcommand("prune", "restic forget --prune with the policy, newest verified kept");
       prune->add_option("--keep-daily", f->keep_daily, "newest backup of the last N days that have one")
@@ -369,7 +397,9 @@ Register r{
       verify->add_option("--estate", f->estate, "only this estate's snapshots");
       verify->add_option("--max-age", f->max_age, "the newest backup must be younger (24h)")
           ->capture_default_str();
-      verify->add_option("--restore-url", f->restore_url, "PostgreSQL server for a scratch restore");
+      verify->add_option(
+          "--restore-url", f->restore_urls,
+          "scratch PostgreSQL and/or throwaway MariaDB server for the restore test (repeatable)");
       verify->add_option("--textfile", f->textfile, "Prometheus textfile to write (node_exporter)");
       auto* audit = app.add_subcommand(
           "audit", "the 3-2-1 rule: copies counted where a restore-tested snapshot is seen in each target");
@@ -386,7 +416,9 @@ Register r{
       schedule->add_option(
           "--repo", f->schedule_repos,
           "restic repositories the job backs up to (default: every backup.targets location)");
-      schedule->add_option("--restore-url", f->restore_url, "scratch PostgreSQL server for restore tests");
+      schedule->add_option(
+          "--restore-url", f->restore_urls,
+          "scratch PostgreSQL and/or throwaway MariaDB server for restore tests (repeatable)");
       schedule->add_option("--textfile", f->textfile, "Prometheus textfile path");
       schedule->add_option("--image", f->image, "swarm: image with rehome and the database clients");
       schedule->add_option("--server", f->server, "swarm: node that holds the backup disk");

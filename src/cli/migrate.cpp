@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli/argv_secrets.hpp"
 #include "cli/migrate_follow.hpp"
 #include "cli/shared.hpp"
 #include "cli/subcommand.hpp"
@@ -136,7 +137,9 @@ Runner setup_postgres(CLI::App& app) {
   auto schemas = std::make_shared<std::string>();
   auto state = std::make_shared<std::string>();
   auto json_out = std::make_shared<bool>(false);
-  app.add_option("--from", options->from, "source database URL (postgresql://user:pw@host:5432/db)")
+  app.add_option(
+         "--from", options->from,
+         "source database URL (postgresql://user@host:5432/db; the password from ~/.pgpass or PGPASSWORD)")
       ->required();
   app.add_option("--to", options->to, "target database URL; the database must exist and be empty")
       ->required();
@@ -178,6 +181,9 @@ Runner setup_postgres(CLI::App& app) {
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     migrate::PgMigrationOptions run = *options;
+    warn_if_password_in_argv("--from", run.from);
+    warn_if_password_in_argv("--to", run.to);
+    warn_if_password_in_argv("--source-from-target", run.source_from_target);
     run.selection = migrate::parse_selection(*tables, *schemas);
     if (!action->empty()) {
       auto printer = std::make_shared<ProgressPrinter>();
@@ -217,7 +223,8 @@ Runner setup_redis(CLI::App& app) {
   auto db = std::make_shared<std::string>("all");
   auto state = std::make_shared<std::string>();
   auto json_out = std::make_shared<bool>(false);
-  app.add_option("--from", options->from, "source URL (redis://[:password@]host:6379)")->required();
+  app.add_option("--from", options->from, "source URL (redis://host:6379; the password from REDISCLI_AUTH)")
+      ->required();
   app.add_option("--to", options->to, "target URL")->required();
   app.add_option("--db", *db, "one database number, or all")->capture_default_str();
   app.add_option("--state", *state,
@@ -232,6 +239,8 @@ Runner setup_redis(CLI::App& app) {
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     migrate::RedisMigrationOptions run = *options;
+    warn_if_password_in_argv("--from", run.from);
+    warn_if_password_in_argv("--to", run.to);
     run.databases = migrate::parse_redis_db_option(*db);
     run.state_file = *state;
     auto printer = std::make_shared<ProgressPrinter>();

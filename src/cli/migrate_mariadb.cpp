@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/argv_secrets.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
@@ -122,14 +123,8 @@ Runner setup(CLI::App& app) {
     run.work_dir = *work_dir;
     run.verify = *verify == "checksum";
     run.users = !*no_accounts;
-    for (const auto* url : {&run.from, &run.to}) {
-      if (engines::parse_mariadb_url(*url, "").has_password) {
-        std::cerr << fmt::format(
-            "warning: {} holds a password; the command line is visible to every user of this machine (ps). "
-            "Put it in an option file ([client] password=..., --defaults-file) or MYSQL_PWD instead.\n",
-            mask_url(*url));
-      }
-    }
+    warn_if_password_in_argv("--from", run.from);
+    warn_if_password_in_argv("--to", run.to);
     run.on_step = [](const std::string& line) { std::cerr << line << "\n"; };
     run.on_progress = [](const migrate::Progress& p) { std::cerr << migrate::format_progress(p) << "\n"; };
     run.progress_interval = std::chrono::milliseconds(10000);

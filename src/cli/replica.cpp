@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/replica.hpp"
+#include "cli/argv_secrets.hpp"
 #include "cli/subcommand.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
@@ -122,6 +123,8 @@ Register r{
       promote->add_flag("--force", f->force, "promote even though the old primary still answers");
       for (auto* sub : {setup, status, promote}) sub->add_flag("--json", f->json, "print JSON");
       return [f, setup, status, promote]() {
+        warn_if_password_in_argv(promote->parsed() ? "--old-primary" : "--primary", f->primary);
+        warn_if_password_in_argv("--replica", f->replica);
         if (setup->parsed()) return do_setup(*f);
         if (status->parsed()) return do_status(*f);
         if (promote->parsed()) return do_promote(*f);

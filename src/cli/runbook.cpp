@@ -29,6 +29,22 @@ void add_runbook_arguments(CLI::App& app, runbook::RunbookArgs& a) {
                  "phase 1: ufw (the generated firewall/<server>.sh, default) or iptables (the same "
                  "openings in one iptables chain, nothing under /etc)")
       ->check(CLI::IsMember({"ufw", "iptables"}));
+  app.add_option("--runner-address", a.runner_address,
+                 "the address of the machine running rehome, the only source let in to the new databases "
+                 "during the copy (default: the old server's)");
+  app.add_option("--jobs,-j", a.copy.jobs, "parallel connections per database mover (postgres, mariadb)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--verify", a.copy.verify,
+                 "the movers' proof: stream, readback, server or none in postgres's words (mariadb: none or "
+                 "its checksums; volumes: readback re-reads every file); default: each mover's own")
+      ->check(CLI::IsMember({"stream", "readback", "server", "none"}));
+  app.add_option("--old-engine", a.old_engine,
+                 "the old server's Docker host for the volume mover (default: ${<SERVER>_DOCKER_HOST}, else "
+                 "the local socket)");
+  app.add_option("--engine", a.engines,
+                 "SERVER=DOCKER_HOST of a new server for the volume mover (repeatable; default: "
+                 "${<SERVER>_DOCKER_HOST} from the credentials file)");
 }
 
 namespace {

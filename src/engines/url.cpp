@@ -174,4 +174,27 @@ std::string masked_url(const std::string& text) {
   return mask_secrets(text);
 }
 
+std::string password_in_argv_warning(const std::string& flag, const std::string& url) {
+  auto parsed = try_parse_url(url);
+  if (!parsed || !parsed->has_password) return "";
+  std::string safer = "the engine's own credentials file or environment";
+  switch (engine_of(parsed->scheme).value_or(Engine::docker)) {
+    case Engine::postgres:
+      safer = "~/.pgpass (or the file PGPASSFILE names, mode 0600) or PGPASSWORD";
+      break;
+    case Engine::redis:
+      safer = "REDISCLI_AUTH";
+      break;
+    case Engine::mariadb:
+      safer = "an option file ([client] password=..., mode 0600) or MYSQL_PWD";
+      break;
+    case Engine::docker:
+      break;
+  }
+  return fmt::format(
+      "warning: {} {} holds a password; the command line is visible to every user of this machine (ps) "
+      "and stays in shell history. Give the URL without it and put the password in {} instead.",
+      flag, parsed->masked(), safer);
+}
+
 }  // namespace rehome::engines

@@ -50,4 +50,10 @@ std::optional<Engine> engine_of(const std::string& scheme);
 // "key=value" strings, free text) common's mask_secrets.
 std::string masked_url(const std::string& text);
 
+// A password written inside a URL on the command line works, but argv is visible in `ps` to every user
+// of the server and stays in shell history: the warning for `url` given as `flag` ("--from"), naming the
+// engine's own safer way (~/.pgpass/PGPASSWORD, REDISCLI_AUTH, an option file/MYSQL_PWD) with the
+// password masked; "" when it holds none.
+std::string password_in_argv_warning(const std::string& flag, const std::string& url);
+
 }  // namespace rehome::engines

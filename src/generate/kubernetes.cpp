@@ -324,7 +324,7 @@ std::string workload(const Topology& t, const model::Service& s, const std::stri
       .kv("key", "kubernetes.io/hostname")
       .kv("operator", "In")
       .key("values")
-      .flow(placement.servers)
+      .flow(placement.allowed)  // the plan's policy: pinned with local state, else every allowed server
       .end_map();
   for (const auto& [k, v] : s.placement.labels)
     y.map().kv("key", k).kv("operator", "In").key("values").flow({v}).end_map();

@@ -27,20 +27,6 @@ std::string plan_origin(const plan::Plan& plan) {
 
 }  // namespace
 
-std::string slug(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
-    if (ok)
-      out += l;
-    else if (!out.empty() && out.back() != '-')
-      out += '-';
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out.empty() ? "x" : out;
-}
-
 std::string default_stack(const model::Service& service) {
   if (service.tier == model::Tier::staging) return "staging";
   if (service.tier == model::Tier::dev) return "dev";
@@ -87,42 +73,32 @@ Topology::Topology(const model::Estate& estate, const plan::Plan& plan) : estate
   collect_networks();
 }
 
+// The placement policy is the plan's (plan/placement_policy.hpp): pinned only with local state or an
+// explicit pin, stateless services on every server the rules allow. Here it is only spelled for Swarm.
 void Topology::place_services() {
+  const auto decisions = plan::decide_placements(*estate_, *plan_);
   for (const auto& s : estate_->services) {
-    ServicePlacement p;
-    for (const auto& server : plan_->servers_of(s.name)) {
-      if (p.per_server[server]++ == 0) p.servers.push_back(server);
-    }
-    if (s.global) {
-      if (p.servers.empty()) {  // a plan may omit global services: they run everywhere
-        for (const auto& server : estate_->servers) p.servers.push_back(server.name);
-      }
-      for (const auto& server : p.servers) p.per_server[server] = 1;
-      if (p.servers.size() < estate_->servers.size()) p.label = "rehome." + slug(s.name);
-    } else {
+    const auto& d = decisions.of(s.name);
+    if (!s.global) {
       int placed = static_cast<int>(plan_->servers_of(s.name).size());
       if (placed != s.replicas) {
         throw UserError(fmt::format("{}: {} has {} replica(s) in the plan but {} in the estate",
                                     plan_origin(*plan_), s.name, placed, s.replicas),
                         "make the plan again (rehome plan) or edit it so every replica has a server");
       }
-      if (p.servers.size() == 1) {
-        p.constraints.push_back("node.hostname == " + p.servers.front());
-      } else {
-        p.label = "rehome." + slug(s.name);
-      }
-      int most = 0;
-      for (const auto& [server, n] : p.per_server) most = std::max(most, n);
-      // Swarm cannot pin "2 here, 1 there"; it spreads over the labelled nodes. The cap keeps it from
-      // stacking more on one node than the plan does.
-      if (p.servers.size() > 1)
-        p.max_replicas_per_node = most;
-      else if (s.placement.max_replicas_per_node > 0)
-        p.max_replicas_per_node = std::max(most, s.placement.max_replicas_per_node);
     }
+    ServicePlacement p;
+    p.servers = d.servers;
+    p.per_server = d.per_server;
+    p.allowed = d.allowed_in(*estate_);
+    p.pin = d.pin;
+    p.why = d.why;
+    p.max_replicas_per_node = d.max_replicas_per_node;
+    p.label = d.label;
+    if (!d.hostname.empty()) p.constraints.push_back("node.hostname == " + d.hostname);
     if (!p.label.empty()) {
       p.constraints.push_back(fmt::format("node.labels.{} == true", p.label));
-      for (const auto& server : p.servers) node_labels_[server][p.label] = "true";
+      for (const auto& server : p.allowed) node_labels_[server][p.label] = "true";
     }
     for (const auto& [k, v] : s.placement.labels)
       p.constraints.push_back(fmt::format("node.labels.{} == {}", k, v));

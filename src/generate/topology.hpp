@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/estate.hpp"
+#include "plan/placement_policy.hpp"
 #include "plan/plan.hpp"
 
 namespace rehome::generate {
@@ -22,12 +23,16 @@ struct NetworkSpec {
   bool attachable = true;  // so `docker run --network` can reach it for debugging and migrations
 };
 
+// A service's placement decision (plan::decide_placements), spelled for Swarm.
 struct ServicePlacement {
   std::vector<std::string> servers;       // distinct servers of its replicas, plan order
   std::map<std::string, int> per_server;  // replicas on each server
-  std::vector<std::string> constraints;   // Swarm placement constraints
-  int max_replicas_per_node = 0;          // 0 = unlimited
-  std::string label;                      // node label the bootstrap sets on its servers ("" = none)
+  std::vector<std::string> allowed;       // servers it may run on (estate order): the plan's policy
+  plan::PinReason pin = plan::PinReason::none;
+  std::string why;                       // the policy's reason, for comments and docs
+  std::vector<std::string> constraints;  // Swarm placement constraints
+  int max_replicas_per_node = 0;         // 0 = unlimited
+  std::string label;                     // node label the bootstrap sets on the allowed servers ("" = none)
 };
 
 struct PublishedPort {
@@ -58,7 +63,8 @@ class Topology {
   // Secret names any service uses (sorted).
   const std::set<std::string>& secrets() const { return secrets_; }
 
-  // Node labels per server: the estate's own plus rehome.<service>=true for spread services.
+  // Node labels per server: the estate's own plus rehome.<service>=true on every server a service may
+  // run on (the plan's placement policy).
   const std::map<std::string, std::map<std::string, std::string>>& node_labels() const {
     return node_labels_;
   }
@@ -98,7 +104,7 @@ class Topology {
 // dev or production, from its category and tier.
 std::string default_stack(const model::Service& service);
 
-// A name safe in Swarm labels, DNS and file names: lower case, [a-z0-9-], no leading digit issue.
-std::string slug(const std::string& name);
+// A name safe in Swarm labels, DNS and file names (the plan's, so labels are spelled once).
+using plan::slug;
 
 }  // namespace rehome::generate

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "move/move.hpp"
+#include "runbook/phases.hpp"
 #include "runbook/runbook.hpp"
 
 namespace rehome::move {
@@ -22,6 +23,8 @@ struct Context {
   std::vector<std::string> edge_proxies;                 // the old and new edge proxy services
   std::map<std::string, std::vector<std::string>> held;  // stack -> services held at 0 until cutover
 
+  // The same estate, plan, servers and options as the runbook's step builders read them.
+  runbook::Context as_runbook() const;
   std::string generated() const { return options.work_dir + "/generated"; }
   // `docker` on the old server (through --old-engine when given), and where that runs.
   std::string old_docker() const;

@@ -16,17 +16,8 @@ std::string mover_state_file(const MoveOptions& o, const DataItem& d, const std:
 
 std::string mover_command(const MoveOptions& o, const DataItem& d, const std::string& pass) {
   std::string state = shell_word(mover_state_file(o, d, pass));
-  if (d.engine == "volume") {
-    auto split = [](const std::string& s) {
-      auto sp = s.find(' ');
-      return std::pair{s.substr(0, sp), s.substr(sp + 1)};
-    };
-    auto [from_engine, from_volume] = split(d.from_url);
-    auto [to_engine, to_volume] = split(d.to_url);
-    return fmt::format("{} migrate volume {} --from-engine {} --to-engine {} --to-volume {} --state {}",
-                       o.rehome, shell_word(from_volume), shell_word(from_engine), shell_word(to_engine),
-                       shell_word(to_volume), state);
-  }
+  if (d.engine == "volume")
+    return fmt::format("{} migrate volume {} --state {}", o.rehome, runbook::volume_mover_words(d), state);
   std::string extra;
   // A postgres item that follows (or may: decided at the copy): the copy starts the follow, the final
   // sync is its cutover (no state file: the follow is found by name on both servers).
@@ -40,9 +31,8 @@ std::string mover_command(const MoveOptions& o, const DataItem& d, const std::st
                        d.to_url);
   if (pass == "final-sync") extra = " --truncate";  // the whole database again, under the freeze
   if (pass == "verify" && d.engine == "mariadb") extra = " --verify-only";
-  std::string jobs = d.engine == "redis" ? "" : fmt::format(" --jobs {}", o.jobs);
   return fmt::format("{} migrate {} --from \"{}\" --to \"{}\"{}{} --state {}", o.rehome, d.engine, d.from_url,
-                     d.to_url, jobs, extra, state);
+                     d.to_url, runbook::copy_flags(d, {.jobs = o.jobs}), extra, state);
 }
 
 }  // namespace rehome::move

@@ -79,14 +79,11 @@ PassResult redis(const MoveOptions& o, const DataItem& d, const runbook::Env& en
   return {r.verified(), r.problems(), fmt::format("{} keys", r.keys_copied), r.seconds};
 }
 
-PassResult volume(const MoveOptions& o, const DataItem& d, const std::string& pass) {
-  auto split = [](const std::string& s) {
-    auto sp = s.find(' ');
-    return std::pair{s.substr(0, sp), s.substr(sp + 1)};
-  };
+PassResult volume(const MoveOptions& o, const DataItem& d, const runbook::Env& env, const std::string& pass) {
+  const auto ends = runbook::volume_ends(d);
   migrate::volume::VolumeMigrationOptions m;
-  std::tie(m.from.engine, m.from.volume) = split(d.from_url);
-  std::tie(m.to.engine, m.to.volume) = split(d.to_url);
+  m.from = {expand_variables(ends.from_engine, env), ends.from_volume, ends.from_path};
+  m.to = {expand_variables(ends.to_engine, env), ends.to_volume, ends.to_path};
   m.state_file = state_file(o, d, pass);
   auto r = migrate::volume::migrate_volume(m);
   std::vector<std::string> problems;
@@ -152,7 +149,7 @@ PassResult copy_pass(const MoveOptions& o, const DataItem& d, const runbook::Env
   }
   if (d.engine == "mariadb") return mariadb(o, d, env, "copy", false, false);
   if (d.engine == "redis") return redis(o, d, env, "copy", false);
-  return volume(o, d, "copy");
+  return volume(o, d, env, "copy");
 }
 
 PassResult final_sync_postgres(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
@@ -179,8 +176,8 @@ PassResult final_sync_mariadb(const MoveOptions& o, const DataItem& d, const run
 PassResult final_sync_redis(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
   return redis(o, d, env, "final-sync", true);
 }
-PassResult final_sync_volume(const MoveOptions& o, const DataItem& d, const runbook::Env&) {
-  return volume(o, d, "final-sync");
+PassResult final_sync_volume(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
+  return volume(o, d, env, "final-sync");
 }
 
 PassResult verify_pass(const MoveOptions& o, const DataItem& d, const runbook::Env& env) {
@@ -194,7 +191,7 @@ PassResult verify_pass(const MoveOptions& o, const DataItem& d, const runbook::E
                     false);
   if (d.engine == "mariadb") return mariadb(o, d, env, "verify", false, true);
   if (d.engine == "redis") return redis(o, d, env, "final-sync", false);
-  return volume(o, d, "verify");
+  return volume(o, d, env, "verify");
 }
 
 PassResult LibraryMovers::run(const DataItem& d, const std::string& pass) {

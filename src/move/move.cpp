@@ -8,18 +8,12 @@
 #include "common/shell.hpp"
 #include "move/context.hpp"
 #include "plan/roles.hpp"
-#include "runbook/databases.hpp"
 #include "runbook/order.hpp"
 #include "runbook/reach.hpp"
 #include "runbook/runbook.hpp"
 #include "runbook/shell.hpp"
 
 namespace rehome::move {
-
-std::string DataItem::slug() const {
-  if (engine == "volume") return "volume." + database;
-  return database.empty() ? service : service + "." + database;
-}
 
 const MoveStep* Move::find(const std::string& id) const {
   for (const auto& s : steps)
@@ -61,6 +55,8 @@ std::string Context::old_docker() const {
   return options.old_engine.empty() ? "docker" : "docker --host " + shell_word(options.old_engine);
 }
 
+runbook::Context Context::as_runbook() const { return {estate, plan, runbook, old_server, first_manager}; }
+
 std::string Context::old_host() const { return options.old_engine.empty() ? old_server.name : ""; }
 
 std::string Context::swarm_service(const std::string& service) const {
@@ -95,20 +91,6 @@ Action start_old(const Context& c, const std::string& service) {
 
 namespace {
 
-bool is_mariadb(const model::Service& s) {
-  return s.data && !s.data->replica_of && (s.data->engine == "mariadb" || s.data->engine == "mysql");
-}
-
-// mariadb://user:password@host:port (every user database), credentials as shell variables.
-std::string mariadb_url(const model::Service& s, const std::string& side, const std::string& address,
-                        int port) {
-  std::string v = runbook::variable_prefix(s.name);
-  return fmt::format(
-      "mariadb://"
-      "${{{0}_USER:-root}}${{{0}_PASSWORD:+:${0}_PASSWORD}}@${{{0}_{1}_HOST:-{2}}}:${{{0}_{1}_PORT:-{3}}}",
-      v, side, address, port);
-}
-
 // The runbook's phase, except that an application whose only data is a plain volume (the importer's
 // engine "files") is phase 5 like the other applications: it writes (to that volume, and to the
 // databases it uses), so it is held at 0 on the cluster and frozen on the old host. Phase 3 left it
@@ -117,43 +99,6 @@ int writer_phase(const model::Service& s) {
   using C = model::Category;
   if (s.data && s.data->engine == "files" && s.category != C::database && s.category != C::cache) return 5;
   return runbook::service_phase(s);
-}
-
-std::vector<DataItem> data_items(const Context& c) {
-  std::vector<DataItem> out;
-  for (const auto& m : runbook::database_moves(c.estate, c.plan, c.old_server))
-    out.push_back({m.service, m.engine, m.database, m.to_server, m.from_url, m.to_url});
-  std::set<std::string> moved;
-  for (const auto& d : out) moved.insert(d.service);
-  for (const auto& s : c.estate.services) {
-    if (!is_mariadb(s)) continue;
-    auto servers = c.plan.servers_of(s.name);
-    if (servers.empty()) continue;
-    const auto* target = c.estate.find_server(servers.front());
-    int port = 3306;
-    for (const auto& p : s.ports)
-      if (p.target == 3306 && p.published) port = p.published;
-    out.push_back({s.name, "mariadb", "", target->name, mariadb_url(s, "OLD", c.old_server.address, port),
-                   mariadb_url(s, "NEW", target->address, runbook::runner_port("mariadb"))});
-    moved.insert(s.name);
-  }
-  // Named volumes of the services whose data no database mover carries.
-  for (const auto& s : c.estate.services) {
-    if (moved.count(s.name) || (s.data && s.data->replica_of)) continue;
-    auto servers = c.plan.servers_of(s.name);
-    if (servers.empty()) continue;
-    for (const auto& v : s.volumes) {
-      if (v.bind || v.read_only || v.shared || v.name.empty()) continue;
-      std::string to_engine = "unix:///var/run/docker.sock";
-      if (auto it = c.options.engines.find(servers.front()); it != c.options.engines.end())
-        to_engine = it->second;
-      std::string from_engine =
-          c.options.old_engine.empty() ? "unix:///var/run/docker.sock" : c.options.old_engine;
-      out.push_back({s.name, "volume", v.name, servers.front(), from_engine + " " + v.name,
-                     to_engine + " " + runbook::stack_of(s) + "_" + v.name});
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -175,15 +120,28 @@ Move make_move(const model::Estate& estate, const plan::Plan& plan, const MoveOp
   c.runbook.rehome = options.rehome;
   c.runbook.converge_timeout_seconds = options.converge_timeout_seconds;
   c.runbook.runner_address = options.runner_address.empty() ? old_server.address : options.runner_address;
-  c.data = data_items(c);
+  c.runbook.copy.jobs = options.jobs;
+  c.runbook.old_engine = options.old_engine;
+  c.runbook.engines = options.engines;
+  c.data = runbook::moved_data(c.as_runbook());
 
-  // Writers: services that use a moved database, or own a moved volume.
-  std::set<std::string> databases, volume_owners;
-  for (const auto& d : c.data) (d.engine == "volume" ? volume_owners : databases).insert(d.service);
+  // Writers: services that use a moved database, or own a moved volume. A service whose data is
+  // copied cold (no native mover: influxdb, mongo) is its own writer: held at 0 on the new side, its old
+  // instance stopped by the freeze, so the final sync's pass is the cold copy.
+  std::set<std::string> databases, volume_owners, cold;
+  for (const auto& d : c.data) {
+    (d.engine == "volume" ? volume_owners : databases).insert(d.service);
+    if (d.method == runbook::DataMethod::cold) cold.insert(d.service);
+  }
   for (const auto& s : estate.services) {
     std::string stack = runbook::stack_of(s);
     c.stacks.insert(stack);
     if (plan::is_edge_proxy(s, estate)) c.edge_proxies.push_back(s.name);
+    if (cold.count(s.name) && !s.global) {
+      c.held[stack].push_back(s.name);
+      c.writers.push_back(s.name);
+      continue;
+    }
     if (writer_phase(s) != 5 || s.global) continue;
     c.held[stack].push_back(s.name);
     if (plan::is_edge_proxy(s, estate)) continue;

@@ -10,6 +10,7 @@
 
 #include "model/estate.hpp"
 #include "plan/plan.hpp"
+#include "runbook/data_plan.hpp"
 
 namespace rehome::move {
 
@@ -21,15 +22,8 @@ struct Action {
   bool in_process = false;  // carried out by a library call (migrate), not a shell
 };
 
-// A piece of data the move carries: a database of an engine, or a named volume.
-struct DataItem {
-  std::string service;   // the estate's service
-  std::string engine;    // postgres | redis | mariadb | volume
-  std::string database;  // postgres/mariadb database; the volume's name for a volume
-  std::string to_server;
-  std::string from_url, to_url;  // shell text (${VAR} for credentials), as printed
-  std::string slug() const;      // "gibd-postgres.gibd", "volume.app-data"
-};
+// A piece of data the move carries: the runbook's data plan decides which and how (runbook/data_plan.hpp).
+using DataItem = runbook::DataItem;
 
 struct MoveStep {
   std::string id;    // "07.copy.gibd-postgres.gibd": the journal's key, ordered

@@ -26,6 +26,14 @@ model::SourceLocation at(const std::string& file, const YAML::Node& node) {
   return loc;
 }
 
+// A mapping key as text; a key that is itself a list or a mapping (`? [a]: x`, `[]: x`) is no name.
+std::string key_of(const std::string& file, const YAML::Node& key) {
+  if (key.IsScalar()) return key.Scalar();
+  throw UserError(
+      fmt::format("{}: a key here must be a plain name, not a list or a mapping", at(file, key).str()),
+      "write `name: value` (a plan is `servers: {server: [service, ...]}`)", exit_code::bad_input);
+}
+
 std::vector<std::string> names_of(const auto& items) {
   std::vector<std::string> out;
   for (const auto& i : items) out.push_back(i.name);
@@ -63,7 +71,7 @@ void read_roles(const YAML::Node& node, const std::string& filename, const model
   Roles roles = decide_roles(plan, estate);
   const auto server_names = names_of(estate.servers);
   for (const auto& kv : node) {
-    const auto key = kv.first.as<std::string>();
+    const auto key = key_of(filename, kv.first);
     const std::string path = "roles." + key;
     if (key != "managers" && key != "edge") {
       problem(kv.first, path, "unknown key", suggestion(key, {"managers", "edge"}));
@@ -138,7 +146,7 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
   YAML::Node servers_node;
   std::optional<YAML::Node> roles_node;
   for (const auto& kv : root) {
-    const auto key = kv.first.as<std::string>();
+    const auto key = key_of(filename, kv.first);
     if (key == "estate") {
       auto name = kv.second.as<std::string>("");
       if (!estate.name.empty() && name != estate.name)
@@ -167,7 +175,7 @@ Plan parse_plan(const std::string& yaml, const std::string& filename, const mode
     const auto service_names = names_of(estate.services);
     std::set<std::string> seen_servers;
     for (const auto& kv : servers_node) {
-      const auto server = kv.first.as<std::string>();
+      const auto server = key_of(filename, kv.first);
       const std::string path = "servers." + server;
       if (!estate.find_server(server)) {
         problem(kv.first, path,
@@ -223,15 +231,23 @@ Plan load_plan(const std::filesystem::path& path, const model::Estate& estate) {
 }
 
 std::string plan_to_yaml(const Plan& plan, const model::Estate& estate) {
+  // A global service on every server once is omitted (the reader puts it back everywhere); one a person
+  // listed on some servers only is written as listed, so the file reads back to the same placement.
+  std::map<std::string, std::multiset<std::string>> servers_of_global;
+  for (const auto& a : plan.assignments) {
+    const auto* svc = estate.find_service(a.service);
+    if (svc && svc->global) servers_of_global[a.service].insert(a.server);
+  }
+  std::multiset<std::string> every_server;
+  for (const auto& s : estate.servers) every_server.insert(s.name);
   std::map<std::string, std::vector<std::string>> by_server;
   for (const auto& a : plan.assignments) {
     const auto* svc = estate.find_service(a.service);
-    if (svc && svc->global) continue;  // omitted: global services run on every server
+    if (svc && svc->global && servers_of_global[a.service] == every_server) continue;
     by_server[a.server].push_back(a.service);
   }
   std::string out = "# rehome plan: replica -> server. Review, edit, and pass it to the next commands.\n";
-  out +=
-      "# A service appears once per replica on a server; global services run everywhere and are omitted.\n";
+  out += "# A service appears once per replica on a server; global services on every server are omitted.\n";
   out += fmt::format("estate: {}\n", quoted(plan.estate_name.empty() ? estate.name : plan.estate_name));
   out += fmt::format("headroom: {}%\n", static_cast<int>(plan.headroom * 100 + 0.5));
   out += "servers:\n";

@@ -171,8 +171,14 @@ FailureResult analyse_failure(const Cluster& cluster, const Scenario& scenario, 
                              r.quorum.alive, r.quorum.managers, r.quorum.needed);
       } else if (svc.has_local_state()) {
         ro.reason = StrandReason::local_state;
+        // Stranded state: the policy (or the deployed stack) pins it to the server holding its data.
         ro.why = fmt::format("state on local volume {} on {}", local_volume_of(svc), ro.from);
-        if (svc.placement.pin.empty())
+        const auto* d = cluster.decision(s);
+        if (d && d->pinned())
+          ro.why += ", where the plan pins it: back when " + ro.from + " is";
+        else if (!svc.placement.pin.empty() || !svc.placement.labels.empty())
+          ro.why += ", pinned there by the deployed stack";
+        else
           ro.why += " (not pinned: Swarm would start it elsewhere with an EMPTY volume)";
       } else if (int to = sv.choose(s); to >= 0) {
         sv.place(s, to);

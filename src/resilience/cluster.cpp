@@ -32,7 +32,8 @@ int rule_rank(std::string_view name) {
 
 }  // namespace
 
-Cluster::Cluster(const model::Estate& estate, const plan::Plan& plan, double failover_headroom)
+Cluster::Cluster(const model::Estate& estate, const plan::Plan& plan, double failover_headroom,
+                 PlacementSource placement)
     : estate_(&estate),
       context_(std::make_unique<plan::PlacementContext>(estate, failover_headroom)),
       rules_(plan::default_feasibility_rules()) {
@@ -135,6 +136,17 @@ Cluster::Cluster(const model::Estate& estate, const plan::Plan& plan, double fai
       }
   }
   loads_ = loads.loads();
+  allowed_.assign(S, {});
+  if (placement == PlacementSource::decided) {
+    decisions_ = plan::decide_placements(estate, plan);
+    for (int s = 0; s < S; ++s) {
+      const auto& d = decisions_->decisions()[s];
+      if (d.anywhere) continue;
+      allowed_[s].assign(N, false);
+      for (const auto& name : d.allowed)
+        if (int n = server_id(name); n >= 0) allowed_[s][n] = true;
+    }
+  }
 }
 
 int Cluster::server_id(const std::string& name) const {

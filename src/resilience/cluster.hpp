@@ -1,11 +1,13 @@
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "model/estate.hpp"
 #include "plan/feasibility.hpp"
+#include "plan/placement_policy.hpp"
 #include "plan/plan.hpp"
 
 namespace rehome::resilience {
@@ -14,13 +16,21 @@ namespace rehome::resilience {
 // scenario starts from these loads and only re-places what the lost servers ran. Read-only after
 // construction; scenarios keep their changes in a Survivors overlay. The hard rules are the planner's
 // own (plan/feasibility.hpp), ordered so the most fundamental refusal is found first.
+// Where the replicas may go once their server is lost:
+// - `decided`: the plan's placement policy (plan::decide_placements), the one the generated stacks
+//   enforce: pinned only with local state or an explicit pin, stateless services on every allowed server.
+// - `as_deployed`: the estate's placement fields already say what the engine enforces (the drill writes
+//   the constraints Swarm reports onto the estate); nothing is added to them.
+enum class PlacementSource { decided, as_deployed };
+
 class Cluster {
  public:
   // `failover_headroom`: share of each server's memory and CPU that rescheduling must leave free.
   // Swarm itself fills a node up to its reservations, so the default is 0: the plan's headroom is
   // precisely the reserve that failover spends. UserError when the plan names an unknown server or
   // service, in its assignments or roles (with the plan's file:line when it came from a file).
-  Cluster(const model::Estate& estate, const plan::Plan& plan, double failover_headroom = 0.0);
+  Cluster(const model::Estate& estate, const plan::Plan& plan, double failover_headroom = 0.0,
+          PlacementSource placement = PlacementSource::decided);
 
   const model::Estate& estate() const { return *estate_; }
   int server_count() const { return static_cast<int>(estate_->servers.size()); }
@@ -58,6 +68,14 @@ class Cluster {
   const std::vector<int>& anti_affine(int s) const { return anti_[s]; }              // both directions
   const std::vector<int>& replicas_of(int s) const { return replica_services_[s]; }  // data.replica_of == s
 
+  // The placement policy (PlacementSource::decided; as_deployed: none, the rules read the estate):
+  // may service s run on server n, why it is pinned (empty: it is not) and the replicas-per-node cap.
+  bool allowed(int s, int n) const { return allowed_[s].empty() || allowed_[s][n]; }
+  const plan::PlacementDecision* decision(int s) const {
+    return decisions_ ? &decisions_->decisions()[s] : nullptr;
+  }
+  int max_per_node(int s) const { return decisions_ ? decisions_->decisions()[s].max_replicas_per_node : 0; }
+
  private:
   const model::Estate* estate_;
   std::unique_ptr<plan::PlacementContext> context_;
@@ -72,6 +90,8 @@ class Cluster {
   std::vector<std::vector<int>> on_server_, servers_of_, global_on_, anti_, replica_services_;
   std::vector<std::unordered_map<int, int>> count_;   // server -> service -> replicas
   std::vector<int> image_of_;                         // service -> image id
+  std::optional<plan::Placements> decisions_;         // PlacementSource::decided
+  std::vector<std::vector<bool>> allowed_;            // service -> server (empty: every server)
   std::vector<std::unordered_map<int, int>> images_;  // server -> image id -> replicas using it
 };
 

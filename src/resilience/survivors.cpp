@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace rehome::resilience {
 
 std::string to_string(Obstacle o) {
@@ -66,6 +68,17 @@ Obstacle Survivors::check(int s, int n, std::string* why) const {
   if (!alive_[n]) {
     if (why) *why = "server down";
     return Obstacle::lost;
+  }
+  // The placement the stacks enforce (plan::decide_placements) first, then the planner's own rules.
+  if (!cluster_->allowed(s, n)) {
+    const auto* d = cluster_->decision(s);
+    if (why) *why = d ? d->why : "not allowed here";
+    return d && d->pinned() ? Obstacle::pinned : Obstacle::constraint;
+  }
+  if (int cap = cluster_->max_per_node(s); cap > 0 && count(n, s) >= cap) {
+    if (why)
+      *why = fmt::format("already runs {} replica(s) here, the stack allows {} per node", count(n, s), cap);
+    return Obstacle::max_per_node;
   }
   const auto& svc = cluster_->service(s);
   for (const auto& rule : cluster_->rules()) {

@@ -1,25 +1,11 @@
 #include <fmt/format.h>
 
+#include "runbook/old_containers.hpp"
 #include "runbook/order.hpp"
 #include "runbook/phases.hpp"
 #include "runbook/shell.hpp"
 
 namespace rehome::runbook {
-namespace {
-
-// The old containers carry the compose service names (container_name) on the old server.
-std::string for_each_container(const std::vector<std::string>& names, const std::string& action) {
-  return fmt::format("for c in {}; do docker ps -aq --filter \"name=^$c\\$\" | xargs -r docker {}; done",
-                     join(names, " "), action);
-}
-
-std::string none_running(const std::vector<std::string>& names) {
-  return fmt::format("for c in {}; do [ -z \"$(docker ps -q --filter \"name=^$c\\$\")\" ] || exit 1; done",
-                     join(names, " "));
-}
-
-}  // namespace
-
 std::vector<Step> cleanup(const Context& c) {
   std::vector<std::string> groups[3];  // databases (after phase 3), monitoring (4), the rest (5)
   std::vector<std::string> all;
@@ -43,9 +29,9 @@ std::vector<Step> cleanup(const Context& c) {
         "they can be started again.",
         labels[i], c.old_server.name, join(groups[i], ", "), window, 3 + i);
     s.host = c.old_server.name;
-    s.command = for_each_container(groups[i], "stop");
-    s.verify = none_running(groups[i]);
-    s.rollback = for_each_container(groups[i], "start");
+    s.command = for_each_old_container(groups[i], "stop");
+    s.verify = no_old_container(groups[i]);
+    s.rollback = for_each_old_container(groups[i], "start");
     out.push_back(s);
   }
   Step rm;
@@ -56,9 +42,8 @@ std::vector<Step> cleanup(const Context& c) {
   rm.what = fmt::format(
       "Removes the stopped old containers, {} after validation passed. Their volumes are kept.", window);
   rm.host = c.old_server.name;
-  rm.command = for_each_container(all, "rm");
-  rm.verify = fmt::format(
-      "for c in {}; do [ -z \"$(docker ps -aq --filter \"name=^$c\\$\")\" ] || exit 1; done", join(all, " "));
+  rm.command = for_each_old_container(all, "rm");
+  rm.verify = no_old_container(all, true);
   rm.rollback = fmt::format("cannot be undone: redeploy the old compose files and restore {}/backups",
                             c.options.workdir);
   out.push_back(rm);

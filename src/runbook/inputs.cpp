@@ -38,6 +38,17 @@ RunbookOptions runbook_options(const RunbookArgs& a, const Inputs& in) {
   o.targets_file = a.targets;
   o.rehome = a.rehome;
   o.firewall = a.firewall;
+  o.runner_address = a.runner_address;
+  o.copy = a.copy;
+  o.old_engine = a.old_engine;
+  for (const auto& e : a.engines) {
+    auto eq = e.find('=');
+    if (eq == std::string::npos || eq + 1 == e.size() || !in.estate.find_server(e.substr(0, eq)))
+      throw UserError(fmt::format("--engine {}: expected SERVER=DOCKER_HOST with a server of estate '{}'", e,
+                                  in.estate.name),
+                      "e.g. --engine gmktec=unix:///run/rehome/gmktec.sock (an ssh -L forwarded socket)");
+    o.engines[e.substr(0, eq)] = e.substr(eq + 1);
+  }
   auto window = model::parse_duration(a.window);
   if (!window || *window < 0)
     throw UserError(fmt::format("--window {}: not a duration", a.window), "write e.g. 72h, 24h or 30m");

@@ -1,6 +1,7 @@
 #pragma once
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "model/estate.hpp"
 #include "plan/plan.hpp"
@@ -31,8 +32,12 @@ struct RunbookArgs {
   std::string targets;
   std::string rehome = "rehome";
   std::string firewall = "ufw";
+  std::string runner_address;
+  CopyOptions copy;                  // --jobs, --verify: every mover's command
+  std::string old_engine;            // --old-engine
+  std::vector<std::string> engines;  // --engine SERVER=DOCKER_HOST (repeatable)
 };
-// Throws UserError for a malformed window.
+// Throws UserError for a malformed window, or an --engine that is not SERVER=URL with a server of the estate.
 RunbookOptions runbook_options(const RunbookArgs& args, const Inputs& inputs);
 
 // The credentials file (empty path = none): NAME=value lines given to every command.

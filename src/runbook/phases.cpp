@@ -10,21 +10,12 @@
 #include "runbook/order.hpp"
 #include "runbook/reach.hpp"
 #include "runbook/shell.hpp"
+#include "runbook/volumes.hpp"
 
 namespace rehome::runbook {
 namespace {
 
 std::string generated(const Context& c) { return c.options.workdir + "/generated"; }
-
-Step step(int phase, std::string id, std::string title, std::string what, std::string host) {
-  Step s;
-  s.id = fmt::format("{}.{}", phase, id);
-  s.phase = phase;
-  s.title = std::move(title);
-  s.what = std::move(what);
-  s.host = std::move(host);
-  return s;
-}
 
 std::set<std::string> tools_needed(const Context& c) {
   std::set<std::string> tools{"docker", "sha256sum", c.options.rehome};
@@ -32,6 +23,7 @@ std::set<std::string> tools_needed(const Context& c) {
     if (!s.data) continue;
     if (s.data->engine == "postgres") tools.insert({"psql", "pg_dump", "pg_restore"});
     if (s.data->engine == "redis") tools.insert("redis-cli");
+    if (s.data->engine == "mariadb" || s.data->engine == "mysql") tools.insert({"mariadb", "mariadb-dump"});
   }
   return tools;
 }
@@ -44,13 +36,32 @@ model::Bytes backup_room(const model::Estate& e) {
   return total * 2;  // a dump before the move and one right before the copy
 }
 
+// The databases a native mover carries (postgres, redis, mariadb): credentials, backup, copy.
+std::vector<DataItem> native_moves(const Context& c) {
+  std::vector<DataItem> out;
+  for (auto& d : moved_data(c))
+    if (d.method == DataMethod::native) out.push_back(std::move(d));
+  return out;
+}
+
 }  // namespace
+
+Step make_step(int phase, std::string id, std::string title, std::string what, std::string host) {
+  Step s;
+  s.id = fmt::format("{}.{}", phase, id);
+  s.phase = phase;
+  s.title = std::move(title);
+  s.what = std::move(what);
+  s.host = std::move(host);
+  return s;
+}
 
 Step deploy_stack_step(const Context& c, int phase, const std::string& stack) {
   auto services = services_in_order(c.estate, stack);
   std::vector<std::string> held =
       phase < 5 ? held_in_phase(c.estate, stack, phase) : std::vector<std::string>{};
-  Step s = step(phase, "deploy." + stack, "deploy stack " + stack,
+  Step s =
+      make_step(phase, "deploy." + stack, "deploy stack " + stack,
                 fmt::format("Deploys the generated stack '{}' ({}) and waits until every service has all its "
                             "replicas running and healthy.",
                             stack, join(services, ", ")),
@@ -88,15 +99,15 @@ Step deploy_stack_step(const Context& c, int phase, const std::string& stack) {
 std::vector<Step> prechecks(const Context& c) {
   std::vector<Step> out;
   auto tools = tools_needed(c);
-  Step t =
-      step(0, "tools", "tools present", "Checks that every program the runbook calls is installed here.", "");
+  Step t = make_step(0, "tools", "tools present",
+                     "Checks that every program the runbook calls is installed here.", "");
   t.command = fmt::format(
       "for t in {}; do command -v \"$t\" > /dev/null || {{ echo \"missing: $t\" >&2; exit 1; }}; done",
       join({tools.begin(), tools.end()}, " "));
   t.rollback = "nothing to undo (read-only)";
   out.push_back(t);
 
-  Step g = step(
+  Step g = make_step(
       0, "generate", "generate artefacts",
       "Writes the stacks, bootstrap and firewall scripts and monitoring configuration from the estate and "
       "the plan, so every later step deploys reviewed files.",
@@ -112,30 +123,30 @@ std::vector<Step> prechecks(const Context& c) {
   out.push_back(g);
 
   for (const auto& server : c.estate.servers) {
-    Step r =
-        step(0, "reachable." + server.name, server.name + " reachable",
-             fmt::format("Runs a command on {} ({}) through the transport and asks its Docker engine for its "
-                         "version: the server answers and can run containers.",
-                         server.name, server.address),
-             server.name);
+    Step r = make_step(
+        0, "reachable." + server.name, server.name + " reachable",
+        fmt::format("Runs a command on {} ({}) through the transport and asks its Docker engine for its "
+                    "version: the server answers and can run containers.",
+                    server.name, server.address),
+        server.name);
     r.command = "docker version --format '{{.Server.Version}}'";
     r.rollback = "nothing to undo (read-only)";
     out.push_back(r);
   }
 
-  Step d = step(0, "disk", "disk room for backups",
-                fmt::format("Checks that {}/backups has room for two dumps of every database ({}).",
-                            c.options.workdir, model::format_bytes(backup_room(c.estate))),
-                "");
+  Step d = make_step(0, "disk", "disk room for backups",
+                     fmt::format("Checks that {}/backups has room for two dumps of every database ({}).",
+                                 c.options.workdir, model::format_bytes(backup_room(c.estate))),
+                     "");
   d.command = fmt::format("mkdir -p {0}/backups && df -h {0}/backups", c.options.workdir);
   d.verify = fmt::format("[ \"$(df --output=avail -B1 {}/backups | tail -n 1)\" -ge {} ]", c.options.workdir,
                          backup_room(c.estate));
   d.rollback = "nothing to undo (read-only)";
   out.push_back(d);
 
-  auto moves = database_moves(c.estate, c.plan, c.old_server);
+  auto moves = native_moves(c);
   for (const auto& m : moves) out.push_back(credentials_step(m, 0, false));
-  for (const auto& m : moves) out.push_back(backup_step(m, 0, "", c.options));
+  for (const auto& m : moves) out.push_back(backup_step(c, m, 0, ""));
   return out;
 }
 
@@ -144,12 +155,12 @@ std::vector<Step> security(const Context& c) {
   const bool iptables = c.options.firewall == "iptables";
   generate::Topology topology(c.estate, c.plan);
   for (const auto& server : c.estate.servers) {
-    Step s =
-        step(1, "firewall." + server.name, "firewall on " + server.name,
-             fmt::format("Applies the generated firewall of {}: only the ports the plan needs stay open, the "
-                         "Swarm ports only between the cluster's servers.",
-                         server.name),
-             server.name);
+    Step s = make_step(
+        1, "firewall." + server.name, "firewall on " + server.name,
+        fmt::format("Applies the generated firewall of {}: only the ports the plan needs stay open, the "
+                    "Swarm ports only between the cluster's servers.",
+                    server.name),
+        server.name);
     if (iptables) {
       // The rules themselves are the command, so the runbook shows exactly what is applied.
       s.what += " As plain iptables rules in one chain (rehome-input): no UFW, nothing written under /etc.";
@@ -170,11 +181,12 @@ std::vector<Step> security(const Context& c) {
   // The rules are proven from outside: from the machine running rehome, what must answer answers
   // (the targets' network section: each server's SSH or another allowed port) and what must be
   // closed is refused or dropped (security.closed).
-  Step check = step(1, "firewall-check", "firewall proven from outside",
-                    "From this machine, connects to each server's allowed port (the targets file's "
-                    "network section) and to every port that must be closed (security.closed): the first "
-                    "answer, the others are refused or dropped.",
-                    "");
+  Step check =
+      make_step(1, "firewall-check", "firewall proven from outside",
+                "From this machine, connects to each server's allowed port (the targets file's "
+                "network section) and to every port that must be closed (security.closed): the first "
+                "answer, the others are refused or dropped.",
+                "");
   check.command = fmt::format("{} validate {} --targets {} --only network,security", c.options.rehome,
                               shell_word(c.options.estate_file), shell_word(c.options.targets_file));
   check.rollback =
@@ -191,12 +203,12 @@ std::vector<Step> swarm_bootstrap(const Context& c) {
   std::string script = fmt::format("bash {}/bootstrap.sh", generated(c));
   std::vector<Step> out;
 
-  Step swarm =
-      step(2, "swarm", "Swarm of " + std::to_string(c.estate.servers.size()) + " servers",
-           fmt::format("Initialises Swarm on {} (the first manager) and joins the other servers over ssh "
-                       "with tokens passed on stdin; does nothing where a server is already in.",
-                       m.name),
-           m.name);
+  Step swarm = make_step(
+      2, "swarm", "Swarm of " + std::to_string(c.estate.servers.size()) + " servers",
+      fmt::format("Initialises Swarm on {} (the first manager) and joins the other servers over ssh "
+                  "with tokens passed on stdin; does nothing where a server is already in.",
+                  m.name),
+      m.name);
   swarm.command = script + " swarm";
   swarm.verify = fmt::format(
       "[ \"$(docker info --format '{{{{.Swarm.ControlAvailable}}}}')\" = true ] && [ \"$(docker node ls "
@@ -206,8 +218,8 @@ std::vector<Step> swarm_bootstrap(const Context& c) {
   swarm.rollback = "docker swarm leave --force  # on every server, the first manager last";
   out.push_back(swarm);
 
-  Step labels =
-      step(2, "labels", "node labels", "Sets the node labels the stacks' placement constraints use.", m.name);
+  Step labels = make_step(2, "labels", "node labels",
+                          "Sets the node labels the stacks' placement constraints use.", m.name);
   labels.command = script + " labels";
   std::vector<std::string> checks, removals;
   for (const auto& [server, map] : topology.node_labels())
@@ -221,7 +233,7 @@ std::vector<Step> swarm_bootstrap(const Context& c) {
   labels.rollback = removals.empty() ? "nothing to undo (no label set)" : join(removals, "; ");
   out.push_back(labels);
 
-  Step networks = step(2, "networks", "overlay networks", "", m.name);
+  Step networks = make_step(2, "networks", "overlay networks", "", m.name);
   std::vector<std::string> names, net_checks;
   for (const auto& n : topology.networks()) {
     names.push_back(n.name + (n.encrypted ? " (encrypted)" : "") + (n.internal ? " (internal)" : ""));
@@ -239,10 +251,10 @@ std::vector<Step> swarm_bootstrap(const Context& c) {
   out.push_back(networks);
 
   Step secrets =
-      step(2, "secrets", "Swarm secrets",
-           "Creates the secrets the services use from files in $SECRETS_DIR (set it in the credentials "
-           "file); their values never pass through rehome.",
-           m.name);
+      make_step(2, "secrets", "Swarm secrets",
+                "Creates the secrets the services use from files in $SECRETS_DIR (set it in the credentials "
+                "file); their values never pass through rehome.",
+                m.name);
   secrets.command = script + " secrets";
   std::vector<std::string> secret_checks{topology.secrets().begin(), topology.secrets().end()};
   for (auto& name : secret_checks) name = "docker secret inspect " + name + " > /dev/null";
@@ -259,7 +271,10 @@ std::vector<Step> swarm_bootstrap(const Context& c) {
 std::vector<Step> databases(const Context& c) {
   std::vector<Step> out;
   for (const auto& stack : stacks_in_order(c.estate, 3).order) out.push_back(deploy_stack_step(c, 3, stack));
-  auto moves = database_moves(c.estate, c.plan, c.old_server);
+  const auto moves = native_moves(c);
+  std::vector<DataItem> volumes;
+  for (auto& d : moved_data(c))
+    if (d.method != DataMethod::native) volumes.push_back(std::move(d));
   // The runner reaches each new database on a port only it may use (reach.hpp), closed after the copy.
   std::vector<Reach> reaches;
   for (const auto& m : moves) {
@@ -272,23 +287,14 @@ std::vector<Step> databases(const Context& c) {
     for (auto& st : open_reach_steps(r, 3, "3")) out.push_back(std::move(st));
   for (const auto& m : moves) {
     out.push_back(credentials_step(m, 3, true));
-    out.push_back(backup_step(m, 3, ".pre-migrate", c.options));
+    out.push_back(backup_step(c, m, 3, ".pre-migrate"));
     out.push_back(migrate_step(m, 3, c.options));
   }
   for (const auto& r : reaches)
     for (auto& st : close_reach_steps(r, 3, "3")) out.push_back(std::move(st));
-  for (const auto& name : unsupported_databases(c.estate)) {
-    Step s =
-        step(3, "manual." + name.substr(0, name.find(' ')), "move " + name + " by hand",
-             fmt::format("rehome copies postgres and redis; {} needs its engine's own dump and restore. This "
-                         "step stops the run until it is done and marked with `touch`.",
-                         name),
-             "");
-    std::string marker = fmt::format("{}/manual/{}.done", c.options.workdir, name.substr(0, name.find(' ')));
-    s.command = fmt::format("test -e {}", marker);
-    s.rollback = "the old database still serves the applications";
-    out.push_back(s);
-  }
+  // Volumes and bind data, and the cold copies of the engines without a native mover, through the
+  // Docker engines (no runner port needed).
+  for (auto& st : volume_steps(c, volumes, 3)) out.push_back(std::move(st));
   return out;
 }
 
@@ -305,7 +311,7 @@ std::vector<Step> services(const Context& c) {
 }
 
 std::vector<Step> validation(const Context& c) {
-  Step s = step(
+  Step s = make_step(
       6, "validate", "validation suite",
       "Probes the moved estate (databases, services, monitoring, network, security, resources) and keeps "
       "the results as evidence for the report; any failed probe stops the run.",

@@ -16,6 +16,9 @@ struct Context {
   const model::Server& first_manager;  // where Swarm is initialised and stacks are deployed
 };
 
+// A step of `phase` with its id "<phase>.<id>", title, what and host; command, verify and rollback to fill.
+Step make_step(int phase, std::string id, std::string title, std::string what, std::string host);
+
 // One builder per phase (phases.cpp, cleanup.cpp): each returns the phase's steps in order.
 std::vector<Step> prechecks(const Context& c);
 std::vector<Step> security(const Context& c);

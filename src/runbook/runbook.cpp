@@ -4,7 +4,7 @@
 
 #include "common/error.hpp"
 #include "plan/roles.hpp"
-#include "runbook/databases.hpp"
+#include "runbook/data_plan.hpp"
 #include "runbook/phases.hpp"
 
 namespace rehome::runbook {
@@ -91,7 +91,8 @@ Runbook make_runbook(const model::Estate& estate, const plan::Plan& plan, const 
       "backup.",
       "Close every port the cluster does not need, before anything new listens.",
       "Join the servers into one Swarm, label them for placement, create the overlay networks.",
-      "Deploy the new databases, then per database: a fresh backup, the copy, and a content comparison.",
+      "Deploy the new databases, then per database: a fresh backup, the copy, and a content comparison; then "
+      "the volumes, and the cold copies of the engines without a native mover (their service stopped).",
       "Move monitoring first among the services, so it watches the rest of the move.",
       "Deploy the stacks in dependency order (service discovery first), each waited on until converged.",
       "Probe the new estate: databases, services, monitoring, network, security, resources.",

@@ -1,4 +1,5 @@
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,12 @@ struct Runbook {
 
 inline constexpr model::Millis kDefaultVerificationWindow = 72LL * 3600 * 1000;
 
+// What every mover's command takes from the runbook (data_plan.hpp copy_flags puts it in each mover's words).
+struct CopyOptions {
+  int jobs = 4;        // parallel connections on each side (postgres, mariadb)
+  std::string verify;  // empty: each mover's own proof; stream | readback | server | none (postgres's names)
+};
+
 struct RunbookOptions {
   std::string estate_file = "estate.yaml";
   std::string plan_file = "plan.yaml";
@@ -59,6 +66,11 @@ struct RunbookOptions {
   // The address of the machine running rehome: the only source let in to the new databases' runner
   // ports during the copy (reach.hpp). Empty: the old server's address (rehome runs there).
   std::string runner_address;
+  CopyOptions copy;
+  // The Docker engines the volume mover talks to (data_plan.hpp engine_endpoint): the old server's, and
+  // server -> Docker host URL of the others; unset: ${<SERVER>_DOCKER_HOST:-...} in the commands.
+  std::string old_engine;
+  std::map<std::string, std::string> engines;
 };
 
 // Writes the runbook of moving `estate` onto the servers of `plan`. Pure: no I/O.

@@ -50,7 +50,7 @@ struct Reader {
     if (!n.IsMap()) fail(n, section + ": expected a map of name: {url: ...}", "see `rehome validate --help`");
     for (const auto& kv : n) {
       Endpoint e;
-      e.name = kv.first.as<std::string>();
+      e.name = scalar(kv.first, section + " name");
       e.line = kv.first.Mark().line + 1;
       const YAML::Node& v = kv.second;
       if (v.IsScalar()) {
@@ -93,7 +93,7 @@ Targets parse_targets(const std::string& yaml, const std::string& filename) {
   if (!root.IsMap())
     r.fail(root, "expected a map (databases:, services:, ...)", "see `rehome validate --help`");
   for (const auto& kv : root) {
-    std::string key = kv.first.as<std::string>();
+    std::string key = r.scalar(kv.first, "section name");
     static const char* known[] = {"query_latency_target",
                                   "network_latency_target",
                                   "timeout",
@@ -121,7 +121,13 @@ Targets parse_targets(const std::string& yaml, const std::string& filename) {
       throw UserError(
           fmt::format("{}:{}: network.{}: '{}' is not host:port", filename, e.line, e.name, e.url),
           "write e.g. 10.0.0.80:22");
-  if (const auto& sec = root["security"]) {
+  if (const auto& sec = root["security"]; sec && !sec.IsNull()) {
+    if (!sec.IsMap())
+      r.fail(sec, "security: expected {closed: [...], localhost_only: [...]}",
+             "write e.g. closed: [\"10.0.0.80:5432\"] under security:");
+    for (const char* list : {"closed", "localhost_only"})
+      if (sec[list] && !sec[list].IsSequence() && !sec[list].IsNull())
+        r.fail(sec[list], fmt::format("security.{}: expected a list", list), "write it as [a, b]");
     if (sec["closed"])
       for (const auto& n : sec["closed"]) {
         std::string hp = r.scalar(n, "security.closed");
@@ -141,14 +147,15 @@ Targets parse_targets(const std::string& yaml, const std::string& filename) {
         t.localhost_only.push_back(port);
       }
   }
-  if (const auto& res = root["resources"]) {
+  if (const auto& res = root["resources"]; res && !res.IsNull()) {
+    if (!res.IsMap()) r.fail(res, "resources: expected {memory: ..., disk: {...}}", "write e.g. memory: 90%");
     if (res["memory"]) t.memory_ceiling = r.share(res["memory"], "resources.memory");
     if (res["disk"]) {
       if (!res["disk"].IsMap())
         r.fail(res["disk"], "resources.disk: expected {path: ceiling}", "write e.g. {\"/\": 90%}");
       t.disks.clear();
       for (const auto& kv : res["disk"])
-        t.disks.push_back({kv.first.as<std::string>(), r.share(kv.second, "resources.disk")});
+        t.disks.push_back({r.scalar(kv.first, "resources.disk path"), r.share(kv.second, "resources.disk")});
     }
   }
   return t;

@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "real/harness/postgres_server.hpp"
+#include "real/harness/redis_server.hpp"
 
 using namespace rehome;
 using namespace rehome::backup;
@@ -79,8 +80,14 @@ TEST(BackupBadInput, FullStagingDiskLeavesNoPartialArtefact) {
     fs::path p;
     ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
   } unmount{tmp / "small"};
-  random_file(tmp / "volume/big.bin", 3 << 20);  // incompressible, 3x the disk
-  auto o = options(tmp, {{"volume", (tmp / "volume").string(), "files"}});
+  // Volumes and dumps stream into restic; a Redis RDB is what still waits in staging: 2.7 MB of
+  // base64 of random bytes (LZF cannot shrink it), nearly 3x the disk.
+  test::RedisServer redis;
+  random_file(tmp / "big.bin", 2 << 20);
+  auto text = run_process({"base64", "-w0", (tmp / "big.bin").string()});
+  ASSERT_TRUE(text.ok()) << text.err;
+  redis.pipe("SET big " + text.out + "\n");
+  auto o = options(tmp, {{"redis", redis.url(), "cache"}});
   o.staging = tmp / "small";
   auto err = error_of(o);
   EXPECT_NE(err.find("No space left"), std::string::npos) << err;

@@ -143,8 +143,10 @@ TEST_F(RegistryDeploy, GeneratedStackPullsFromTheRegistryAndTheAppWritesToItsDat
   auto deploy =
       script(lead, {"docker", "stack", "deploy", "--with-registry-auth", "-c", "stacks/shop.yml", "shop"});
   ASSERT_TRUE(deploy.ok()) << deploy.err << deploy.out;
-  // Every service gets a container from the registry's image on the node the plan chose: a task that
-  // cannot pull sits in "preparing" or is rejected with "No such image".
+  // Every service gets a container from the registry's image: the database on the node the plan chose
+  // (pinned with its volume), the stateless app on a node its label allows, which pulls it from the
+  // registry if it is not the plan's. A task that cannot pull sits in "preparing" or is rejected with
+  // "No such image".
   auto tasks = [&](const std::string& service) {
     return lead
         .docker(

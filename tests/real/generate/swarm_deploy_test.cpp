@@ -155,7 +155,8 @@ TEST_F(SwarmDeploy, GeneratedStacksConvergeWithThePlannedSettings) {
   EXPECT_EQ(task.at("Resources").at("Limits").at("NanoCPUs"), 500000000);
   EXPECT_EQ(task.at("Resources").at("Reservations").at("MemoryBytes"), 32 * model::MiB);
   EXPECT_EQ(task.at("Resources").at("Reservations").at("NanoCPUs"), 100000000);
-  EXPECT_EQ(task.at("Placement").at("Constraints").at(0), "node.hostname == node1");
+  // Stateless: labelled on every server the plan allows (bootstrap.sh set the label), not pinned.
+  EXPECT_EQ(task.at("Placement").at("Constraints").at(0), "node.labels.rehome.web == true");
   EXPECT_EQ(task.at("ContainerSpec").at("Healthcheck").at("Test").at(1), "/probe");
   EXPECT_EQ(task.at("ContainerSpec").at("Healthcheck").at("Interval"), 2000000000LL);
   EXPECT_EQ(task.at("ContainerSpec").at("Secrets").at(0).at("SecretName"), "probe_token");
@@ -166,6 +167,8 @@ TEST_F(SwarmDeploy, GeneratedStacksConvergeWithThePlannedSettings) {
   EXPECT_EQ(web.at("RollbackConfig").at("Order"), "start-first");
   auto store = inspect(engine, "databases_store");
   EXPECT_EQ(store.at("UpdateConfig").at("Order"), "stop-first");
+  // Local state: pinned to the node that holds its volume.
+  EXPECT_EQ(store.at("TaskTemplate").at("Placement").at("Constraints").at(0), "node.hostname == node1");
   EXPECT_EQ(store.at("TaskTemplate").at("ContainerSpec").at("Mounts").at(0).at("Source"),
             "databases_store-data");
   auto api = inspect(engine, "production_api");

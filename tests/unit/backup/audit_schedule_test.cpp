@@ -66,10 +66,13 @@ TEST(Audit, LocalPlusCloudOffsiteMeets321) {
   EXPECT_NE(pg.verdict.find("meets 3-2-1"), std::string::npos);
   EXPECT_NE(pg.verdict.find("not against deletion"), std::string::npos);
   EXPECT_TRUE(item(r, "redis").meets_321());
-  // mariadb cannot be dumped by rehome: named as having no backup.
-  const auto& maria = item(r, "mailcow-mysql");
-  EXPECT_FALSE(maria.backed_up);
-  EXPECT_NE(maria.verdict.find("cannot dump mariadb"), std::string::npos);
+  // mariadb is dumped (mariadb-dump into restic) and counted like the others; mongo is not.
+  EXPECT_TRUE(item(r, "mailcow-mysql").meets_321());
+  auto with_mongo = e;
+  with_mongo.services.push_back(db("mongo", "mongo"));
+  const auto& mongo = item(audit_backups(with_mongo), "mongo");
+  EXPECT_FALSE(mongo.backed_up);
+  EXPECT_NE(mongo.verdict.find("cannot dump mongo"), std::string::npos);
   EXPECT_TRUE(item(r, "volume gitlab-data").meets_321());
   EXPECT_FALSE(item(r, "volume gitlab-config").backed_up);
   EXPECT_NE(item(r, "volume gitlab-config").verdict.find("add it to backup.volumes"), std::string::npos);
@@ -163,14 +166,21 @@ TEST(Audit, ResticLocationsOfDeclaredTargets) {
 }
 
 TEST(Sources, EstateDatabasesByServiceNameSkippingReplicas) {
-  auto sources = sources_from_estate(estate(), "/var/lib/docker/volumes");
+  auto e = estate();
+  e.services.push_back(db("shop-db", "mysql", {"shop"}));
+  e.backup.volumes.push_back("/srv/uploads");
+  auto sources = sources_from_estate(e, "unix:///run/docker.sock");
   std::vector<std::string> targets;
-  for (const auto& s : sources) targets.push_back(s.kind + " " + s.target);
-  EXPECT_EQ(targets, (std::vector<std::string>{"postgres postgresql://gibd-postgres:5432/ws_trades",
-                                               "postgres postgresql://gibd-postgres:5432/ws_news",
-                                               "redis redis://redis:6379",
-                                               "volume /var/lib/docker/volumes/gitlab-data/_data"}));
-  EXPECT_THROW(source_from_url("mysql://x"), UserError);
+  for (const auto& s : sources)
+    targets.push_back(s.kind + " " + s.target + (s.engine.empty() ? "" : " on " + s.engine));
+  EXPECT_EQ(targets,
+            (std::vector<std::string>{
+                "postgres postgresql://gibd-postgres:5432/ws_trades",
+                "postgres postgresql://gibd-postgres:5432/ws_news", "redis redis://redis:6379",
+                "mariadb mariadb://mailcow-mysql:3306/mailcow", "mariadb mariadb://shop-db:3306/shop",
+                "volume gitlab-data on unix:///run/docker.sock", "volume /srv/uploads"}));
+  EXPECT_EQ(source_from_url("mysql://x/app").kind, "mariadb");
+  EXPECT_THROW(source_from_url("mongodb://x"), UserError);
 }
 
 TEST(Schedule, SystemdTimerAndOneshotService) {
@@ -179,7 +189,7 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
   o.estate_file = "/etc/rehome/estate.yaml";
   o.estate_name = "wizardsofts";
   o.repositories = {"/srv/restic", "sftp:backup@offsite:/srv/restic"};
-  o.restore_url = "postgresql://verify@127.0.0.1:5433/postgres";
+  o.restore_urls = {"postgresql://verify@127.0.0.1:5433/postgres", "mariadb://root@127.0.0.1:3307"};
   auto files = render_systemd(o);
   ASSERT_EQ(files.size(), 2u);
   const auto& timer = files.at("rehome-backup.timer");
@@ -192,8 +202,11 @@ TEST(Schedule, SystemdTimerAndOneshotService) {
                    "--repo sftp:backup@offsite:/srv/restic\n"),
       std::string::npos)
       << service;
-  EXPECT_NE(service.find("backup verify --max-age 26h --estate wizardsofts --restore-url"),
-            std::string::npos);
+  EXPECT_NE(
+      service.find("backup verify --max-age 26h --estate wizardsofts --restore-url "
+                   "postgresql://verify@127.0.0.1:5433/postgres --restore-url mariadb://root@127.0.0.1:3307"),
+      std::string::npos)
+      << service;
   EXPECT_NE(service.find("backup prune --keep-daily 7 --keep-weekly 4 --keep-monthly 6 --keep-yearly 0 "
                          "--estate wizardsofts --repo /srv/restic"),
             std::string::npos);

@@ -121,7 +121,8 @@ TEST_F(Files_, BootstrapInitsJoinsLabelsAndCreatesEncryptedNetworksWithoutSecret
   EXPECT_NE(script.find("init_swarm 10.0.0.1\n"), std::string::npos);
   EXPECT_NE(script.find("join_node beta 10.0.0.2 manager\n"), std::string::npos);
   EXPECT_NE(script.find("join_node gamma 10.0.0.3 manager\n"), std::string::npos);
-  EXPECT_NE(script.find("label_node alpha rehome.web=true\n"), std::string::npos);
+  EXPECT_NE(script.find("label_node alpha rehome.proxy=true rehome.web=true\n"), std::string::npos);
+  EXPECT_NE(script.find("label_node gamma rehome.web=true\n"), std::string::npos);  // web may move there
   EXPECT_NE(script.find("create_network backend yes no\n"), std::string::npos);
   EXPECT_NE(script.find("create_network database yes yes\n"), std::string::npos);
   EXPECT_NE(script.find("create_network public no no\n"), std::string::npos);

@@ -10,7 +10,7 @@ namespace {
 using test::small_estate;
 using test::small_plan;
 
-TEST(Topology, OneServerServiceIsPinnedByHostname) {
+TEST(Topology, ServiceWithLocalStateIsPinnedByHostname) {
   auto e = small_estate();
   auto p = small_plan();
   Topology t(e, p);
@@ -19,7 +19,7 @@ TEST(Topology, OneServerServiceIsPinnedByHostname) {
   EXPECT_EQ(t.placement("db").label, "");
 }
 
-TEST(Topology, SpreadServiceGetsANodeLabelOnItsServersAndACap) {
+TEST(Topology, StatelessSpreadServiceGetsANodeLabelOnEveryAllowedServerAndACap) {
   auto e = small_estate();
   auto p = small_plan();
   Topology t(e, p);
@@ -29,7 +29,26 @@ TEST(Topology, SpreadServiceGetsANodeLabelOnItsServersAndACap) {
   EXPECT_EQ(web.max_replicas_per_node, 2);  // the plan puts two on beta
   EXPECT_EQ(t.node_labels().at("alpha").at("rehome.web"), "true");
   EXPECT_EQ(t.node_labels().at("beta").at("rehome.web"), "true");
+  // gamma too: a replica lost with alpha or beta may be rescheduled there.
+  EXPECT_EQ(t.node_labels().at("gamma").at("rehome.web"), "true");
+}
+
+TEST(Topology, StatefulSpreadServiceIsLabelledOnItsPlanServersOnly) {
+  auto e = small_estate();
+  e.services[1].volumes.push_back({"uploads", "/srv/uploads", false, false, false});
+  auto p = small_plan();
+  Topology t(e, p);
+  EXPECT_EQ(t.placement("web").pin, plan::PinReason::local_state);
+  EXPECT_EQ(t.node_labels().at("alpha").at("rehome.web"), "true");
   EXPECT_EQ(t.node_labels().at("gamma").count("rehome.web"), 0u);
+}
+
+TEST(Topology, EdgeProxyIsLabelledOnTheEdgeServers) {
+  auto e = small_estate();
+  auto p = small_plan();
+  Topology t(e, p);
+  EXPECT_EQ(t.placement("proxy").constraints, std::vector<std::string>{"node.labels.rehome.proxy == true"});
+  EXPECT_EQ(t.placement("proxy").allowed, std::vector<std::string>{"alpha"});
 }
 
 TEST(Topology, GlobalServiceOmittedFromThePlanRunsEverywhereWithoutConstraint) {

@@ -48,6 +48,19 @@ TEST(PlanYaml, RoundTrip) {
   EXPECT_EQ(back.servers_of("node-exporter").size(), 2u);  // put back on every server
 }
 
+// Found by fuzz_plan: a person's plan listing a global service on some servers only was written back
+// without it, and read again it ran everywhere.
+TEST(PlanYaml, GlobalOnSomeServersRoundTrips) {
+  auto e = small();
+  auto p =
+      parse_plan("servers:\n  gmktec: [traefik, ws-gateway, ws-gateway, node-exporter]\n  hppavilion: []\n",
+                 "proposal.yaml", e);
+  auto text = plan_to_yaml(p, e);
+  EXPECT_NE(text.find("node-exporter"), std::string::npos);
+  auto back = parse_plan(text, "plan.yaml", e);
+  EXPECT_EQ(back.servers_of("node-exporter"), (std::vector<std::string>{"gmktec"}));
+}
+
 TEST(PlanYaml, ReadsThePersonFormat) {
   auto p = parse_plan(
       "estate: wizardsofts\nheadroom: 15%\nservers:\n  gmktec: [traefik, ws-gateway, ws-gateway]\n"
@@ -87,6 +100,14 @@ TEST(PlanYaml, SyntaxBadHeadroomAndUnknownKeys) {
   EXPECT_NE(msg.find("unknown key"), std::string::npos) << msg;
   EXPECT_NE(error_of("estate: other\nservers:\n  gmktec: [traefik, ws-gateway, ws-gateway]\n")
                 .find("estate 'other'"),
+            std::string::npos);
+}
+
+// Found by fuzz_plan: a key that is a list or a mapping ended the process (yaml-cpp's bad conversion).
+TEST(PlanYaml, KeysThatAreNoNamesAreNamedErrors) {
+  EXPECT_NE(error_of("? [a]\n: 1\nservers: {}\n").find("plan.yaml:1:"), std::string::npos);
+  EXPECT_NE(error_of("servers:\n  [gmktec]: [traefik]\n").find("plan.yaml:2:"), std::string::npos);
+  EXPECT_NE(error_of("servers: {}\nroles:\n  {managers: 1}: [gmktec]\n").find("plain name"),
             std::string::npos);
 }
 

@@ -4,6 +4,7 @@
 
 #include "resilience/analysis.hpp"
 #include "resilience/failover.hpp"
+#include "resilience/survivors.hpp"
 #include "small_estate.hpp"
 
 namespace rehome::resilience {
@@ -72,6 +73,71 @@ TEST(Failure, LocalStateIsStrandedAndNamed) {
   EXPECT_EQ(db->replicas[0].reason, StrandReason::local_state);
   EXPECT_NE(db->replicas[0].why.find("db-data"), std::string::npos);
   EXPECT_FALSE(r.automatic());
+}
+
+// The plan's placement policy (plan::decide_placements), the one the generated stacks enforce: a
+// database on a local volume is pinned to its node without any pin in the estate, and named stranded;
+// a stateless single replica is not pinned and moves to a named survivor in a predicted time.
+TEST(Failure, PlacementPolicyPinsLocalStateAndMovesStatelessOnes) {
+  Fixture f;
+  f.estate.services[1].placement.pin.clear();  // no explicit pin: the policy pins it for its volume
+  Cluster c(f.estate, f.plan);
+  ASSERT_NE(c.decision(c.service_id("db")), nullptr);
+  EXPECT_EQ(c.decision(c.service_id("db"))->pin, plan::PinReason::local_state);
+  EXPECT_FALSE(c.decision(c.service_id("mid"))->pinned());
+  auto r = analyse_failure(c, {.lost = {"hppavilion"}}, RecoveryModel{});
+  const auto* db = outcome(r, "db");
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->state, ServiceState::down);
+  EXPECT_EQ(db->replicas[0].reason, StrandReason::local_state);
+  EXPECT_NE(db->replicas[0].why.find("state on local volume db-data on hppavilion"), std::string::npos)
+      << db->replicas[0].why;
+  EXPECT_NE(db->replicas[0].why.find("where the plan pins it"), std::string::npos) << db->replicas[0].why;
+  const auto* mid = outcome(r, "mid");  // stateless, alone on hppavilion
+  ASSERT_TRUE(mid);
+  EXPECT_EQ(mid->state, ServiceState::recovered);
+  ASSERT_EQ(mid->replicas.size(), 1u);
+  EXPECT_EQ(mid->replicas[0].fate, ReplicaFate::rescheduled);
+  EXPECT_FALSE(mid->replicas[0].to.empty());
+  EXPECT_NE(mid->replicas[0].to, "hppavilion");
+  EXPECT_GT(mid->replicas[0].eta.expected, 0);
+  EXPECT_EQ(mid->downtime, mid->replicas[0].eta.expected);
+}
+
+// Stateless, confined by node labels: the policy's allowed servers are the labelled ones, and a replica
+// whose labelled servers are all lost is stranded by that constraint, not moved to an unlabelled one.
+TEST(Failure, StatelessServiceMovesOnlyAmongTheServersThePolicyAllows) {
+  Fixture f;
+  f.estate.servers[1].labels["gpu"] = "yes";  // hppavilion
+  f.estate.servers[3].labels["gpu"] = "yes";  // hpr
+  auto& mid = f.estate.services[4];
+  mid.placement.labels["gpu"] = "yes";
+  mid.resources.memory_reservation = GiB;
+  Cluster c(f.estate, f.plan);
+  EXPECT_FALSE(c.allowed(c.service_id("mid"), c.server_id("wsasus")));
+  auto r = analyse_failure(c, {.lost = {"hppavilion"}}, RecoveryModel{});
+  const auto* out = outcome(r, "mid");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->replicas[0].to, "hpr");  // the only other labelled server, though emptier ones exist
+  auto both = analyse_failure(c, {.lost = {"hppavilion", "hpr"}}, RecoveryModel{});
+  ASSERT_TRUE(both.quorum.has_quorum);
+  out = outcome(both, "mid");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->replicas[0].fate, ReplicaFate::stranded);
+  EXPECT_EQ(out->replicas[0].reason, StrandReason::constraint) << out->replicas[0].why;
+}
+
+// The policy's per-node cap: two replicas planned on two servers may not double up on one survivor.
+TEST(Failure, PlansPerNodeCapHoldsForStatelessReplicas) {
+  Fixture f;
+  Cluster c(f.estate, f.plan);
+  const int web = c.service_id("web");
+  EXPECT_EQ(c.max_per_node(web), 1);  // the plan puts one on gmktec, one on hpr: the stack caps at 1
+  Survivors sv(c, {c.server_id("hpr")});
+  std::string why;
+  EXPECT_EQ(sv.check(web, c.server_id("gmktec"), &why), Obstacle::max_per_node);
+  EXPECT_NE(why.find("1 per node"), std::string::npos) << why;
+  EXPECT_EQ(sv.check(web, c.server_id("wsasus")), Obstacle::none);
 }
 
 TEST(Failure, TwoManagersLoseQuorumAndNothingMoves) {

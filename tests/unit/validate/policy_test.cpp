@@ -127,6 +127,13 @@ TEST(Targets, ErrorsNameFileAndLine) {
   expect_error("bogus: 1\n", "t.yaml:1");
   expect_error("resources:\n  memory: lots\n", "t.yaml:2");
   expect_error("databases: [\n", "t.yaml");
+  // Found by fuzz_targets: keys that are lists, and sections of the wrong shape, ended the process.
+  expect_error("? [a]\n: 1\n", "t.yaml:1");
+  expect_error("databases:\n  [x]: redis://h:1\n", "t.yaml:2");
+  expect_error("security: closed\n", "t.yaml:1");
+  expect_error("security:\n  closed: 10.0.0.1:22\n", "t.yaml:2");
+  expect_error("resources: lots\n", "t.yaml:1");
+  expect_error("resources:\n  disk: {[a]: 90%}\n", "t.yaml:2");
 }
 
 }  // namespace
