@@ -26,78 +26,20 @@ sizes=${SIZES:-100 1000}
 jobs=${JOBS:-2}
 rate=${RATE:-200}
 hold=${HOLD:-5}
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-work=$(mktemp -d /tmp/rehome-follow-bench-XXXXXX)
-chmod 755 "$work"
-as_pg=()
-if [[ $(id -u) -eq 0 ]]; then as_pg=(runuser -u postgres --); chown postgres "$work"; fi
-
-pgbench_pid=""
-cleanup() {
-  [[ -n $pgbench_pid ]] && kill "$pgbench_pid" 2>/dev/null || true
-  for d in src dst; do
-    [[ -f $work/$d/postmaster.pid ]] && "${as_pg[@]}" "$bin/pg_ctl" -D "$work/$d" -m immediate stop >/dev/null 2>&1 || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 source "$(dirname "$0")/lib.sh"
-
-src_port=$(free_port); start_pg src "$src_port" logical
-dst_port=$(free_port); start_pg dst "$dst_port" logical
-psql_src() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$src_port" -U postgres "$@"; }
-psql_dst() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$dst_port" -U postgres "$@"; }
-
-generate() {  # db size_mb
-  psql_src -d postgres -c "CREATE DATABASE $1"
-  local total_rows=$(($2 * 5000)) share rows
-  for spec in large:500 medium:300 small:200; do
-    rows=$((total_rows * ${spec#*:} / 1000))
-    psql_src -d "$1" <<SQL
-CREATE TABLE ${spec%:*} (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(14,2), created timestamptz,
-  label text, doc jsonb);
-INSERT INTO ${spec%:*} SELECT g, g % 10007, (g % 100000) / 7.0, '2024-01-01'::timestamptz + g * interval '1 second',
-  'row ' || g || ' ' || md5(g::text), jsonb_build_object('k', g % 1000, 'v', md5((g*3)::text))
-FROM generate_series(1, $rows) g;
-CREATE INDEX ${spec%:*}_account_idx ON ${spec%:*} (account);
-SQL
-  done
-  psql_src -d "$1" -c "CREATE TABLE ledger (id bigserial PRIMARY KEY, v int, at timestamptz DEFAULT now())" \
-    -c "VACUUM ANALYZE" >/dev/null
-  echo "$total_rows" >"$work/$1.rows"
-}
-
-start_writers() {  # db
-  local max; max=$(($(cat "$work/$1.rows") * 500 / 1000))
-  cat >"$work/write.sql" <<SQL
-\set id random(1, $max)
-BEGIN;
-INSERT INTO ledger (v) VALUES (:id);
-UPDATE large SET amount = amount + 1 WHERE id = :id;
-COMMIT;
-SQL
-  "$bin/pgbench" -n -h 127.0.0.1 -p "$src_port" -U postgres -c 2 -R "$rate" -T 100000 -f "$work/write.sql" "$1" \
-    >"$work/pgbench.log" 2>&1 &
-  pgbench_pid=$!
-}
-stop_writers() {
-  kill -TERM "$pgbench_pid" 2>/dev/null || true  # (a background job ignores SIGINT)
-  wait "$pgbench_pid" 2>/dev/null || true
-  pgbench_pid=""
-}
+pg_pair rehome-follow-bench
 
 declare -A window verified catch_up cutover_wall delta copy_time lag_bytes
 for size in $sizes; do
   db="bench_$size"
   echo "== $size MB"
-  t=$(now); generate "$db" "$size"
+  t=$(now); pg_generate "$db" "$size"
   echo "   generated $(psql_src -d "$db" -At -c "SELECT pg_size_pretty(pg_database_size('$db'))") in $(elapsed "$t") s"
   psql_dst -d postgres -c "CREATE DATABASE $db" >/dev/null
   src_url="postgresql://postgres@127.0.0.1:$src_port/$db"
   dst_url="postgresql://postgres@127.0.0.1:$dst_port/$db"
 
-  start_writers "$db"
+  pg_start_writers "$db"
   sleep 1
   t=$(now)
   "$rehome" migrate postgres --from "$src_url" --to "$dst_url" --jobs "$jobs" --state "$work/follow-$db.json" \
@@ -105,7 +47,7 @@ for size in $sizes; do
   copy_time[$size]=$(elapsed "$t")
   echo "   follow copy (writers on): ${copy_time[$size]} s; the target follows"
   sleep "$hold"
-  stop_writers
+  pg_stop_writers
   t=$(now)
   "$rehome" migrate postgres --from "$src_url" --to "$dst_url" --jobs "$jobs" --state "$work/follow-$db.json" \
     --cutover --json >"$work/cutover.json" 2>"$work/cutover.log" || { cat "$work/cutover.json" "$work/cutover.log" >&2; exit 1; }
@@ -121,7 +63,7 @@ s = json.load(open(sys.argv[1]))["seconds"]; print("%.2f %.2f %.2f" % (s["window
 
   # The delta re-copy: the writers change ledger and large; without replication the final pass
   # re-copies them (verified) while the writers are stopped.
-  start_writers "$db"; sleep "$hold"; stop_writers
+  pg_start_writers "$db"; sleep "$hold"; pg_stop_writers
   t=$(now)
   "$rehome" migrate postgres --from "$src_url" --to "$dst_url" --jobs "$jobs" --state "$work/delta-$db.json" \
     --tables ledger,large --truncate >"$work/delta.out" 2>&1 || { cat "$work/delta.out" >&2; exit 1; }

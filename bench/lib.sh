@@ -33,3 +33,70 @@ start_mariadb() {
   for _ in $(seq 1 300); do mariadb-admin --no-defaults -uroot --socket="$work/$1/sock" ping >/dev/null 2>&1 && return; sleep 0.1; done
   echo "mariadbd $1 did not start"; tail "$work/$1/server.log"; exit 1
 }
+# pg_generate DB SIZE_MB: a generated database on the caller's psql_src server (four tables: large 50 %,
+# medium 30 %, small 20 % of SIZE_MB * 5000 rows, each with a secondary index, plus the writers' ledger);
+# its row count goes to $work/DB.rows.
+pg_generate() {
+  psql_src -d postgres -c "CREATE DATABASE $1"
+  local total_rows=$(($2 * 5000)) rows
+  for spec in large:500 medium:300 small:200; do
+    rows=$((total_rows * ${spec#*:} / 1000))
+    psql_src -d "$1" <<SQL
+CREATE TABLE ${spec%:*} (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(14,2), created timestamptz,
+  label text, doc jsonb);
+INSERT INTO ${spec%:*} SELECT g, g % 10007, (g % 100000) / 7.0, '2024-01-01'::timestamptz + g * interval '1 second',
+  'row ' || g || ' ' || md5(g::text), jsonb_build_object('k', g % 1000, 'v', md5((g*3)::text))
+FROM generate_series(1, $rows) g;
+CREATE INDEX ${spec%:*}_account_idx ON ${spec%:*} (account);
+SQL
+  done
+  psql_src -d "$1" -c "CREATE TABLE ledger (id bigserial PRIMARY KEY, v int, at timestamptz DEFAULT now())" \
+    -c "VACUUM ANALYZE" >/dev/null
+  echo "$total_rows" >"$work/$1.rows"
+}
+
+# pg_start_writers DB / pg_stop_writers: pgbench writes to the source ($src_port) at $rate transactions
+# a second (each: an INSERT into ledger, an UPDATE of a random row of large, 2 clients) until stopped;
+# its pid in $pgbench_pid (the caller's exit trap kills it).
+pg_start_writers() {
+  local max; max=$(($(cat "$work/$1.rows") * 500 / 1000))
+  cat >"$work/write.sql" <<SQL
+\set id random(1, $max)
+BEGIN;
+INSERT INTO ledger (v) VALUES (:id);
+UPDATE large SET amount = amount + 1 WHERE id = :id;
+COMMIT;
+SQL
+  "$bin/pgbench" -n -h 127.0.0.1 -p "$src_port" -U postgres -c 2 -R "$rate" -T 100000 -f "$work/write.sql" "$1" \
+    >"$work/pgbench.log" 2>&1 &
+  pgbench_pid=$!
+}
+pg_stop_writers() {
+  kill -TERM "$pgbench_pid" 2>/dev/null || true  # (a background job ignores SIGINT)
+  wait "$pgbench_pid" 2>/dev/null || true
+  pgbench_pid=""
+}
+
+# pg_pair NAME: a temp folder /tmp/NAME-XXXXXX ($work), a source and a target PostgreSQL (wal_level =
+# logical) on free loopback ports ($src_port, $dst_port), psql_src / psql_dst to reach them; at exit a
+# pgbench still running ($pgbench_pid) is killed, both servers stopped and the folder removed.
+pg_pair() {
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  work=$(mktemp -d "/tmp/$1-XXXXXX")
+  chmod 755 "$work"
+  as_pg=()
+  if [[ $(id -u) -eq 0 ]]; then as_pg=(runuser -u postgres --); chown postgres "$work"; fi
+  pgbench_pid=""
+  trap pg_pair_cleanup EXIT
+  src_port=$(free_port); start_pg src "$src_port" logical
+  dst_port=$(free_port); start_pg dst "$dst_port" logical
+}
+pg_pair_cleanup() {
+  [[ -n $pgbench_pid ]] && kill "$pgbench_pid" 2>/dev/null || true
+  for d in src dst; do
+    [[ -f $work/$d/postmaster.pid ]] && "${as_pg[@]}" "$bin/pg_ctl" -D "$work/$d" -m immediate stop >/dev/null 2>&1 || true
+  done
+  rm -rf "$work"
+}
+psql_src() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$src_port" -U postgres "$@"; }
+psql_dst() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$dst_port" -U postgres "$@"; }

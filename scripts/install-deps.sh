@@ -19,6 +19,8 @@ real=(postgresql-15 postgresql-client-15 redis-server redis-tools docker.io ipro
       mydumper)   # bench/mariadb-bench.sh compares with mydumper/myloader
 # generate: validators of the generated stacks, monitoring files and scripts.
 real+=(docker-compose prometheus shellcheck)
+# move: the end-to-end test's old host runs its estate with docker-compose; curl asks the new edge.
+real+=(curl)
 # ... and the Kubernetes manifests: node runs the API's schemas from the npm package kubernetes-models
 # (npm installs it into /var/cache/rehome-npm at test time). A machine that already has node and npm
 # (NodeSource's nodejs bundles npm, and Debian's npm cannot install beside it) keeps its own.

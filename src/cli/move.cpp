@@ -48,6 +48,7 @@ int run(MoveFlags& f) {
   auto plan = f.plan.empty() ? plan::make_plan(estate) : plan::load_plan(f.plan, estate);
   f.o.engines = pairs(f.engines, "--engine", estate);
   f.o.drill = !f.no_drill;
+  f.o.credentials_file = f.credentials;
   auto m = move::make_move(estate, plan, f.o);
   if (f.probe) {  // the old databases say how each final sync runs (wal_level, binlog)
     move::probe_sources(f.o, m.data, runbook::load_credentials(f.credentials));
@@ -62,6 +63,7 @@ int run(MoveFlags& f) {
   }
   x.yes = f.yes;
   x.env = runbook::load_credentials(f.credentials);
+  x.docker_hosts = f.o.engines;
   x.confirm = [](const std::string&) {
     std::cout << "Type yes to go on: " << std::flush;
     std::string answer;
@@ -117,6 +119,12 @@ Register r{
           "--probe", f->probe,
           "ask the old PostgreSQL and MariaDB servers (wal_level, binary log) so the dry run says "
           "whether each final sync follows or is a whole pass, and why (default: decided at the copy)");
+      app.add_option("--drill-stop-command", f->o.drill_stop_command,
+                     "how the drill stops a server's engine ({server}, {host} substituted; default: "
+                     "ssh {host} sudo systemctl stop docker.socket docker)");
+      app.add_option(
+          "--drill-flags", f->o.drill_flags,
+          "more `rehome drill` flags, verbatim (e.g. \"--dispatcher-heartbeat 2s --timeout 60s\")");
       return [f]() { return run(*f); };
     }};
 

@@ -4,6 +4,7 @@
 
 #include "common/shell.hpp"
 #include "move/context.hpp"
+#include "runbook/order.hpp"
 #include "runbook/shell.hpp"
 
 namespace rehome::move {
@@ -25,11 +26,21 @@ std::vector<MoveStep> drill_steps(const Context& c) {
                                                (it == c.options.engines.end() ? "unix:///var/run/docker.sock"
                                                                               : it->second)));
   }
-  s.actions.push_back({"",
-                       fmt::format("{} drill {} {} --fail {} --json > {}/drill.json", c.options.rehome,
-                                   shell_word(c.options.estate_file), runbook::join(engines, " "),
-                                   shell_word(fail), shell_word(c.evidence_dir())),
-                       false});
+  // On what the move deployed: the stack of the first moved database (a stateful service in the drill).
+  std::string stack;
+  for (const auto& d : c.data)
+    if (d.engine != "volume") {
+      stack = " --stack " + shell_word(runbook::stack_of(*c.estate.find_service(d.service)));
+      break;
+    }
+  s.actions.push_back(
+      {"",
+       fmt::format("{} drill {} {}{} --fail {} --stop-command {}{} --json > {}/drill.json", c.options.rehome,
+                   shell_word(c.options.estate_file), runbook::join(engines, " "), stack, shell_word(fail),
+                   shell_quote(c.options.drill_stop_command),
+                   c.options.drill_flags.empty() ? "" : " " + c.options.drill_flags,
+                   shell_word(c.evidence_dir())),
+       false});
   s.checks.push_back({"", fmt::format("test -s {}/drill.json", shell_word(c.evidence_dir())), false});
   s.rollback_note = "nothing to undo (the drill starts the stopped engine again)";
   return {s};

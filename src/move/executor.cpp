@@ -94,7 +94,7 @@ class Executor {
       StepEntry& e = jr_.steps[id];
       out_ << fmt::format("undo {} ...", s.title) << std::flush;
       for (const auto& a : s.rollback) {
-        auto r = t_.run(a.host, a.command, o_.env, o_.step_timeout);
+        auto r = t_.run(a.host, a.command, env_for(a.host), o_.step_timeout);
         if (!r.ok()) {
           out_ << fmt::format(" FAILED (exit {}): {}\n{}\n", r.exit_code, a.command,
                               last_lines(r.out + r.err));
@@ -210,11 +210,18 @@ class Executor {
     }
   }
 
+  runbook::Env env_for(const std::string& host) const {
+    runbook::Env env = o_.env;
+    if (auto it = o_.docker_hosts.find(host); !host.empty() && it != o_.docker_hosts.end())
+      env["DOCKER_HOST"] = it->second;
+    return env;
+  }
+
   // Runs `actions` in order; the first that fails sets `failure` and `output` and stops.
   void run_all(const std::vector<Action>& actions, const std::string& what, std::string& failure,
                std::string& output) {
     for (const auto& a : actions) {
-      auto r = t_.run(a.host, a.command, o_.env, o_.step_timeout);
+      auto r = t_.run(a.host, a.command, env_for(a.host), o_.step_timeout);
       if (r.ok()) continue;
       failure = r.timed_out ? what + " timed out" : fmt::format("{} exited {}", what, r.exit_code);
       output = a.command + "\n" + r.out + r.err;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <ostream>
 #include <string>
 
@@ -30,6 +31,9 @@ struct ExecuteOptions {
   bool yes = false;                                          // pass the point of no return without asking
   std::function<bool(const std::string& question)> confirm;  // asked when !yes; empty = refuse
   runbook::Env env;                                          // credentials, given to every command
+  // server -> its Docker API (--engine): that server's commands get it as DOCKER_HOST, so their `docker`
+  // talks to that server's engine, not to the default socket of the machine they run on.
+  std::map<std::string, std::string> docker_hosts;
   std::chrono::milliseconds step_timeout{std::chrono::hours(6)};
   Clock clock = Clock::system();
   std::filesystem::path journal_file() const { return work_dir / "journal.json"; }

@@ -89,6 +89,20 @@ Action start_old(const Context& c, const std::string& service) {
           false};
 }
 
+namespace {
+
+// The runbook's phase, except that an application whose only data is a plain volume (the importer's
+// engine "files") is phase 5 like the other applications: it writes (to that volume, and to the
+// databases it uses), so it is held at 0 on the cluster and frozen on the old host. Phase 3 left it
+// running on both sides through the copy, with no freeze.
+int writer_phase(const model::Service& s) {
+  using C = model::Category;
+  if (s.data && s.data->engine == "files" && s.category != C::database && s.category != C::cache) return 5;
+  return runbook::service_phase(s);
+}
+
+}  // namespace
+
 Move make_move(const model::Estate& estate, const plan::Plan& plan, const MoveOptions& options) {
   for (const auto& a : plan.assignments)
     if (!estate.find_service(a.service) || !estate.find_server(a.server))
@@ -128,7 +142,7 @@ Move make_move(const model::Estate& estate, const plan::Plan& plan, const MoveOp
       c.writers.push_back(s.name);
       continue;
     }
-    if (runbook::service_phase(s) != 5 || s.global) continue;
+    if (writer_phase(s) != 5 || s.global) continue;
     c.held[stack].push_back(s.name);
     if (plan::is_edge_proxy(s, estate)) continue;
     bool writes = volume_owners.count(s.name) > 0;

@@ -52,8 +52,13 @@ struct MoveOptions {
   std::string rehome = "rehome";  // how commands call rehome itself
   int jobs = 4;                   // parallel connections per database mover
   int converge_timeout_seconds = 300;
-  std::string compose_project;                 // the old host's compose project label; empty: any
-  bool drill = true;                           // run the drill step
+  std::string compose_project;   // the old host's compose project label; empty: any
+  std::string credentials_file;  // --credentials: given to validate (its probes' passwords)
+  bool drill = true;             // run the drill step
+  // How the drill stops a server's engine ({server}, {host} substituted; `rehome drill --stop-command`,
+  // which it requires), and more `rehome drill` flags, verbatim (e.g. "--dispatcher-heartbeat 2s").
+  std::string drill_stop_command = "ssh {host} sudo systemctl stop docker.socket docker";
+  std::string drill_flags;
   std::map<std::string, std::string> engines;  // server -> Docker API URL, for the volume mover
   // postgres item slug -> its source's wal_level as probed (final_sync.hpp postgres_wal_level): "logical"
   // makes the copy follow and the final sync a cutover; absent: decided when the copy runs.

@@ -149,10 +149,12 @@ std::string volume_mover_words(const DataItem& d) {
   return fmt::format("{} --from-engine \"{}\" --to-engine \"{}\" {}", from, e.from_engine, e.to_engine, to);
 }
 
-std::string engine_endpoint(const Context& c, const model::Server& server) {
+std::string engine_endpoint(const Context& c, const model::Server& server, bool target) {
   const bool old = server.name == c.old_server.name;
+  auto given = c.options.engines.find(server.name);
+  if (target && given != c.options.engines.end()) return given->second;
   if (old && !c.options.old_engine.empty()) return c.options.old_engine;
-  if (auto it = c.options.engines.find(server.name); it != c.options.engines.end()) return it->second;
+  if (given != c.options.engines.end()) return given->second;
   const std::string& runner =
       c.options.runner_address.empty() ? c.old_server.address : c.options.runner_address;
   const bool here = server.address == runner || (old && c.options.runner_address.empty());
@@ -202,7 +204,7 @@ std::vector<DataItem> data_plan(const Context& c) {
       if (!targets.insert(target->name + " " + to).second) continue;
       d.to_server = target->name;
       d.from_url = engine_endpoint(c, c.old_server) + " " + v.name;
-      d.to_url = engine_endpoint(c, *target) + " " + to;
+      d.to_url = engine_endpoint(c, *target, true) + " " + to;
       d.method = cold ? DataMethod::cold : DataMethod::volume;
       if (cold)
         d.note = "rehome has no native mover for " + engine +

@@ -59,10 +59,12 @@ std::vector<DataItem> data_plan(const Context& c);
 std::vector<DataItem> moved_data(const Context& c);
 
 // The Docker engine of a server as the volume mover reaches it: --engine SERVER=URL when given (the old
-// server: --old-engine), else ${<SERVER>_DOCKER_HOST:-default}: the local socket where rehome runs (the
-// old server, unless --runner-address says otherwise), ssh://<address> elsewhere (the mover then says
-// how to forward that engine's socket).
-std::string engine_endpoint(const Context& c, const model::Server& server);
+// server as the source: --old-engine), else ${<SERVER>_DOCKER_HOST:-default}: the local socket where
+// rehome runs (the old server, unless --runner-address says otherwise), ssh://<address> elsewhere (the
+// mover then says how to forward that engine's socket). `target`: the server receives the volume; the
+// old server kept in the cluster is then reached by its --engine first (its new engine), --old-engine
+// being its compose engine, the source.
+std::string engine_endpoint(const Context& c, const model::Server& server, bool target = false);
 
 // The copy options a mover takes, as flags after its URLs: --jobs for the parallel movers (postgres,
 // mariadb), the verify mode in each mover's words (postgres --verify MODE; mariadb --verify

@@ -33,6 +33,23 @@ std::string for_rules(const Reach& r, const std::string& joiner,
   return join(parts, joiner);
 }
 
+// Retries (120 s) until the service's endpoint and its running task both do (or no longer do) publish
+// `port` on its node. The reach steps update detached and wait with this: --detach=false also waits
+// out the stack's update monitor (30 s a database), and in `rehome move` the unpublish runs under the
+// write freeze (34-35 s a database measured end to end). The endpoint is updated asynchronously too.
+std::string task_publishes(const std::string& service, int port, bool publishes) {
+  const std::string no = publishes ? "" : "! ";
+  return retry_until(
+      fmt::format(
+          "{{ {2}docker service inspect {0} --format '{{{{json .Endpoint.Ports}}}}' | grep -q "
+          "'\"PublishedPort\":{1}'; }} && t=$(docker service ps -q --filter desired-state=running {0}) && "
+          "[ -n \"$t\" ] && docker service ps --filter desired-state=running --format "
+          "'{{{{.CurrentState}}}}' {0} | grep -q '^Running' && {2}docker inspect --format "
+          "'{{{{json .Status.PortStatus}}}}' $t | grep -q '\"PublishedPort\":{1}'",
+          service, port, no),
+      120);
+}
+
 }  // namespace
 
 std::vector<Step> open_reach_steps(const Reach& r, int phase, const std::string& prefix) {
@@ -62,12 +79,9 @@ std::vector<Step> open_reach_steps(const Reach& r, int phase, const std::string&
       "for the copy without a tunnel; only the runner may connect (the rule above).",
       r.swarm_service, engine_port(r.engine), runner_port(r.engine));
   publish.command =
-      fmt::format("docker service update --detach=false --publish-add mode=host,published={},target={} {}",
+      fmt::format("docker service update --detach=true --publish-add mode=host,published={},target={} {}",
                   runner_port(r.engine), engine_port(r.engine), r.swarm_service);
-  publish.verify = fmt::format(
-      "docker service inspect {} --format '{{{{json .Endpoint.Ports}}}}' | grep -q "
-      "'\"PublishedPort\":{}'",
-      r.swarm_service, runner_port(r.engine));
+  publish.verify = task_publishes(r.swarm_service, runner_port(r.engine), true);
   // --publish-rm matches a port by its target, protocol and mode (the published port is not compared).
   publish.rollback =
       fmt::format("docker service update --detach=false --publish-rm published={},target={},mode=host {}",
@@ -85,11 +99,12 @@ std::vector<Step> close_reach_steps(const Reach& r, int phase, const std::string
   unpublish.what =
       fmt::format("Removes the runner's port {} of {}: the database is on its overlay only again.",
                   runner_port(r.engine), r.swarm_service);
-  unpublish.command = open[1].rollback;
-  unpublish.verify = fmt::format(
-      "! docker service inspect {} --format '{{{{json .Endpoint.Ports}}}}' | grep -q "
-      "'\"PublishedPort\":{}'",
-      r.swarm_service, runner_port(r.engine));
+  // Detached, like the publish: the check waits until the task runs again without the port (stop-first:
+  // the new task runs once the old one is gone), so the rule below still comes out after the port closed.
+  unpublish.command =
+      fmt::format("docker service update --detach=true --publish-rm published={},target={},mode=host {}",
+                  runner_port(r.engine), engine_port(r.engine), r.swarm_service);
+  unpublish.verify = task_publishes(r.swarm_service, runner_port(r.engine), false);
   unpublish.rollback = open[1].command;
   Step unguard;
   unguard.id = fmt::format("{}.unreach-guard.{}", prefix, r.service);

@@ -44,12 +44,15 @@ struct Killed {};
 class FakeTransport : public runbook::Transport {
  public:
   std::vector<std::string> commands;
+  std::vector<std::string> docker_hosts;  // DOCKER_HOST each command was given ("" when none)
   std::string fail;
   int kill_at = -1;
-  ProcessResult run(const std::string& host, const std::string& script, const runbook::Env&,
+  ProcessResult run(const std::string& host, const std::string& script, const runbook::Env& env,
                     std::chrono::milliseconds) override {
     if (static_cast<int>(commands.size()) == kill_at) throw Killed{};
     commands.push_back((host.empty() ? "local" : host) + ": " + script);
+    auto dh = env.find("DOCKER_HOST");
+    docker_hosts.push_back(dh == env.end() ? "" : dh->second);
     ProcessResult r;
     r.exit_code = !fail.empty() && script.find(fail) != std::string::npos ? 1 : 0;
     return r;

@@ -90,6 +90,35 @@ TEST(MoveSteps, MonitoringDeploysFirstAndWritersAreHeldUntilTheCutover) {
   EXPECT_NE(production->actions.back().command.find("holds/production.yml"), std::string::npos);
 }
 
+TEST(MoveSteps, AnAppWhoseDataIsAPlainVolumeIsAWriterHeldAndFrozen) {
+  // The compose importer gives such an app `data: {engine: files}`; the runbook's phase 3 (data)
+  // left it running on both sides through the copy, never frozen.
+  auto e = test::shop();
+  for (auto& s : e.services)
+    if (s.name == "shop-api") s.data = model::DataSpec{.engine = "files"};
+  MoveOptions o;
+  o.old_server = "old";
+  auto m = make_move(e, test::shop_plan(), o);
+  EXPECT_NE(std::find(m.writers.begin(), m.writers.end(), "shop-api"), m.writers.end());
+  EXPECT_NE(m.find("08.freeze.shop-api"), nullptr);
+  const MoveStep* production = m.find("05.deploy.production");
+  ASSERT_NE(production, nullptr);
+  EXPECT_NE(production->actions.front().command.find("shop-api:"), std::string::npos);  // held at 0
+}
+
+TEST(MoveSteps, TheDrillRunsOnTheMovedStackWithAStopCommand) {
+  MoveOptions o;
+  o.drill_stop_command = "kill -KILL $(cat /run/{server}.pid)";
+  o.drill_flags = "--timeout 60s";
+  auto m = test::shop_move(o);
+  const MoveStep* drill = m.find("15.drill");
+  ASSERT_NE(drill, nullptr);
+  const auto& cmd = drill->actions.front().command;
+  EXPECT_NE(cmd.find("--stop-command 'kill -KILL $(cat /run/{server}.pid)'"), std::string::npos) << cmd;
+  EXPECT_NE(cmd.find(" --stack "), std::string::npos) << cmd;
+  EXPECT_NE(cmd.find(" --timeout 60s --json >"), std::string::npos) << cmd;
+}
+
 TEST(MoveSteps, EveryMoverCopiesThenFinalSyncsThenVerifies) {
   auto m = test::shop_move();
   std::vector<std::string> slugs;
@@ -200,7 +229,7 @@ TEST(MoveSteps, FreezeThenFinalSyncThenEdgeOldStopsBeforeNewBindsThenWriters) {
   EXPECT_NE(m.steps[old_stop].actions.front().command.find("com.docker.compose.service=traefik"),
             std::string::npos);
   EXPECT_NE(
-      m.steps[new_bind].actions.front().command.find("docker service scale --detach=false edge_traefik=1"),
+      m.steps[new_bind].actions.front().command.find("docker service scale --detach=true edge_traefik=1"),
       std::string::npos);
   // The point of no return is the first step starting new writers, after the edge handover.
   ASSERT_FALSE(m.point_of_no_return.empty());
@@ -248,6 +277,22 @@ TEST(MoveExecute, RunsEveryStepAndMeasuresTheFreezeWindow) {
   auto f = jr.freezes.at("shop-api");
   EXPECT_EQ(ev.downtime[0].window_ms, f.started_mono - f.stopped_mono);
   EXPECT_TRUE(ev.no_return_passed);
+}
+
+TEST(MoveExecute, AServerGivenAnEngineRunsItsCommandsAgainstThatEngine) {
+  Work w;
+  auto m = test::shop_move();
+  test::FakeTransport t;
+  test::FakeMovers movers;
+  std::int64_t now = 0;
+  auto o = options_in(w, &now);
+  o.docker_hosts = {{m.first_manager, "unix:///run/manager.sock"}};
+  std::ostringstream out;
+  ASSERT_EQ(execute_move(m, t, movers, o, out), 0) << out.str();
+  for (size_t i = 0; i < t.commands.size(); ++i)
+    EXPECT_EQ(t.docker_hosts[i],
+              t.commands[i].rfind(m.first_manager + ": ", 0) == 0 ? "unix:///run/manager.sock" : "")
+        << t.commands[i];
 }
 
 TEST(MoveExecute, KilledBetweenAnyTwoStepsResumesToTheSameEndWithoutRedoingDoneSteps) {
@@ -417,13 +462,22 @@ TEST(MoveDryRun, TheSeedsEstatePrintsEveryStepAndCommandInOrder) {
   MoveOptions o;
   auto m = make_move(estate, plan::make_plan(estate), o);
   auto text = render_plan(m, {});
+  // Long commands are wrapped on their own lines: compared without whitespace, every one is there, in
+  // order; no line is wider than 160 columns.
+  auto squeeze = [](std::string s) {
+    std::erase_if(s, [](char ch) { return ch == ' ' || ch == '\n'; });
+    return s;
+  };
+  const std::string flat = squeeze(text);
   size_t at = 0;
   for (const auto& s : m.steps) {
-    auto pos = text.find(s.id, at);
+    auto pos = flat.find(squeeze(s.id), at);
     ASSERT_NE(pos, std::string::npos) << s.id << " missing or out of order";
     at = pos;
-    for (const auto& a : s.actions) EXPECT_NE(text.find(a.command, pos), std::string::npos) << s.id;
+    for (const auto& a : s.actions) EXPECT_NE(flat.find(squeeze(a.command), pos), std::string::npos) << s.id;
   }
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 160u) << line;
   EXPECT_NE(text.find("POINT OF NO RETURN"), std::string::npos);
   EXPECT_NE(text.find("Point of no return: " + m.point_of_no_return), std::string::npos);
   EXPECT_EQ(text.find("PASSWORD="), std::string::npos);

@@ -187,6 +187,12 @@ TEST(DataPlan, EnginesAreTheGivenOnesElseVariablesWithTheRunnersSocketOrSsh) {
   ends = volume_ends(plan_of(e, test::small_plan(), o).back());
   EXPECT_EQ(ends.from_engine, "unix:///run/old.sock");
   EXPECT_EQ(ends.to_engine, "unix:///run/app.sock");
+  // The old host kept in the cluster (here app, the volume's target too): the copy reads its compose
+  // engine (--old-engine) and writes to its new one (--engine app=...), not back into the old engine.
+  o.old_server = "app";
+  ends = volume_ends(plan_of(e, test::small_plan(), o).back());
+  EXPECT_EQ(ends.from_engine, "unix:///run/old.sock");
+  EXPECT_EQ(ends.to_engine, "unix:///run/app.sock");
 }
 
 TEST(DataPlan, TheCommandLinesCopyOptionsAndEnginesReachTheRunbookOptions) {
