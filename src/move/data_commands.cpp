@@ -15,7 +15,10 @@ std::string mover_state_file(const MoveOptions& o, const DataItem& d, const std:
 }
 
 std::string mover_command(const MoveOptions& o, const DataItem& d, const std::string& pass) {
-  std::string state = shell_word(mover_state_file(o, d, pass));
+  // A postgres or redis verify re-proves the final sync's whole pass from its state (after a
+  // follow's cutover nothing runs: the cutover's proof stands, see final_sync.cpp's verify_pass).
+  const bool reproves_final_sync = pass == "verify" && (d.engine == "postgres" || d.engine == "redis");
+  std::string state = shell_word(mover_state_file(o, d, reproves_final_sync ? "final-sync" : pass));
   if (d.engine == "volume")
     return fmt::format("{} migrate volume {} --state {}", o.rehome, runbook::volume_mover_words(d), state);
   // A mariadb mover's password in MYSQL_PWD, not its argv (the rollback's --stop-follow runs in a shell).

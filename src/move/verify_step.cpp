@@ -16,8 +16,12 @@ std::vector<MoveStep> verify_steps(const Context& c) {
                     d.slug(),
                     d.engine == "volume"
                         ? "another pass: both sides' sha256 manifests compared entry by entry"
-                    : d.engine == "mariadb" ? "every key range counted and hashed inside both servers"
-                                            : "the final sync's row counts and checksums on both sides"));
+                    : d.engine == "redis" ? "the final sync's key counts and checksums on both sides"
+                    : d.engine == "mariadb"
+                        ? "after a binlog cutover its proof stands; after a whole pass every key range is "
+                          "counted and hashed inside both servers again"
+                        : "after a logical-replication cutover its proof stands; after a whole pass its row "
+                          "counts and checksums on both sides again"));
     s.actions.push_back({"", mover_command(c.options, d, "verify"), true});
     s.data = d;
     s.rollback_note = "nothing to undo (read-only)";

@@ -90,6 +90,8 @@ TEST(MovePostgresSyncReal, ALogicalSourceIsFollowedAndTheCutoverLeavesEveryRowAn
   EXPECT_EQ(target.psql("SELECT count(*) FROM pg_subscription", "app"), "0");
   auto verify = movers.run(item, "verify");
   EXPECT_TRUE(verify.ok) << report(verify);
+  // The cutover's proof stands: the verify step proves nothing again under the freeze.
+  EXPECT_NE(verify.summary.find("proven by the final sync's cutover"), std::string::npos) << verify.summary;
   // The sequence is set: a new writer's insert does not collide.
   EXPECT_NO_THROW(target.psql("INSERT INTO public.t (v) VALUES ('new writer')", "app"));
 }
@@ -112,6 +114,7 @@ TEST(MovePostgresSyncReal, AReplicaSourceGetsTheWholePassAndTheJournalSaysWhy) {
   EXPECT_EQ(source.psql("SELECT count(*) FROM pg_replication_slots", "app"), "0");
   auto verify = movers.run(item, "verify");
   EXPECT_TRUE(verify.ok) << report(verify);
+  EXPECT_EQ(verify.summary.find("proven by the final sync's cutover"), std::string::npos) << verify.summary;
 }
 
 }  // namespace
