@@ -21,7 +21,8 @@ std::string mover_command(const MoveOptions& o, const DataItem& d, const std::st
   std::string state = shell_word(mover_state_file(o, d, reproves_final_sync ? "final-sync" : pass));
   if (d.engine == "volume")
     return fmt::format("{} migrate volume {} --state {}", o.rehome, runbook::volume_mover_words(d), state);
-  // A mariadb mover's password in MYSQL_PWD, not its argv (the rollback's --stop-follow runs in a shell).
+  // The mover's password in PGPASSWORD / REDISCLI_AUTH / MYSQL_PWD, not its argv (the rollback's
+  // --stop-follow runs in a shell).
   const auto argv = runbook::mover_argv(d, o.rehome);
   std::string extra;
   // A postgres item that follows (or may: decided at the copy): the copy starts the follow, the final
@@ -29,11 +30,11 @@ std::string mover_command(const MoveOptions& o, const DataItem& d, const std::st
   const bool follow = d.engine == "postgres" && postgres_sync(o, d) != PgSync::whole_pass;
   if (follow && pass == "copy") extra = " --follow";
   if (follow && pass == "final-sync")
-    return fmt::format("{} migrate postgres --from \"{}\" --to \"{}\" --jobs {} --cutover", o.rehome,
-                       d.from_url, d.to_url, o.jobs);
+    return fmt::format("{} migrate postgres --from \"{}\" --to \"{}\" --jobs {} --cutover", argv.rehome,
+                       argv.from, argv.to, o.jobs);
   if (follow && pass == "stop-follow")
-    return fmt::format("{} migrate postgres --from \"{}\" --to \"{}\" --stop-follow", o.rehome, d.from_url,
-                       d.to_url);
+    return fmt::format("{} migrate postgres --from \"{}\" --to \"{}\" --stop-follow", argv.rehome, argv.from,
+                       argv.to);
   // A mariadb item that follows (or may: decided at the copy): the copy records the binlog follow and
   // follows (the move's follower runs in its own process), the final sync is its cutover.
   const bool binlog = d.engine == "mariadb" && mariadb_sync(o, d) != MariadbSync::whole_pass;

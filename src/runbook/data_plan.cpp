@@ -234,15 +234,26 @@ std::vector<DataItem> moved_data(const Context& c) {
   return out;
 }
 
+std::string password_env(const DataItem& d) {
+  if (d.engine != "postgres" && d.engine != "mariadb" && d.engine != "redis") return "";
+  const char* variable = d.engine == "postgres" ? "PGPASSWORD"
+                         : d.engine == "redis"  ? "REDISCLI_AUTH"
+                                                : "MYSQL_PWD";
+  return fmt::format("{}=\"${{{}_PASSWORD}}\" ", variable, variable_prefix(d.service));
+}
+
+std::string without_password(const DataItem& d, std::string url) {
+  const std::string v = variable_prefix(d.service);
+  const std::string password = d.engine == "redis" ? fmt::format("${{{0}_PASSWORD:+:${0}_PASSWORD@}}", v)
+                                                   : fmt::format("${{{0}_PASSWORD:+:${0}_PASSWORD}}", v);
+  if (auto at = url.find(password); at != std::string::npos) url.erase(at, password.size());
+  return url;
+}
+
 MoverArgv mover_argv(const DataItem& d, const std::string& rehome) {
-  MoverArgv out{rehome, d.from_url, d.to_url};
-  if (d.engine != "mariadb") return out;
-  const std::string v = variable_prefix(d.service),
-                    password = fmt::format("${{{0}_PASSWORD:+:${0}_PASSWORD}}", v);
-  for (auto* u : {&out.from, &out.to})
-    if (auto at = u->find(password); at != std::string::npos) u->erase(at, password.size());
-  out.rehome = fmt::format("MYSQL_PWD=\"${{{}_PASSWORD}}\" {}", v, rehome);
-  return out;
+  // The password in the engine's own variable (PGPASSWORD, REDISCLI_AUTH, MYSQL_PWD), which both ends'
+  // URLs share (one user and password per service): none in argv, where `ps` shows it.
+  return {password_env(d) + rehome, without_password(d, d.from_url), without_password(d, d.to_url)};
 }
 
 std::string copy_flags(const DataItem& d, const CopyOptions& o) {

@@ -78,6 +78,10 @@ struct MoverArgv {
   std::string rehome, from, to;
 };
 MoverArgv mover_argv(const DataItem& item, const std::string& rehome);
+// `PGPASSWORD="${X_PASSWORD}" ` (REDISCLI_AUTH, MYSQL_PWD): the prefix that gives a command the item's
+// password in its environment; and a URL of the item with its password part taken out.
+std::string password_env(const DataItem& item);
+std::string without_password(const DataItem& item, std::string url);
 
 // The variables the credentials file must (or may) define for the estate's databases.
 std::vector<std::string> credential_variables(const model::Estate& estate);

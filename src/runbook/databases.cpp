@@ -34,7 +34,15 @@ std::string mariadb_program(const std::string& cli, const std::string& program) 
   return at == std::string::npos ? cli : cli.substr(0, at + 1) + program + cli.substr(at + 8);
 }
 
-std::string admin_url(const DataItem& m) { return m.to_url.substr(0, m.to_url.rfind('/')) + "/postgres"; }
+// The new server's `postgres` database, its password left to PGPASSWORD (psql below: see pg()).
+std::string admin_url(const DataItem& m) {
+  const std::string to = without_password(m, m.to_url);
+  return to.substr(0, to.rfind('/')) + "/postgres";
+}
+// A PostgreSQL client with the item's password in PGPASSWORD, on a URL without it.
+std::string pg(const DataItem& m, const std::string& program, const std::string& url) {
+  return fmt::format("{}{} \"{}\"", password_env(m), program, without_password(m, url));
+}
 
 std::vector<std::string> listed_databases(const Context& c, const DataItem& m) {
   const auto* s = c.estate.find_service(m.service);
@@ -63,7 +71,7 @@ Step backup_step(const Context& c, const DataItem& m, int phase, const std::stri
                        mariadb_program(m.from_cli, "mariadb-dump"),
                        names.empty() ? "--all-databases" : "--databases " + join(quoted, " "), file);
   } else {
-    dump = fmt::format("pg_dump \"{}\" --format=custom --file={}", m.from_url, file);
+    dump = fmt::format("{} --format=custom --file={}", pg(m, "pg_dump", m.from_url), file);
   }
   s.what = fmt::format(
       "Dumps {} on the old server to {} and records its SHA-256, so it can be restored whatever "
@@ -91,7 +99,7 @@ Step credentials_step(const DataItem& m, int phase, bool new_side) {
     s.command = fmt::format("{} -N -e 'SELECT 1' > /dev/null", cli);
   else  // the new server has no copy of the database yet: connect to its `postgres` database
     s.command =
-        fmt::format("psql \"{}\" -XAtqc 'select 1' > /dev/null", new_side ? admin_url(m) : m.from_url);
+        fmt::format("{} -XAtqc 'select 1' > /dev/null", pg(m, "psql", new_side ? admin_url(m) : m.from_url));
   if (new_side) s.command = retry_until(s.command, 120);
   s.rollback = "nothing to undo (read-only)";
   return s;
@@ -110,7 +118,7 @@ Step migrate_step(const DataItem& m, int phase, const RunbookOptions& o) {
   // after an interruption resume rather than start over. The applications start on the new database
   // right after the move, so postgres's planner statistics are gathered by the copy (`--analyze`).
   std::string evidence = fmt::format("{}/evidence/migrate-{}.json", o.workdir, m.slug());
-  // The mariadb mover reads the password from MYSQL_PWD: none in its argv.
+  // The mover reads the password from PGPASSWORD / REDISCLI_AUTH / MYSQL_PWD: none in its argv.
   const auto [rehome, from, to] = mover_argv(m, o.rehome);
   std::string copy = fmt::format(
       "mkdir -p {0}/evidence {0}/migrate && {1} migrate {2} --from \"{3}\" --to \"{4}\"{5} --state "
@@ -120,15 +128,16 @@ Step migrate_step(const DataItem& m, int phase, const RunbookOptions& o) {
   if (m.engine == "postgres") {
     // The target database must exist (empty) before the copy.
     s.command = fmt::format(
-        "{{ psql \"{0}\" -XAtqc \"select 1 from pg_database where datname = '{1}'\" | grep -q 1 || psql "
-        "\"{0}\" -Xqc 'CREATE DATABASE \"{1}\"'; }} && {2}",
-        admin_url(m), m.database, copy);
-    s.verify = compare_outputs(kPostgresChecksumSql, fmt::format("psql \"{}\" -XAtqc \"$q\"", m.from_url),
-                               fmt::format("psql \"{}\" -XAtqc \"$q\"", m.to_url));
+        "{{ {0} -XAtqc \"select 1 from pg_database where datname = '{1}'\" | grep -q 1 || {0} -Xqc "
+        "'CREATE DATABASE \"{1}\"'; }} && {2}",
+        pg(m, "psql", admin_url(m)), m.database, copy);
+    s.verify =
+        compare_outputs(kPostgresChecksumSql, fmt::format("{} -XAtqc \"$q\"", pg(m, "psql", m.from_url)),
+                        fmt::format("{} -XAtqc \"$q\"", pg(m, "psql", m.to_url)));
     s.rollback = fmt::format(
-        "the old database is untouched and still serves the applications; drop the copy: psql \"{}\" -c "
+        "the old database is untouched and still serves the applications; drop the copy: {} -c "
         "'DROP DATABASE IF EXISTS \"{}\"'",
-        admin_url(m), m.database);
+        pg(m, "psql", admin_url(m)), m.database);
   } else if (m.engine == "mariadb") {
     s.command = copy;
     // Each server lists the same tables, then CHECKSUM TABLE of every one on both.
