@@ -8,12 +8,14 @@ namespace rehome::runbook {
 namespace {
 
 // Per table, a checksum of its rows in a stable order: equal output on both sides = same content.
+// rehome's own schemas (_rehome_migrate: the target's run record; _rehome_follow) are not the data.
 constexpr const char* kPostgresChecksumSql =
     "select table_schema||'.'||table_name||' '||(xpath('/row/c/text()', query_to_xml(format("
     "'select count(*)||'':''||md5(coalesce(string_agg(t::text, ''|'' order by t::text), '''')) as c "
     "from %I.%I t', table_schema, table_name), false, true, '')))[1]::text "
     "from information_schema.tables where table_type = 'BASE TABLE' "
-    "and table_schema not in ('pg_catalog', 'information_schema') order by 1";
+    "and table_schema not in ('pg_catalog', 'information_schema') "
+    "and table_schema not like '\\_rehome\\_%' order by 1";
 
 // The CHECKSUM TABLE statement of every user table (SELECT 1 when there is none); each server then
 // computes the checksums of its own rows.
@@ -151,8 +153,10 @@ Step migrate_step(const DataItem& m, int phase, const RunbookOptions& o) {
         m.to_server + ") before a new copy";
   } else {
     s.command = copy;
+    // Keys under _rehome: are rehome's own (the mover's run record, _rehome:migrate:run), not the data.
     s.verify = fmt::format(
-        "a=\"$({0} dbsize):$({0} --scan | sort | sha256sum)\" && b=\"$({1} dbsize):$({1} --scan | sort | "
+        "a=\"$({0} --scan | grep -v '^_rehome:' | sort | sha256sum)\" && b=\"$({1} --scan | grep -v "
+        "'^_rehome:' | sort | "
         "sha256sum)\" && [ \"$a\" = \"$b\" ]",
         m.from_cli, m.to_cli);
     s.rollback = fmt::format(

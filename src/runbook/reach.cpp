@@ -50,6 +50,24 @@ std::string task_publishes(const std::string& service, int port, bool publishes)
       120);
 }
 
+// A port published in host mode is bound on docker_gwbridge, and a task only gets that bridge when
+// one of its networks is not internal: a database on the internal `database` overlay alone publishes
+// nothing (the endpoint lists the port, the task's PortStatus stays empty, nothing listens). So the
+// publish also attaches the service to kReachNetwork, an ordinary overlay made for this, and the
+// unpublish detaches it: the database is on internal overlays only again.
+constexpr const char* kReachNetwork = "rehome-reach";
+
+// `docker service update` arguments that attach (or detach) the reach network, only when needed:
+// attaching a network a service already has is refused, and a re-run after a kill must not fail.
+std::string reach_network_args(const std::string& service, bool attach) {
+  const std::string attached = fmt::format(
+      "docker service inspect --format '{{{{json .Spec.TaskTemplate.Networks}}}}' {0} | grep -qE "
+      "\"($(docker network inspect --format '{{{{.Id}}}}' {1} 2>/dev/null || echo {1})|{1})\"",
+      service, kReachNetwork);
+  return attach ? fmt::format("$({} || echo --network-add {})", attached, kReachNetwork)
+                : fmt::format("$({} && echo --network-rm {})", attached, kReachNetwork);
+}
+
 }  // namespace
 
 std::vector<Step> open_reach_steps(const Reach& r, int phase, const std::string& prefix) {
@@ -78,14 +96,18 @@ std::vector<Step> open_reach_steps(const Reach& r, int phase, const std::string&
       "Publishes {} (port {}) on its node in host mode as port {}, so the runner reaches the new database "
       "for the copy without a tunnel; only the runner may connect (the rule above).",
       r.swarm_service, engine_port(r.engine), runner_port(r.engine));
-  publish.command =
-      fmt::format("docker service update --detach=true --publish-add mode=host,published={},target={} {}",
-                  runner_port(r.engine), engine_port(r.engine), r.swarm_service);
+  publish.command = fmt::format(
+      "{{ docker network inspect {0} >/dev/null 2>&1 || docker network create --driver overlay {0} "
+      ">/dev/null; "
+      "}} && docker service update --detach=true {1} --publish-add mode=host,published={2},target={3} {4}",
+      kReachNetwork, reach_network_args(r.swarm_service, true), runner_port(r.engine), engine_port(r.engine),
+      r.swarm_service);
   publish.verify = task_publishes(r.swarm_service, runner_port(r.engine), true);
   // --publish-rm matches a port by its target, protocol and mode (the published port is not compared).
   publish.rollback =
-      fmt::format("docker service update --detach=false --publish-rm published={},target={},mode=host {}",
-                  runner_port(r.engine), engine_port(r.engine), r.swarm_service);
+      fmt::format("docker service update --detach=false {} --publish-rm published={},target={},mode=host {}",
+                  reach_network_args(r.swarm_service, false), runner_port(r.engine), engine_port(r.engine),
+                  r.swarm_service);
   return {guard, publish};
 }
 
@@ -102,8 +124,9 @@ std::vector<Step> close_reach_steps(const Reach& r, int phase, const std::string
   // Detached, like the publish: the check waits until the task runs again without the port (stop-first:
   // the new task runs once the old one is gone), so the rule below still comes out after the port closed.
   unpublish.command =
-      fmt::format("docker service update --detach=true --publish-rm published={},target={},mode=host {}",
-                  runner_port(r.engine), engine_port(r.engine), r.swarm_service);
+      fmt::format("docker service update --detach=true {} --publish-rm published={},target={},mode=host {}",
+                  reach_network_args(r.swarm_service, false), runner_port(r.engine), engine_port(r.engine),
+                  r.swarm_service);
   unpublish.verify = task_publishes(r.swarm_service, runner_port(r.engine), false);
   unpublish.rollback = open[1].command;
   Step unguard;

@@ -6,7 +6,8 @@
 // limit must sit where Docker's forwarding is filtered) and the same in INPUT (an engine without
 // iptables management publishes through its userland proxy). The rule goes in before the port opens and
 // comes out after it closed. Once the data is moved and verified, the publish and the rule are
-// removed: the database is back to overlay-only.
+// removed: the database is back to overlay-only. While published, the service is also on an ordinary
+// overlay, rehome-reach: Docker binds a host-mode port only for a task with a non-internal network.
 #include <string>
 #include <vector>
 
