@@ -155,15 +155,16 @@ CopyResult copy_chunk(MariadbConnection& source, MariadbConnection& target, cons
   Quote target_quote = [&](const Column& c, const std::string& v) { return key_literal(target, c, v); };
   const std::string into = qualified(target_table.schema, target_table.name);
   load_data = load_data && loadable(table);
+  const std::string tag = run_tag(run_id);
   const std::string head =
-      load_data ? std::string() : fmt::format("INSERT INTO {} ({}) VALUES ", into, names);
+      load_data ? std::string() : fmt::format("{}INSERT INTO {} ({}) VALUES ", tag, into, names);
   const std::string load = fmt::format(
-      "LOAD DATA LOCAL INFILE 'rehome-chunk' INTO TABLE {} CHARACTER SET binary FIELDS TERMINATED BY '\\t' "
+      "{}LOAD DATA LOCAL INFILE 'rehome-chunk' INTO TABLE {} CHARACTER SET binary FIELDS TERMINATED BY '\\t' "
       "ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({})",
-      into, names);
+      tag, into, names);
 
   target.exec("START TRANSACTION");
-  if (clear_first) target.exec("DELETE FROM " + into + chunk_where(table, chunk, target_quote));
+  if (clear_first) target.exec(tag + "DELETE FROM " + into + chunk_where(table, chunk, target_quote));
   CopyResult result;
   RowSum sum;
   const std::string select =

@@ -5,7 +5,12 @@
 // run the target does not know describes another target (recreated, emptied, or another server):
 // it is stale, and the command says so and starts over.
 
+#include <set>
+#include <thread>
+#include <vector>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
@@ -149,6 +154,39 @@ void record_run(MariadbConnection& target, const State& s) {
 void mark_run(MariadbConnection& target, const std::string& run_id, const std::string& what) {
   target.exec(fmt::format("UPDATE {}.runs SET {} = UTC_TIMESTAMP() WHERE run_id = {}", bk(),
                           what == "verified" ? "verified" : "copied", target.quote(run_id)));
+}
+
+std::string run_tag(const std::string& run_id) { return fmt::format("/* rehome run {} */ ", run_id); }
+
+int end_orphans(MariadbConnection& target, const std::string& run_id, std::chrono::seconds patience) {
+  const std::string find = fmt::format(
+      "SELECT id FROM information_schema.processlist WHERE LOCATE({}, info) = 1 AND id <> CONNECTION_ID()",
+      target.quote(run_tag(run_id)));
+  std::set<std::string> ended;
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    auto rows = target.query(find);
+    if (rows.empty()) return static_cast<int>(ended.size());
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::vector<std::string> ids;
+      for (const auto& r : rows) ids.push_back(r[0].value_or("?"));
+      throw UserError(
+          fmt::format("the target still runs statements of the killed run {} after {} s "
+                      "(connections {})",
+                      run_id, patience.count(), fmt::join(ids, ", ")),
+          "end them on the target (KILL <id>) or wait until their rollback ends, then run the same "
+          "command again");
+    }
+    for (const auto& r : rows) {
+      const std::string id = r[0].value_or("");
+      if (id.empty() || !ended.insert(id).second) continue;
+      try {
+        target.exec("KILL CONNECTION " + id);
+      } catch (const engines::MariadbError&) {  // gone since the query (1094: unknown thread)
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 std::map<std::string, int64_t> committed_chunks(MariadbConnection& target, const std::string& run_id) {

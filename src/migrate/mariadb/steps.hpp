@@ -1,6 +1,7 @@
 #pragma once
 // Internal to migrate mariadb: the catalog, key ranges, and one function per step (snapshot.cpp,
 // catalog.cpp, chunks.cpp, schema.cpp, objects.cpp, copy.cpp, verify.cpp, state.cpp, pipeline.cpp).
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -235,6 +236,14 @@ struct RunRow {
 RunRow target_run(MariadbConnection& target, const std::string& fingerprint);
 void record_run(MariadbConnection& target, const State& state);
 void mark_run(MariadbConnection& target, const std::string& run_id, const std::string& what);
+// The comment each statement a run writes the target with begins with ("/* rehome run R */ "): what
+// a killed run left running on the target can then be found by its run.
+std::string run_tag(const std::string& run_id);
+// Ends (KILL) the target's statements a killed run of `run_id` left running and waits until they are
+// gone (their transactions rolled back), up to `patience`; returns how many there were. A client killed
+// mid LOAD DATA can leave its server thread holding the chunk's locks for good (the kill's FIN does not
+// reach a connection whose receive window is full), and the resumed run's writes then wait on it.
+int end_orphans(MariadbConnection& target, const std::string& run_id, std::chrono::seconds patience);
 // chunk id -> rows, for the chunks committed on the target by `run_id`.
 std::map<std::string, int64_t> committed_chunks(MariadbConnection& target, const std::string& run_id);
 

@@ -450,11 +450,7 @@ TEST(KillCampaign, Redis) {
 // server emptied for each trial (its databases and the accounts the copy brings); proof: CHECKSUM TABLE
 // and a sorted dump of every table, and the index list.
 
-// Not in `make test` yet: a resume after a kill mid-copy can hang for good inside MariaDB 10.11.19, its
-// own two writers (a chunk's range DELETE, another chunk's LOAD DATA into the same table) waiting on
-// each other (docs/faults.md, "Found and open"). Run it with --gtest_also_run_disabled_tests
-// --gtest_filter='*Mariadb*'.
-TEST(KillCampaign, DISABLED_Mariadb) {
+TEST(KillCampaign, Mariadb) {
   MariadbServer source, target;
   source.sql(read_file(source_dir() / "tests/real/migrate/mariadb_fixture.sql"));
   // Every awkward case of the fixture, fewer rows: a run of a few seconds, still in many chunks.

@@ -6,11 +6,17 @@
 // mid-table and resume, a stale state file, passwords from an option file.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.hpp"
+#include "engines/mariadb_connection.hpp"
+#include "engines/mariadb_url.hpp"
+#include "migrate/mariadb/steps.hpp"
 #include "migrate_fixture.hpp"
 #include "real/harness/mariadb_server.hpp"
 #include "real/migrate/mariadb_compare.hpp"
@@ -251,6 +257,40 @@ TEST_F(MigrateMariadb, AStaleStateFileStartsOverAndPasswordsComeFromAnOptionFile
   EXPECT_EQ(in_url.exit_code, 0) << in_url.output;
   EXPECT_NE(in_url.output.find("warning"), std::string::npos);
   EXPECT_EQ(in_url.output.find(password), std::string::npos);
+}
+
+// A killed run's statement can stay on the target, holding its chunk's locks (a LOAD DATA whose
+// client died with the server's receive window full never hears the close); the resumed run ends
+// those of its own run (tagged with it), and only those, before it writes.
+TEST(MigrateMariadbOrphans, AResumeEndsWhatItsKilledRunLeftRunningOnTheTarget) {
+  MariadbServer target;
+  const auto endpoint = rehome::engines::parse_mariadb_url(target.url(), "");
+  auto sleeper = [&](const std::string& run, int seconds) {
+    return std::thread([&endpoint, run, seconds] {
+      rehome::engines::MariadbConnection c(endpoint, "orphan");
+      try {
+        c.exec(fmt::format("{}SELECT SLEEP({})", rehome::migrate::mariadb::run_tag(run), seconds));
+      } catch (const std::exception&) {  // killed
+      }
+    });
+  };
+  std::thread orphan = sleeper("r-killed", 600), other = sleeper("r-other", 8);
+  rehome::engines::MariadbConnection c(endpoint, "target");
+  auto running = [&](const std::string& run) {
+    return c.scalar(
+        fmt::format("SELECT COUNT(*) FROM information_schema.processlist WHERE LOCATE('{}', info) = 1",
+                    rehome::migrate::mariadb::run_tag(run)));
+  };
+  for (int i = 0; i < 100 && (running("r-killed") != "1" || running("r-other") != "1"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(rehome::migrate::mariadb::end_orphans(c, "r-killed", std::chrono::seconds(30)), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(running("r-killed"), "0");
+  EXPECT_EQ(running("r-other"), "1") << "another run's statement is not ours to end";
+  EXPECT_EQ(rehome::migrate::mariadb::end_orphans(c, "r-killed", std::chrono::seconds(30)), 0);
+  orphan.join();
+  other.join();
 }
 
 }  // namespace
