@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -46,6 +47,7 @@ class Executor {
                                   o.journal_file().string(), jr_.estate, m.estate),
                       "pass --work-dir with another folder for this estate");
     jr_.estate = m.estate;
+    refuse_changed_steps();
   }
 
   int execute() {
@@ -111,6 +113,31 @@ class Executor {
   }
 
  private:
+  // A step the journal says is done must be the same step now: a resume skips it and a rollback runs
+  // its undo, so with other commands the move would skip what was never done or undo what was not.
+  // (A step that failed or was interrupted runs again as it is now; one rolled back is undone.)
+  void refuse_changed_steps() {
+    std::vector<std::string> changed;
+    for (const auto& [id, e] : jr_.steps) {
+      if (e.status != "done") continue;
+      const MoveStep* s = m_.find(id);
+      if (s == nullptr)
+        changed.push_back(id + " (no longer in the move)");
+      else if (!e.digest.empty() && e.digest != step_digest(*s))
+        changed.push_back(id + " (its commands differ)");
+    }
+    if (changed.empty()) return;
+    const size_t shown = std::min<size_t>(changed.size(), 3);
+    throw UserError(
+        fmt::format("{}: this move was started with other steps than the estate, plan and options given now "
+                    "make: {}{}",
+                    o_.journal_file().string(),
+                    fmt::join(changed.begin(), changed.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+                    changed.size() > shown ? fmt::format(" and {} more", changed.size() - shown) : ""),
+        "run it with the estate, plan and options it started with (to finish it, or --rollback), or start "
+        "a new move with another --work-dir");
+  }
+
   void save() {
     save_journal(o_.journal_file(), jr_);
     write_file_atomically(o_.evidence_file(),
@@ -138,6 +165,7 @@ class Executor {
     StepEntry& e = jr_.steps[s.id];
     if (e.status == "running") out_ << label << ": was interrupted; running it again\n";
     e.status = "running";
+    e.digest = step_digest(s);
     ++e.attempts;
     e.started_at = o_.clock.wall_ms();
     for (const auto& svc : s.freezes) {  // the freeze starts before the stop is sent; a resume keeps it

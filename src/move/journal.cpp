@@ -10,9 +10,10 @@ namespace rehome::move {
 nlohmann::json to_json(const Journal& jr) {
   nlohmann::json steps = nlohmann::json::object(), freezes = nlohmann::json::object();
   for (const auto& [id, s] : jr.steps)
-    steps[id] = {{"status", s.status},           {"attempts", s.attempts},       {"started_at", s.started_at},
-                 {"finished_at", s.finished_at}, {"duration_ms", s.duration_ms}, {"error", s.error},
-                 {"summary", s.summary}};
+    steps[id] = {{"status", s.status},           {"attempts", s.attempts},
+                 {"started_at", s.started_at},   {"finished_at", s.finished_at},
+                 {"duration_ms", s.duration_ms}, {"error", s.error},
+                 {"summary", s.summary},         {"digest", s.digest}};
   for (const auto& [service, f] : jr.freezes)
     freezes[service] = {{"stopped_mono", f.stopped_mono}, {"started_mono", f.started_mono},
                         {"stopped_wall", f.stopped_wall}, {"started_wall", f.started_wall},
@@ -48,7 +49,8 @@ Journal journal_from_json(const nlohmann::json& j, const std::string& filename) 
                       s.value("finished_at", std::int64_t{0}),
                       s.value("duration_ms", std::int64_t{0}),
                       s.value("error", ""),
-                      s.value("summary", "")};
+                      s.value("summary", ""),
+                      s.value("digest", "")};
     for (const auto& [service, f] : j.at("freezes").items())
       jr.freezes[service] = {f.value("stopped_mono", std::int64_t{-1}),
                              f.value("started_mono", std::int64_t{-1}),

@@ -18,6 +18,7 @@ struct StepEntry {
   std::int64_t duration_ms = 0;                  // summed over attempts
   std::string error;                             // why it failed (secrets masked)
   std::string summary;                           // what it did, in a line (a mover's figures)
+  std::string digest;  // step_digest() of the step as it ran: a resume whose step differs is refused
 };
 
 // One service's write freeze: from the moment its old writers are told to stop until its new

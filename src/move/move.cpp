@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "common/sha256.hpp"
 #include "common/shell.hpp"
 #include "move/context.hpp"
 #include "plan/roles.hpp"
@@ -102,6 +103,15 @@ int writer_phase(const model::Service& s) {
 }
 
 }  // namespace
+
+std::string step_digest(const MoveStep& step) {
+  std::string text = step.kind + "\n";
+  for (const auto* list : {&step.actions, &step.checks, &step.rollback}) {
+    text += "--\n";
+    for (const auto& a : *list) text += fmt::format("{}|{}|{}\n", a.host, a.in_process ? 1 : 0, a.command);
+  }
+  return sha256_hex(text);
+}
 
 Move make_move(const model::Estate& estate, const plan::Plan& plan, const MoveOptions& options) {
   for (const auto& a : plan.assignments)

@@ -84,6 +84,11 @@ struct Move {
 // The whole move, in order. Pure. Throws UserError when the estate and plan cannot make one.
 Move make_move(const model::Estate& estate, const plan::Plan& plan, const MoveOptions& options);
 
+// What a step runs, as a digest (sha256 of its kind, actions, checks and rollback with their hosts):
+// the journal keeps it for every step that started, and a resume refuses a move whose started steps
+// would now run something else (the estate, the plan or the options changed since).
+std::string step_digest(const MoveStep& step);
+
 // The step kinds, in the order the move runs them (the unit tests hold the order to this list).
 const std::vector<std::string>& step_kinds();
 

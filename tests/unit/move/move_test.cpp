@@ -354,6 +354,61 @@ TEST(MoveExecute, AFreezeKeepsItsStartAcrossAKill) {
   EXPECT_GT(f.started_mono, f.stopped_mono);
 }
 
+// Issue 22 item 1: the journal keeps each step's digest; a move whose done steps would now run other
+// commands (the estate, plan or options changed) is neither resumed nor rolled back; a step that failed
+// runs again as it is now.
+TEST(MoveExecute, AResumeWithOtherCommandsForDoneStepsIsRefusedNamingThem) {
+  Work w;
+  const auto m = test::shop_move();
+  std::int64_t now = 0;
+  auto o = options_in(w, &now);
+  test::FakeMovers movers;
+  test::FakeTransport stops;
+  stops.fail = "com.docker.compose.service=shop-api";  // stops at the freeze, the steps before it done
+  std::ostringstream out;
+  ASSERT_EQ(execute_move(m, stops, movers, o, out), 1);
+  const auto jr = load_journal(o.journal_file());
+  const MoveStep* done = nullptr;
+  const MoveStep* failed = nullptr;
+  for (const auto& s : m.steps) {
+    if (!jr.steps.contains(s.id)) continue;  // not reached
+    const auto& e = jr.steps.at(s.id);
+    if (e.status == "done" && !s.actions.empty() && !s.actions.front().in_process && done == nullptr)
+      done = &s;
+    if (e.status == "failed") failed = &s;
+    if (e.status == "done") {
+      EXPECT_EQ(e.digest, step_digest(s)) << s.id;
+    }
+  }
+  ASSERT_NE(done, nullptr);
+  ASSERT_NE(failed, nullptr);
+
+  auto step_in = [](Move& move, const std::string& id) -> MoveStep& {
+    for (auto& s : move.steps)
+      if (s.id == id) return s;
+    throw std::runtime_error("no step " + id);
+  };
+  auto changed = m;
+  step_in(changed, done->id).actions.front().command += " --other";
+  test::FakeTransport t;
+  try {
+    execute_move(changed, t, movers, o, out);
+    ADD_FAILURE() << "resumed with other commands";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find(done->id + " (its commands differ)"), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("--work-dir"), std::string::npos);
+  }
+  EXPECT_TRUE(t.commands.empty()) << "nothing ran";
+  EXPECT_THROW(rollback_move(changed, t, o, out), UserError);
+  EXPECT_TRUE(t.commands.empty()) << "nothing was undone";
+
+  auto fixed = m;  // the failed step changed (the cause fixed in the estate): it runs as it is now
+  step_in(fixed, failed->id).actions.front().command += " --fixed";
+  test::FakeTransport ok;
+  ASSERT_EQ(execute_move(fixed, ok, movers, o, out), 0) << out.str();
+  EXPECT_EQ(load_journal(o.journal_file()).steps.at(failed->id).digest, step_digest(*fixed.find(failed->id)));
+}
+
 TEST(MoveExecute, ThePointOfNoReturnIsNotPassedWithoutConfirmation) {
   Work w;
   auto m = test::shop_move();
