@@ -3,6 +3,7 @@
 #include "migrate/postgres/migration.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
@@ -50,8 +51,17 @@ std::string end_leftover_sessions(engines::PgConnection& target_db) {
         "current_database() AND application_name = 'rehome' AND pid <> pg_backend_pid() AND backend_type = "
         "'client backend' AND state <> 'idle'");
     if (rows.empty()) return {};
-    std::vector<std::string> pids;
-    for (const auto& row : rows) pids.push_back(row[0].value_or("?") + " (" + row[2].value_or("?") + ")");
+    std::vector<std::string> pids, ids;
+    for (const auto& row : rows) {
+      pids.push_back(row[0].value_or("?") + " (" + row[2].value_or("?") + ")");
+      if (row[0]) ids.push_back(*row[0]);
+    }
+    // pg_terminate_backend only signals: wait until they are gone, their transactions rolled back, so
+    // what this run reads of the target next (its run record) is what they leave.
+    const std::string gone =
+        fmt::format("SELECT count(*) FROM pg_stat_activity WHERE pid IN ({})", fmt::join(ids, ", "));
+    for (int i = 0; i < 300 && target_db.scalar(gone) != "0"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return fmt::format("resume     ended {} session(s) an earlier run left on the target: {}", rows.size(),
                        fmt::join(pids, ", "));
   } catch (const UserError& e) {
@@ -233,6 +243,12 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   // is changed: the target's run row against the state's run id, the source's system identifier.
   bool existed = false;
   MigrationState initial = open_state(path, print, existed);
+  // An earlier run killed or cut off may still be running on the target (the server finishes what it
+  // was sent, the schema's transaction with its run record, for nobody): ended first, so the decision
+  // below reads the target as that run left it, not a moment before its last commit.
+  if (existed && !initial.verified)
+    if (std::string ended = end_leftover_sessions(target_db); !ended.empty() && options.on_step)
+      options.on_step(ended);
   const std::string source_system = pg_system_identifier(coordinator);
   const RunRecord trace = read_run_record(target_db, options.selection.describe());
   const auto conflicts = conflicting_target_objects(options.selection, target_db);
@@ -360,8 +376,6 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
   };
 
   try {
-    if (resumed && !initial.verified)
-      if (std::string ended = end_leftover_sessions(target_db); !ended.empty()) say(ended);
     if (resumed) {
       // The schema step committed (the run row with it) just before a kill, before the file said so.
       if (!initial.pre_data_done && trace.run_id == initial.run_id)

@@ -84,10 +84,11 @@ TEST_F(MigrateResume, KilledDuringIndexBuild) { kill_then_resume("index:big_grp_
 
 // Found by the kill campaign (tests/real/faults): a run killed during the schema step leaves the
 // server running the schema transaction it was sent, COMMIT included. Here it waits on a lock held by
-// the test, the run is killed, the same command starts again and waits behind it; then the lock goes,
-// the dead run's transaction commits and the second run's CREATEs collide with it. The second run
-// must see that the schema is there (the bookkeeping table came with it) and finish, not stop at
-// "already exists".
+// the test, the run is killed, and the same command starts again. It must not decide anything while that
+// transaction may still commit (the campaign later found a re-run that read no run record, started over
+// and then met the dead run's types): it ends the dead run's session first, says so, waits behind the
+// test's lock with its own schema, and finishes. (Its schema step still copes with a collision: the
+// bookkeeping table tells whether another's schema transaction committed.)
 TEST_F(MigrateResume, KilledWhileTheServerStillRunsTheSchemaTransaction) {
   PostgresServer target;
   target.create_database("app");
@@ -104,14 +105,26 @@ TEST_F(MigrateResume, KilledWhileTheServerStillRunsTheSchemaTransaction) {
   KilledRun killed = run_rehome_and_kill_when(args, [&] { return throttle(), lock_waiters() >= 1; });
   ASSERT_TRUE(killed.killed) << killed.output;
 
+  // The killed run's session, still waiting to run its schema for nobody.
+  const std::string killed_pid = target.psql(
+      "SELECT pid FROM pg_stat_activity WHERE datname = 'app' AND wait_event_type = 'Lock'", "app");
   args.push_back("--json");
   RehomeRun resumed;
   std::thread second([&] { resumed = run_rehome(args); });
-  for (int i = 0; i < 600 && lock_waiters() < 2; ++i) throttle();
+  // The re-run ends it before it reads the target, then its own schema waits on the holder.
+  auto killed_gone_and_resume_waits = [&] {
+    return target.psql("SELECT count(*) FROM pg_stat_activity WHERE pid = " + killed_pid, "app") == "0" &&
+           lock_waiters() >= 1;
+  };
+  for (int i = 0; i < 600 && !killed_gone_and_resume_waits(); ++i) throttle();
+  EXPECT_TRUE(killed_gone_and_resume_waits());
   PQclear(PQexec(holder, "ROLLBACK"));
   PQfinish(holder);
   second.join();
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("ended 1 session(s) an earlier run left on the target: " + killed_pid),
+            std::string::npos)
+      << resumed.output;
   auto report = nlohmann::json::parse(resumed.output.substr(resumed.output.find("\n{") + 1));
   EXPECT_TRUE(report["verified"].get<bool>());
   EXPECT_EQ(table_fingerprints(*source_, "app"), table_fingerprints(target, "app"));
