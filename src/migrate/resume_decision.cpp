@@ -13,7 +13,15 @@ std::string new_run_id() {
 
 ResumeDecision decide_resume(const ResumeState& state, const TargetTrace& trace,
                              const std::string& source_system_now, bool target_empty, bool truncate) {
-  if (!state.present) return {ResumeAction::fresh, ""};
+  if (!state.present) {
+    // No state file, but the target records a finished run from this very source: that migration is
+    // done (its state kept in another work folder, or lost); it is proven again, not refused as "not
+    // empty". --truncate still means: start over.
+    if (trace.finished && !trace.run_id.empty() && !trace.source_system.empty() &&
+        trace.source_system == source_system_now && !truncate)
+      return {ResumeAction::complete, ""};
+    return {ResumeAction::fresh, ""};
+  }
   std::string why;
   if (!state.source_system.empty() && !source_system_now.empty() &&
       state.source_system != source_system_now) {

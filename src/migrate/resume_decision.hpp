@@ -24,12 +24,16 @@ struct ResumeState {  // what the state file says (present = false: there is non
 struct TargetTrace {      // what the target records of rehome's runs
   std::string run_id;     // empty: no trace
   bool finished = false;  // the run recorded its end (verified)
+  // The source's identity the run recorded ("" when the mover records none): with it, a finished run
+  // of the same source is adopted when there is no state file (a lost or other work folder).
+  std::string source_system;
 };
 
 enum class ResumeAction {
   fresh,     // no state (or one that never wrote): a new run, the usual empty-target check applies
   resume,    // same run on both sides, not finished: continue
   complete,  // same run, finished: verify again, report "already complete" with the original figures
+             // (also without a state file, when the target records a finished run of the same source)
   restart,   // stale state, the target holds nothing of the migration (or --truncate): start over
   refuse,    // stale state, the target holds data: stop, name the flag
 };

@@ -273,7 +273,19 @@ PgMigrationReport migrate_postgres(const PgMigrationOptions& options) {
     if (options.on_step) options.on_step("state      " + stale_state);
   }
   bool resumed = decision.action == ResumeAction::resume;
-  if (decision.action == ResumeAction::complete) initial.verified = true;
+  if (decision.action == ResumeAction::complete) {
+    initial.verified = true;
+    if (!existed) {  // no state file: the target's finished run is this migration's
+      initial.run_id = trace.run_id;
+      initial.source_system = trace.source_system;
+      initial.pre_data_done = true;
+      if (options.on_step)
+        options.on_step(
+            fmt::format("state      no state file {}; the target records run {} of this source, "
+                        "finished {}: proving it again",
+                        path.string(), trace.run_id, trace.finished_at));
+    }
+  }
   // A --follow copy cannot resume: the slot's snapshot ended with the interrupted run. It starts over.
   const bool follow_restart = options.follow && resumed;
   if (follow_restart) {

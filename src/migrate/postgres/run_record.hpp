@@ -28,7 +28,7 @@ std::string pg_system_identifier(engines::PgConnection& db);
 // The target's run row for `selection`; run_id empty when it has none.
 RunRecord read_run_record(engines::PgConnection& target, const std::string& selection);
 inline TargetTrace trace_of(const RunRecord& r) {
-  return {.run_id = r.run_id, .finished = !r.finished_at.empty()};
+  return {.run_id = r.run_id, .finished = !r.finished_at.empty(), .source_system = r.source_system};
 }
 // SQL (inside the schema step's transaction): creates the run table, `run`'s row replacing its
 // selection's.

@@ -203,7 +203,13 @@ void verify(MigrationContext& context, engines::PgConnection& source, engines::P
       (options.verify == VerifyMode::readback || options.verify == VerifyMode::stream) &&
       std::all_of(units.begin(), units.end(), [](const UnitProgress& u) { return !u.checksum.empty(); });
   // --verify none: row counts only, each unit's as both servers reported it during the copy.
-  const bool counts_only = options.verify == VerifyMode::none;
+  // A run adopted from the target's record (no state file, no copy here) has no units: both sides are
+  // read in full.
+  const bool counts_only = options.verify == VerifyMode::none && !units.empty();
+  if (units.empty()) {
+    for (const auto& u : split_into_units(context.tables, {.jobs = options.jobs}))
+      if (!source_done.count(u.table)) tasks.push_back({true, u});
+  }
   for (const auto& u : units) {
     if (source_from_copy)
       source_sums[u.unit.table].add(u.rows, u.checksum);

@@ -295,6 +295,27 @@ TEST(MigratePostgresState, FinishedThenRecreatedTargetStartsOver) {
   EXPECT_NE(plain.output.find("already complete: run"), std::string::npos) << plain.output;
   EXPECT_NE(plain.output.find("37 tables"), std::string::npos) << plain.output;
 
+  // The work folder lost: no state file, the target's finished run of this source is adopted and
+  // proven again, not refused as "not empty"; the same run id.
+  const std::string run_id = j["run_id"].get<std::string>();
+  std::filesystem::remove_all(s.dir.path / "work");
+  auto lost = run_rehome(args);
+  ASSERT_EQ(lost.exit_code, 0) << lost.output;
+  json l = json_output(lost);
+  EXPECT_TRUE(l["already_complete"].get<bool>()) << lost.output;
+  EXPECT_TRUE(l["verified"].get<bool>());
+  EXPECT_EQ(l["run_id"], run_id);
+  EXPECT_NE(lost.output.find("no state file"), std::string::npos) << lost.output;
+  // And it is a proof: a row changed on the target is found.
+  s.target.psql(
+      "UPDATE public.customers SET name = name || 'x' "
+      "WHERE id = (SELECT min(id) FROM public.customers)",
+      "app");
+  std::filesystem::remove_all(s.dir.path / "work");
+  auto changed = run_rehome(args);
+  EXPECT_EQ(changed.exit_code, 1) << changed.output;
+  EXPECT_NE(changed.output.find("public.customers"), std::string::npos) << changed.output;
+
   // The case: the target dropped and recreated empty, the same command from the same folder.
   s.target.psql("DROP DATABASE app WITH (FORCE)");
   s.target.create_database("app");

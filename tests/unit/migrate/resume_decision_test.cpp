@@ -28,6 +28,21 @@ TEST(ResumeDecision, NoStateIsAFreshRun) {
   EXPECT_EQ(act({}, {.run_id = "r1", .finished = true}), ResumeAction::fresh);  // emptiness check decides
 }
 
+// Issue 22 item 1: the work folder lost, the target records a finished run of this very source: the
+// migration is done, proven again ("already complete"), not refused as "not empty".
+TEST(ResumeDecision, NoStateButAFinishedRunOfTheSameSourceIsComplete) {
+  EXPECT_EQ(act({}, {.run_id = "r1", .finished = true, .source_system = "7001"}), ResumeAction::complete);
+  // Not finished (a run killed mid-way, its state lost): the emptiness check decides.
+  EXPECT_EQ(act({}, {.run_id = "r1", .finished = false, .source_system = "7001"}), ResumeAction::fresh);
+  // Another source, or one that cannot be identified: not this migration.
+  EXPECT_EQ(act({}, {.run_id = "r1", .finished = true, .source_system = "7002"}), ResumeAction::fresh);
+  EXPECT_EQ(act({}, {.run_id = "r1", .finished = true, .source_system = "7001"}, false, false, ""),
+            ResumeAction::fresh);
+  // --truncate: start over.
+  EXPECT_EQ(act({}, {.run_id = "r1", .finished = true, .source_system = "7001"}, false, true),
+            ResumeAction::fresh);
+}
+
 TEST(ResumeDecision, SameRunResumesOrIsComplete) {
   EXPECT_EQ(act(state("r1"), {.run_id = "r1"}), ResumeAction::resume);
   EXPECT_EQ(act(state("r1", true, true), {.run_id = "r1", .finished = true}), ResumeAction::complete);
