@@ -1,8 +1,9 @@
 // `rehome migrate volume NAME --from-engine unix:///... --to-engine unix:///... [--to-volume NEW]
 //                         [--from-path DIR --to-path DIR] [--work-dir DIR | --state FILE] [--rehash]
-//                         [--transport auto|archive|stream] [--json]`
+//                         [--transport auto|archive|stream] [--idle-timeout SECONDS] [--json]`
 // Copies a Docker volume (or a bind folder) between two engines through their APIs, proves it with
 // both sides' per-file sha256 manifests; run again, it is the incremental pass.
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -93,6 +94,11 @@ Runner setup_volume(CLI::App& app) {
                  "auto (default: the engines' archive endpoints when most of the volume is sent, else "
                  "the helpers' streams), archive or stream")
       ->check(CLI::IsMember({"auto", "archive", "stream"}));
+  auto idle = std::make_shared<int>(static_cast<int>(engines::kDefaultStreamIdle.count()));
+  app.add_option("--idle-timeout", *idle,
+                 "seconds a stream to either engine may move nothing before the pass stops and names it "
+                 "(a link that stays down; default 600)")
+      ->check(CLI::Range(5, 86400));
   app.add_flag("--json", *json_out, "print a JSON summary");
   return [=]() {
     vol::VolumeMigrationOptions run = *options;
@@ -103,6 +109,7 @@ Runner setup_volume(CLI::App& app) {
                       "rehome migrate volume NAME --from-engine ...");
     run.state_file = *state;
     run.work_dir = *work_dir;
+    run.idle_timeout = std::chrono::seconds(*idle);
     run.on_step = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
     run.on_progress = [](const migrate::Progress& p) {
       std::fprintf(stderr, "%s\n", migrate::format_progress(p).c_str());

@@ -1,6 +1,7 @@
 #include "engines/docker_stream.hpp"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,11 +17,37 @@
 namespace rehome::engines {
 namespace {
 
+// A data stream's idle limit: recv and send on the socket give up (EAGAIN) after it.
+void set_idle_timeout(int fd, std::chrono::seconds idle) {
+  if (idle.count() <= 0) return;
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(idle.count());
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+bool timed_out(ssize_t n) { return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK); }
+
+// Nothing moved on a stream's socket for its whole idle limit.
+struct IdleTimeout : UserError {
+  using UserError::UserError;
+};
+
+[[noreturn]] void idle_error(const std::string& where) {
+  throw IdleTimeout(
+      where +
+          ": nothing moved for the stream's idle limit: the engine, or the link to its server, "
+          "stopped answering",
+      "check that the server is up and reachable (a longer limit: --idle-timeout), then run the "
+      "same command again: what was finished is kept");
+}
+
 void send_all(int fd, const char* data, size_t size, const std::string& where) {
   size_t sent = 0;
   while (sent < size) {
     ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
+    if (timed_out(n)) idle_error(where);
     if (n < 0)
       throw UserError(where + ": the connection broke while sending: " + std::strerror(errno),
                       "check that the engine is still running, then run the same command again");
@@ -37,6 +64,7 @@ std::string read_head(int fd, const std::string& where, std::string& rest) {
   while ((end = raw.find("\r\n\r\n")) == std::string::npos) {
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n < 0 && errno == EINTR) continue;
+    if (timed_out(n)) idle_error(where);
     if (n <= 0) throw UserError(where + ": the engine closed the connection before answering");
     raw.append(buf, static_cast<size_t>(n));
   }
@@ -72,9 +100,10 @@ int connect_docker_socket(const std::string& socket_path) {
 }
 
 ApiAnswer DockerApi::call(const std::string& method, const std::string& path, const std::string& body,
-                          const std::string& content_type) const {
+                          const std::string& content_type, std::chrono::seconds idle) const {
   const std::string where = "Docker socket " + socket_path_;
   int fd = connect_docker_socket(socket_path_);
+  set_idle_timeout(fd, idle);
   std::string raw;
   try {
     std::string req =
@@ -88,6 +117,7 @@ ApiAnswer DockerApi::call(const std::string& method, const std::string& path, co
     while (!response_complete(raw)) {
       ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
       if (n < 0 && errno == EINTR) continue;
+      if (timed_out(n)) idle_error(where);
       if (n < 0)
         throw UserError(where + ": reading the answer to " + method + " " + path + ": " +
                         std::strerror(errno));
@@ -119,9 +149,12 @@ nlohmann::json DockerApi::call_json(const std::string& method, const std::string
   return json.is_discarded() ? nlohmann::json() : json;
 }
 
-AttachedStream::AttachedStream(const std::string& socket_path, const std::string& container_id) {
+AttachedStream::AttachedStream(const std::string& socket_path, const std::string& container_id,
+                               std::chrono::seconds idle)
+    : where_("Docker socket " + socket_path) {
   fd_ = connect_docker_socket(socket_path);
-  const std::string where = "Docker socket " + socket_path;
+  set_idle_timeout(fd_, idle);
+  const std::string& where = where_;
   std::string req =
       "POST /containers/" + container_id +
       "/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: docker\r\nUser-Agent: rehome\r\n"
@@ -148,7 +181,12 @@ AttachedStream::~AttachedStream() {
 }
 
 void AttachedStream::write_stdin(const char* data, size_t size) {
-  send_all(fd_, data, size, "attached container");
+  try {
+    send_all(fd_, data, size, where_);
+  } catch (const IdleTimeout&) {
+    stalled_ = true;
+    throw;
+  }
 }
 
 void AttachedStream::close_stdin() { ::shutdown(fd_, SHUT_WR); }
@@ -166,6 +204,10 @@ bool AttachedStream::read_exact(char* dst, size_t n) {
     if (n - got >= (64u << 10)) {  // a large payload: straight into its place
       ssize_t r = ::recv(fd_, dst + got, n - got, 0);
       if (r < 0 && errno == EINTR) continue;
+      if (timed_out(r)) {
+        stalled_ = true;
+        idle_error(where_);
+      }
       if (r <= 0) return false;
       got += static_cast<size_t>(r);
       continue;
@@ -175,6 +217,10 @@ bool AttachedStream::read_exact(char* dst, size_t n) {
     ssize_t r;
     do r = ::recv(fd_, pending_.data(), pending_.size(), 0);
     while (r < 0 && errno == EINTR);
+    if (timed_out(r)) {
+      stalled_ = true;
+      idle_error(where_);
+    }
     if (r <= 0) {
       pending_.clear();
       return false;
@@ -241,10 +287,11 @@ class Dechunker {
 
 }  // namespace
 
-void DockerApi::download(const std::string& path,
-                         const std::function<void(const char*, size_t)>& sink) const {
+void DockerApi::download(const std::string& path, const std::function<void(const char*, size_t)>& sink,
+                         std::chrono::seconds idle) const {
   const std::string where = "Docker socket " + socket_path_;
   int fd = connect_docker_socket(socket_path_);
+  set_idle_timeout(fd, idle);
   try {
     std::string req =
         "GET " + path + " HTTP/1.1\r\nHost: docker\r\nUser-Agent: rehome\r\nConnection: close\r\n\r\n";
@@ -281,6 +328,7 @@ void DockerApi::download(const std::string& path,
     while (more) {
       ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
       if (n < 0 && errno == EINTR) continue;
+      if (timed_out(n)) idle_error(where);
       if (n < 0) throw UserError(where + ": reading the answer to GET " + path + ": " + std::strerror(errno));
       if (n == 0) {
         if (chunked) throw UserError(where + ": the answer to GET " + path + " was cut short");
@@ -299,9 +347,10 @@ void DockerApi::download(const std::string& path,
 }
 
 UploadStream::UploadStream(const std::string& socket_path, const std::string& method, const std::string& path,
-                           const std::string& content_type)
+                           const std::string& content_type, std::chrono::seconds idle)
     : where_("Docker socket " + socket_path) {
   fd_ = connect_docker_socket(socket_path);
+  set_idle_timeout(fd_, idle);
   std::string req = method + " " + path +
                     " HTTP/1.1\r\nHost: docker\r\nUser-Agent: rehome\r\nConnection: close\r\nContent-Type: " +
                     content_type + "\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -340,6 +389,7 @@ ApiAnswer UploadStream::finish() {
   while (true) {
     ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
     if (n < 0 && errno == EINTR) continue;
+    if (timed_out(n)) idle_error(where_);
     if (n <= 0) break;
     raw.append(buf, static_cast<size_t>(n));
     if (response_complete(raw)) break;

@@ -3,12 +3,20 @@
 // (JSON or a tar stream), and an attached container's stdin/stdout as a hijacked connection
 // (POST /containers/{id}/attach with "Upgrade: tcp"; stdout/stderr arrive multiplexed in 8-byte
 // framed chunks because the container has no TTY, stdin is raw and ends with a half-close).
+#include <chrono>
 #include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 namespace rehome::engines {
+
+// How long a data stream (an attached helper, an archive up- or download) may move nothing, either
+// way, before it fails naming the engine: a link that went down and stays down ends in a message
+// instead of a wait without end. Generous, as a helper may hash a big file before it answers.
+inline constexpr std::chrono::seconds kDefaultStreamIdle{600};
+// The same for one API call (create, start, inspect, remove a container).
+inline constexpr std::chrono::seconds kDefaultCallIdle{120};
 
 // A connected unix socket to a Docker engine; UserError naming the socket when it cannot connect.
 int connect_docker_socket(const std::string& socket_path);
@@ -22,15 +30,19 @@ class DockerApi {
  public:
   explicit DockerApi(std::string socket_path) : socket_path_(std::move(socket_path)) {}
   // METHOD path with `body`; returns the status and de-chunked body (no exception on non-2xx).
+  // `idle`: how long the engine may stay silent (0: no limit, for a call that waits on purpose, like
+  // POST /containers/{id}/wait).
   ApiAnswer call(const std::string& method, const std::string& path, const std::string& body = {},
-                 const std::string& content_type = "application/json") const;
+                 const std::string& content_type = "application/json",
+                 std::chrono::seconds idle = kDefaultCallIdle) const;
   // Same, but throws UserError naming the engine, the call and the engine's message on non-2xx;
   // returns the JSON answer (null when the body is empty).
   nlohmann::json call_json(const std::string& method, const std::string& path,
                            const nlohmann::json& body = {}) const;
   // GET `path` and hand its body to `sink` piece by piece as it arrives (de-chunked, never held whole:
   // GET /containers/{id}/archive streams gigabytes). UserError with the engine's message on non-2xx.
-  void download(const std::string& path, const std::function<void(const char*, size_t)>& sink) const;
+  void download(const std::string& path, const std::function<void(const char*, size_t)>& sink,
+                std::chrono::seconds idle = kDefaultStreamIdle) const;
   const std::string& socket_path() const { return socket_path_; }
 
  private:
@@ -43,7 +55,7 @@ class DockerApi {
 class UploadStream {
  public:
   UploadStream(const std::string& socket_path, const std::string& method, const std::string& path,
-               const std::string& content_type);
+               const std::string& content_type, std::chrono::seconds idle = kDefaultStreamIdle);
   ~UploadStream();
   UploadStream(const UploadStream&) = delete;
   UploadStream& operator=(const UploadStream&) = delete;
@@ -61,10 +73,15 @@ class UploadStream {
 // A container's attached stdin/stdout/stderr. Move-only; closes the socket.
 class AttachedStream {
  public:
-  AttachedStream(const std::string& socket_path, const std::string& container_id);
+  AttachedStream(const std::string& socket_path, const std::string& container_id,
+                 std::chrono::seconds idle = kDefaultStreamIdle);
   ~AttachedStream();
   AttachedStream(AttachedStream&& o) noexcept
-      : fd_(o.fd_), pending_(std::move(o.pending_)), pending_pos_(o.pending_pos_) {
+      : fd_(o.fd_),
+        stalled_(o.stalled_),
+        where_(std::move(o.where_)),
+        pending_(std::move(o.pending_)),
+        pending_pos_(o.pending_pos_) {
     o.fd_ = -1;
   }
   AttachedStream(const AttachedStream&) = delete;
@@ -75,10 +92,15 @@ class AttachedStream {
   void close_stdin();  // half-close: the program reads end of file
   // Next chunk of output: stream 1 stdout, 2 stderr. False at the end of the output.
   bool read_frame(int& stream, std::string& payload);
+  // Whether a read or write gave up after the idle limit: the engine is not answering, so whoever
+  // cleans up skips it (no goodbye read, no removal call that would wait again).
+  bool stalled() const { return stalled_; }
 
  private:
   bool read_exact(char* dst, size_t n);
   int fd_ = -1;
+  bool stalled_ = false;
+  std::string where_;    // "Docker socket <path>", for messages
   std::string pending_;  // bytes received and not consumed yet (large reads, few syscalls per frame)
   size_t pending_pos_ = 0;
 };

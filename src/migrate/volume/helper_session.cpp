@@ -6,11 +6,12 @@
 
 namespace rehome::migrate::volume {
 
-HelperSession::HelperSession(const engines::DockerApi& api, const std::string& image, const Mount& mount)
-    : api_(&api), mount_(mount), image_(image) {
+HelperSession::HelperSession(const engines::DockerApi& api, const std::string& image, const Mount& mount,
+                             std::chrono::seconds idle)
+    : api_(&api), mount_(mount), image_(image), idle_(idle) {
   id_ = create_helper(api, image, "serve", mount);
   try {
-    stream_ = std::make_unique<engines::AttachedStream>(api.socket_path(), id_);
+    stream_ = std::make_unique<engines::AttachedStream>(api.socket_path(), id_, idle);
     start_container(api, id_);
   } catch (...) {
     remove_container(api, id_);
@@ -19,6 +20,9 @@ HelperSession::HelperSession(const engines::DockerApi& api, const std::string& i
 }
 
 HelperSession::~HelperSession() {
+  // An engine that stopped answering is left alone: its helper is removed by the next run
+  // (remove_stale_helpers), and the pass stops now instead of waiting on it again.
+  if (stream_ && stream_->stalled()) return;
   try {
     stream_->close_stdin();
     std::string rest;

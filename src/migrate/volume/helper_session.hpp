@@ -3,6 +3,7 @@
 // started once, then scan, hash, send and receive run as commands over its attached stdin/stdout, so
 // a pass pays two container starts instead of one per step. Its container also serves the engine's
 // archive endpoints (GET/PUT /containers/{id}/archive) with the same mount.
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -13,7 +14,9 @@ namespace rehome::migrate::volume {
 
 class HelperSession {
  public:
-  HelperSession(const engines::DockerApi& api, const std::string& image, const Mount& mount);
+  // `idle`: how long its stream (and the archives relayed through its container) may move nothing.
+  HelperSession(const engines::DockerApi& api, const std::string& image, const Mount& mount,
+                std::chrono::seconds idle = engines::kDefaultStreamIdle);
   ~HelperSession();  // ends the helper (stdin closed) and removes its container; never throws
   HelperSession(const HelperSession&) = delete;
   HelperSession& operator=(const HelperSession&) = delete;
@@ -22,6 +25,7 @@ class HelperSession {
   const engines::DockerApi& api() const { return *api_; }
   const Mount& mount() const { return mount_; }
   const std::string& image() const { return image_; }
+  std::chrono::seconds idle() const { return idle_; }
 
   // A command with its whole input (scan, hash, send), its output read with next_output, then status.
   void start(const std::string& command, const std::string& input);
@@ -41,6 +45,7 @@ class HelperSession {
   Mount mount_;
   std::string image_;
   std::string id_;
+  std::chrono::seconds idle_;
   std::unique_ptr<engines::AttachedStream> stream_;
   std::string buf_;  // stdout bytes received and not consumed
   size_t pos_ = 0;

@@ -179,12 +179,14 @@ void relay_unit(const Side& source, const Side& target, const ArchivePair& pair,
   std::string parent = slash == std::string::npos ? "/v" : "/v/" + unit.substr(0, slash);
   engines::UploadStream upload(dst_api.socket_path(), "PUT",
                                "/containers/" + pair.target_id + "/archive?path=" + query_escape(parent),
-                               "application/x-tar");
-  src_api.download("/containers/" + pair.source_id + "/archive?path=" + query_escape("/v/" + unit),
-                   [&](const char* data, size_t n) {
-                     upload.write(data, n);
-                     on_chunk(n);
-                   });
+                               "application/x-tar", target.helper->idle());
+  src_api.download(
+      "/containers/" + pair.source_id + "/archive?path=" + query_escape("/v/" + unit),
+      [&](const char* data, size_t n) {
+        upload.write(data, n);
+        on_chunk(n);
+      },
+      source.helper->idle());
   engines::ApiAnswer answer = upload.finish();
   if (answer.status < 200 || answer.status >= 300)
     throw UserError("Docker socket " + dst_api.socket_path() + ": writing the archive of " + unit + " into " +

@@ -161,10 +161,12 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   const std::string src_image = ensure_helper_image(src_api), dst_image = ensure_helper_image(dst_api);
   // One helper per side for the whole pass, both started at once, while the state is read.
   auto source_start = std::async(std::launch::async, [&] {
-    return std::make_unique<HelperSession>(src_api, src_image, mount_of(options.from, true));
+    return std::make_unique<HelperSession>(src_api, src_image, mount_of(options.from, true),
+                                           options.idle_timeout);
   });
   auto target_start = std::async(std::launch::async, [&] {
-    return std::make_unique<HelperSession>(dst_api, dst_image, mount_of(options.to, false));
+    return std::make_unique<HelperSession>(dst_api, dst_image, mount_of(options.to, false),
+                                           options.idle_timeout);
   });
   std::unique_ptr<HelperSession> source_helper, target_helper_owned;
   auto join_helpers = [&] {  // both, even when one failed, so a started one is removed

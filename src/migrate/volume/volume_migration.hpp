@@ -25,6 +25,7 @@
 //    labelled with the run id, the volume mounted so it cannot be removed by accident) - outside the
 //    data path, so the volume holds exactly the source's files. A state file whose keeper is missing
 //    is stale: rehome says so and starts over.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -33,6 +34,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engines/docker_stream.hpp"
 #include "migrate/progress.hpp"
 #include "migrate/volume/volume_entry.hpp"
 
@@ -51,6 +53,8 @@ struct VolumeMigrationOptions {
   std::filesystem::path state_file;                // empty: <work_dir>/volume-<target>-<hash>.state.json
   bool rehash = false;                             // ignore the cached hashes: read every file on both sides
   std::string transport = "auto";                  // auto, archive (the engines' tar, then fix-ups) or stream
+  // How long a stream to either engine may move nothing before the pass stops, naming the engine.
+  std::chrono::seconds idle_timeout = engines::kDefaultStreamIdle;
   std::function<void(const Progress&)> on_progress;
   std::function<void(const std::string&)> on_step;
 };

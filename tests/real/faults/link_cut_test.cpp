@@ -72,20 +72,24 @@ std::string files_of(const fs::path& d) {
       "sha256sum");
 }
 
-TEST(LinkCut, VolumeCopyToAnEngineBehindANamespaceLink) {
-  auto t0 = std::chrono::steady_clock::now();
-  LinkedNamespace ns("rehome-fl");
-  DockerEngine source({.name = "flsrc", .own_netns = true});
-  DockerEngine target({.name = "fldst", .netns = ns.name()});
+// A source engine, and a target engine in a namespace reached through a proxy socket across its
+// link; the source volume `data` holds 48 MB of random files.
+struct VolumeBehindALink {
+  LinkedNamespace ns{"rehome-fl"};
+  DockerEngine source{{.name = "flsrc", .own_netns = true}};
+  DockerEngine target{{.name = "fldst", .netns = ns.name()}};
   TempDir dir;
   fs::path proxy = dir.path / "target-engine.sock";
-  LinkedSocket link(ns, target.socket(), 2375, proxy);
-  source.docker_ok({"volume", "create", "data"});
-  run_bash("set -e; cd '" + source.volume_data("data").string() +
-           "'; for i in $(seq 1 48); do head -c 1000000 /dev/urandom > f$i; done; mkdir d; echo a > d/a");
-  for (std::string transport : {"stream", "archive"}) {
-    SCOPED_TRACE(transport);
-    std::string copy = "copy-" + transport;
+  LinkedSocket link{ns, target.socket(), 2375, proxy};
+
+  VolumeBehindALink() {
+    source.docker_ok({"volume", "create", "data"});
+    run_bash("set -e; cd '" + source.volume_data("data").string() +
+             "'; for i in $(seq 1 48); do head -c 1000000 /dev/urandom > f$i; done; mkdir d; echo a > d/a");
+  }
+  // `rehome migrate volume data` into the target's volume `copy`, with `extra` flags.
+  std::vector<std::string> args(const std::string& copy, const std::string& transport,
+                                const std::vector<std::string>& extra = {}) const {
     std::vector<std::string> a = {"migrate",
                                   "volume",
                                   "data",
@@ -100,16 +104,49 @@ TEST(LinkCut, VolumeCopyToAnEngineBehindANamespaceLink) {
                                   "--transport",
                                   transport,
                                   "--json"};
-    RehomeRun run = cut_while_running(a, "volume-copy:half", ns);
-    expect_honest(run, proxy.string(),
-                  files_of(source.volume_data("data")) == files_of(target.volume_data(copy)));
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  bool identical(const std::string& copy) const {
+    return files_of(source.volume_data("data")) == files_of(target.volume_data(copy));
+  }
+};
 
+TEST(LinkCut, VolumeCopyToAnEngineBehindANamespaceLink) {
+  auto t0 = std::chrono::steady_clock::now();
+  VolumeBehindALink v;
+  for (std::string transport : {"stream", "archive"}) {
+    SCOPED_TRACE(transport);
+    std::string copy = "copy-" + transport;
+    auto a = v.args(copy, transport);
+    RehomeRun run = cut_while_running(a, "volume-copy:half", v.ns);
+    expect_honest(run, v.proxy.string(), v.identical(copy));
     expect_rerun_verified(a);
-    EXPECT_EQ(files_of(source.volume_data("data")), files_of(target.volume_data(copy)));
+    EXPECT_TRUE(v.identical(copy));
   }
   std::cout << fmt::format(
       "link cut, volume: {} s in all\n",
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count());
+}
+
+// The link to the target's server goes down mid-copy and stays down: the pass stops within its idle
+// limit (--idle-timeout 10), naming the engine, instead of waiting without end; the link back, the same
+// command finishes and proves the copy.
+TEST(LinkCut, VolumeCopyLinkThatStaysDownStopsWithAMessage) {
+  VolumeBehindALink v;
+  auto a = v.args("copy", "stream", {"--idle-timeout", "10"});
+  auto t0 = std::chrono::steady_clock::now();
+  RehomeRun run = cut_while_running(a, "volume-copy:half", v.ns, 0s);
+  const auto stopped_after =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count();
+  expect_honest(run, v.proxy.string(), false);
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("stopped answering"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("run the same command again"), std::string::npos) << run.output;
+  std::cout << fmt::format("link down for good, volume: stopped after {} s (idle limit 10 s)\n",
+                           stopped_after);
+  expect_rerun_verified(a);
+  EXPECT_TRUE(v.identical("copy"));
 }
 
 // The source once for both postgres cuts: ~32 MB in public.big, copied in block ranges.
