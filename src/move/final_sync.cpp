@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/error.hpp"
 #include "engines/postgres.hpp"
@@ -123,10 +124,27 @@ PassResult volume(const MoveOptions& o, const DataItem& d, const runbook::Env& e
   auto r = migrate::volume::migrate_volume(m);
   std::vector<std::string> problems;
   for (const auto& x : r.mismatches) problems.push_back(x.path + ": " + x.what);
-  return {r.verified(), problems,
-          fmt::format("pass {}: {} files, {} bytes sent, {} files on the target", r.pass, r.sent_files,
-                      r.sent_bytes, r.target.files),
-          r.seconds};
+  std::string summary = fmt::format("pass {}: {} files, {} bytes sent, {} files on the target", r.pass,
+                                    r.sent_files, r.sent_bytes, r.target.files);
+  // The copy runs before the freeze: a volume its old writers still write into cannot end equal, and
+  // need not. What they wrote during the pass is the final sync's, which runs with them stopped and
+  // must prove the volume equal. Only the source's own writers excuse a difference; any on the target
+  // side, or none running, and a difference fails the step.
+  std::vector<std::string> source_writers;
+  bool target_writers = false;
+  for (const auto& w : r.writers) {
+    if (w.side == "source") source_writers.push_back(w.container);
+    target_writers = target_writers || w.side == "target";
+  }
+  if (pass == "copy" && !r.verified() && !r.mismatches.empty() && !source_writers.empty() &&
+      !target_writers) {
+    summary += fmt::format(
+        "; {} file(s) changed while copying (written by {}): the final sync, with the writers "
+        "stopped, carries them and proves the volume",
+        r.mismatches.size(), fmt::join(source_writers, ", "));
+    return {true, {}, summary, r.seconds};
+  }
+  return {r.verified(), problems, summary, r.seconds};
 }
 
 }  // namespace
