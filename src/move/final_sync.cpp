@@ -121,7 +121,12 @@ PassResult volume(const MoveOptions& o, const DataItem& d, const runbook::Env& e
   m.from = {expand_variables(ends.from_engine, env), ends.from_volume, ends.from_path};
   m.to = {expand_variables(ends.to_engine, env), ends.to_volume, ends.to_path};
   m.state_file = state_file(o, d, pass);
-  auto r = migrate::volume::migrate_volume(m);
+  return volume_pass_result(migrate::volume::migrate_volume(m), pass);
+}
+
+}  // namespace
+
+PassResult volume_pass_result(const migrate::volume::VolumeMigrationReport& r, const std::string& pass) {
   std::vector<std::string> problems;
   for (const auto& x : r.mismatches) problems.push_back(x.path + ": " + x.what);
   std::string summary = fmt::format("pass {}: {} files, {} bytes sent, {} files on the target", r.pass,
@@ -146,8 +151,6 @@ PassResult volume(const MoveOptions& o, const DataItem& d, const runbook::Env& e
   }
   return {r.verified(), problems, summary, r.seconds};
 }
-
-}  // namespace
 
 PgSync choose_postgres_sync(const std::optional<std::string>& wal_level) {
   if (!wal_level) return PgSync::undecided;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "migrate/volume/volume_migration.hpp"
 #include "move/mariadb_followers.hpp"
 #include "move/move.hpp"
 #include "runbook/transport.hpp"
@@ -55,6 +56,11 @@ MariadbSync mariadb_sync(const MoveOptions& options, const DataItem& item);
 std::string final_sync_method(const std::string& engine, PgSync sync = PgSync::undecided);
 // The same for `item`, with its probed choice (a MariaDB item's whole pass names its reason).
 std::string final_sync_method(const MoveOptions& options, const DataItem& item);
+
+// A volume pass's outcome for the journal. The copy (`pass` "copy", before the freeze) may end with
+// files the old side's running writers changed meanwhile: with such writers (and none on the new
+// side) those differences are counted in the summary, not failed; the final sync proves the volume.
+PassResult volume_pass_result(const migrate::volume::VolumeMigrationReport& report, const std::string& pass);
 
 // The in-process passes of one item, URLs resolved from the credentials (`env`).
 PassResult copy_pass(const MoveOptions& options, const DataItem& item, const runbook::Env& env);
