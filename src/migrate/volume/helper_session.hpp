@@ -26,6 +26,8 @@ class HelperSession {
   const Mount& mount() const { return mount_; }
   const std::string& image() const { return image_; }
   std::chrono::seconds idle() const { return idle_; }
+  // Its engine stopped answering (a read or write gave up after the idle limit).
+  bool stalled() const { return stream_ && stream_->stalled(); }
 
   // A command with its whole input (scan, hash, send), its output read with next_output, then status.
   void start(const std::string& command, const std::string& input);

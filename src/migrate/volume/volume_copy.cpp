@@ -50,7 +50,8 @@ void run_stream(const Side& source, const Side& target, const std::string& list,
     try {
       receiver.write(bytes);
     } catch (const std::exception&) {
-      receiver_alive = false;  // it stopped (disk full, ...): its status says why
+      if (receiver.stalled()) throw;  // its engine stopped answering: nothing more will reach it
+      receiver_alive = false;         // it stopped (disk full, ...): its status says why
     }
   };
   forward("receive\n" + prefix);
