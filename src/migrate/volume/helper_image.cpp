@@ -5,8 +5,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include <fmt/format.h>
-
 #include "common/error.hpp"
 
 // The static helper, linked in by objcopy (src/migrate/CMakeLists.txt).
@@ -92,18 +90,6 @@ std::string create_helper(const engines::DockerApi& api, const std::string& imag
 
 void start_container(const engines::DockerApi& api, const std::string& id) {
   api.call_json("POST", "/containers/" + id + "/start");
-}
-
-int wait_container(const engines::DockerApi& api, const std::string& id) {
-  // No idle limit: the engine answers when the helper ends, however long its work takes.
-  auto answer =
-      api.call("POST", "/containers/" + id + "/wait", {}, "application/json", std::chrono::seconds(0));
-  json w = json::parse(answer.body, nullptr, false);
-  if (answer.status < 200 || answer.status >= 300 || !w.is_object())
-    throw UserError(fmt::format("Docker socket {}: waiting for helper {} failed with HTTP {}: {}",
-                                api.socket_path(), id, answer.status, answer.body.substr(0, 200)),
-                    "check the engine's log");
-  return w.value("StatusCode", -1);
 }
 
 void remove_container(const engines::DockerApi& api, const std::string& id) {

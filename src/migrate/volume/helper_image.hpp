@@ -23,7 +23,6 @@ struct Mount {
 std::string create_helper(const engines::DockerApi& api, const std::string& image, const std::string& mode,
                           const Mount& mount);
 void start_container(const engines::DockerApi& api, const std::string& id);
-int wait_container(const engines::DockerApi& api, const std::string& id);     // the exit code
 void remove_container(const engines::DockerApi& api, const std::string& id);  // never throws
 // Removes helper containers a killed run left behind (label rehome.volume-helper).
 void remove_stale_helpers(const engines::DockerApi& api);
