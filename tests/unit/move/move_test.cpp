@@ -246,10 +246,22 @@ TEST(MoveSteps, TheRunnerReachesTheNewDatabasesOnlyDuringTheCopy) {
   o.runner_address = "10.0.0.9";
   auto m = test::shop_move(o);
   size_t guard = index_of(m, "06.reach.reach-guard.shop-postgres");
-  size_t publish = index_of(m, "06.reach.reach.shop-postgres");
+  size_t publish = index_of(m, "06.reach.databases");
   EXPECT_LT(guard, publish);
+  EXPECT_LT(index_of(m, "06.reach.reach-guard.shop-redis"), publish);
   EXPECT_LT(publish, index_of(m, "07.copy.shop-postgres.shop"));
-  EXPECT_LT(index_of(m, "10.verify.shop-redis"), index_of(m, "11.unreach.unreach.shop-postgres"));
+  // One step sends every database's update, then waits for each: inside the freeze, one restart's time.
+  const MoveStep& published = m.steps[publish];
+  ASSERT_EQ(published.actions.size(), 2u);
+  EXPECT_EQ(published.checks.size(), 2u);
+  EXPECT_EQ(published.rollback.size(), 2u);
+  for (const auto& a : published.actions) EXPECT_NE(a.command.find("--detach=true"), std::string::npos);
+  size_t unpublish = index_of(m, "11.unreach.databases");
+  EXPECT_LT(index_of(m, "10.verify.shop-redis"), unpublish);
+  EXPECT_EQ(m.steps[unpublish].actions.size(), 2u);
+  for (const auto& a : m.steps[unpublish].actions)
+    EXPECT_NE(a.command.find("--publish-rm"), std::string::npos);
+  EXPECT_LT(unpublish, index_of(m, "11.unreach.unreach-guard.shop-postgres"));
   EXPECT_NE(m.steps[guard].actions.front().command.find("! -s 10.0.0.9 -j DROP"), std::string::npos);
   EXPECT_NE(
       m.find("07.copy.shop-postgres.shop")->actions.front().command.find("SHOP_POSTGRES_NEW_PORT:-15432"),
