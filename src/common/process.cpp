@@ -7,9 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -23,7 +27,46 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
+// The processes whose /proc/<pid>/environ holds `tag` as a whole entry (this process excluded).
+std::vector<int> tagged(const std::string& tag) {
+  std::vector<int> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
+      continue;
+    const int pid = std::stoi(name);
+    if (pid == ::getpid()) continue;
+    std::ifstream in(entry.path() / "environ", std::ios::binary);
+    if (!in) continue;
+    const std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (env.rfind(tag + '\0', 0) == 0 || env.find('\0' + tag + '\0') != std::string::npos) out.push_back(pid);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<int> end_tagged_processes(const std::string& tag, std::chrono::milliseconds grace) {
+  const std::vector<int> found = tagged(tag);
+  for (int pid : found) ::kill(pid, SIGTERM);
+  auto until = std::chrono::steady_clock::now() + grace;
+  bool killed = false;
+  for (;;) {
+    auto left = tagged(tag);
+    if (left.empty()) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) {
+      if (killed) break;  // 5 s after SIGKILL: a process stuck in the kernel; leave it
+      for (int pid : left) ::kill(pid, SIGKILL);
+      killed = true;
+      until = now + std::chrono::seconds(5);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return found;
+}
 
 std::optional<std::filesystem::path> find_program(const std::string& name,
                                                   const std::vector<std::filesystem::path>& extra_dirs) {
@@ -118,7 +161,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     if (err_pipe[0] >= 0) fds.push_back({err_pipe[0], POLLIN, 0});
     int wait_ms = -1;
     if (options.timeout.count() > 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
         ::kill(pid, SIGKILL);
         result.timed_out = true;
@@ -132,7 +176,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     for (const auto& p : fds) {
       if (p.revents == 0) continue;
       if (p.fd == in_pipe[1]) {
-        ssize_t w = ::write(in_pipe[1], options.stdin_data.data() + written, options.stdin_data.size() - written);
+        ssize_t w =
+            ::write(in_pipe[1], options.stdin_data.data() + written, options.stdin_data.size() - written);
         if (w > 0) written += static_cast<size_t>(w);
         if (w < 0 && errno != EAGAIN) close_fd(in_pipe[1]);
         if (written == options.stdin_data.size()) close_fd(in_pipe[1]);
@@ -140,8 +185,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         ssize_t r = ::read(p.fd, buffer, sizeof buffer);
         if (r <= 0) {
           if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-          if (p.fd == out_pipe[0]) close_fd(out_pipe[0]);
-          else close_fd(err_pipe[0]);
+          if (p.fd == out_pipe[0])
+            close_fd(out_pipe[0]);
+          else
+            close_fd(err_pipe[0]);
         } else {
           (p.fd == out_pipe[0] ? result.out : result.err).append(buffer, static_cast<size_t>(r));
         }
@@ -155,8 +202,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.exit_code = 128 + WTERMSIG(status);
   if (result.exit_code == 127 && result.err.empty() && !result.timed_out) {
     result.err = fmt::format("{}: could not be executed", argv[0]);
   }

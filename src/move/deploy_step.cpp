@@ -42,8 +42,11 @@ std::vector<MoveStep> deploy_steps(const Context& c) {
       files += " --compose-file " + hold_file(c, stack);
       s.what += fmt::format(" {} wait at 0 replicas until the cutover.", runbook::join(held->second, ", "));
     }
-    s.actions.push_back({c.first_manager.name,
-                         fmt::format("docker stack deploy --with-registry-auth {} {}", files, stack), false});
+    s.actions.push_back(
+        {c.first_manager.name,
+         runbook::swarm_retry(fmt::format("docker stack deploy --with-registry-auth {} {}", files, stack),
+                              c.options.converge_timeout_seconds),
+         false});
     s.checks.push_back(
         {c.first_manager.name, runbook::stack_converged(stack, c.options.converge_timeout_seconds), false});
     s.rollback.push_back({c.first_manager.name, "docker stack rm " + stack, false});

@@ -7,7 +7,9 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/process.hpp"
 #include "common/secrets.hpp"
+#include "migrate/resume_decision.hpp"
 #include "model/units.hpp"
 #include "move/evidence.hpp"
 
@@ -51,6 +53,7 @@ class Executor {
   }
 
   int execute() {
+    end_leftovers();
     if (jr_.started_at == 0) {
       jr_.started_at = o_.clock.wall_ms();
       jr_.started_mono = o_.clock.mono_ms();
@@ -91,6 +94,8 @@ class Executor {
           m_.point_of_no_return);
       return exit_code::findings;
     }
+    end_leftovers();
+    save();
     for (const auto& id : rollback_order(m_, jr_)) {
       const MoveStep& s = *m_.find(id);
       StepEntry& e = jr_.steps[id];
@@ -136,6 +141,20 @@ class Executor {
                     changed.size() > shown ? fmt::format(" and {} more", changed.size() - shown) : ""),
         "run it with the estate, plan and options it started with (to finish it, or --rollback), or start "
         "a new move with another --work-dir");
+  }
+
+  // A run killed mid-command leaves that command running (a shell's children outlive it): the next
+  // run would race it (two `docker stack deploy` of one stack: "update out of sequence"). So every
+  // command carries the run's tag, and a run first ends what the previous one left, then takes its own.
+  void end_leftovers() {
+    if (!jr_.run_tag.empty()) {
+      auto ended = end_tagged_processes(fmt::format("{}={}", runbook::kRunTagVariable, jr_.run_tag));
+      if (!ended.empty())
+        out_ << fmt::format(
+            "Ended {} command process(es) an earlier run of this move left running (pid {}).\n", ended.size(),
+            fmt::join(ended, ", "));
+    }
+    jr_.run_tag = migrate::new_run_id();
   }
 
   void save() {
@@ -240,6 +259,7 @@ class Executor {
 
   runbook::Env env_for(const std::string& host) const {
     runbook::Env env = o_.env;
+    env[runbook::kRunTagVariable] = jr_.run_tag;
     if (auto it = o_.docker_hosts.find(host); !host.empty() && it != o_.docker_hosts.end())
       env["DOCKER_HOST"] = it->second;
     return env;
@@ -251,7 +271,9 @@ class Executor {
     for (const auto& a : actions) {
       auto r = t_.run(a.host, a.command, env_for(a.host), o_.step_timeout);
       if (r.ok()) continue;
-      failure = r.timed_out ? what + " timed out" : fmt::format("{} exited {}", what, r.exit_code);
+      const std::string where = a.host.empty() ? "here" : "on " + a.host;
+      failure = r.timed_out ? fmt::format("{} {} timed out", what, where)
+                            : fmt::format("{} {} exited {}", what, where, r.exit_code);
       output = a.command + "\n" + r.out + r.err;
       return;
     }

@@ -26,6 +26,7 @@ nlohmann::json to_json(const Journal& jr) {
           {"started_mono", jr.started_mono},
           {"boot_id", jr.boot_id},
           {"no_return_passed", jr.no_return_passed},
+          {"run_tag", jr.run_tag},
           {"steps", steps},
           {"freezes", freezes}};
 }
@@ -42,6 +43,7 @@ Journal journal_from_json(const nlohmann::json& j, const std::string& filename) 
     jr.started_mono = j.value("started_mono", std::int64_t{-1});
     jr.boot_id = j.value("boot_id", "");
     jr.no_return_passed = j.value("no_return_passed", false);
+    jr.run_tag = j.value("run_tag", "");
     for (const auto& [id, s] : j.at("steps").items())
       jr.steps[id] = {s.at("status").get<std::string>(),
                       s.value("attempts", 0),

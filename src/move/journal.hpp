@@ -36,6 +36,9 @@ struct Journal {
   std::int64_t started_mono = -1;
   std::string boot_id;
   bool no_return_passed = false;  // the point of no return was confirmed and passed
+  // The id of the latest run (execute or rollback): every command it started carries it in its
+  // environment (runbook::kRunTagVariable), so the next run ends what a killed one left running.
+  std::string run_tag;
   std::map<std::string, StepEntry> steps;
   std::map<std::string, FreezeEntry> freezes;  // by service
 };

@@ -27,7 +27,10 @@ std::vector<MoveStep> writers_steps(const Context& c) {
     std::string file = fmt::format("{}/stacks/{}.yml", c.generated(), stack);
     s.actions.push_back(
         {c.first_manager.name,
-         fmt::format("docker stack deploy --with-registry-auth --compose-file {} {}", file, stack), false});
+         runbook::swarm_retry(
+             fmt::format("docker stack deploy --with-registry-auth --compose-file {} {}", file, stack),
+             c.options.converge_timeout_seconds),
+         false});
     s.checks.push_back(
         {c.first_manager.name, runbook::stack_converged(stack, c.options.converge_timeout_seconds), false});
     s.rollback.push_back(

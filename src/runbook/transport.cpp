@@ -50,6 +50,7 @@ ProcessResult SshTransport::run(const std::string& host, const std::string& scri
   ProcessOptions o;
   o.stdin_data = inv.stdin_data;
   o.timeout = timeout;
+  if (auto tag = env.find(kRunTagVariable); tag != env.end()) o.env[tag->first] = tag->second;
   return run_process(inv.argv, o);
 }
 

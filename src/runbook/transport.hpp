@@ -9,6 +9,11 @@ namespace rehome::runbook {
 
 using Env = std::map<std::string, std::string>;
 
+// The environment entry that tags every command a run starts (its value: the run's id), on this
+// machine and, through ssh, on the server too; also set on the local ssh client. A later run finds
+// what a killed run left running by it (common/process.hpp, end_tagged_processes).
+inline constexpr const char* kRunTagVariable = "REHOME_RUN";
+
 // Runs a step's shell text on a server. The credentials reach the command as environment variables,
 // never on a command line (where `ps` would show them).
 class Transport {

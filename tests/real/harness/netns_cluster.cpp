@@ -102,6 +102,12 @@ NetnsCluster::~NetnsCluster() { teardown(); }
 
 std::string NetnsCluster::address(size_t i) const { return fmt::format("198.18.0.{}", 10 + i); }
 
+void NetnsCluster::link_down(size_t i) {
+  must({"ip", "link", "set", fmt::format("rhv{}h{}", id_, i), "down"});
+}
+
+void NetnsCluster::link_up(size_t i) { must({"ip", "link", "set", fmt::format("rhv{}h{}", id_, i), "up"}); }
+
 std::string NetnsCluster::registry() const { return registry_ ? registry_->endpoint() : ""; }
 
 std::vector<std::string> NetnsCluster::engine_flags() const {

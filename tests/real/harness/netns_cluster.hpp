@@ -52,7 +52,12 @@ class NetnsCluster {
   const std::string& netns(size_t i) const { return namespaces_[i]->name(); }
 
   void stop(size_t i);  // the engine's dockerd stops (SIGTERM by pid, then cleanup); idempotent
-  void teardown();      // everything, in reverse order; idempotent
+  // The link between engine i's namespace and the bridge (this machine's end of its veth) goes down:
+  // nothing reaches the engine over the network, nor it anything, until link_up(i). Its unix socket
+  // still answers on this machine.
+  void link_down(size_t i);
+  void link_up(size_t i);
+  void teardown();  // everything, in reverse order; idempotent
 
  private:
   void make_network();

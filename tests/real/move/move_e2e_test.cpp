@@ -6,7 +6,10 @@
 // `rehome move --execute` (the built binary, as a person runs it) is SIGKILLed at three points and
 // run again with the same command each time, until it is done. REHOME_MOVE_KILLS=N picks N kill points
 // instead (a step of the move's dry run and a delay after it starts), drawn from REHOME_FAULT_SEED
-// (default: a fresh seed), both printed: scripts/fault-move.sh runs the 20 of issue 22's campaign. Then,
+// (default: a fresh seed), both printed: scripts/fault-move.sh runs the 20 of issue 22's campaign. Before
+// them, the link of node0 (the leader, where the move deploys) is cut for 20 s once the deploy step runs
+// (issue 22's "link cut mid-deploy"; REHOME_MOVE_LINK_CUT=STEP:NODE:SECONDS, or off): the move rides it
+// out, or stops naming the server and the same command finishes. Then,
 // checked independently of rehome (psql, mariadb, redis-cli in the containers; find | sha256sum on both
 // volumes' folders):
 //   - every row, key and file of the old side is on the new side, equal;
@@ -101,6 +104,25 @@ struct KillPoint {
   std::string step;
   std::chrono::milliseconds delay{0};
 };
+
+// A link cut (issue 22, "mid-deploy"): once the journal shows `step` running, the link of the cluster's
+// engine `node` goes down for `seconds`, then up again. `make test`'s: the leader and the runner's
+// manager (node0), 20 s (past Swarm's leader election), from the start of the deploy of the stack.
+// REHOME_MOVE_LINK_CUT=STEP:NODE:SECONDS picks another, =off none.
+struct LinkCut {
+  std::string step;
+  size_t node = 0;
+  std::chrono::seconds seconds{0};
+};
+std::optional<LinkCut> link_cut() {
+  const char* env = std::getenv("REHOME_MOVE_LINK_CUT");
+  if (!env || !*env) return LinkCut{"05.deploy.shop", 0, 20s};
+  const std::string v = env;
+  if (v == "off") return std::nullopt;
+  const auto a = v.find(':'), b = v.rfind(':');
+  return LinkCut{v.substr(0, a), std::stoul(v.substr(a + 1, b - a - 1)),
+                 std::chrono::seconds(std::stol(v.substr(b + 1)))};
+}
 
 // The fixed three of `make test`, or REHOME_MOVE_KILLS=N points drawn with the seed from the dry run's
 // steps (`ids`, in order): N distinct steps in the move's order (repeated when N exceeds the steps),
@@ -287,9 +309,35 @@ exec nsenter --net=/var/run/netns/$ns -- sh -c "$*"
   fs::permissions(dir / "bin/ssh", fs::perms::owner_all, fs::perm_options::add);
   const std::string path = (dir / "bin").string() + ":" + std::getenv("PATH");
   std::string log;
+  // The link cut, done by the first run that reaches its step (then never again).
+  std::optional<LinkCut> cut = link_cut();
+  const std::string cut_step = cut ? cut->step : "", cut_host = cut ? cluster.hostname(cut->node) : "";
+  bool cut_in_run = false;  // the run that just ended had the link down for a while
+  std::optional<std::chrono::steady_clock::time_point> cut_since;
+  auto cut_watch = [&] {
+    if (!cut) return;
+    if (!cut_since) {
+      auto jr = move::load_journal(dir / "work/journal.json");
+      auto it = jr.steps.find(cut->step);
+      if (it != jr.steps.end() && it->second.status == "running") {
+        cluster.link_down(cut->node);
+        cut_since = std::chrono::steady_clock::now();
+        cut_in_run = true;
+        std::cout << fmt::format("[ link cut ] {} down at {} (running), at {:.1f} s\n",
+                                 cluster.hostname(cut->node), cut->step, since(started));
+      }
+    } else if (std::chrono::steady_clock::now() - *cut_since >= cut->seconds) {
+      cluster.link_up(cut->node);
+      std::cout << fmt::format("[ link cut ] {} up again after {} s, at {:.1f} s\n",
+                               cluster.hostname(cut->node), cut->seconds.count(), since(started));
+      cut.reset();
+    }
+  };
   // Runs the move; with a kill point, SIGKILLs it `delay` after the journal shows that step running (or
   // done: a step quicker than the watch is killed just after). Returns the exit status (128+9 when killed).
+  // A run that ends with the link still down waits for it to come back up before returning.
   auto run_move = [&](const KillPoint& kill_at) {
+    cut_in_run = false;
     pid_t pid = ::fork();
     if (pid == 0) {
       ::chdir(dir.c_str());
@@ -308,6 +356,7 @@ exec nsenter --net=/var/run/netns/$ns -- sh -c "$*"
     std::optional<std::chrono::steady_clock::time_point> seen;
     std::string seen_status;
     for (;;) {
+      cut_watch();
       if (::waitpid(pid, &status, WNOHANG) == pid) break;
       if (!kill_at.step.empty() && !seen) {
         auto jr = move::load_journal(dir / "work/journal.json");
@@ -324,6 +373,10 @@ exec nsenter --net=/var/run/netns/$ns -- sh -c "$*"
                                  kill_at.delay.count(), since(started));
         break;
       }
+      std::this_thread::sleep_for(50ms);
+    }
+    while (cut && cut_since) {
+      cut_watch();
       std::this_thread::sleep_for(50ms);
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -350,11 +403,33 @@ exec nsenter --net=/var/run/netns/$ns -- sh -c "$*"
   }
   const auto move_started = std::chrono::steady_clock::now();
   // Each kill point kills a run (137); a run that ends first (its point lay past the end) is the last.
-  int kills = 0, rc = -1;
-  for (const auto& at : points) {
-    rc = run_move(at);
+  // A run the link cut stopped (exit 2) must say where and what to do; the same command runs again.
+  int kills = 0, rc = -1, cut_stops = 0;
+  std::string cut_outcome = "no cut";
+  for (size_t next = 0, runs = 0; runs < points.size() + 5; ++runs) {
+    const auto log_size = fs::exists(dir / "move.log") ? fs::file_size(dir / "move.log") : 0;
+    rc = run_move(next < points.size() ? points[next] : KillPoint{});
+    if (cut_in_run) {
+      const std::string said = read_file(dir / "move.log").substr(log_size);
+      const auto jr = move::load_journal(dir / "work/journal.json");
+      const auto st = jr.steps.find(cut_step);
+      const bool ridden_out = st != jr.steps.end() && st->second.status == "done";
+      cut_outcome = ridden_out  ? fmt::format("ridden out: {} done in {} ms, {} attempt(s)", cut_step,
+                                              st->second.duration_ms, st->second.attempts)
+                    : rc == 137 ? "the run was killed during it"
+                                : fmt::format("the run stopped (exit {}), then the same command again", rc);
+      std::cout << fmt::format("[ link cut ] {}\n", cut_outcome);
+      if (rc != 0 && rc != 137 && !ridden_out) {
+        ++cut_stops;
+        EXPECT_NE(said.find(cut_host), std::string::npos) << "the stop names no server:\n" << said;
+        EXPECT_NE(said.find("run --execute again"), std::string::npos) << said;
+        EXPECT_NE(said.find("Stopped at"), std::string::npos) << said;
+        continue;
+      }
+    }
     if (rc != 137) break;
     ++kills;
+    ++next;
   }
   if (rc == 137 || rc == -1) rc = run_move({});
   log = read_file(dir / "move.log");
@@ -450,6 +525,8 @@ exec nsenter --net=/var/run/netns/$ns -- sh -c "$*"
       "independent "
       "checks failed), move {:.1f} s\n",
       seed, kills, rc == 0 ? kills : 0, lost > 0 ? "yes" : "no", lost, checks, move_seconds);
+  std::cout << fmt::format("[ campaign ] link cut mid-deploy: {}; {} stop(s), then done; data lost {}\n",
+                           cut_outcome, cut_stops, lost > 0 ? "yes" : "no");
 
   // The app answers through the new edge.
   std::string page;

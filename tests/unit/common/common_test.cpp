@@ -1,6 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
+
+#include <fmt/format.h>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -63,6 +69,34 @@ TEST(Process, CapturesOutputAndExitCode) {
 TEST(Process, MissingProgramIsAUserError) {
   EXPECT_THROW(run_process({"rehome-no-such-program"}), UserError);
   EXPECT_FALSE(find_program("rehome-no-such-program").has_value());
+}
+
+// What a killed run left: a shell's child that outlived it (one ignoring SIGTERM), found by the tag
+// in its environment; a process with another tag is left alone.
+TEST(Process, EndsTheProcessesTaggedInTheirEnvironment) {
+  const std::string tag = fmt::format("REHOME_TEST_TAG={}", ::getpid());
+  auto start = [](const std::string& value, const std::string& script) {
+    auto r = run_process({"sh", "-c", "(" + script + ") >/dev/null 2>&1 & echo $!"},
+                         {.env = {{"REHOME_TEST_TAG", value}}});
+    return std::stoi(r.out);
+  };
+  const int polite = start(std::to_string(::getpid()), "exec sleep 300");
+  const int stubborn = start(std::to_string(::getpid()), "trap '' TERM; sleep 300; true");
+  const int other = start("other", "exec sleep 300");
+  auto ended = end_tagged_processes(tag, std::chrono::milliseconds(300));
+  EXPECT_NE(std::find(ended.begin(), ended.end(), polite), ended.end());
+  EXPECT_NE(std::find(ended.begin(), ended.end(), stubborn), ended.end());
+  EXPECT_EQ(std::find(ended.begin(), ended.end(), other), ended.end());
+  // Gone (or a zombie until init reaps it); the other one still runs.
+  auto running = [](int pid) {
+    std::string stat = read_file(fmt::format("/proc/{}/stat", pid));
+    return stat.find(") Z") == std::string::npos;
+  };
+  EXPECT_TRUE(!std::filesystem::exists(fmt::format("/proc/{}", polite)) || !running(polite));
+  EXPECT_TRUE(!std::filesystem::exists(fmt::format("/proc/{}", stubborn)) || !running(stubborn));
+  EXPECT_TRUE(running(other));
+  ::kill(other, SIGKILL);
+  EXPECT_TRUE(end_tagged_processes(tag).empty());
 }
 
 TEST(Process, TimeoutKills) {

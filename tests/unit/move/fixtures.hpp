@@ -45,6 +45,7 @@ class FakeTransport : public runbook::Transport {
  public:
   std::vector<std::string> commands;
   std::vector<std::string> docker_hosts;  // DOCKER_HOST each command was given ("" when none)
+  std::vector<std::string> run_tags;      // the run's tag each command was given (kRunTagVariable)
   std::string fail;
   int kill_at = -1;
   ProcessResult run(const std::string& host, const std::string& script, const runbook::Env& env,
@@ -53,6 +54,8 @@ class FakeTransport : public runbook::Transport {
     commands.push_back((host.empty() ? "local" : host) + ": " + script);
     auto dh = env.find("DOCKER_HOST");
     docker_hosts.push_back(dh == env.end() ? "" : dh->second);
+    auto tag = env.find(runbook::kRunTagVariable);
+    run_tags.push_back(tag == env.end() ? "" : tag->second);
     ProcessResult r;
     r.exit_code = !fail.empty() && script.find(fail) != std::string::npos ? 1 : 0;
     return r;

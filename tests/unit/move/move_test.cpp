@@ -4,10 +4,12 @@
 #include <regex>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/process.hpp"
 #include "fixtures.hpp"
 #include "model/estate_yaml.hpp"
 #include "move/evidence.hpp"
@@ -345,6 +347,39 @@ TEST(MoveExecute, KilledBetweenAnyTwoStepsResumesToTheSameEndWithoutRedoingDoneS
       EXPECT_NE(out.str().find("already done"), std::string::npos);
     }
   }
+}
+
+// A run killed mid-command leaves the command running; the next run ends it before it starts its own,
+// and tags its commands anew.
+TEST(MoveExecute, AResumeEndsTheCommandsAKilledRunLeftRunning) {
+  Work w;
+  auto m = test::shop_move();
+  test::FakeTransport t;
+  test::FakeMovers movers;
+  std::int64_t now = 0;
+  auto o = options_in(w, &now);
+  t.kill_at = 5;
+  std::ostringstream first;
+  EXPECT_THROW(execute_move(m, t, movers, o, first), test::Killed);
+  const std::string tag = load_journal(o.journal_file()).run_tag;
+  ASSERT_FALSE(tag.empty());
+  EXPECT_EQ(t.run_tags, std::vector<std::string>(t.run_tags.size(), tag));
+  // The killed run's `docker stack deploy`, still running.
+  auto left = run_process({"sh", "-c", "(exec sleep 300) >/dev/null 2>&1 & echo $!"},
+                          {.env = {{runbook::kRunTagVariable, tag}}});
+  const int pid = std::stoi(left.out);
+  t = test::FakeTransport();
+  std::ostringstream again;
+  ASSERT_EQ(execute_move(m, t, movers, o, again), 0) << again.str();
+  EXPECT_NE(again.str().find(fmt::format(
+                "Ended 1 command process(es) an earlier run of this move left running (pid {})", pid)),
+            std::string::npos)
+      << again.str();
+  EXPECT_FALSE(std::filesystem::exists(fmt::format("/proc/{}/cmdline", pid)) &&
+               read_file(fmt::format("/proc/{}/cmdline", pid)).rfind("sleep", 0) == 0);
+  ASSERT_FALSE(t.run_tags.empty());
+  EXPECT_NE(t.run_tags.front(), tag);
+  EXPECT_EQ(load_journal(o.journal_file()).run_tag, t.run_tags.front());
 }
 
 TEST(MoveExecute, AFreezeKeepsItsStartAcrossAKill) {
