@@ -7,9 +7,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
-#include "common/process.hpp"
 #include "common/secrets.hpp"
-#include "migrate/resume_decision.hpp"
 #include "model/units.hpp"
 #include "move/evidence.hpp"
 
@@ -146,16 +144,7 @@ class Executor {
   // A run killed mid-command leaves that command running (a shell's children outlive it): the next
   // run would race it (two `docker stack deploy` of one stack: "update out of sequence"). So every
   // command carries the run's tag, and a run first ends what the previous one left, then takes its own.
-  void end_leftovers() {
-    if (!jr_.run_tag.empty()) {
-      auto ended = end_tagged_processes(fmt::format("{}={}", runbook::kRunTagVariable, jr_.run_tag));
-      if (!ended.empty())
-        out_ << fmt::format(
-            "Ended {} command process(es) an earlier run of this move left running (pid {}).\n", ended.size(),
-            fmt::join(ended, ", "));
-    }
-    jr_.run_tag = migrate::new_run_id();
-  }
+  void end_leftovers() { jr_.run_tag = runbook::take_over_run(jr_.run_tag, "move", out_); }
 
   void save() {
     save_journal(o_.journal_file(), jr_);

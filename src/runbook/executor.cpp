@@ -41,6 +41,10 @@ class Runner {
                                   state_.estate, rb_.estate),
                       "pass --state with another file for this estate");
     state_.estate = rb_.estate;
+    state_.run_tag = take_over_run(state_.run_tag, "runbook", out_);
+    env_ = o_.env;
+    env_[kRunTagVariable] = state_.run_tag;
+    save();
     for (const auto& p : rb_.phases) {
       if (!in_range(p, o_)) continue;
       if (!run_phase(p)) return {exit_code::findings, stopped_at_};
@@ -113,14 +117,14 @@ class Runner {
     out_ << label << " ..." << std::flush;
 
     std::int64_t start = now_();
-    auto result = transport_.run(s.host, s.command, o_.env, o_.step_timeout);
+    auto result = transport_.run(s.host, s.command, env_, o_.step_timeout);
     std::string failure;
     std::string output = result.out + result.err;
     if (!result.ok()) {
       failure =
           result.timed_out ? "the command timed out" : fmt::format("the command exited {}", result.exit_code);
     } else if (!s.verify.empty()) {
-      auto check = transport_.run(s.host, s.verify, o_.env, o_.step_timeout);
+      auto check = transport_.run(s.host, s.verify, env_, o_.step_timeout);
       if (!check.ok()) {
         failure = check.timed_out ? "the verification timed out"
                                   : fmt::format("the verification exited {}", check.exit_code);
@@ -164,6 +168,7 @@ class Runner {
   std::ostream& out_;
   std::function<std::int64_t()> now_;
   RunState state_;
+  Env env_;  // the options' environment and this run's tag
   std::string stopped_at_;
   bool refused_ = false;  // stopped by the verification window, not by a failure: nothing to roll back
 };

@@ -28,10 +28,9 @@ std::string swarm_retry(const std::string& command, int seconds) {
   int tries = seconds / 2 > 0 ? seconds / 2 : 1;
   return fmt::format(
       "i=0; while :; do out=$({} 2>&1) && {{ printf '%s\n' \"$out\"; break; }}; printf '%s\n' \"$out\" >&2; "
-      "case $out in *leader*|*'deadline exceeded'*|*Unavailable*|*'out of sequence'*) ;; *) exit 1 ;; esac; i=$((i+1)); "
-      "[ $i -ge {} ] && exit 1; echo 'the Swarm did not answer (no leader): trying again in 2 s' >&2; sleep "
-      "2; "
-      "done",
+      "case $out in *leader*|*'deadline exceeded'*|*Unavailable*|*'out of sequence'*) ;; *) exit 1 ;; esac; "
+      "i=$((i+1)); [ $i -ge {} ] && exit 1; "
+      "echo 'the Swarm did not answer (no leader): trying again in 2 s' >&2; sleep 2; done",
       command, tries);
 }
 

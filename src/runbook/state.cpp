@@ -35,6 +35,7 @@ std::string digest(const Step& step) {
 nlohmann::json to_json(const RunState& st) {
   nlohmann::json j;
   j["estate"] = st.estate;
+  j["run_tag"] = st.run_tag;
   j["steps"] = nlohmann::json::object();
   for (const auto& [id, r] : st.steps)
     j["steps"][id] = {{"status", to_string(r.status)},
@@ -58,6 +59,7 @@ RunState state_from_json(const nlohmann::json& j, const std::string& filename) {
   try {
     RunState st;
     st.estate = j.at("estate").get<std::string>();
+    st.run_tag = j.value("run_tag", "");
     for (const auto& [id, r] : j.at("steps").items()) {
       StepRecord rec;
       rec.status = status_from(r.at("status").get<std::string>(), filename);

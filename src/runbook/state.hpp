@@ -36,6 +36,7 @@ struct PhaseRecord {
 
 struct RunState {
   std::string estate;
+  std::string run_tag;  // the latest run's id, in its commands' environment (kRunTagVariable)
   std::map<std::string, StepRecord> steps;
   std::map<int, PhaseRecord> phases;
 };

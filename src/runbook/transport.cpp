@@ -1,8 +1,10 @@
 #include "runbook/transport.hpp"
 
 #include <cctype>
+#include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/error.hpp"
 #include "runbook/shell.hpp"
@@ -29,6 +31,17 @@ ProcessResult LocalTransport::run(const std::string& host, const std::string& sc
   o.env = env;
   o.timeout = timeout;
   return run_process(argv(host, script), o);
+}
+
+std::string take_over_run(const std::string& previous, const std::string& what, std::ostream& out) {
+  if (!previous.empty()) {
+    auto ended = end_tagged_processes(fmt::format("{}={}", kRunTagVariable, previous));
+    if (!ended.empty())
+      out << fmt::format("Ended {} command process(es) an earlier run of this {} left running (pid {}).\n",
+                         ended.size(), what, fmt::join(ended, ", "));
+  }
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
 SshInvocation ssh_invocation(const std::string& destination, const std::string& script, const Env& env,

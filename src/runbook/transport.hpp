@@ -1,5 +1,6 @@
 #pragma once
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,12 @@ using Env = std::map<std::string, std::string>;
 // machine and, through ssh, on the server too; also set on the local ssh client. A later run finds
 // what a killed run left running by it (common/process.hpp, end_tagged_processes).
 inline constexpr const char* kRunTagVariable = "REHOME_RUN";
+
+// A run's start: ends every process on this machine that carries the `previous` run's tag (what a
+// killed run left running: a shell's children outlive it, and the new run would race them), says so
+// on `out` ("Ended 2 command process(es) an earlier run of this <what> left running (pid ...)"), and
+// returns a fresh tag for this run's commands. An empty `previous` ends nothing.
+std::string take_over_run(const std::string& previous, const std::string& what, std::ostream& out);
 
 // Runs a step's shell text on a server. The credentials reach the command as environment variables,
 // never on a command line (where `ps` would show them).

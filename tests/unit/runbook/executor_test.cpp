@@ -2,9 +2,11 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
+#include "common/process.hpp"
 #include "fixtures.hpp"
 #include "runbook/executor.hpp"
 
@@ -16,9 +18,11 @@ class ScriptedTransport : public Transport {
  public:
   std::vector<std::string> ran;
   std::set<std::string> failing;  // substrings of scripts that fail
-  ProcessResult run(const std::string&, const std::string& script, const Env&,
+  std::vector<std::string> tags;  // the run's tag each command was given
+  ProcessResult run(const std::string&, const std::string& script, const Env& env,
                     std::chrono::milliseconds) override {
     ran.push_back(script);
+    tags.push_back(env.count(kRunTagVariable) ? env.at(kRunTagVariable) : "");
     for (const auto& f : failing)
       if (script.find(f) != std::string::npos) return {.exit_code = 1, .err = "boom password=hunter2"};
     return {.exit_code = 0, .out = "ok"};
@@ -99,6 +103,30 @@ TEST_F(Executor, AStepInterruptedWhileRunningIsRunAgain) {
   run_runbook(rb, t, options, out);
   EXPECT_NE(out.str().find("was interrupted"), std::string::npos);
   EXPECT_EQ(load_state(options.state_file).steps["0.tools"].attempts, 1);
+}
+
+// `rehome runbook --execute` killed while `rehome migrate postgres` ran: the migration lives on; the
+// resumed run ends it first (it would write the same state file), then tags its own commands anew.
+TEST_F(Executor, AResumeEndsWhatTheKilledRunLeftRunning) {
+  RunState st;
+  st.estate = "shop";
+  st.run_tag = "killedrun0000001";
+  save_state(options.state_file, st);
+  auto left = run_process({"sh", "-c", "(exec sleep 300) >/dev/null 2>&1 & echo $!"},
+                          {.env = {{kRunTagVariable, st.run_tag}}});
+  const int pid = std::stoi(left.out);
+  ScriptedTransport t;
+  options.to_phase = 0;
+  run_runbook(rb, t, options, out);
+  EXPECT_NE(out.str().find(fmt::format("Ended 1 command process(es) an earlier run of this runbook left "
+                                       "running (pid {})",
+                                       pid)),
+            std::string::npos)
+      << out.str();
+  const auto tag = load_state(options.state_file).run_tag;
+  EXPECT_FALSE(tag.empty());
+  EXPECT_NE(tag, st.run_tag);
+  EXPECT_EQ(t.tags, std::vector<std::string>(t.ran.size(), tag));
 }
 
 TEST_F(Executor, CleanupIsRefusedInsideTheWindowUnlessForced) {
