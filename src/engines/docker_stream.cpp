@@ -1,5 +1,6 @@
 #include "engines/docker_stream.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -151,7 +152,7 @@ nlohmann::json DockerApi::call_json(const std::string& method, const std::string
 
 AttachedStream::AttachedStream(const std::string& socket_path, const std::string& container_id,
                                std::chrono::seconds idle)
-    : where_("Docker socket " + socket_path) {
+    : idle_(idle), where_("Docker socket " + socket_path) {
   fd_ = connect_docker_socket(socket_path);
   set_idle_timeout(fd_, idle);
   const std::string& where = where_;
@@ -180,12 +181,28 @@ AttachedStream::~AttachedStream() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void AttachedStream::write_stdin(const char* data, size_t size) {
-  try {
-    send_all(fd_, data, size, where_);
-  } catch (const IdleTimeout&) {
-    stalled_ = true;
-    throw;
+void AttachedStream::write_stdin(const char* data, size_t size, const std::function<bool()>& gone) {
+  using clock = std::chrono::steady_clock;
+  size_t sent = 0;
+  auto moved = clock::now();
+  while (sent < size) {
+    ssize_t n = ::send(fd_, data + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      moved = clock::now();
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (!timed_out(n))
+      throw UserError(where_ + ": the connection broke while sending: " + std::strerror(errno),
+                      "check that the engine is still running, then run the same command again");
+    pollfd p{fd_, POLLOUT, 0};
+    if (::poll(&p, 1, 1000) != 0) continue;  // writable, or an error the next send names
+    if (gone && gone()) throw ContainerGone(where_ + ": the container stopped; nothing more reaches it");
+    if (clock::now() - moved >= idle_) {
+      stalled_ = true;
+      idle_error(where_);
+    }
   }
 }
 

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.hpp"
+
 namespace rehome::engines {
 
 // How long a data stream (an attached helper, an archive up- or download) may move nothing, either
@@ -70,6 +72,12 @@ class UploadStream {
   std::string where_;
 };
 
+// A write to a container's stdin ended because the container is no longer running.
+class ContainerGone : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 // A container's attached stdin/stdout/stderr. Move-only; closes the socket.
 class AttachedStream {
  public:
@@ -78,6 +86,7 @@ class AttachedStream {
   ~AttachedStream();
   AttachedStream(AttachedStream&& o) noexcept
       : fd_(o.fd_),
+        idle_(o.idle_),
         stalled_(o.stalled_),
         where_(std::move(o.where_)),
         pending_(std::move(o.pending_)),
@@ -87,8 +96,14 @@ class AttachedStream {
   AttachedStream(const AttachedStream&) = delete;
   AttachedStream& operator=(const AttachedStream&) = delete;
 
-  void write_stdin(const char* data, size_t size);  // UserError when the container went away
-  void write_stdin(const std::string& s) { write_stdin(s.data(), s.size()); }
+  // UserError when the container went away. A container that exited does not always end its attach
+  // connection (dockerd keeps it open, reading nothing, for about two minutes): so while the engine
+  // takes nothing, `gone` (when given) is asked once a second, and a true answer ends the write
+  // with ContainerGone at once.
+  void write_stdin(const char* data, size_t size, const std::function<bool()>& gone = {});
+  void write_stdin(const std::string& s, const std::function<bool()>& gone = {}) {
+    write_stdin(s.data(), s.size(), gone);
+  }
   void close_stdin();  // half-close: the program reads end of file
   // Next chunk of output: stream 1 stdout, 2 stderr. False at the end of the output.
   bool read_frame(int& stream, std::string& payload);
@@ -99,6 +114,7 @@ class AttachedStream {
  private:
   bool read_exact(char* dst, size_t n);
   int fd_ = -1;
+  std::chrono::seconds idle_;
   bool stalled_ = false;
   std::string where_;    // "Docker socket <path>", for messages
   std::string pending_;  // bytes received and not consumed yet (large reads, few syscalls per frame)

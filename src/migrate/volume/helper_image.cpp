@@ -99,6 +99,23 @@ void remove_container(const engines::DockerApi& api, const std::string& id) {
   }
 }
 
+bool container_running(const engines::DockerApi& api, const std::string& id) {
+  // Only the engine's own word counts: its inspect saying not running, or its "No such container".
+  // Anything else (no answer within 5 s, an answer that is not the engine's) leaves the write's own
+  // idle limit to decide.
+  try {
+    auto answer =
+        api.call("GET", "/containers/" + id + "/json", {}, "application/json", std::chrono::seconds(5));
+    json body = json::parse(answer.body, nullptr, false);
+    if (!body.is_object()) return true;
+    if (answer.status == 404) return body.value("message", "").find("No such container") == std::string::npos;
+    if (answer.status != 200 || !body.contains("State") || !body["State"].is_object()) return true;
+    return body["State"].value("Running", true);
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+
 void remove_stale_helpers(const engines::DockerApi& api) {
   json list = api.call_json("GET", "/containers/json?all=1&filters=" +
                                        std::string("%7B%22label%22%3A%5B%22rehome.volume-helper%22%5D%7D"));

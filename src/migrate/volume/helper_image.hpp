@@ -24,6 +24,8 @@ std::string create_helper(const engines::DockerApi& api, const std::string& imag
                           const Mount& mount);
 void start_container(const engines::DockerApi& api, const std::string& id);
 void remove_container(const engines::DockerApi& api, const std::string& id);  // never throws
+// Whether the container still runs (an engine that does not answer within 5 s: assumed running).
+bool container_running(const engines::DockerApi& api, const std::string& id);
 // Removes helper containers a killed run left behind (label rehome.volume-helper).
 void remove_stale_helpers(const engines::DockerApi& api);
 

@@ -45,7 +45,11 @@ void HelperSession::start(const std::string& command, const std::string& input) 
 
 void HelperSession::start_raw(const std::string& command) { write(command + "\n"); }
 
-void HelperSession::write(const std::string& bytes) { stream_->write_stdin(bytes); }
+void HelperSession::write(const std::string& bytes) {
+  // A helper that stopped (a full disk) is found by asking its engine, not by the write failing: dockerd
+  // keeps an exited container's attach connection open for minutes.
+  stream_->write_stdin(bytes, [this] { return !container_running(*api_, id_); });
+}
 
 bool HelperSession::read_bytes(char* dst, size_t n) {
   while (n > 0) {

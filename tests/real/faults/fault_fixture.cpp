@@ -94,7 +94,12 @@ LinkedSocket::LinkedSocket(const LinkedNamespace& ns, const fs::path& target, in
   EXPECT_TRUE(wait_until([&] { return fs::exists(host_socket); }, 10s)) << host_socket;
 }
 
+// With its link down the namespace's peer route goes, and the default route would take what is sent
+// to it elsewhere (a gateway even answered HTTP 404 at 198.18.0.x:2375): a blackhole route, below the
+// peer route's priority, keeps it on this machine and silent, as a cut cable is.
 void link_down(const LinkedNamespace& ns) {
+  auto hole = run_process({"ip", "route", "replace", "blackhole", ns.address() + "/32", "metric", "4000"});
+  ASSERT_TRUE(hole.ok()) << hole.err;
   auto r = run_process({"ip", "link", "set", ns.host_link(), "down"});
   ASSERT_TRUE(r.ok()) << r.err;
 }
@@ -102,6 +107,7 @@ void link_down(const LinkedNamespace& ns) {
 void link_up(const LinkedNamespace& ns) {
   auto r = run_process({"ip", "link", "set", ns.host_link(), "up"});
   ASSERT_TRUE(r.ok()) << r.err;
+  run_process({"ip", "route", "del", "blackhole", ns.address() + "/32", "metric", "4000"});
   // The addresses stay on a link that goes down; the peer route comes back with it.
   wait_until(
       [&] {
