@@ -71,9 +71,15 @@ PassResult mariadb(const MoveOptions& o, const DataItem& d, const runbook::Env& 
   m.work_dir = o.work_dir;
   m.state_file = state_file(o, d, pass);
   auto r = migrate::migrate_mariadb(m);
+  int64_t compared = 0;
+  for (const auto& t : r.tables) compared += t.source_rows;
   PassResult out{
       r.verified(), r.problems(),
-      fmt::format("{} rows in {} tables, binlog {}", r.rows_copied, r.tables.size(), r.binlog_position),
+      verify_only
+          ? fmt::format("{} rows in {} tables compared, nothing copied", compared, r.tables.size())
+          : fmt::format("{} rows in {} tables, {} compared, {}", r.rows_copied, r.tables.size(), compared,
+                        r.binlog_position.rfind("binlog", 0) == 0 ? r.binlog_position
+                                                                  : "binlog at " + r.binlog_position),
       r.total_seconds};
   if (follow && r.verified()) {
     migrate::require_follow_source(*follow, migrate::parse_binlog_position(r.binlog_position));
@@ -112,7 +118,10 @@ PassResult redis(const MoveOptions& o, const DataItem& d, const runbook::Env& en
   m.truncate = truncate;
   m.state_file = state_file(o, d, pass);
   auto r = migrate::migrate_redis(m);
-  return {r.verified(), r.problems(), fmt::format("{} keys", r.keys_copied), r.seconds};
+  int64_t compared = 0;
+  for (const auto& db : r.databases) compared += db.source_keys;
+  return {r.verified(), r.problems(), fmt::format("{} keys copied, {} compared", r.keys_copied, compared),
+          r.seconds};
 }
 
 PassResult volume(const MoveOptions& o, const DataItem& d, const runbook::Env& env, const std::string& pass) {
