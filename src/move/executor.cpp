@@ -8,6 +8,7 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
+#include "common/work_lock.hpp"
 #include "model/units.hpp"
 #include "move/evidence.hpp"
 
@@ -40,7 +41,12 @@ std::string last_lines(const std::string& text) {
 class Executor {
  public:
   Executor(const Move& m, runbook::Transport& t, Movers* movers, const ExecuteOptions& o, std::ostream& out)
-      : m_(m), t_(t), movers_(movers), o_(o), out_(out) {
+      : m_(m),
+        t_(t),
+        movers_(movers),
+        o_(o),
+        out_(out),
+        lock_(o.journal_file().string() + ".lock", "rehome move --execute or --rollback") {
     jr_ = load_journal(o.journal_file());
     if (!jr_.estate.empty() && jr_.estate != m.estate)
       throw UserError(fmt::format("{}: this journal is the move of estate '{}', not '{}'",
@@ -273,6 +279,7 @@ class Executor {
   Movers* movers_;
   const ExecuteOptions& o_;
   std::ostream& out_;
+  WorkLock lock_;  // before the journal is read: one run at a time per work folder
   Journal jr_;
 };
 

@@ -5,6 +5,7 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/secrets.hpp"
+#include "common/work_lock.hpp"
 
 namespace rehome::runbook {
 namespace {
@@ -35,6 +36,7 @@ class Runner {
       : rb_(rb), transport_(t), o_(o), out_(out), now_(o.now_ms ? o.now_ms : system_now) {}
 
   RunOutcome run() {
+    WorkLock lock(o_.state_file.string() + ".lock", "rehome runbook --execute");
     state_ = load_state(o_.state_file);
     if (!state_.estate.empty() && state_.estate != rb_.estate)
       throw UserError(fmt::format("{}: this state belongs to estate '{}', not '{}'", o_.state_file.string(),

@@ -13,6 +13,7 @@
 #include "common/process.hpp"
 #include "common/secrets.hpp"
 #include "common/table.hpp"
+#include "common/work_lock.hpp"
 
 using namespace rehome;
 
@@ -97,6 +98,25 @@ TEST(Process, EndsTheProcessesTaggedInTheirEnvironment) {
   EXPECT_TRUE(running(other));
   ::kill(other, SIGKILL);
   EXPECT_TRUE(end_tagged_processes(tag).empty());
+}
+
+TEST(WorkLock, OneRunAtATimeAndTheHolderNamed) {
+  const auto path =
+      std::filesystem::temp_directory_path() / fmt::format("rehome-lock-{}/journal.lock", ::getpid());
+  {
+    WorkLock first(path, "rehome move");
+    try {
+      WorkLock second(path, "rehome move");
+      FAIL() << "a second lock was granted";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find(
+                    fmt::format("another rehome move is running on this work folder (pid {})", ::getpid())),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  WorkLock again(path, "rehome move");  // released with its holder
+  std::filesystem::remove_all(path.parent_path());
 }
 
 TEST(Process, TimeoutKills) {

@@ -10,6 +10,7 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
+#include "common/work_lock.hpp"
 #include "fixtures.hpp"
 #include "model/estate_yaml.hpp"
 #include "move/evidence.hpp"
@@ -380,6 +381,26 @@ TEST(MoveExecute, AResumeEndsTheCommandsAKilledRunLeftRunning) {
   ASSERT_FALSE(t.run_tags.empty());
   EXPECT_NE(t.run_tags.front(), tag);
   EXPECT_EQ(load_journal(o.journal_file()).run_tag, t.run_tags.front());
+}
+
+TEST(MoveExecute, ASecondRunOnTheSameWorkFolderIsRefused) {
+  Work w;
+  auto m = test::shop_move();
+  test::FakeTransport t;
+  test::FakeMovers movers;
+  std::int64_t now = 0;
+  auto o = options_in(w, &now);
+  WorkLock running(o.journal_file().string() + ".lock", "test");
+  std::ostringstream out;
+  try {
+    execute_move(m, t, movers, o, out);
+    FAIL() << "ran beside another run";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("another rehome move --execute or --rollback is running"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(t.commands.empty());
 }
 
 TEST(MoveExecute, AFreezeKeepsItsStartAcrossAKill) {
