@@ -55,6 +55,16 @@ ExecuteOptions options_in(const Work& w, std::int64_t* now, bool yes = true) {
   return o;
 }
 
+// The shop's move run against fakes in a fresh work folder.
+struct ShopRun {
+  Work w;
+  Move m = test::shop_move();
+  test::FakeTransport t;
+  test::FakeMovers movers;
+  std::int64_t now = 0;
+  ExecuteOptions o = options_in(w, &now);
+};
+
 TEST(MoveSteps, EveryKindInOrderEveryStepComplete) {
   auto m = test::shop_move();
   ASSERT_FALSE(m.steps.empty());
@@ -353,12 +363,8 @@ TEST(MoveExecute, KilledBetweenAnyTwoStepsResumesToTheSameEndWithoutRedoingDoneS
 // A run killed mid-command leaves the command running; the next run ends it before it starts its own,
 // and tags its commands anew.
 TEST(MoveExecute, AResumeEndsTheCommandsAKilledRunLeftRunning) {
-  Work w;
-  auto m = test::shop_move();
-  test::FakeTransport t;
-  test::FakeMovers movers;
-  std::int64_t now = 0;
-  auto o = options_in(w, &now);
+  ShopRun r;
+  auto& [w, m, t, movers, now, o] = r;
   t.kill_at = 5;
   std::ostringstream first;
   EXPECT_THROW(execute_move(m, t, movers, o, first), test::Killed);
@@ -384,12 +390,8 @@ TEST(MoveExecute, AResumeEndsTheCommandsAKilledRunLeftRunning) {
 }
 
 TEST(MoveExecute, ASecondRunOnTheSameWorkFolderIsRefused) {
-  Work w;
-  auto m = test::shop_move();
-  test::FakeTransport t;
-  test::FakeMovers movers;
-  std::int64_t now = 0;
-  auto o = options_in(w, &now);
+  ShopRun r;
+  auto& [w, m, t, movers, now, o] = r;
   WorkLock running(o.journal_file().string() + ".lock", "test");
   std::ostringstream out;
   try {
