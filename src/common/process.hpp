@@ -30,7 +30,7 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
 // Ends what a killed run left running: every process of this machine whose environment holds the
-// entry `tag` (e.g. "REHOME_MOVE_RUN=3f2a..."; a child inherits it, so a shell's children carry it too)
+// entry `tag` (e.g. "REHOME_RUN=3f2a..."; a child inherits it, so a shell's children carry it too)
 // gets SIGTERM, and those still there after `grace` get SIGKILL; returns once they are gone (or after
 // another 5 s). The pids it signalled, in the order found. A process whose environment cannot be read
 // (another user's) is never touched.

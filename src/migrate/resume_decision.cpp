@@ -1,15 +1,8 @@
 #include "migrate/resume_decision.hpp"
 
-#include <random>
-
 #include <fmt/format.h>
 
 namespace rehome::migrate {
-
-std::string new_run_id() {
-  std::random_device rd;
-  return fmt::format("{:08x}{:08x}", rd(), rd());
-}
 
 ResumeDecision decide_resume(const ResumeState& state, const TargetTrace& trace,
                              const std::string& source_system_now, bool target_empty, bool truncate) {

@@ -43,9 +43,6 @@ struct ResumeDecision {
   std::string why;  // for stale states: why, in plain words ("" otherwise)
 };
 
-// A new run's id: 16 hex digits, random.
-std::string new_run_id();
-
 // `source_system_now`: the source's identity now ("" unknown: not compared); `target_empty`: the
 // target holds nothing the migration would create; `truncate`: the flag that empties it was given.
 ResumeDecision decide_resume(const ResumeState& state, const TargetTrace& trace,

@@ -32,9 +32,10 @@ MoveStep merged(const std::vector<runbook::Step>& steps, const std::string& kind
   MoveStep s =
       make_step(kind, "databases", title, fmt::format("{} ({}).", what, runbook::join(services, ", ")));
   for (const auto& st : steps) {
-    s.actions.push_back({st.host, st.command, false});
-    s.checks.push_back({st.host, st.verify, false});
-    s.rollback.push_back({st.host, st.rollback, false});
+    const MoveStep one = from_runbook(st, kind);
+    s.actions.insert(s.actions.end(), one.actions.begin(), one.actions.end());
+    s.checks.insert(s.checks.end(), one.checks.begin(), one.checks.end());
+    s.rollback.insert(s.rollback.end(), one.rollback.begin(), one.rollback.end());
   }
   return s;
 }

@@ -1,12 +1,12 @@
 #include "runbook/transport.hpp"
 
 #include <cctype>
-#include <random>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "common/error.hpp"
+#include "common/run_id.hpp"
 #include "runbook/shell.hpp"
 
 namespace rehome::runbook {
@@ -40,8 +40,7 @@ std::string take_over_run(const std::string& previous, const std::string& what, 
       out << fmt::format("Ended {} command process(es) an earlier run of this {} left running (pid {}).\n",
                          ended.size(), what, fmt::join(ended, ", "));
   }
-  std::random_device rd;
-  return fmt::format("{:08x}{:08x}", rd(), rd());
+  return new_run_id();
 }
 
 SshInvocation ssh_invocation(const std::string& destination, const std::string& script, const Env& env,

@@ -22,6 +22,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/run_id.hpp"
 #include "migrate/mariadb/steps.hpp"
 #include "migrate/parallel.hpp"
 #include "migrate/resume_decision.hpp"

@@ -14,6 +14,7 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
+#include "common/run_id.hpp"
 #include "migrate/postgres/catch_up.hpp"
 #include "migrate/postgres/run_record.hpp"
 #include "migrate/postgres/steps.hpp"

@@ -15,6 +15,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/run_id.hpp"
 #include "migrate/redis/run_record.hpp"
 #include "migrate/redis/steps.hpp"
 #include "migrate/resume_decision.hpp"

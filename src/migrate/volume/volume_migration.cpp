@@ -13,6 +13,7 @@
 #include <random>
 
 #include "common/error.hpp"
+#include "common/run_id.hpp"
 #include "migrate/resume_decision.hpp"
 #include "migrate/test_hooks.hpp"
 #include "migrate/volume/volume_copy.hpp"
