@@ -14,6 +14,7 @@
 #include "common/secrets.hpp"
 #include "common/table.hpp"
 #include "common/work_lock.hpp"
+#include "support/detached.hpp"
 
 using namespace rehome;
 
@@ -77,9 +78,7 @@ TEST(Process, MissingProgramIsAUserError) {
 TEST(Process, EndsTheProcessesTaggedInTheirEnvironment) {
   const std::string tag = fmt::format("REHOME_TEST_TAG={}", ::getpid());
   auto start = [](const std::string& value, const std::string& script) {
-    auto r = run_process({"sh", "-c", "(" + script + ") >/dev/null 2>&1 & echo $!"},
-                         {.env = {{"REHOME_TEST_TAG", value}}});
-    return std::stoi(r.out);
+    return test::start_detached(script, {{"REHOME_TEST_TAG", value}});
   };
   const int polite = start(std::to_string(::getpid()), "exec sleep 300");
   const int stubborn = start(std::to_string(::getpid()), "trap '' TERM; sleep 300; true");

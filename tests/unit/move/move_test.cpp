@@ -9,13 +9,13 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
-#include "common/process.hpp"
 #include "common/work_lock.hpp"
 #include "fixtures.hpp"
 #include "model/estate_yaml.hpp"
 #include "move/evidence.hpp"
 #include "move/final_sync.hpp"
 #include "plan/solver.hpp"
+#include "support/detached.hpp"
 #include "support/paths.hpp"
 
 namespace rehome::move {
@@ -282,12 +282,8 @@ TEST(MoveSteps, TheRunnerReachesTheNewDatabasesOnlyDuringTheCopy) {
 }
 
 TEST(MoveExecute, RunsEveryStepAndMeasuresTheFreezeWindow) {
-  Work w;
-  auto m = test::shop_move();
-  test::FakeTransport t;
-  test::FakeMovers movers;
-  std::int64_t now = 0;
-  auto o = options_in(w, &now);
+  ShopRun r;
+  auto& [w, m, t, movers, now, o] = r;
   std::ostringstream out;
   ASSERT_EQ(execute_move(m, t, movers, o, out), 0) << out.str();
   EXPECT_EQ(movers.passes.size(), 3 * m.data.size());
@@ -306,12 +302,8 @@ TEST(MoveExecute, RunsEveryStepAndMeasuresTheFreezeWindow) {
 }
 
 TEST(MoveExecute, AServerGivenAnEngineRunsItsCommandsAgainstThatEngine) {
-  Work w;
-  auto m = test::shop_move();
-  test::FakeTransport t;
-  test::FakeMovers movers;
-  std::int64_t now = 0;
-  auto o = options_in(w, &now);
+  ShopRun r;
+  auto& [w, m, t, movers, now, o] = r;
   o.docker_hosts = {{m.first_manager, "unix:///run/manager.sock"}};
   std::ostringstream out;
   ASSERT_EQ(execute_move(m, t, movers, o, out), 0) << out.str();
@@ -372,9 +364,7 @@ TEST(MoveExecute, AResumeEndsTheCommandsAKilledRunLeftRunning) {
   ASSERT_FALSE(tag.empty());
   EXPECT_EQ(t.run_tags, std::vector<std::string>(t.run_tags.size(), tag));
   // The killed run's `docker stack deploy`, still running.
-  auto left = run_process({"sh", "-c", "(exec sleep 300) >/dev/null 2>&1 & echo $!"},
-                          {.env = {{runbook::kRunTagVariable, tag}}});
-  const int pid = std::stoi(left.out);
+  const int pid = rehome::test::start_detached("exec sleep 300", {{runbook::kRunTagVariable, tag}});
   t = test::FakeTransport();
   std::ostringstream again;
   ASSERT_EQ(execute_move(m, t, movers, o, again), 0) << again.str();

@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
-#include "common/process.hpp"
 #include "fixtures.hpp"
 #include "runbook/executor.hpp"
+#include "support/detached.hpp"
 
 namespace rehome::runbook {
 namespace {
@@ -112,9 +112,7 @@ TEST_F(Executor, AResumeEndsWhatTheKilledRunLeftRunning) {
   st.estate = "shop";
   st.run_tag = "killedrun0000001";
   save_state(options.state_file, st);
-  auto left = run_process({"sh", "-c", "(exec sleep 300) >/dev/null 2>&1 & echo $!"},
-                          {.env = {{kRunTagVariable, st.run_tag}}});
-  const int pid = std::stoi(left.out);
+  const int pid = rehome::test::start_detached("exec sleep 300", {{kRunTagVariable, st.run_tag}});
   ScriptedTransport t;
   options.to_phase = 0;
   run_runbook(rb, t, options, out);
