@@ -75,15 +75,22 @@ build_one() {
   trap 'rm -f "${partial}"' EXIT
   printf 'build-images: building %s from %s (%s), cached as %s\n' "${name}" "$(mirror)" "$(packages_of "${dir}")" \
     "${tarball}" >&2
-  # No docs, man pages or translations: smaller tarballs, faster imports.
-  mmdebstrap --quiet --mode=root --variant=apt --format=tar \
-    --include="$(packages_of "${dir}")" \
-    --aptopt='Apt::Install-Recommends "false"' \
-    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-    "${hooks[@]}" \
-    "${suite}" "${partial}" "$(mirror)" >&2 ||
-    die "mmdebstrap failed for ${name} (is $(mirror) reachable? apt-get update works?)"
+  # No docs, man pages or translations: smaller tarballs, faster imports. A mirror that drops a download
+  # now and then ("apt download failed", seen on a fresh machine) gets two more tries, 20 s apart.
+  local attempt
+  for attempt in 1 2 3; do
+    mmdebstrap --quiet --mode=root --variant=apt --format=tar \
+      --include="$(packages_of "${dir}")" \
+      --aptopt='Apt::Install-Recommends "false"' --aptopt='Acquire::Retries "3"' \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+      "${hooks[@]}" \
+      "${suite}" "${partial}" "$(mirror)" >&2 && break
+    ((attempt < 3)) || die "mmdebstrap failed 3 times for ${name} (is $(mirror) reachable? apt-get update works?)"
+    printf 'build-images: mmdebstrap failed for %s (try %d of 3); again in 20 s\n' "${name}" "${attempt}" >&2
+    rm -f "${partial}"
+    sleep 20
+  done
   mv -f "${partial}" "${tarball}"
   trap - EXIT
   printf 'build-images: %s built in %d s (%s)\n' "${name}" $((SECONDS - started)) "$(du -h "${tarball}" | cut -f1)" >&2
