@@ -49,13 +49,24 @@ std::vector<int> tagged(const std::string& tag) {
 }  // namespace
 
 std::vector<int> end_tagged_processes(const std::string& tag, std::chrono::milliseconds grace) {
-  const std::vector<int> found = tagged(tag);
-  for (int pid : found) ::kill(pid, SIGTERM);
+  std::vector<int> found;
+  // A process seen for the first time gets its SIGTERM then: one a tagged shell forked meanwhile, or
+  // one in the middle of an exec, whose environ reads empty for that moment (seen under load: the
+  // first look missed a detached `sleep`, the next found it).
+  auto terminate_new = [&](const std::vector<int>& seen) {
+    for (int pid : seen)
+      if (std::find(found.begin(), found.end(), pid) == found.end()) {
+        found.push_back(pid);
+        ::kill(pid, SIGTERM);
+      }
+  };
+  terminate_new(tagged(tag));
   auto until = std::chrono::steady_clock::now() + grace;
   bool killed = false;
   for (;;) {
     auto left = tagged(tag);
     if (left.empty()) break;
+    if (!killed) terminate_new(left);
     const auto now = std::chrono::steady_clock::now();
     if (now >= until) {
       if (killed) break;  // 5 s after SIGKILL: a process stuck in the kernel; leave it

@@ -99,6 +99,19 @@ TEST(Process, EndsTheProcessesTaggedInTheirEnvironment) {
   EXPECT_TRUE(end_tagged_processes(tag).empty());
 }
 
+// A tagged process that appears after the first look (a shell that forks while it is being ended; under
+// load, a process in the middle of its exec reads as untagged for a moment) is ended and named too.
+TEST(Process, EndsATaggedProcessThatAppearsAfterTheFirstLook) {
+  const std::string tag = fmt::format("REHOME_TEST_LATE={}", ::getpid());
+  const int shell = test::start_detached("trap '' TERM; sleep 0.4; sleep 300 & wait",
+                                         {{"REHOME_TEST_LATE", std::to_string(::getpid())}});
+  auto ended = end_tagged_processes(tag, std::chrono::milliseconds(1500));
+  // The shell, its `sleep 0.4` and the `sleep 300` it forks 0.4 s later, long after the first look.
+  EXPECT_NE(std::find(ended.begin(), ended.end(), shell), ended.end());
+  EXPECT_GE(ended.size(), 3u);
+  EXPECT_TRUE(end_tagged_processes(tag).empty());
+}
+
 TEST(WorkLock, OneRunAtATimeAndTheHolderNamed) {
   const auto path =
       std::filesystem::temp_directory_path() / fmt::format("rehome-lock-{}/journal.lock", ::getpid());
