@@ -77,21 +77,24 @@ build_one() {
     "${tarball}" >&2
   # No docs, man pages or translations: smaller tarballs, faster imports. A mirror that drops a download
   # now and then ("apt download failed", seen on a fresh machine) gets two more tries, 20 s apart.
-  local attempt
+  # apt's own words go to a log beside the tarball, shown when a try fails (--quiet hid why it failed).
+  local attempt log="${tarball}.log"
   for attempt in 1 2 3; do
-    mmdebstrap --quiet --mode=root --variant=apt --format=tar \
+    mmdebstrap --mode=root --variant=apt --format=tar \
       --include="$(packages_of "${dir}")" \
       --aptopt='Apt::Install-Recommends "false"' --aptopt='Acquire::Retries "3"' \
       --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
       --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
       "${hooks[@]}" \
-      "${suite}" "${partial}" "$(mirror)" >&2 && break
+      "${suite}" "${partial}" "$(mirror)" >"${log}" 2>&1 && break
+    grep -E '^(E|W): |Err:|[Ff]ailed' "${log}" | tail -n 15 >&2 || tail -n 15 "${log}" >&2
     ((attempt < 3)) || die "mmdebstrap failed 3 times for ${name} (is $(mirror) reachable? apt-get update works?)"
     printf 'build-images: mmdebstrap failed for %s (try %d of 3); again in 20 s\n' "${name}" "${attempt}" >&2
     rm -f "${partial}"
     sleep 20
   done
   mv -f "${partial}" "${tarball}"
+  rm -f "${log}"
   trap - EXIT
   printf 'build-images: %s built in %d s (%s)\n' "${name}" $((SECONDS - started)) "$(du -h "${tarball}" | cut -f1)" >&2
   echo "${name} ${tarball}"
