@@ -2,7 +2,9 @@
 
 #include <xxhash.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "common/error.hpp"
 
@@ -85,13 +87,26 @@ std::string keeper_run_id(const engines::DockerApi& api, const Endpoint& to) {
 
 void make_keeper(const engines::DockerApi& api, const std::string& image, const Endpoint& to,
                  const std::string& run_id) {
-  api.call("DELETE", "/containers/" + keeper_name(to) + "?force=1");
   json body = {{"Image", image},
                {"Cmd", {"/rehome-volume-helper", "keep", "/v"}},
                {"NetworkDisabled", true},
                {"Labels", {{"rehome.volume-run", run_id}, {"rehome.volume-target", to.label()}}},
                {"HostConfig", {{"Binds", {mount_of(to, false).bind()}}, {"NetworkMode", "none"}}}};
-  api.call_json("POST", "/containers/create?name=" + keeper_name(to), body);
+  // The name may still be taken by the keeper of a run killed while it was making it: the engine goes
+  // on with a request whose client died, so that keeper can appear after the DELETE (seen in the kill
+  // campaign: HTTP 409 "name already in use", 0.07 s into a killed first pass). Removed and made
+  // again, a few times.
+  for (int attempt = 1;; ++attempt) {
+    api.call("DELETE", "/containers/" + keeper_name(to) + "?force=1");
+    engines::ApiAnswer made = api.call("POST", "/containers/create?name=" + keeper_name(to), body.dump());
+    if (made.status >= 200 && made.status < 300) return;
+    if (made.status != 409 || attempt == 5)
+      throw UserError("Docker socket " + api.socket_path() +
+                          ": POST /containers/create?name=" + keeper_name(to) + " failed with HTTP " +
+                          std::to_string(made.status) + ": " + made.body.substr(0, 300),
+                      "check the engine's log, then run the same command again");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+  }
 }
 
 Mount mount_of(const Endpoint& endpoint, bool read_only) {
