@@ -258,12 +258,15 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   }
   pause_point("volume", "scanned-source");
   profile("hash requests");
-  state.source_manifest = manifest_text(src);
-  state.target_manifest = manifest_text(dst);
-  state.complete = false;
-  save_volume_state(report.state_file, state);
   report.scan_seconds = since(t);
-  profile("state saved");
+  // The scans' state is written while the copy is planned (both only read src and dst), and is on disk
+  // before the copy writes anything.
+  state.complete = false;
+  auto scanned_saved = std::async(std::launch::async, [&] {
+    state.source_manifest = manifest_text(src);
+    state.target_manifest = manifest_text(dst);
+    save_volume_state(report.state_file, state);
+  });
 
   // Copy what differs.
   CopyPlan plan = plan_copy(src, dst);
@@ -274,6 +277,8 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   transport = fit_transport(room, transport, wanted_transport);
   require_room(room, options.to.label(), target.helper->api().socket_path());
   profile("plan");
+  scanned_saved.get();
+  profile("state saved");
   t = Clock::now();
   step("copying " + std::to_string(plan.send_files) + " changed file(s), " +
        model::format_bytes(plan.send_bytes) + ", " + std::to_string(plan.renames.size()) + " rename(s), " +
@@ -351,16 +356,21 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
     source_helper.reset();
     target_end.get();
   });
+  // The manifests are written while they are compared; the record naming them after.
+  auto manifests_saved = std::async(std::launch::async, [&] {
+    state.source_manifest = manifest_text(src);
+    state.target_manifest = manifest_text(dst);
+    save_volume_manifests(report.state_file, state);
+  });
   report.mismatches = compare_manifests(src, dst);
   report.source = summary_against(src, old_source_cache.get());
   report.target = summary_against(dst, old_target_cache.get());
   report.verify_seconds = since(t);
   profile("compare, summaries");
-  state.source_manifest = manifest_text(src);
-  state.target_manifest = manifest_text(dst);
+  manifests_saved.get();
   state.passes += 1;
   state.complete = report.verified();
-  save_volume_state(report.state_file, state);
+  save_volume_record(report.state_file, state);
   profile("state saved");
   helpers_end.get();
   profile("helpers ended");

@@ -1,5 +1,6 @@
 #include "migrate/volume/volume_state.hpp"
 
+#include <future>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -39,21 +40,36 @@ std::filesystem::path manifest_file(const std::filesystem::path& state_file, con
   return std::filesystem::path(state_file.string() + "." + side + ".manifest");
 }
 
-void save_volume_state(const std::filesystem::path& path, const VolumeState& s) {
-  // The manifests first (the state's small JSON names them): plain text, no JSON escaping of
-  // megabytes of tabs on every save.
-  const auto source_file = manifest_file(path, "source"), target_file = manifest_file(path, "target");
-  write_file_atomically(source_file, s.source_manifest);
-  write_file_atomically(target_file, s.target_manifest);
+void save_volume_manifests(const std::filesystem::path& path, const VolumeState& s) {
+  // Plain text, no JSON escaping of megabytes of tabs on every save; the two written at once (their
+  // fsyncs share the file system's journal commits).
+  auto source = std::async(std::launch::async,
+                           [&] { write_file_atomically(manifest_file(path, "source"), s.source_manifest); });
+  std::exception_ptr failed;
+  try {
+    write_file_atomically(manifest_file(path, "target"), s.target_manifest);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  source.get();
+  if (failed) std::rethrow_exception(failed);
+}
+
+void save_volume_record(const std::filesystem::path& path, const VolumeState& s) {
   nlohmann::json j = {{"kind", "rehome.volume-state"},
                       {"version", 2},
                       {"fingerprint", s.fingerprint},
                       {"run_id", s.run_id},
                       {"passes", s.passes},
                       {"complete", s.complete},
-                      {"source_manifest_file", source_file.filename().string()},
-                      {"target_manifest_file", target_file.filename().string()}};
+                      {"source_manifest_file", manifest_file(path, "source").filename().string()},
+                      {"target_manifest_file", manifest_file(path, "target").filename().string()}};
   write_file_atomically(path, j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void save_volume_state(const std::filesystem::path& path, const VolumeState& s) {
+  save_volume_manifests(path, s);  // first: the record names them
+  save_volume_record(path, s);
 }
 
 }  // namespace rehome::migrate::volume

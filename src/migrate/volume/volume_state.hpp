@@ -20,6 +20,10 @@ struct VolumeState {
 
 std::optional<VolumeState> load_volume_state(const std::filesystem::path& path);  // nullopt: no file
 void save_volume_state(const std::filesystem::path& path, const VolumeState& state);
+// The two halves of save_volume_state, for a pass that writes the manifests while it still works out
+// the state's other fields: the manifests first, then the record that names them.
+void save_volume_manifests(const std::filesystem::path& path, const VolumeState& state);
+void save_volume_record(const std::filesystem::path& path, const VolumeState& state);
 std::filesystem::path manifest_file(const std::filesystem::path& state_file, const std::string& side);
 
 }  // namespace rehome::migrate::volume

@@ -182,6 +182,16 @@ TEST(VolumeProof, ListsMissingExtraAndDifferent) {
   EXPECT_EQ(m[2].what, "extra on the target");
 }
 
+TEST(VolumeProof, ComparesSidesGivenInAnyOrder) {
+  // A side not in path order (a hand-made list, a future helper) is sorted before the walk.
+  auto m = compare_manifests({file("z", "1"), dir("."), file("a", "2"), file("m", "3")},
+                             {file("m", "3"), file("b", "9"), dir("."), file("z", "1"), file("a", "2")});
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].path, "b");
+  EXPECT_EQ(m[0].what, "extra on the target");
+  EXPECT_TRUE(compare_manifests({file("a", "1"), dir(".")}, {dir("."), file("a", "1")}).empty());
+}
+
 TEST(VolumeProof, TargetAfterAPassKeepsUntouchedAndTakesTheRestat) {
   std::vector<Entry> src = {
       dir("."), dir("a"), file("a/same", "1"), file("a/changed", "2"), file("a/new", "3", 7), dir("b")};
