@@ -80,13 +80,23 @@ build_one() {
   # apt's own words go to a log beside the tarball, shown when a try fails (--quiet hid why it failed).
   local attempt log="${tarball}.log"
   for attempt in 1 2 3; do
-    mmdebstrap --mode=root --variant=apt --format=tar \
-      --include="$(packages_of "${dir}")" \
-      --aptopt='Apt::Install-Recommends "false"' --aptopt='Acquire::Retries "3"' \
-      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
-      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-      "${hooks[@]}" \
-      "${suite}" "${partial}" "$(mirror)" >"${log}" 2>&1 && break
+    # In a subshell with only stdin, stdout and stderr: mmdebstrap hands apt a pipe by its number, and
+    # with a test harness's descriptors inherited (its pipes, a lock) that number grows past what apt's
+    # hook can write to ("E: Sub-process cat >&15 returned an error code (2)", every try; reproduced by
+    # running this script with fds 3-12 open).
+    (
+      for open_fd in /proc/self/fd/*; do
+        n=${open_fd##*/}
+        if ((n > 2)); then eval "exec ${n}>&-" 2>/dev/null || true; fi
+      done
+      exec mmdebstrap --mode=root --variant=apt --format=tar \
+        --include="$(packages_of "${dir}")" \
+        --aptopt='Apt::Install-Recommends "false"' --aptopt='Acquire::Retries "3"' \
+        --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+        --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+        "${hooks[@]}" \
+        "${suite}" "${partial}" "$(mirror)"
+    ) >"${log}" 2>&1 && break
     grep -E '^(E|W): |Err:|[Ff]ailed' "${log}" | tail -n 15 >&2 || tail -n 15 "${log}" >&2
     ((attempt < 3)) || die "mmdebstrap failed 3 times for ${name} (is $(mirror) reachable? apt-get update works?)"
     printf 'build-images: mmdebstrap failed for %s (try %d of 3); again in 20 s\n' "${name}" "${attempt}" >&2
