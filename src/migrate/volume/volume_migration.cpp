@@ -83,9 +83,11 @@ std::vector<Entry> stat_on(const Side& side, const std::vector<std::string>& pat
 }
 
 // The files of `manifest` still without a sha256 after `cache`, hashed on their side.
+// `missing_only`: a file that has its sha256 keeps it (the proof of a pass that touched only a few).
 void complete_hashes(const Side& side, std::vector<Entry>& manifest, const ManifestCache& cache,
-                     const std::string& what) {
-  std::vector<Entry> misses = apply_cache(manifest, cache);
+                     const std::string& what, bool missing_only = false) {
+  std::vector<Entry> misses =
+      missing_only ? apply_cache_to_missing(manifest, cache) : apply_cache(manifest, cache);
   if (std::getenv("REHOME_VOLUME_PROFILE"))
     std::fprintf(stderr, "profile: %zu file(s) of the %s hashed again for the proof\n", misses.size(),
                  what.c_str());
@@ -316,12 +318,18 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   pause_point("volume", "copied");
   t = Clock::now();
   step("verifying: manifests of both sides");
-  // Their caches: the scans' manifests and what each side hashed while it read or wrote.
+  // A pass that wrote part of the target, with no writer on either side and no helper warning,
+  // re-reads only what it touched (volume_touched.hpp); otherwise both sides are scanned again.
+  const bool touched_only =
+      copied.transport == "stream" && report.writers.empty() && !options.rehash && copied.warnings.empty();
+  report.verify_scope = touched_only ? "touched" : "full";
+  // Their caches: what each side hashed while it read or wrote, and for a full rescan the scans'
+  // manifests too (a touched-only proof keeps the scans' hashes where it keeps their entries).
   auto verify_cache = [&](const std::vector<Entry>& scanned, const std::string& hashed) {
     std::promise<ManifestCache> made;
     ManifestCache cache;
     if (!options.rehash) {
-      add_to_cache(cache, scanned);
+      if (!touched_only) add_to_cache(cache, scanned);
       add_to_cache(cache, hashed);
     }
     made.set_value(std::move(cache));
@@ -329,19 +337,14 @@ VolumeMigrationReport migrate_volume(const VolumeMigrationOptions& options) {
   };
   std::shared_future<ManifestCache> source_cache = verify_cache(src, copied.source_hashes);
   std::shared_future<ManifestCache> target_cache = verify_cache(dst, copied.target_hashes);
-  // A pass that wrote part of the target, with no writer on either side and no helper warning,
-  // re-reads only what it touched (volume_touched.hpp); otherwise both sides are scanned again.
-  const bool touched_only =
-      copied.transport == "stream" && report.writers.empty() && !options.rehash && copied.warnings.empty();
-  report.verify_scope = touched_only ? "touched" : "full";
   if (touched_only) {
     std::vector<std::string> touched = touched_paths(plan);
     auto target_after_pass = std::async(std::launch::async, [&] {
       std::vector<Entry> after = target_after(dst, plan, touched, stat_on(target, touched, "target"));
-      complete_hashes(target, after, target_cache.get(), "target");
+      complete_hashes(target, after, target_cache.get(), "target", true);
       return after;
     });
-    complete_hashes(source, src, source_cache.get(), "source");
+    complete_hashes(source, src, source_cache.get(), "source", true);
     dst = target_after_pass.get();
   } else {
     auto target_rescan =

@@ -78,9 +78,11 @@ void add_to_cache(ManifestCache& cache, const std::vector<Entry>& manifest) {
     if (e.type == 'f' && !e.sha256.empty()) cache.insert_or_assign(e.path, e);
 }
 
-std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const ManifestCache& cached) {
-  // In place (what fill_hashes does with the hits, without copying 40,000 entries into a map first):
-  // a hit takes the cached sha256, then every hard link takes its group leader's.
+namespace {
+
+// apply_cache's work, in place (no copy of the hits into a map first): a hit takes the cached sha256,
+// then every hard link takes its group leader's. `keep_known`: a file with a sha256 keeps it.
+std::vector<Entry> complete_from(std::vector<Entry>& manifest, const ManifestCache& cached, bool keep_known) {
   std::vector<Entry> misses;
   std::unordered_map<std::string, std::string> leader_sha;
   bool followers = false;
@@ -90,17 +92,29 @@ std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const ManifestCache
       followers = true;
       continue;
     }
-    auto it = cached.find(e.path);
-    if (it != cached.end() && cache_hit(it->second, e))
-      e.sha256 = it->second.sha256;
-    else
-      misses.push_back(e);
+    if (!keep_known || e.sha256.empty()) {
+      auto it = cached.find(e.path);
+      if (it != cached.end() && cache_hit(it->second, e))
+        e.sha256 = it->second.sha256;
+      else
+        misses.push_back(e);
+    }
     if (e.leader == e.path) leader_sha[e.path] = e.sha256;
   }
   if (followers)
     for (auto& e : manifest)
       if (e.type == 'f' && !e.leader.empty() && e.leader != e.path) e.sha256 = leader_sha[e.leader];
   return misses;
+}
+
+}  // namespace
+
+std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const ManifestCache& cached) {
+  return complete_from(manifest, cached, false);
+}
+
+std::vector<Entry> apply_cache_to_missing(std::vector<Entry>& manifest, const ManifestCache& cached) {
+  return complete_from(manifest, cached, true);
 }
 
 std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const std::string& cache_text) {

@@ -32,6 +32,9 @@ using ManifestCache = std::unordered_map<std::string, Entry>;
 void add_to_cache(ManifestCache& cache, const std::string& text);  // a damaged text adds nothing
 void add_to_cache(ManifestCache& cache, const std::vector<Entry>& manifest);
 std::vector<Entry> apply_cache(std::vector<Entry>& manifest, const ManifestCache& cache);
+// The same, but a file that already has its sha256 keeps it: for a manifest whose hashes are current
+// but for a few (a pass's proof of what it touched), completed from just what the pass hashed.
+std::vector<Entry> apply_cache_to_missing(std::vector<Entry>& manifest, const ManifestCache& cache);
 // A cached line still describes `now`: same size, mtime, ctime and inode, with a sha256.
 bool cache_hit(const Entry& cached, const Entry& now);
 

@@ -145,6 +145,18 @@ TEST(VolumeHashRequests, TheCacheCountsOnlyForAnUnchangedStat) {
   EXPECT_EQ(misses[0].path, "touched");
 }
 
+TEST(VolumeHashRequests, ATouchedOnlyProofKeepsTheHashesItHasAndTakesTheRestFromWhatThePassHashed) {
+  Entry kept = file("kept", "k1"), sent = file("sent", ""), lost = file("lost", "");
+  std::vector<Entry> manifest = {kept, sent, lost};
+  ManifestCache cache;
+  add_to_cache(cache, format_entry(file("sent", "s1")) + "\n");
+  std::vector<Entry> misses = apply_cache_to_missing(manifest, cache);
+  EXPECT_EQ(manifest[0].sha256, "k1");  // not in the cache, but known: kept (apply_cache would ask for it)
+  EXPECT_EQ(manifest[1].sha256, "s1");
+  ASSERT_EQ(misses.size(), 1u);
+  EXPECT_EQ(misses[0].path, "lost");
+}
+
 TEST(VolumeTransport, TheArchiveOnlyWhenMostOfABigVolumeIsSent) {
   CopyPlan p;
   p.send_bytes = 900ll << 20;
