@@ -41,20 +41,32 @@ HashRequests hash_requests(const std::vector<Entry>& source, const std::vector<E
   return out;
 }
 
+namespace {
+
+bool follower(const Entry& e) { return e.type == 'f' && !e.leader.empty() && e.leader != e.path; }
+
+// Every hard link takes its group leader's sha256 (a leader with none leaves its links with none).
+void links_follow_leaders(std::vector<Entry>& manifest) {
+  std::unordered_map<std::string, std::string> leader_sha;
+  for (const auto& e : manifest)
+    if (e.type == 'f' && e.leader == e.path) leader_sha[e.path] = e.sha256;
+  for (auto& e : manifest)
+    if (follower(e)) e.sha256 = leader_sha[e.leader];
+}
+
+}  // namespace
+
 void fill_hashes(std::vector<Entry>& manifest, const std::vector<Entry>& hashed) {
   std::map<std::string, const Entry*> by_path;
   for (const auto& h : hashed) by_path[h.path] = &h;
-  std::map<std::string, std::string> leader_sha;
   for (auto& e : manifest) {
     auto it = by_path.find(e.path);
     // Only when the file did not change between the scan and the hash.
     if (it != by_path.end() && it->second->size == e.size && it->second->mtime_ns == e.mtime_ns &&
         it->second->ino == e.ino)
       e.sha256 = it->second->sha256;
-    if (e.type == 'f' && e.leader == e.path) leader_sha[e.path] = e.sha256;
   }
-  for (auto& e : manifest)
-    if (e.type == 'f' && !e.leader.empty() && e.leader != e.path) e.sha256 = leader_sha[e.leader];
+  links_follow_leaders(manifest);
 }
 
 bool cache_hit(const Entry& cached, const Entry& now) {
@@ -84,26 +96,15 @@ namespace {
 // then every hard link takes its group leader's. `keep_known`: a file with a sha256 keeps it.
 std::vector<Entry> complete_from(std::vector<Entry>& manifest, const ManifestCache& cached, bool keep_known) {
   std::vector<Entry> misses;
-  std::unordered_map<std::string, std::string> leader_sha;
-  bool followers = false;
   for (auto& e : manifest) {
-    if (e.type != 'f') continue;
-    if (!e.leader.empty() && e.leader != e.path) {
-      followers = true;
-      continue;
-    }
-    if (!keep_known || e.sha256.empty()) {
-      auto it = cached.find(e.path);
-      if (it != cached.end() && cache_hit(it->second, e))
-        e.sha256 = it->second.sha256;
-      else
-        misses.push_back(e);
-    }
-    if (e.leader == e.path) leader_sha[e.path] = e.sha256;
+    if (e.type != 'f' || follower(e) || (keep_known && !e.sha256.empty())) continue;
+    auto it = cached.find(e.path);
+    if (it != cached.end() && cache_hit(it->second, e))
+      e.sha256 = it->second.sha256;
+    else
+      misses.push_back(e);
   }
-  if (followers)
-    for (auto& e : manifest)
-      if (e.type == 'f' && !e.leader.empty() && e.leader != e.path) e.sha256 = leader_sha[e.leader];
+  links_follow_leaders(manifest);
   return misses;
 }
 
