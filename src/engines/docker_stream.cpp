@@ -137,7 +137,11 @@ ApiAnswer DockerApi::call(const std::string& method, const std::string& path, co
 
 nlohmann::json DockerApi::call_json(const std::string& method, const std::string& path,
                                     const nlohmann::json& body) const {
-  ApiAnswer a = call(method, path, body.is_null() ? std::string() : body.dump());
+  return checked(method, path, call(method, path, body.is_null() ? std::string() : body.dump()));
+}
+
+nlohmann::json DockerApi::checked(const std::string& method, const std::string& path,
+                                  const ApiAnswer& a) const {
   auto json = nlohmann::json::parse(a.body, nullptr, false);
   if (a.status < 200 || a.status >= 300) {
     std::string message = json.is_object() && json.contains("message") && json["message"].is_string()

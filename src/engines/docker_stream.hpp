@@ -41,6 +41,9 @@ class DockerApi {
   // returns the JSON answer (null when the body is empty).
   nlohmann::json call_json(const std::string& method, const std::string& path,
                            const nlohmann::json& body = {}) const;
+  // call_json's check of an answer already had (for a caller that looks at a status first, such as a
+  // retry on 409): its JSON, or UserError naming the engine, the call and the engine's message.
+  nlohmann::json checked(const std::string& method, const std::string& path, const ApiAnswer& answer) const;
   // GET `path` and hand its body to `sink` piece by piece as it arrives (de-chunked, never held whole:
   // GET /containers/{id}/archive streams gigabytes). UserError with the engine's message on non-2xx.
   void download(const std::string& path, const std::function<void(const char*, size_t)>& sink,

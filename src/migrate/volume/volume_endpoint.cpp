@@ -96,15 +96,14 @@ void make_keeper(const engines::DockerApi& api, const std::string& image, const 
   // on with a request whose client died, so that keeper can appear after the DELETE (seen in the kill
   // campaign: HTTP 409 "name already in use", 0.07 s into a killed first pass). Removed and made
   // again, a few times.
+  const std::string create = "/containers/create?name=" + keeper_name(to);
   for (int attempt = 1;; ++attempt) {
     api.call("DELETE", "/containers/" + keeper_name(to) + "?force=1");
-    engines::ApiAnswer made = api.call("POST", "/containers/create?name=" + keeper_name(to), body.dump());
-    if (made.status >= 200 && made.status < 300) return;
-    if (made.status != 409 || attempt == 5)
-      throw UserError("Docker socket " + api.socket_path() +
-                          ": POST /containers/create?name=" + keeper_name(to) + " failed with HTTP " +
-                          std::to_string(made.status) + ": " + made.body.substr(0, 300),
-                      "check the engine's log, then run the same command again");
+    engines::ApiAnswer made = api.call("POST", create, body.dump());
+    if (made.status != 409 || attempt == 5) {
+      api.checked("POST", create, made);  // throws on any other failure, naming the engine's message
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
   }
 }
