@@ -75,15 +75,15 @@ build_one() {
   trap 'rm -f "${partial}"' EXIT
   printf 'build-images: building %s from %s (%s), cached as %s\n' "${name}" "$(mirror)" "$(packages_of "${dir}")" \
     "${tarball}" >&2
-  # No docs, man pages or translations: smaller tarballs, faster imports. A mirror that drops a download
-  # now and then ("apt download failed", seen on a fresh machine) gets two more tries, 20 s apart.
-  # apt's own words go to a log beside the tarball, shown when a try fails (--quiet hid why it failed).
+  # No docs, man pages or translations: smaller tarballs, faster imports. A failed try (a mirror that
+  # drops a download) gets two more, 20 s apart; apt's own words go to a log beside the tarball and its
+  # error lines are shown when a try fails.
   local attempt log="${tarball}.log"
   for attempt in 1 2 3; do
     # In a subshell with only stdin, stdout and stderr: mmdebstrap hands apt a pipe by its number, and
-    # with a test harness's descriptors inherited (its pipes, a lock) that number grows past what apt's
-    # hook can write to ("E: Sub-process cat >&15 returned an error code (2)", every try; reproduced by
-    # running this script with fds 3-12 open).
+    # with a test harness's descriptors inherited (its pipes, a lock) apt's hook could not write to it
+    # ("E: Sub-process cat >&15 returned an error code (2)" on every try; reproduced by running this
+    # script with fds 3-12 open).
     (
       for open_fd in /proc/self/fd/*; do
         n=${open_fd##*/}
